@@ -1,0 +1,20 @@
+/**
+ * The analyzer registry: one line per analyzer. A conformance test (api.test.ts) fails when a
+ * folder under analyze/ is not registered here or does not have the common shape.
+ */
+import type { Analyzer, AnalyzerId } from './types.js';
+
+const registry = new Map<AnalyzerId, Analyzer<never>>();
+
+export function registerAnalyzer<A>(analyzer: Analyzer<A>): void {
+  if (registry.has(analyzer.id)) throw new Error(`analyzer registered twice: ${analyzer.id}`);
+  registry.set(analyzer.id, analyzer as unknown as Analyzer<never>);
+}
+
+export function getAnalyzers(): Analyzer<unknown>[] {
+  return [...registry.values()] as unknown as Analyzer<unknown>[];
+}
+
+export function getAnalyzer(id: AnalyzerId): Analyzer<unknown> | undefined {
+  return registry.get(id) as unknown as Analyzer<unknown> | undefined;
+}

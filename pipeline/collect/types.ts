@@ -1,0 +1,145 @@
+/**
+ * Source contracts. A Kubernetes source yields raw objects (live API, or an exported snapshot);
+ * a metrics source yields the estimator input below. Analyzers never see a source: they see the
+ * model built from what sources yield, so a new source plugs in without touching them.
+ */
+import type { Logger } from '../core/logger.js';
+
+/** A Kubernetes object as the API returns it (after field trimming by the source). */
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: {
+    name: string;
+    namespace?: string;
+    uid?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    ownerReferences?: { apiVersion: string; kind: string; name: string; uid?: string; controller?: boolean }[];
+    creationTimestamp?: string;
+    generation?: number;
+    resourceVersion?: string;
+    [key: string]: unknown;
+  };
+  spec?: unknown;
+  status?: unknown;
+  [key: string]: unknown;
+}
+
+/** Where an object came from, for error messages ("cluster/pods.yaml: Pod shop/web-1: …"). */
+export interface ObjectOrigin {
+  file?: string;
+  source: string;
+}
+
+export interface ClusterFacts {
+  /** Server version, e.g. "v1.34.4" (from /version or the snapshot manifest). */
+  version?: string;
+  /** Whether the v1beta1.metrics.k8s.io APIService is Available (HPA resource metrics work). */
+  metricsApiAvailable?: boolean;
+  /** API groups/kinds found by discovery (CRDs installed), e.g. "keda.sh/ScaledObject". */
+  installedKinds?: string[];
+}
+
+export interface KubernetesInventory {
+  objects: KubeObject[];
+  origins?: WeakMap<KubeObject, ObjectOrigin>;
+  facts: ClusterFacts;
+  /** Requests and bytes per kind, for the run summary. */
+  stats?: Record<string, { requests: number; bytes: number; objects: number }>;
+}
+
+export interface KubernetesSource {
+  readonly description: string;
+  read(ctx: SourceContext): Promise<KubernetesInventory>;
+}
+
+export interface SourceContext {
+  logger: Logger;
+  signal?: AbortSignal;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The estimator input: every metrics source must produce exactly this.
+// ---------------------------------------------------------------------------------------------
+
+export interface UsageWindow {
+  /** Unix seconds, inclusive; aligned to `step`. */
+  start: number;
+  /** Unix seconds, exclusive; aligned to `step`. */
+  end: number;
+  /** Interval length in seconds (default 300). */
+  step: number;
+}
+
+/** One container instance (a pod's container) over the window. */
+export interface ContainerRef {
+  namespace: string;
+  pod: string;
+  container: string;
+}
+
+/**
+ * Per container instance and per interval i (covering [start + i*step, start + (i+1)*step)):
+ *  - cpuMean[i]: mean CPU use in cores over the interval (counter increase / covered seconds),
+ *  - cpuMax[i]:  highest CPU rate in cores between two consecutive scrapes inside the interval,
+ *  - memMax[i]:  highest working-set bytes sampled in the interval.
+ * NaN marks an interval with no data (a gap, or the pod did not exist). Counter resets are
+ * handled by the source (a drop is a restart from zero, never a negative rate).
+ */
+export interface UsageSeries extends ContainerRef {
+  /** Interval index of values[0] within the window (series may start late / end early). */
+  offset: number;
+  cpuMean: Float32Array;
+  cpuMax: Float32Array;
+  memMax: Float32Array;
+  /** Raw scrape samples behind these intervals (CPU counter samples). */
+  samples: number;
+  /** Node the pod ran on, when the source knows it. */
+  node?: string;
+}
+
+export interface OomEvent extends ContainerRef {
+  /** Unix seconds when the OOM kill was observed. */
+  time: number;
+  /** The container's memory limit at the time, when known. */
+  limitBytes?: number;
+  source: 'metrics' | 'snapshot';
+}
+
+export interface RestartEvent extends ContainerRef {
+  time: number;
+  count: number;
+}
+
+export interface UsageRequest {
+  window: UsageWindow;
+  /** The containers to read (from the live inventory). Sources may return fewer (no data). */
+  containers: ContainerRef[];
+}
+
+export interface UsageBatch {
+  series: UsageSeries[];
+  ooms: OomEvent[];
+  restarts?: RestartEvent[];
+}
+
+export interface MetricsStats {
+  queries: number;
+  series: number;
+  samples: number;
+  bytes: number;
+  retries?: number;
+  splits?: number;
+}
+
+/**
+ * Streams usage in batches so memory follows the model (digests), not the raw data: a consumer
+ * folds each batch into per-workload digests and drops it. Throws SourceError when data is
+ * missing or partial; a source never returns a batch built on a partial response.
+ */
+export interface MetricsSource {
+  readonly description: string;
+  readUsage(request: UsageRequest, ctx: SourceContext): AsyncIterable<UsageBatch>;
+  stats(): MetricsStats;
+}

@@ -1,0 +1,53 @@
+/** The loaded pipeline configuration, with defaults applied and paths made absolute. */
+export interface PrometheusConfig {
+  url: string;
+  [key: string]: unknown;
+}
+
+export type KubernetesSourceConfig =
+  | { snapshot: string }
+  | { kubeconfig: string; context?: string; qps?: number; concurrency?: number; timeout?: string }
+  | { inCluster: true; concurrency?: number; timeout?: string };
+
+export type MetricsSourceConfig = { openmetrics: string } | { prometheus: PrometheusConfig };
+
+export interface HelmReleaseConfig {
+  chart: string;
+  values: string;
+  release?: string;
+  workloads?: { kind: string; namespace?: string; name: string; container: string; resourcesPath: string }[];
+}
+
+export interface RepoConfig {
+  /** Absolute path of the local checkout. */
+  path: string;
+  /** Search root relative to the repo (default: the repo itself). */
+  root: string;
+  argocd?: { applications?: string };
+  flux?: { kustomizations?: string };
+  helm?: HelmReleaseConfig[];
+}
+
+export interface ClusterConfig {
+  name: string;
+  kubernetes: KubernetesSourceConfig;
+  metrics: MetricsSourceConfig;
+  repo: RepoConfig;
+  settings: Record<string, unknown>;
+}
+
+export interface PipelineConfig {
+  /** Absolute path of the config file (errors name it). */
+  file: string;
+  /** Directory of the config file (relative paths resolve here). */
+  dir: string;
+  clusters: ClusterConfig[];
+  /** Absolute path of the policies directory. */
+  policies: string;
+  prices: { cpuCoreHour: number; memoryGiBHour: number; currency: string };
+  analysis: { windowSeconds: number; stepSeconds: number; at?: number };
+  analyzers: Record<string, Record<string, unknown>>;
+  output: { prBodyMaxChars: number };
+  /** Sections later stages read (publish, guardian), validated by their own schemas. */
+  raw: Record<string, unknown>;
+}

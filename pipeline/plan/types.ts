@@ -1,0 +1,33 @@
+/**
+ * The merged change set: one WorkloadChange per workload, holding what every analyzer proposed
+ * and policy accepted. Render turns each into file edits; publish groups them into PRs.
+ */
+import type { AnalyzerId, FieldProposal, ObjectProposal, Skipped } from '../analyze/types.js';
+import type { DecidedRecommendation } from '../policy/types.js';
+import type { WorkloadKey } from '../model/types.js';
+
+export interface OwnedFieldProposal extends FieldProposal {
+  analyzer: AnalyzerId;
+  recommendation: string;
+}
+
+export interface OwnedObjectProposal extends ObjectProposal {
+  analyzer: AnalyzerId;
+  recommendation: string;
+}
+
+export interface WorkloadChange {
+  cluster: string;
+  workload: WorkloadKey;
+  recommendations: DecidedRecommendation[];
+  fields: OwnedFieldProposal[];
+  objects: OwnedObjectProposal[];
+}
+
+export interface ClusterPlan {
+  cluster: string;
+  at: number;
+  changes: WorkloadChange[];
+  decided: DecidedRecommendation[];
+  skipped: Skipped[];
+}

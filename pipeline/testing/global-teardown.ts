@@ -1,0 +1,3 @@
+export default async function globalTeardown(): Promise<void> {
+  /* tiers stop their own processes by PID */
+}
