@@ -27,11 +27,17 @@ export function loadConfig(path: string): PipelineConfig {
   if (doc.errors.length) {
     const e = doc.errors[0]!;
     const line = e.linePos?.[0];
-    throw new ConfigError(`malformed YAML${line ? ` at line ${line.line}, column ${line.col}` : ''}: ${e.message.split('\n')[0]}`, { file });
+    throw new ConfigError(
+      `malformed YAML${line ? ` at line ${line.line}, column ${line.col}` : ''}: ${e.message.split('\n')[0]}`,
+      { file },
+    );
   }
   const data = doc.toJS() as unknown;
   if (!data || typeof data !== 'object' || Array.isArray(data)) {
-    throw new ConfigError('config must be a YAML mapping with apiVersion: tidemark.io/v1alpha1 and kind: Pipeline', { file });
+    throw new ConfigError(
+      'config must be a YAML mapping with apiVersion: tidemark.io/v1alpha1 and kind: Pipeline',
+      { file },
+    );
   }
   validateOrThrow(CONFIG_SCHEMA, data, { file, object: 'Pipeline' });
   return normalize(data as RawConfig, file);
@@ -39,7 +45,13 @@ export function loadConfig(path: string): PipelineConfig {
 
 interface RawConfig {
   clusters: (Omit<ClusterConfig, 'repo' | 'settings'> & {
-    repo: { path: string; root?: string; argocd?: { applications?: string }; flux?: { kustomizations?: string }; helm?: ClusterConfig['repo']['helm'] };
+    repo: {
+      path: string;
+      root?: string;
+      argocd?: { applications?: string };
+      flux?: { kustomizations?: string };
+      helm?: ClusterConfig['repo']['helm'];
+    };
     settings?: Record<string, unknown>;
   })[];
   policies?: string;
@@ -56,7 +68,8 @@ function normalize(raw: RawConfig, file: string): PipelineConfig {
   const names = new Set<string>();
   const clusters = raw.clusters.map((c, i): ClusterConfig => {
     const object = `clusters[${i}] (${c.name})`;
-    if (names.has(c.name)) throw new ConfigError('duplicate cluster name', { file, object, field: `clusters[${i}].name` });
+    if (names.has(c.name))
+      throw new ConfigError('duplicate cluster name', { file, object, field: `clusters[${i}].name` });
     names.add(c.name);
     const repoPath = abs(c.repo.path);
     mustExist(repoPath, 'directory', { file, object, field: `clusters[${i}].repo.path` });
@@ -66,10 +79,18 @@ function normalize(raw: RawConfig, file: string): PipelineConfig {
         : 'kubeconfig' in c.kubernetes
           ? { ...c.kubernetes, kubeconfig: abs(c.kubernetes.kubeconfig) }
           : c.kubernetes;
-    if ('snapshot' in kubernetes) mustExist(kubernetes.snapshot, 'any', { file, object, field: `clusters[${i}].kubernetes.snapshot` });
-    if ('kubeconfig' in kubernetes) mustExist(kubernetes.kubeconfig, 'file', { file, object, field: `clusters[${i}].kubernetes.kubeconfig` });
-    const metrics: MetricsSourceConfig = 'openmetrics' in c.metrics ? { openmetrics: abs(c.metrics.openmetrics) } : c.metrics;
-    if ('openmetrics' in metrics) mustExist(metrics.openmetrics, 'file', { file, object, field: `clusters[${i}].metrics.openmetrics` });
+    if ('snapshot' in kubernetes)
+      mustExist(kubernetes.snapshot, 'any', { file, object, field: `clusters[${i}].kubernetes.snapshot` });
+    if ('kubeconfig' in kubernetes)
+      mustExist(kubernetes.kubeconfig, 'file', {
+        file,
+        object,
+        field: `clusters[${i}].kubernetes.kubeconfig`,
+      });
+    const metrics: MetricsSourceConfig =
+      'openmetrics' in c.metrics ? { openmetrics: abs(c.metrics.openmetrics) } : c.metrics;
+    if ('openmetrics' in metrics)
+      mustExist(metrics.openmetrics, 'file', { file, object, field: `clusters[${i}].metrics.openmetrics` });
     const root = c.repo.root ?? '.';
     mustExist(join(repoPath, root), 'directory', { file, object, field: `clusters[${i}].repo.root` });
     return {
@@ -85,7 +106,10 @@ function normalize(raw: RawConfig, file: string): PipelineConfig {
   const stepSeconds = parseDuration(raw.analysis?.step ?? DEFAULT_STEP);
   const windowSeconds = parseDuration(raw.analysis?.window ?? DEFAULT_WINDOW);
   if (windowSeconds % stepSeconds !== 0 || stepSeconds < 60) {
-    throw new ConfigError('analysis.window must be a whole number of steps, and step at least 1m', { file, field: 'analysis.step' });
+    throw new ConfigError('analysis.window must be a whole number of steps, and step at least 1m', {
+      file,
+      field: 'analysis.step',
+    });
   }
   const at = raw.analysis?.at ? Math.floor(Date.parse(raw.analysis.at) / 1000) : undefined;
   const { clusters: _c, policies: _p, prices, analysis: _a, analyzers, output, ...rest } = raw;
@@ -94,7 +118,11 @@ function normalize(raw: RawConfig, file: string): PipelineConfig {
     dir,
     clusters,
     policies,
-    prices: { cpuCoreHour: prices?.cpuCoreHour ?? 0.031, memoryGiBHour: prices?.memoryGiBHour ?? 0.0042, currency: prices?.currency ?? 'USD' },
+    prices: {
+      cpuCoreHour: prices?.cpuCoreHour ?? 0.031,
+      memoryGiBHour: prices?.memoryGiBHour ?? 0.0042,
+      currency: prices?.currency ?? 'USD',
+    },
     analysis: { windowSeconds, stepSeconds, at },
     analyzers: analyzers ?? {},
     output: { prBodyMaxChars: output?.prBodyMaxChars ?? 65000 },
@@ -102,9 +130,14 @@ function normalize(raw: RawConfig, file: string): PipelineConfig {
   };
 }
 
-function mustExist(path: string, type: 'file' | 'directory' | 'any', where: { file: string; object?: string; field: string }): void {
+function mustExist(
+  path: string,
+  type: 'file' | 'directory' | 'any',
+  where: { file: string; object?: string; field: string },
+): void {
   if (!existsSync(path)) throw new ConfigError(`path does not exist: ${path}`, where);
   const st = statSync(path);
   if (type === 'file' && !st.isFile()) throw new ConfigError(`expected a file: ${path}`, where);
-  if (type === 'directory' && !st.isDirectory()) throw new ConfigError(`expected a directory: ${path}`, where);
+  if (type === 'directory' && !st.isDirectory())
+    throw new ConfigError(`expected a directory: ${path}`, where);
 }

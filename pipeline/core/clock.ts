@@ -23,7 +23,12 @@ export const systemClock: Clock = {
 };
 
 /** Capped exponential backoff with full jitter: 1s, 2s, 4s … up to `capMs`. */
-export function backoffDelay(attempt: number, baseMs = 1000, capMs = 30000, random: () => number = Math.random): number {
+export function backoffDelay(
+  attempt: number,
+  baseMs = 1000,
+  capMs = 30000,
+  random: () => number = Math.random,
+): number {
   const exp = Math.min(capMs, baseMs * 2 ** Math.max(0, attempt));
   return Math.round(exp / 2 + (random() * exp) / 2);
 }

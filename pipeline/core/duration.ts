@@ -6,7 +6,8 @@ export const DURATION_PATTERN = '^(\\d+(\\.\\d+)?(ms|s|m|h|d|w))+$';
 export function parseDuration(input: string | number): number {
   if (typeof input === 'number') return input;
   const s = input.trim();
-  if (!new RegExp(DURATION_PATTERN).test(s)) throw new Error(`not a duration: "${input}" (use e.g. 90s, 5m, 24h, 14d)`);
+  if (!new RegExp(DURATION_PATTERN).test(s))
+    throw new Error(`not a duration: "${input}" (use e.g. 90s, 5m, 24h, 14d)`);
   let total = 0;
   for (const m of s.matchAll(PART)) total += Number(m[1]) * (UNIT_SECONDS[m[2]!] ?? 0);
   return total;

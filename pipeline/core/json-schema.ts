@@ -13,7 +13,8 @@ import { ConfigError, AggregateConfigError } from './errors.js';
 // ajv-formats is CommonJS; under NodeNext its default export arrives wrapped.
 type AddFormats = (ajv: Ajv) => Ajv;
 const addFormats: AddFormats =
-  (addFormatsModule as unknown as { default?: AddFormats }).default ?? (addFormatsModule as unknown as AddFormats);
+  (addFormatsModule as unknown as { default?: AddFormats }).default ??
+  (addFormatsModule as unknown as AddFormats);
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -22,7 +23,8 @@ export function packageRoot(): string {
   let dir = here;
   for (let i = 0; i < 6; i++) {
     try {
-      if (statSync(join(dir, 'package.json')).isFile() && statSync(join(dir, 'schemas')).isDirectory()) return dir;
+      if (statSync(join(dir, 'package.json')).isFile() && statSync(join(dir, 'schemas')).isDirectory())
+        return dir;
     } catch {
       /* keep walking up */
     }
@@ -57,7 +59,8 @@ export function createAjv(options: { strict?: boolean } = {}): Ajv {
     code: { regExp: goCompatibleRegExp as never },
   });
   addFormats(ajv);
-  for (const f of ['int32', 'int64', 'double', 'float', 'byte', 'int-or-string', 'quantity']) ajv.addFormat(f, true);
+  for (const f of ['int32', 'int64', 'double', 'float', 'byte', 'int-or-string', 'quantity'])
+    ajv.addFormat(f, true);
   ajv.addVocabulary(KUBE_KEYWORDS);
   return ajv;
 }
@@ -154,7 +157,8 @@ export function validateOrThrow(
     seen.add(key);
     problems.push(new ConfigError(message, { file: where.file, object: where.object, field }));
   }
-  if (problems.length === 0) problems.push(new ConfigError('does not match its schema', { file: where.file, object: where.object }));
+  if (problems.length === 0)
+    problems.push(new ConfigError('does not match its schema', { file: where.file, object: where.object }));
   if (problems.length === 1) throw problems[0]!;
   throw new AggregateConfigError(problems);
 }

@@ -44,7 +44,9 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     if (LEVELS[lvl] < LEVELS[level]) return;
     const merged = sanitizeValue({ ...base, ...fields }) as Record<string, unknown>;
     if (format === 'json') {
-      sink.write(JSON.stringify({ time: now().toISOString(), level: lvl, msg: sanitizeText(msg), ...merged }));
+      sink.write(
+        JSON.stringify({ time: now().toISOString(), level: lvl, msg: sanitizeText(msg), ...merged }),
+      );
     } else {
       const extras = Object.entries(merged)
         .filter(([, v]) => v !== undefined)
@@ -67,7 +69,9 @@ export function createLogger(options: LoggerOptions = {}): Logger {
 }
 
 /** A logger that keeps lines in memory, for tests that assert on what was logged. */
-export function createMemoryLogger(level: LogLevel = 'debug'): Logger & { lines: string[]; records(): Record<string, unknown>[] } {
+export function createMemoryLogger(
+  level: LogLevel = 'debug',
+): Logger & { lines: string[]; records(): Record<string, unknown>[] } {
   const lines: string[] = [];
   const logger = createLogger({ level, format: 'json', sink: { write: (l) => lines.push(l) } });
   return Object.assign(logger, {
@@ -76,4 +80,8 @@ export function createMemoryLogger(level: LogLevel = 'debug'): Logger & { lines:
   });
 }
 
-export const silentLogger: Logger = createLogger({ level: 'error', format: 'json', sink: { write: () => {} } });
+export const silentLogger: Logger = createLogger({
+  level: 'error',
+  format: 'json',
+  sink: { write: () => {} },
+});

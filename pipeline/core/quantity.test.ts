@@ -1,4 +1,12 @@
-import { parseCpu, parseMemory, formatCpu, formatMemory, roundCpuUp, roundMemoryUp, cpuStyleOf } from './quantity.js';
+import {
+  parseCpu,
+  parseMemory,
+  formatCpu,
+  formatMemory,
+  roundCpuUp,
+  roundMemoryUp,
+  cpuStyleOf,
+} from './quantity.js';
 
 describe('core/quantity', () => {
   it.each([

@@ -3,7 +3,8 @@
  * was registered once can never be printed, whatever code path reaches the output.
  */
 const registered = new Set<string>();
-const SECRET_KEYS = /^(token|password|passwd|secret|authorization|privatekey|private_key|bearer|apikey|api_key|keydata|certdata|clientkey|client-key-data)$/i;
+const SECRET_KEYS =
+  /^(token|password|passwd|secret|authorization|privatekey|private_key|bearer|apikey|api_key|keydata|certdata|clientkey|client-key-data)$/i;
 export const REDACTED = '**redacted**';
 
 export function registerSecret(value: string | undefined | null): void {
@@ -35,7 +36,11 @@ export function sanitizeValue(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return sanitizeText(value);
   if (Array.isArray(value)) return value.map((v) => sanitizeValue(v, depth + 1));
   if (value instanceof Error) {
-    return { name: value.name, message: sanitizeText(value.message), code: (value as { code?: unknown }).code };
+    return {
+      name: value.name,
+      message: sanitizeText(value.message),
+      code: (value as { code?: unknown }).code,
+    };
   }
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};

@@ -50,7 +50,15 @@ export function createUsageFolder(window: UsageWindow, demandStep = DEFAULT_DEMA
       u.instances++;
       let d = u.containers.get(s.container);
       if (!d) {
-        d = { container: s.container, samples: 0, intervals: 0, firstSeen: Infinity, lastSeen: -Infinity, peakCpu: 0, peakMemory: 0 } as ContainerUsageDigest;
+        d = {
+          container: s.container,
+          samples: 0,
+          intervals: 0,
+          firstSeen: Infinity,
+          lastSeen: -Infinity,
+          peakCpu: 0,
+          peakMemory: 0,
+        } as ContainerUsageDigest;
         u.containers.set(s.container, d);
       }
       d.samples += s.samples;
@@ -68,7 +76,8 @@ export function createUsageFolder(window: UsageWindow, demandStep = DEFAULT_DEMA
         const slot = Math.floor((s.offset + i) / perSlot);
         if (slot < 0 || slot >= slots) continue;
         if (!Number.isNaN(cpu)) u.demand.cpu[slot]! += cpu / perSlot;
-        if (!Number.isNaN(s.cpuMax[i]!)) u.demand.cpuMax[slot] = Math.max(u.demand.cpuMax[slot]!, s.cpuMax[i]!);
+        if (!Number.isNaN(s.cpuMax[i]!))
+          u.demand.cpuMax[slot] = Math.max(u.demand.cpuMax[slot]!, s.cpuMax[i]!);
         if (!Number.isNaN(mem)) u.demand.memory[slot] = Math.max(u.demand.memory[slot]!, mem);
         u.demand.pods[slot]! += 1 / perSlot;
       }
