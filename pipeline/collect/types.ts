@@ -148,4 +148,9 @@ export interface MetricsSource {
   readonly description: string;
   readUsage(request: UsageRequest, ctx: SourceContext): AsyncIterable<UsageBatch>;
   stats(): MetricsStats;
+  /**
+   * The newest sample time the source holds (unix seconds), for a file source whose data ends
+   * in the past: the analysis then ends there instead of at the wall clock.
+   */
+  latestTimestamp?(ctx: SourceContext): Promise<number | undefined>;
 }

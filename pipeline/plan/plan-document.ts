@@ -1,0 +1,148 @@
+/**
+ * plan.json: every recommendation (with its policy decision and render outcome) and every
+ * skipped workload with its reason, plus a run summary. Schema: schemas/tidemark/plan.schema.json.
+ */
+import type { Skipped, Evidence, JsonValue } from '../analyze/types.js';
+import type { RuleOutcome } from '../policy/types.js';
+import type { PipelineConfig } from '../config/types.js';
+import type { MetricsStats, UsageWindow } from '../collect/types.js';
+import type { PlanRun } from './run.js';
+import { formatFieldPath } from './field-path.js';
+import { replicasOf, savingsOf, addSavings, NO_SAVINGS, type Savings } from './savings.js';
+
+export interface PlanFieldJson {
+  object: string;
+  path: string;
+  current?: JsonValue;
+  proposed?: JsonValue;
+  analyzerProposed?: JsonValue;
+}
+
+export interface PlanRecommendationJson {
+  id: string;
+  analyzer: string;
+  workload: string;
+  subject: string;
+  decision: 'accepted' | 'clamped' | 'rejected';
+  outcomes: RuleOutcome[];
+  fields: PlanFieldJson[];
+  risk: string;
+  evidence: Evidence;
+  savings: Savings;
+  render: { status: 'rendered' | 'skipped' | 'not-rendered'; files?: string[]; reason?: string; detail?: string };
+  details?: Record<string, unknown>;
+}
+
+export interface PlanClusterJson {
+  name: string;
+  at: string;
+  window: { start: string; end: string; step: number };
+  recommendations: PlanRecommendationJson[];
+  skipped: Skipped[];
+  changes: { workload: string; files: string[]; fields: number; objects: number }[];
+  summary: {
+    recommendations: number;
+    accepted: number;
+    clamped: number;
+    rejected: number;
+    skipped: number;
+    workloadsChanged: number;
+    savings: Savings;
+  };
+  sources: { kubernetes?: Record<string, { requests: number; bytes: number; objects: number }>; metrics: MetricsStats };
+}
+
+export interface PlanDocument {
+  apiVersion: 'tidemark.io/v1alpha1';
+  kind: 'Plan';
+  generatedAt: string;
+  tidemarkVersion: string;
+  config: string;
+  prices: PipelineConfig['prices'];
+  clusters: PlanClusterJson[];
+  run: { stagesMs: Record<string, number> };
+}
+
+const iso = (unix: number): string => new Date(unix * 1000).toISOString();
+
+export function buildPlanDocument(run: PlanRun, config: PipelineConfig, version: string, now: Date): PlanDocument {
+  return {
+    apiVersion: 'tidemark.io/v1alpha1',
+    kind: 'Plan',
+    generatedAt: now.toISOString(),
+    tidemarkVersion: version,
+    config: config.file,
+    prices: config.prices,
+    clusters: run.clusters.map((c) => {
+      const renderSkips = new Map<string, Skipped>();
+      for (const s of c.render.skipped) if (!s.container) renderSkips.set(s.workload, s);
+      const recs = c.decided.map((d): PlanRecommendationJson => {
+        const rendered = c.render.rendered.get(d.workload);
+        const skip = renderSkips.get(d.workload);
+        const containerSkip = c.render.skipped.find(
+          (s) => s.workload === d.workload && s.container && d.subject === `container ${s.container}`,
+        );
+        const status: PlanRecommendationJson['render'] =
+          d.decision === 'rejected'
+            ? { status: 'not-rendered', reason: 'policy-rejected' }
+            : containerSkip
+              ? { status: 'skipped', reason: containerSkip.reason, detail: containerSkip.detail }
+              : skip
+                ? { status: 'skipped', reason: skip.reason, detail: skip.detail }
+                : rendered
+                  ? { status: 'rendered', files: rendered }
+                  : { status: 'not-rendered', reason: 'no-change' };
+        const counted = status.status === 'rendered' ? d.fields : [];
+        return {
+          id: d.id,
+          analyzer: d.analyzer,
+          workload: d.workload,
+          subject: d.subject,
+          decision: d.decision,
+          outcomes: d.outcomes,
+          fields: d.fields.map((f, i) => ({
+            object: `${f.object.kind}/${f.object.namespace ?? ''}/${f.object.name}`,
+            path: formatFieldPath(f.path),
+            current: f.current,
+            proposed: f.proposed,
+            analyzerProposed: d.proposedFields[i]?.proposed,
+          })),
+          risk: d.risk,
+          evidence: d.evidence,
+          savings: savingsOf(counted, replicasOf(c.model, d.workload), config.prices),
+          render: status,
+          ...(d.details ? { details: d.details } : {}),
+        };
+      });
+      const total = recs.reduce((acc, r) => addSavings(acc, r.savings), NO_SAVINGS);
+      return {
+        name: c.cluster.name,
+        at: iso(c.window.end),
+        window: windowJson(c.window),
+        recommendations: recs,
+        skipped: c.skipped,
+        changes: c.changes.map((ch) => ({
+          workload: ch.workload,
+          files: c.render.rendered.get(ch.workload) ?? [],
+          fields: ch.fields.length,
+          objects: ch.objects.length,
+        })),
+        summary: {
+          recommendations: recs.length,
+          accepted: recs.filter((r) => r.decision === 'accepted').length,
+          clamped: recs.filter((r) => r.decision === 'clamped').length,
+          rejected: recs.filter((r) => r.decision === 'rejected').length,
+          skipped: c.skipped.length,
+          workloadsChanged: c.render.rendered.size,
+          savings: total,
+        },
+        sources: { kubernetes: c.stats.kubernetes, metrics: c.stats.metrics },
+      };
+    }),
+    run: { stagesMs: run.stages },
+  };
+}
+
+function windowJson(w: UsageWindow): PlanClusterJson['window'] {
+  return { start: iso(w.start), end: iso(w.end), step: w.step };
+}

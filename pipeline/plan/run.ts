@@ -1,0 +1,230 @@
+/**
+ * The plan orchestrator: collect → model → analyze → policy → merge → render, per cluster.
+ * Everything it calls comes through PlanDeps, so sources are swappable (snapshot or live API,
+ * file or Prometheus) and tests can inject real-but-small parts. Nothing is written here: the
+ * caller writes outputs all-or-nothing after every cluster succeeded.
+ */
+import { performance } from 'node:perf_hooks';
+import type { Logger } from '../core/logger.js';
+import type { Clock } from '../core/clock.js';
+import { ConfigError } from '../core/errors.js';
+import { getValidator } from '../core/json-schema.js';
+import type { ClusterConfig, PipelineConfig } from '../config/types.js';
+import type {
+  KubernetesInventory,
+  KubernetesSource,
+  MetricsSource,
+  MetricsStats,
+  UsageRequest,
+  UsageWindow,
+} from '../collect/types.js';
+import type { ChangeHistoryEntry, ClusterModel, WorkloadKey } from '../model/types.js';
+import { createUsageFolder } from '../model/usage/fold.js';
+import type { Analyzer, AnalyzerId, AnalyzerResult, Skipped } from '../analyze/types.js';
+import type { DecidedRecommendation } from '../policy/types.js';
+import type { RenderResult } from '../render/types.js';
+import type { WorkloadChange } from './types.js';
+import { mergeChanges, checkOwnership } from './merge.js';
+import { orderAnalyzers } from './analyzer-order.js';
+
+export interface PolicyEngine<PolicySet = unknown> {
+  load(dir: string): PolicySet;
+  overrides(set: PolicySet, model: ClusterModel): (workload: WorkloadKey, analyzer: AnalyzerId) => Record<string, unknown>;
+  evaluate(
+    set: PolicySet,
+    model: ClusterModel,
+    results: Map<AnalyzerId, AnalyzerResult>,
+    ctx: { now: number },
+  ): { decided: DecidedRecommendation[]; skipped: Skipped[] };
+}
+
+export interface PlanDeps {
+  kubernetesSource(cluster: ClusterConfig, logger: Logger): KubernetesSource;
+  metricsSource(cluster: ClusterConfig, logger: Logger): MetricsSource;
+  buildModel(inventory: KubernetesInventory, opts: { cluster: string; at: number }): ClusterModel;
+  usageRequest(model: ClusterModel, window: UsageWindow): UsageRequest;
+  podWorkload(model: ClusterModel, namespace: string, pod: string): WorkloadKey | undefined;
+  readHistory(repoDir: string, opts: { since: number }): Promise<ChangeHistoryEntry[]>;
+  policies: PolicyEngine;
+  analyzers(): Analyzer<unknown>[];
+  render(input: {
+    repoDir: string;
+    repo: ClusterConfig['repo'];
+    cluster: string;
+    model: ClusterModel;
+    changes: WorkloadChange[];
+    logger: Logger;
+  }): Promise<RenderResult>;
+}
+
+export interface ClusterPlanResult {
+  cluster: ClusterConfig;
+  model: ClusterModel;
+  window: UsageWindow;
+  analyzerResults: Map<AnalyzerId, AnalyzerResult>;
+  decided: DecidedRecommendation[];
+  skipped: Skipped[];
+  changes: WorkloadChange[];
+  render: RenderResult;
+  stats: { kubernetes?: KubernetesInventory['stats']; metrics: MetricsStats };
+}
+
+export interface PlanRun {
+  clusters: ClusterPlanResult[];
+  /** Milliseconds per stage, summed over clusters. */
+  stages: Record<string, number>;
+  startedAt: number;
+}
+
+export async function runPlan(opts: {
+  config: PipelineConfig;
+  deps: PlanDeps;
+  logger: Logger;
+  clock: Clock;
+  /** Only these clusters (default: all). */
+  clusters?: string[];
+}): Promise<PlanRun> {
+  const { config, deps, logger, clock } = opts;
+  const stages: Record<string, number> = {};
+  const timed = async <T>(stage: string, fn: () => Promise<T> | T): Promise<T> => {
+    const t0 = performance.now();
+    try {
+      return await fn();
+    } finally {
+      stages[stage] = (stages[stage] ?? 0) + Math.round(performance.now() - t0);
+    }
+  };
+
+  // Validate everything a run depends on before reading any source, so bad policies or analyzer
+  // args fail in a second, not after minutes of querying.
+  const analyzers = orderAnalyzers(deps.analyzers());
+  checkOwnership(analyzers);
+  const analyzerArgs = resolveAnalyzerArgs(config, analyzers);
+  const policySet = await timed('policy.load', () => deps.policies.load(config.policies));
+
+  const selected = opts.clusters?.length
+    ? config.clusters.filter((c) => opts.clusters!.includes(c.name))
+    : config.clusters;
+  if (opts.clusters?.length && selected.length !== opts.clusters.length) {
+    const missing = opts.clusters.filter((n) => !config.clusters.some((c) => c.name === n));
+    throw new ConfigError(`unknown cluster ${missing.map((m) => `"${m}"`).join(', ')}`, { file: config.file, field: 'clusters' });
+  }
+
+  const results: ClusterPlanResult[] = [];
+  for (const cluster of selected) {
+    const log = logger.child({ cluster: cluster.name });
+    const kube = deps.kubernetesSource(cluster, log);
+    const metrics = deps.metricsSource(cluster, log);
+
+    const inventory = await timed('collect.kubernetes', () => kube.read({ logger: log }));
+    log.info('cluster state read', { source: kube.description, objects: inventory.objects.length });
+
+    const step = config.analysis.stepSeconds;
+    const atRaw =
+      config.analysis.at ?? (await metrics.latestTimestamp?.({ logger: log })) ?? Math.floor(clock.now() / 1000);
+    const end = Math.floor(atRaw / step) * step;
+    const window: UsageWindow = { start: end - config.analysis.windowSeconds, end, step };
+
+    const model = await timed('model', () => deps.buildModel(inventory, { cluster: cluster.name, at: end }));
+    model.usageWindow = window;
+    model.history = await timed('collect.history', () =>
+      deps.readHistory(cluster.repo.path, { since: end - 30 * 86400 }),
+    );
+
+    await timed('collect.metrics', async () => {
+      const folder = createUsageFolder(window);
+      const request = deps.usageRequest(model, window);
+      let unmatched = 0;
+      for await (const batch of metrics.readUsage(request, { logger: log })) {
+        for (const series of batch.series) {
+          const wl = deps.podWorkload(model, series.namespace, series.pod);
+          if (wl) folder.add(wl, series);
+          else unmatched++;
+        }
+        for (const oom of batch.ooms) {
+          const wl = deps.podWorkload(model, oom.namespace, oom.pod);
+          if (wl) folder.addOom(wl, oom);
+        }
+        for (const r of batch.restarts ?? []) {
+          const wl = deps.podWorkload(model, r.namespace, r.pod);
+          if (wl) folder.addRestart(wl, r);
+        }
+      }
+      // OOMs the cluster itself reports (lastState.terminated) count even without metrics for them.
+      for (const oom of model.ooms) {
+        const wl = deps.podWorkload(model, oom.namespace, oom.pod);
+        if (wl) folder.addOom(wl, oom);
+      }
+      model.usage = folder.finish();
+      log.info('metrics read', { source: metrics.description, workloads: model.usage.size, unmatchedSeries: unmatched });
+    });
+
+    const overrides = deps.policies.overrides(policySet, model);
+    const analyzerResults = await timed('analyze', () => {
+      const out = new Map<AnalyzerId, AnalyzerResult>();
+      for (const analyzer of analyzers) {
+        const result = analyzer.analyze(model, analyzerArgs.get(analyzer.id), {
+          now: end,
+          cluster: cluster.name,
+          clusterSettings: cluster.settings,
+          upstream: out,
+          overrides,
+        });
+        out.set(analyzer.id, result);
+        log.info('analyzer done', {
+          analyzer: analyzer.id,
+          recommendations: result.recommendations.length,
+          skipped: result.skipped.length,
+        });
+      }
+      return out;
+    });
+
+    const { decided, skipped: policySkipped } = await timed('policy', () =>
+      deps.policies.evaluate(policySet, model, analyzerResults, { now: end }),
+    );
+    const changes = await timed('merge', () => mergeChanges(cluster.name, decided, analyzers));
+    const render = await timed('render', () =>
+      deps.render({ repoDir: cluster.repo.path, repo: cluster.repo, cluster: cluster.name, model, changes, logger: log }),
+    );
+    const skipped = [
+      ...[...analyzerResults.values()].flatMap((r) => r.skipped),
+      ...policySkipped,
+      ...render.skipped,
+    ];
+    results.push({
+      cluster,
+      model,
+      window,
+      analyzerResults,
+      decided,
+      skipped,
+      changes,
+      render,
+      stats: { kubernetes: inventory.stats, metrics: metrics.stats() },
+    });
+  }
+  return { clusters: results, stages, startedAt: opts.clock.now() };
+}
+
+function resolveAnalyzerArgs(config: PipelineConfig, analyzers: Analyzer<unknown>[]): Map<AnalyzerId, unknown> {
+  const out = new Map<AnalyzerId, unknown>();
+  const known = new Set(analyzers.map((a) => a.id as string));
+  for (const id of Object.keys(config.analyzers)) {
+    if (!known.has(id)) throw new ConfigError(`unknown analyzer "${id}"`, { file: config.file, field: `analyzers.${id}` });
+  }
+  for (const a of analyzers) {
+    const given = config.analyzers[a.id] ?? {};
+    const validate = getValidator(a.argsSchema);
+    if (!validate(given)) {
+      const e = validate.errors?.[0];
+      throw new ConfigError(e?.message ?? 'invalid analyzer arguments', {
+        file: config.file,
+        object: `analyzer ${a.id}`,
+        field: `analyzers.${a.id}${(e?.instancePath ?? '').replace(/\//g, '.')}`,
+      });
+    }
+    out.set(a.id, { ...(a.defaults as object), ...given });
+  }
+  return out;
+}

@@ -1,0 +1,59 @@
+/** Human rows for tables (terminal and PR body): one row per changed field. */
+import type { PlanRecommendationJson } from '../../plan/plan-document.js';
+
+export interface ChangeRow {
+  namespace: string;
+  workload: string;
+  container: string;
+  resource: string;
+  current: string;
+  proposed: string;
+  decision: string;
+  why: string;
+  rec: PlanRecommendationJson;
+}
+
+const FIELD_RE = /containers\[name=([^\]]+)\]\.resources\.(requests|limits)\.(cpu|memory)$/;
+
+export function describeField(path: string): { container: string; resource: string } {
+  const m = FIELD_RE.exec(path);
+  if (m) return { container: m[1]!, resource: `${m[3]} ${m[2] === 'requests' ? 'request' : 'limit'}` };
+  const tail = path.split('.').slice(-2).join('.');
+  return { container: '', resource: tail };
+}
+
+export function rowsOf(recs: PlanRecommendationJson[]): ChangeRow[] {
+  const rows: ChangeRow[] = [];
+  for (const rec of recs) {
+    const [, namespace = '', name = rec.workload] = rec.workload.split('/');
+    const kind = rec.workload.split('/')[0] ?? '';
+    const decision = rec.decision === 'rejected' ? 'rejected' : rec.render.status === 'skipped' ? `skipped (${rec.render.reason})` : rec.decision;
+    const why = rec.decision === 'rejected' ? (rec.outcomes.at(-1)?.reason ?? 'rejected by policy') : rec.evidence.why;
+    for (const f of rec.fields) {
+      const { container, resource } = describeField(f.path);
+      rows.push({
+        namespace,
+        workload: `${kind.toLowerCase()}/${name}`,
+        container,
+        resource,
+        current: show(f.current),
+        proposed: show(f.proposed),
+        decision,
+        why,
+        rec,
+      });
+    }
+  }
+  return rows.sort(
+    (a, b) =>
+      a.namespace.localeCompare(b.namespace) ||
+      a.workload.localeCompare(b.workload) ||
+      a.container.localeCompare(b.container) ||
+      a.resource.localeCompare(b.resource),
+  );
+}
+
+export function show(v: unknown): string {
+  if (v === undefined || v === null) return '—';
+  return typeof v === 'string' ? v : JSON.stringify(v);
+}
