@@ -1,0 +1,44 @@
+import type { Command } from 'commander';
+import { resolve } from 'node:path';
+import { loadConfig } from '../../config/load.js';
+import { writeOutputFiles } from '../../core/output-dir.js';
+import { systemClock } from '../../core/clock.js';
+import { runPlan } from '../../plan/run.js';
+import { defaultDeps } from '../../plan/deps.js';
+import { buildOutputs, type PlanOutputs } from '../../plan/outputs.js';
+import { unifiedDiff } from '../../render/index.js';
+import { renderPlanTable } from '../table.js';
+import type { CliContext } from '../context.js';
+
+export interface PlanCommandOptions {
+  config: string;
+  out?: string;
+  cluster?: string[];
+  diff?: boolean;
+}
+
+/** Runs the plan and writes outputs; shared by plan, apply and demo. */
+export async function planToOutputs(ctx: CliContext, opts: PlanCommandOptions): Promise<{ outputs: PlanOutputs; outDir: string }> {
+  const config = loadConfig(opts.config);
+  const run = await runPlan({ config, deps: ctx.deps ?? defaultDeps(), logger: ctx.logger, clock: systemClock, clusters: opts.cluster });
+  const outputs = buildOutputs(run, config, { now: new Date(systemClock.now()), unifiedDiff });
+  const outDir = resolve(opts.out ?? 'tidemark-out');
+  writeOutputFiles(outDir, outputs.files);
+  return { outputs, outDir };
+}
+
+export function registerPlanCommand(program: Command, ctx: CliContext): void {
+  program
+    .command('plan')
+    .description('compute recommendations and the repository edits; writes plan.json, changes.diff and pr.md')
+    .requiredOption('-c, --config <file>', 'Pipeline config (tidemark.io/v1alpha1 Pipeline)')
+    .option('-o, --out <dir>', 'output directory', 'tidemark-out')
+    .option('--cluster <name...>', 'only these clusters')
+    .option('--diff', 'also print the unified diff')
+    .action(async (opts: PlanCommandOptions) => {
+      const { outputs, outDir } = await planToOutputs(ctx, opts);
+      ctx.stdout(renderPlanTable(outputs.doc));
+      if (opts.diff) ctx.stdout(outputs.diff || '(no changes)\n');
+      ctx.stdout(`wrote ${outDir}/plan.json, changes.diff (${outputs.edits.length} file(s)), pr.md\n`);
+    });
+}

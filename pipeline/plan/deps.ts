@@ -1,0 +1,36 @@
+/** The production wiring of PlanDeps: which source implements which config. */
+import type { Logger } from '../core/logger.js';
+import { ConfigError } from '../core/errors.js';
+import type { ClusterConfig } from '../config/types.js';
+import { createSnapshotSource } from '../collect/snapshot/index.js';
+import { createOpenMetricsSource } from '../collect/openmetrics/index.js';
+import { buildClusterModel, usageRequestFor, podWorkload } from '../model/build/index.js';
+import { readChangeHistory } from '../collect/git-history/index.js';
+import { loadPolicies, resolveOverrides, evaluatePolicies } from '../policy/index.js';
+import { getAnalyzers } from '../analyze/api.js';
+import { renderChanges } from '../render/index.js';
+import type { PlanDeps, PolicyEngine } from './run.js';
+
+export function defaultDeps(): PlanDeps {
+  return {
+    kubernetesSource(cluster: ClusterConfig, _logger: Logger) {
+      if ('snapshot' in cluster.kubernetes) return createSnapshotSource(cluster.kubernetes.snapshot);
+      throw new ConfigError('live cluster sources are not available in this build', { field: `clusters.${cluster.name}.kubernetes` });
+    },
+    metricsSource(cluster: ClusterConfig, _logger: Logger) {
+      if ('openmetrics' in cluster.metrics) return createOpenMetricsSource(cluster.metrics.openmetrics);
+      throw new ConfigError('Prometheus sources are not available in this build', { field: `clusters.${cluster.name}.metrics` });
+    },
+    buildModel: buildClusterModel,
+    usageRequest: usageRequestFor,
+    podWorkload,
+    readHistory: readChangeHistory,
+    policies: {
+      load: loadPolicies,
+      overrides: resolveOverrides,
+      evaluate: evaluatePolicies,
+    } as PolicyEngine,
+    analyzers: getAnalyzers,
+    render: renderChanges,
+  };
+}

@@ -1,0 +1,47 @@
+/**
+ * Commit messages for Tidemark changes: a conventional subject, a body listing each change, and
+ * one `Tidemark-Change:` trailer per field so later runs find our last change to a field in the
+ * repository history (the max-decrease rule counts from it) — see collect/git-history/trailers.ts.
+ */
+import type { WorkloadChange } from '../../plan/types.js';
+import { formatFieldPath } from '../../plan/field-path.js';
+import { formatChangeTrailer } from '../../collect/git-history/trailers.js';
+
+export function fieldId(path: (string | number | { name: string })[]): string {
+  // containers[name=web].resources.requests.cpu → container/web/requests/cpu
+  const s = formatFieldPath(path);
+  const m = /(containers|initContainers)\[name=([^\]]+)\]\.resources\.(requests|limits)\.(cpu|memory)$/.exec(s);
+  if (m) return `${m[1] === 'initContainers' ? 'initContainer' : 'container'}/${m[2]}/${m[3]}/${m[4]}`;
+  return s;
+}
+
+export function commitMessage(changes: WorkloadChange[], opts: { cluster?: string } = {}): string {
+  const fields = changes.flatMap((c) => c.fields.map((f) => ({ c, f })));
+  let subject: string;
+  if (changes.length === 1 && fields.length >= 1) {
+    const [kind, ns, name] = changes[0]!.workload.split('/');
+    const parts = fields.map(({ f }) => {
+      const id = fieldId(f.path).split('/');
+      const what = id.length === 4 ? `${id[3]}${id[2] === 'limits' ? ' limit' : ''}` : fieldId(f.path);
+      return `${what} ${String(f.current ?? '—')}→${String(f.proposed ?? '∅')}`;
+    });
+    subject = `chore(tidemark): right-size ${ns}/${name} ${parts.join(', ')}`;
+    if (subject.length > 100) subject = `chore(tidemark): right-size ${kind?.toLowerCase()} ${ns}/${name} (${fields.length} fields)`;
+  } else {
+    subject = `chore(tidemark): right-size ${changes.length} workloads${opts.cluster ? ` in ${opts.cluster}` : ''}`;
+  }
+  const body = fields.map(({ c, f }) => `- ${c.workload} ${fieldId(f.path)}: ${String(f.current ?? '—')} → ${String(f.proposed ?? '(removed)')}`);
+  const policies = [
+    ...new Set(changes.flatMap((c) => c.recommendations.flatMap((r) => r.outcomes.map((o) => o.policy)))),
+  ].sort();
+  const trailers = fields.map(({ c, f }) =>
+    formatChangeTrailer({
+      workload: c.workload,
+      field: fieldId(f.path),
+      from: f.current === undefined ? undefined : String(f.current),
+      to: f.proposed === undefined ? undefined : String(f.proposed),
+    }),
+  );
+  trailers.push(`Tidemark-Policy: ${policies.length ? policies.join(', ') : 'defaults'}`);
+  return [subject, '', ...body, '', ...trailers, ''].join('\n');
+}
