@@ -43,7 +43,9 @@ describe('testing/git-remote', () => {
     await gb.checkout(['-B', 'feature', 'FETCH_HEAD']);
     writeFileSync(join(b, 'x.yaml'), 'a: 4\n');
     await gb.add('.').commit('fourth');
-    await expect(gb.push(['origin', 'feature', `--force-with-lease=feature:${leased}`])).rejects.toThrow(/stale info|rejected/);
+    await expect(gb.push(['origin', 'feature', `--force-with-lease=feature:${leased}`])).rejects.toThrow(
+      /stale info|rejected/,
+    );
   });
 
   it('refuses requests without the token', async () => {

@@ -38,7 +38,13 @@ export async function startGitRemote(opts: GitRemoteOptions = {}): Promise<GitRe
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const authorized = isAuthorized(req, opts.token);
-    const service = url.searchParams.get('service') ?? (url.pathname.endsWith('git-receive-pack') ? 'git-receive-pack' : url.pathname.endsWith('git-upload-pack') ? 'git-upload-pack' : undefined);
+    const service =
+      url.searchParams.get('service') ??
+      (url.pathname.endsWith('git-receive-pack')
+        ? 'git-receive-pack'
+        : url.pathname.endsWith('git-upload-pack')
+          ? 'git-upload-pack'
+          : undefined);
     requests.push({ method: req.method ?? 'GET', path: url.pathname, authorized, service });
     if (opts.token && !authorized) {
       res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="tidemark-test"' });
@@ -63,7 +69,10 @@ export async function startGitRemote(opts: GitRemoteOptions = {}): Promise<GitRe
       if (!existsSync(dir)) execFileSync('git', ['init', '-q', '--bare', '-b', 'main', dir]);
       return dir;
     },
-    pushCount: () => requests.filter((r) => r.method === 'POST' && r.service === 'git-receive-pack' && r.authorized !== false).length,
+    pushCount: () =>
+      requests.filter(
+        (r) => r.method === 'POST' && r.service === 'git-receive-pack' && r.authorized !== false,
+      ).length,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections?.();
@@ -98,7 +107,9 @@ function serveGit(root: string, req: IncomingMessage, res: ServerResponse, url: 
       PATH_INFO: decodeURIComponent(url.pathname),
       QUERY_STRING: url.search.slice(1),
       CONTENT_TYPE: req.headers['content-type'] ?? '',
-      ...(req.headers['content-encoding'] ? { HTTP_CONTENT_ENCODING: String(req.headers['content-encoding']) } : {}),
+      ...(req.headers['content-encoding']
+        ? { HTTP_CONTENT_ENCODING: String(req.headers['content-encoding']) }
+        : {}),
       ...(req.headers['git-protocol'] ? { GIT_PROTOCOL: String(req.headers['git-protocol']) } : {}),
     },
   });

@@ -10,7 +10,9 @@ import { formatChangeTrailer } from '../../collect/git-history/trailers.js';
 export function fieldId(path: (string | number | { name: string })[]): string {
   // containers[name=web].resources.requests.cpu → container/web/requests/cpu
   const s = formatFieldPath(path);
-  const m = /(containers|initContainers)\[name=([^\]]+)\]\.resources\.(requests|limits)\.(cpu|memory)$/.exec(s);
+  const m = /(containers|initContainers)\[name=([^\]]+)\]\.resources\.(requests|limits)\.(cpu|memory)$/.exec(
+    s,
+  );
   if (m) return `${m[1] === 'initContainers' ? 'initContainer' : 'container'}/${m[2]}/${m[3]}/${m[4]}`;
   return s;
 }
@@ -26,11 +28,15 @@ export function commitMessage(changes: WorkloadChange[], opts: { cluster?: strin
       return `${what} ${String(f.current ?? '—')}→${String(f.proposed ?? '∅')}`;
     });
     subject = `chore(tidemark): right-size ${ns}/${name} ${parts.join(', ')}`;
-    if (subject.length > 100) subject = `chore(tidemark): right-size ${kind?.toLowerCase()} ${ns}/${name} (${fields.length} fields)`;
+    if (subject.length > 100)
+      subject = `chore(tidemark): right-size ${kind?.toLowerCase()} ${ns}/${name} (${fields.length} fields)`;
   } else {
     subject = `chore(tidemark): right-size ${changes.length} workloads${opts.cluster ? ` in ${opts.cluster}` : ''}`;
   }
-  const body = fields.map(({ c, f }) => `- ${c.workload} ${fieldId(f.path)}: ${String(f.current ?? '—')} → ${String(f.proposed ?? '(removed)')}`);
+  const body = fields.map(
+    ({ c, f }) =>
+      `- ${c.workload} ${fieldId(f.path)}: ${String(f.current ?? '—')} → ${String(f.proposed ?? '(removed)')}`,
+  );
   const policies = [
     ...new Set(changes.flatMap((c) => c.recommendations.flatMap((r) => r.outcomes.map((o) => o.policy)))),
   ].sort();

@@ -16,10 +16,16 @@ export interface CommitIdentity {
   email: string;
 }
 
-export const DEFAULT_IDENTITY: CommitIdentity = { name: 'tidemark[bot]', email: 'tidemark@users.noreply.github.com' };
+export const DEFAULT_IDENTITY: CommitIdentity = {
+  name: 'tidemark[bot]',
+  email: 'tidemark@users.noreply.github.com',
+};
 
 export function gitAt(dir: string, identity: CommitIdentity = DEFAULT_IDENTITY): SimpleGit {
-  return simpleGit({ baseDir: dir, config: [`user.name=${identity.name}`, `user.email=${identity.email}`, 'core.autocrlf=false'] });
+  return simpleGit({
+    baseDir: dir,
+    config: [`user.name=${identity.name}`, `user.email=${identity.email}`, 'core.autocrlf=false'],
+  });
 }
 
 export async function commitToNewBranch(opts: {
@@ -35,21 +41,37 @@ export async function commitToNewBranch(opts: {
   }
   const valid = await git.raw(['check-ref-format', '--branch', opts.branch]).catch(() => null);
   if (valid === null) throw new ConfigError(`invalid branch name "${opts.branch}"`, { field: '--branch' });
-  const exists = await git.raw(['rev-parse', '--verify', '--quiet', `refs/heads/${opts.branch}`]).catch(() => '');
+  const exists = await git
+    .raw(['rev-parse', '--verify', '--quiet', `refs/heads/${opts.branch}`])
+    .catch(() => '');
   if (exists.trim()) {
-    throw new PublishError('git-failed', `branch "${opts.branch}" already exists; choose another name or delete it`, {
-      file: opts.repoDir,
-    });
+    throw new PublishError(
+      'git-failed',
+      `branch "${opts.branch}" already exists; choose another name or delete it`,
+      {
+        file: opts.repoDir,
+      },
+    );
   }
   // Edits were computed from the working tree: a touched file that differs from HEAD would put
   // uncommitted user changes into our commit.
   const status = await git.status();
-  const dirty = new Set([...status.modified, ...status.not_added, ...status.created, ...status.deleted, ...status.renamed.map((r) => r.to)]);
+  const dirty = new Set([
+    ...status.modified,
+    ...status.not_added,
+    ...status.created,
+    ...status.deleted,
+    ...status.renamed.map((r) => r.to),
+  ]);
   const touchedDirty = opts.edits.map((e) => e.path).filter((p) => dirty.has(p));
   if (touchedDirty.length) {
-    throw new PublishError('git-failed', `the checkout has uncommitted changes in ${touchedDirty.join(', ')}; commit or stash them first`, {
-      file: opts.repoDir,
-    });
+    throw new PublishError(
+      'git-failed',
+      `the checkout has uncommitted changes in ${touchedDirty.join(', ')}; commit or stash them first`,
+      {
+        file: opts.repoDir,
+      },
+    );
   }
   const base = (await git.revparse(['HEAD'])).trim();
   const work = mkdtempSync(join(tmpdir(), 'tidemark-apply-'));
@@ -71,7 +93,12 @@ export async function commitToNewBranch(opts: {
     return { branch: opts.branch, commit, base };
   } catch (err) {
     if (err instanceof PublishError || err instanceof ConfigError) throw err;
-    throw new PublishError('git-failed', `could not create branch "${opts.branch}": ${firstLine(err)}`, { file: opts.repoDir }, { cause: err });
+    throw new PublishError(
+      'git-failed',
+      `could not create branch "${opts.branch}": ${firstLine(err)}`,
+      { file: opts.repoDir },
+      { cause: err },
+    );
   } finally {
     if (added) await git.raw(['worktree', 'remove', '--force', work]).catch(() => undefined);
     rmSync(work, { recursive: true, force: true });

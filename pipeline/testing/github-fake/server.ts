@@ -143,13 +143,17 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
   }
 
   function userJson(u: FakeUser): any {
+    // Apps act as "<slug>[bot]"; their profile lives under /apps/<slug>.
+    const bot = /^(.+)\[bot\]$/.exec(u.login);
     return {
       ...contract.skeleton('simple-user'),
       login: u.login,
       type: u.type,
       id: hashId(u.login),
-      node_id: `U_${u.login}`,
-      html_url: `https://github.com/${u.login}`,
+      node_id: `U_${u.login.replace(/\W/g, '_')}`,
+      html_url: bot
+        ? `https://github.com/apps/${encodeURIComponent(bot[1]!)}`
+        : `https://github.com/${encodeURIComponent(u.login)}`,
     };
   }
 
@@ -199,7 +203,7 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
       node_id: `LA_${name}`,
       name,
       color: 'ededed',
-      description: null,
+      description: '',
       default: false,
     };
   }
@@ -353,6 +357,11 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
       };
     }
     if (!who.user) return err(401, 'Bad credentials', { status: '401' });
+    if (id === 'users/get-authenticated') {
+      // Installation tokens are not users: GitHub answers 403 for them.
+      if (who.user.type === 'Bot') return err(403, 'Resource not accessible by integration');
+      return { status: 200, body: { ...contract.skeleton('private-user'), ...userJson(who.user) } };
+    }
     const r = p.owner && p.repo ? findRepo(p.owner, p.repo) : undefined;
     if (p.owner && p.repo && !r) return err(404, 'Not Found', { status: '404' });
     const repo = r!;
@@ -536,6 +545,8 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
 
     const fault = faults.find((f) => (!f.method || f.method === method) && f.path.test(url.pathname));
     if (fault) {
+      record.operationId =
+        url.pathname === '/graphql' ? 'graphql' : contract.match(method, url.pathname)?.op.operationId;
       fault.times = (fault.times ?? 1) - 1;
       if (fault.times <= 0) faults.splice(faults.indexOf(fault), 1);
       record.status = fault.status;

@@ -1,0 +1,27 @@
+/**
+ * The one definition of our commit trailers, shared by the writer (apply, publish) and the reader
+ * (the history the max-decrease rule counts from):
+ *   Tidemark-Change: Deployment/shop/web container/web/requests/cpu 500m->250m
+ * "-" stands for an absent value (a field added or removed).
+ */
+export const CHANGE_TRAILER = 'Tidemark-Change';
+
+export interface ChangeTrailer {
+  workload: string;
+  field: string;
+  from?: string;
+  to?: string;
+}
+
+export function formatChangeTrailer(t: ChangeTrailer): string {
+  return `${CHANGE_TRAILER}: ${t.workload} ${t.field} ${t.from ?? '-'}->${t.to ?? '-'}`;
+}
+
+const RE = /^Tidemark-Change:\s+(\S+)\s+(\S+)\s+(\S*)->(\S*)\s*$/;
+
+export function parseChangeTrailer(line: string): ChangeTrailer | undefined {
+  const m = RE.exec(line.trim());
+  if (!m) return undefined;
+  const value = (v: string): string | undefined => (v === '-' || v === '' ? undefined : v);
+  return { workload: m[1]!, field: m[2]!, from: value(m[3]!), to: value(m[4]!) };
+}

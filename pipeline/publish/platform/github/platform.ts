@@ -1,0 +1,287 @@
+/**
+ * The GitHub implementation of Platform, with octokit. Rate limits (403/429 with Retry-After)
+ * and 5xx answers are retried with backoff by octokit's throttling and retry plugins; errors are
+ * wrapped once, keeping the status and never the request (it carries the token).
+ */
+import { Octokit } from 'octokit';
+import Bottleneck from 'bottleneck';
+import { PublishError } from '../../../core/errors.js';
+import type { Logger } from '../../../core/logger.js';
+import type { Platform, PullInfo, RepoInfo } from '../types.js';
+
+export interface GitHubPlatformOptions {
+  owner: string;
+  repo: string;
+  baseUrl: string;
+  token: string;
+  logger: Logger;
+  /** Retries for rate limits and server errors (default 4). */
+  retries?: number;
+  /**
+   * Spacing between mutating requests. GitHub asks integrations to make writes serially, a second
+   * apart, to stay clear of secondary rate limits; tests shorten it.
+   */
+  writeSpacingMs?: number;
+  /** Milliseconds per second of Retry-After (tests shorten waits; default 1000). */
+  retryAfterUnitMs?: number;
+}
+
+const TOPIC_MARK = (topic: string): string => `<!-- tidemark:comment:${topic} -->`;
+
+export function createGitHubPlatform(opts: GitHubPlatformOptions): Platform {
+  const { owner, repo } = opts;
+  const retries = opts.retries ?? 4;
+  const octokit = new Octokit({
+    auth: opts.token,
+    baseUrl: opts.baseUrl,
+    userAgent: 'tidemark',
+    log: {
+      debug: () => {},
+      info: () => {},
+      warn: (msg: string) => opts.logger.warn('github client warning', { detail: msg.split('\n')[0] }),
+      error: (msg: string) => opts.logger.warn('github client error', { detail: msg.split('\n')[0] }),
+    },
+    retry: { retries, doNotRetry: [400, 401, 403, 404, 409, 422, 451] },
+    throttle: {
+      write: new Bottleneck.Group({
+        id: `tidemark-write-${owner}-${repo}`,
+        maxConcurrent: 1,
+        minTime: opts.writeSpacingMs ?? 1000,
+      }),
+      // Requests that notify people (comments, reviewers) get GitHub's longer spacing.
+      notifications: new Bottleneck.Group({
+        id: `tidemark-notify-${owner}-${repo}`,
+        maxConcurrent: 1,
+        minTime: opts.writeSpacingMs === undefined ? 3000 : opts.writeSpacingMs * 3,
+      }),
+      retryAfterBaseValue: opts.retryAfterUnitMs ?? 1000,
+      onRateLimit: (
+        retryAfter: number,
+        options: { method: string; url: string },
+        _o: unknown,
+        retryCount: number,
+      ) => {
+        opts.logger.warn('github rate limit', {
+          method: options.method,
+          url: options.url,
+          retryAfter,
+          attempt: retryCount + 1,
+        });
+        return retryCount < retries;
+      },
+      onSecondaryRateLimit: (
+        retryAfter: number,
+        options: { method: string; url: string },
+        _o: unknown,
+        retryCount: number,
+      ) => {
+        opts.logger.warn('github secondary rate limit', {
+          method: options.method,
+          url: options.url,
+          retryAfter,
+          attempt: retryCount + 1,
+        });
+        return retryCount < retries;
+      },
+    },
+  });
+  let login: string | undefined;
+
+  async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      const status = (err as { status?: number }).status;
+      const message = (
+        (err as { response?: { data?: { message?: string } } }).response?.data?.message ?? ''
+      ).slice(0, 200);
+      const code =
+        status === 401
+          ? 'platform-auth'
+          : status === 403 || status === 429
+            ? 'platform-rate-limited'
+            : 'platform-failed';
+      throw new PublishError(
+        code,
+        `GitHub ${what} failed: HTTP ${status ?? '?'}${message ? ` ${message}` : ''}`,
+        { object: `${owner}/${repo}` },
+      );
+    }
+  }
+
+  return {
+    async whoami() {
+      if (login) return login;
+      // Installation tokens cannot call GET /user; the PR author is then "<app-slug>[bot]", which
+      // we learn from the first PR we create or find. Personal tokens can ask.
+      try {
+        login = (await octokit.rest.users.getAuthenticated()).data.login;
+      } catch {
+        login = '';
+      }
+      return login;
+    },
+    gitToken: async () => opts.token,
+    async getRepo(): Promise<RepoInfo> {
+      const r = await call('get repository', () => octokit.rest.repos.get({ owner, repo }));
+      return {
+        defaultBranch: r.data.default_branch,
+        cloneUrl: r.data.clone_url,
+        allowAutoMerge: !!r.data.allow_auto_merge,
+      };
+    },
+    async findPullsByHead(branch) {
+      const items = await call('list pull requests', () =>
+        octokit.paginate(octokit.rest.pulls.list, {
+          owner,
+          repo,
+          state: 'all',
+          head: `${owner}:${branch}`,
+          per_page: 100,
+        }),
+      );
+      return items.map(toPull);
+    },
+    async listOpenPulls() {
+      const items = await call('list pull requests', () =>
+        octokit.paginate(octokit.rest.pulls.list, { owner, repo, state: 'open', per_page: 100 }),
+      );
+      return items.map(toPull);
+    },
+    async listPullsCreatedSince(since) {
+      const out: PullInfo[] = [];
+      // Newest first: stop paging once past the window instead of reading the whole history.
+      for await (const page of octokit.paginate.iterator(octokit.rest.pulls.list, {
+        owner,
+        repo,
+        state: 'all',
+        sort: 'created',
+        direction: 'desc',
+        per_page: 100,
+      })) {
+        const pulls = page.data.map(toPull);
+        out.push(...pulls.filter((p) => p.createdAt >= since));
+        if (pulls.some((p) => p.createdAt < since)) break;
+      }
+      return out;
+    },
+    async createPull(p) {
+      const r = await call('create pull request', () =>
+        octokit.rest.pulls.create({
+          owner,
+          repo,
+          head: p.head,
+          base: p.base,
+          title: p.title,
+          body: p.body,
+          draft: p.draft,
+        }),
+      );
+      login ||= r.data.user.login;
+      return toPull(r.data);
+    },
+    async updatePull(number, p) {
+      const r = await call(`update pull request #${number}`, () =>
+        octokit.rest.pulls.update({ owner, repo, pull_number: number, ...p }),
+      );
+      return toPull(r.data);
+    },
+    async addLabels(number, labels) {
+      if (!labels.length) return;
+      await call(`label #${number}`, () =>
+        octokit.rest.issues.addLabels({ owner, repo, issue_number: number, labels }),
+      );
+    },
+    async removeLabel(number, label) {
+      await call(`unlabel #${number}`, () =>
+        octokit.rest.issues.removeLabel({ owner, repo, issue_number: number, name: label }),
+      );
+    },
+    async requestReviewers(number, reviewers) {
+      if (!reviewers.length) return;
+      await call(`request reviewers on #${number}`, () =>
+        octokit.rest.pulls.requestReviewers({ owner, repo, pull_number: number, reviewers }),
+      );
+    },
+    async ensureComment(number, topic, body) {
+      const mark = TOPIC_MARK(topic);
+      const text = `${body}\n\n${mark}`;
+      const comments = await call(`list comments on #${number}`, () =>
+        octokit.paginate(octokit.rest.issues.listComments, {
+          owner,
+          repo,
+          issue_number: number,
+          per_page: 100,
+        }),
+      );
+      const mine = comments.find((c) => (c.body ?? '').includes(mark));
+      if (!mine) {
+        await call(`comment on #${number}`, () =>
+          octokit.rest.issues.createComment({ owner, repo, issue_number: number, body: text }),
+        );
+        return 'created';
+      }
+      if (mine.body === text) return 'unchanged';
+      await call(`edit comment on #${number}`, () =>
+        octokit.rest.issues.updateComment({ owner, repo, comment_id: mine.id, body: text }),
+      );
+      return 'updated';
+    },
+    async requiredChecks(branch) {
+      const rules = await call(`read rules of ${branch}`, () =>
+        octokit.paginate(octokit.rest.repos.getBranchRules, { owner, repo, branch, per_page: 100 }),
+      );
+      const checks: string[] = [];
+      for (const rule of rules as {
+        type: string;
+        parameters?: { required_status_checks?: { context: string }[] };
+      }[]) {
+        if (rule.type === 'required_status_checks')
+          checks.push(...(rule.parameters?.required_status_checks ?? []).map((c) => c.context));
+      }
+      return checks;
+    },
+    async enableAutoMerge(pull, method) {
+      await call(`enable auto-merge on #${pull.number}`, () =>
+        octokit.graphql(
+          'mutation($id: ID!, $method: PullRequestMergeMethod!) { enablePullRequestAutoMerge(input: {pullRequestId: $id, mergeMethod: $method}) { pullRequest { id } } }',
+          { id: pull.nodeId, method },
+        ),
+      );
+    },
+  };
+}
+
+interface RawPull {
+  number: number;
+  node_id: string;
+  state: string;
+  merged_at: string | null;
+  title: string;
+  body: string | null;
+  head: { ref: string };
+  base: { ref: string };
+  user: { login: string } | null;
+  labels: { name?: string }[];
+  created_at: string;
+  closed_at: string | null;
+  merged?: boolean;
+}
+
+function toPull(p: RawPull): PullInfo {
+  return {
+    number: p.number,
+    nodeId: p.node_id,
+    state: p.state === 'open' ? 'open' : 'closed',
+    merged: p.merged ?? !!p.merged_at,
+    title: p.title,
+    body: p.body ?? '',
+    head: p.head.ref,
+    base: p.base.ref,
+    author: p.user?.login ?? '',
+    labels: p.labels.map((l) => l.name ?? '').filter(Boolean),
+    createdAt: p.created_at,
+    closedAt: p.closed_at,
+    mergedAt: p.merged_at,
+  };
+}

@@ -1,0 +1,158 @@
+/**
+ * Title and body of one group's PR: the plan's PR body restricted to the group, plus a chart
+ * GitHub renders (Mermaid xychart-beta: usage percentiles against current and proposed
+ * requests), what Argo CD / Flux will do, the exact queries and windows, and the marker.
+ */
+import type { PlanDocument, PlanClusterJson, PlanRecommendationJson } from '../../plan/plan-document.js';
+import type { WorkloadChange } from '../../plan/types.js';
+import { renderPrBody } from '../../render/pr-body/pr-body.js';
+import { parseQuantity } from '../../core/quantity.js';
+import { encodeMarker, type PrMarker } from './marker.js';
+import type { ChangeGroup, Grouping } from './grouping.js';
+
+export function composePrTitle(
+  group: ChangeGroup,
+  applied: WorkloadChange[],
+  grouping: Grouping,
+  emergency?: boolean,
+): string {
+  const prefix = emergency ? 'fix(tidemark): emergency' : 'chore(tidemark):';
+  if (grouping === 'workload' && applied.length === 1) {
+    const [, ns, name] = applied[0]!.workload.split('/');
+    const what = describeAnalyzers(applied);
+    return `${prefix} ${what} ${ns}/${name} (${group.cluster})`;
+  }
+  const scope = grouping === 'namespace' ? `namespace ${group.key.split('/')[1]}` : 'cluster';
+  return `${prefix} ${describeAnalyzers(applied)} ${applied.length} workload(s) in ${scope} (${group.cluster})`;
+}
+
+function describeAnalyzers(changes: WorkloadChange[]): string {
+  const ids = [...new Set(changes.flatMap((c) => c.recommendations.map((r) => r.analyzer)))].sort();
+  const words: Record<string, string> = {
+    rightsize: 'right-size',
+    hpa: 'autoscale',
+    cronhpa: 'schedule scaling for',
+    placement: 'place',
+    scaledown: 'protect',
+    overcommit: 'overcommit',
+  };
+  return ids.map((i) => words[i] ?? i).join(' + ') || 'update';
+}
+
+export function composePrBody(
+  doc: PlanDocument,
+  clusterDoc: PlanClusterJson,
+  applied: WorkloadChange[],
+  marker: PrMarker,
+  opts: { emergency?: boolean } = {},
+): string {
+  const workloads = new Set(applied.map((c) => c.workload));
+  const ids = new Set(applied.flatMap((c) => c.recommendations.map((r) => r.id)));
+  const recs = clusterDoc.recommendations.filter((r) => ids.has(r.id));
+  const scoped: PlanClusterJson = {
+    ...clusterDoc,
+    recommendations: recs,
+    skipped: clusterDoc.skipped.filter((s) => workloads.has(s.workload)),
+  };
+  const extra: string[] = [];
+  if (opts.emergency)
+    extra.unshift(
+      '> [!WARNING]\n> Emergency change made by the Tidemark guardian in the cluster. This PR makes Git agree with the live value, so Argo CD / Flux do not undo it.',
+    );
+  const chart = usageChart(recs);
+  if (chart) extra.push(chart);
+  extra.push(gitopsNotes(applied));
+  const queries = queriesBlock(recs);
+  if (queries) extra.push(queries);
+  return renderPrBody(doc, [scoped], { extraSections: extra, footerMarker: encodeMarker(marker) });
+}
+
+/** Top workloads by size of change: usage percentiles vs current and proposed request. */
+function usageChart(recs: PlanRecommendationJson[]): string | undefined {
+  const charts: string[] = [];
+  const ranked = recs
+    .filter((r) => r.evidence.usage && typeof r.evidence.usage === 'object')
+    .sort((a, b) => Math.abs(b.savings.total) - Math.abs(a.savings.total))
+    .slice(0, 3);
+  for (const r of ranked) {
+    const usage = r.evidence.usage as Record<string, Record<string, number>>;
+    for (const resource of ['cpu', 'memory'] as const) {
+      const u = usage[resource];
+      if (!u) continue;
+      const field = r.fields.find((f) => f.path.endsWith(`requests.${resource}`));
+      const toUnit = (v: number): number => (resource === 'cpu' ? v / 1000 : v / 2 ** 20);
+      const unit = resource === 'cpu' ? 'cores' : 'MiB';
+      const labels = Object.keys(u).filter((k) => Number.isFinite(u[k]));
+      if (!labels.length) continue;
+      const values = labels.map((k) => round(toUnit(u[k]!)));
+      const current =
+        field?.current !== undefined ? round(toUnit(quantity(field.current, resource))) : undefined;
+      const proposed =
+        field?.proposed !== undefined ? round(toUnit(quantity(field.proposed, resource))) : undefined;
+      const lines = [
+        '```mermaid',
+        'xychart-beta',
+        `    title "${r.workload.split('/').slice(1).join('/')} ${r.subject} ${resource} (${unit})"`,
+        `    x-axis [${labels.map((l) => `"${l}"`).join(', ')}]`,
+        `    y-axis "${unit}"`,
+        `    bar [${values.join(', ')}]`,
+      ];
+      if (current !== undefined) lines.push(`    line [${labels.map(() => current).join(', ')}]`);
+      if (proposed !== undefined) lines.push(`    line [${labels.map(() => proposed).join(', ')}]`);
+      lines.push('```');
+      charts.push(lines.join('\n'));
+    }
+  }
+  if (!charts.length) return undefined;
+  return [
+    '### Usage against requests',
+    '',
+    'Bars: usage percentiles over the window. Lines: the current request, then the proposed one.',
+    '',
+    ...charts,
+  ].join('\n');
+}
+
+function gitopsNotes(applied: WorkloadChange[]): string {
+  const lines = ['### Argo CD and Flux', ''];
+  lines.push(
+    "- Only the fields in the diff change. After merge, Argo CD (auto-sync or a manual sync) and Flux apply them; pods roll according to each workload's update strategy.",
+  );
+  if (applied.some((c) => c.fields.some((f) => f.path.includes('replicas')))) {
+    lines.push(
+      '- This PR touches replica fields: check the workload is not also scaled by an HPA (Tidemark never writes `spec.replicas` while an HPA targets it).',
+    );
+  }
+  lines.push(
+    '- Argo CD `selfHeal` or Flux drift correction will revert any manual `kubectl` edit of these fields; change them through Git.',
+  );
+  return lines.join('\n');
+}
+
+function queriesBlock(recs: PlanRecommendationJson[]): string | undefined {
+  const rows: string[] = [];
+  for (const r of recs) {
+    const w = r.evidence.window;
+    const span = `${new Date(w.start * 1000).toISOString()} → ${new Date(w.end * 1000).toISOString()}`;
+    const queries = r.evidence.queries ?? [];
+    rows.push(
+      `**${r.workload}** (${r.subject}): window ${span}${r.evidence.statistic ? `; ${r.evidence.statistic}` : ''}`,
+    );
+    if (queries.length) rows.push('```promql', ...queries, '```');
+  }
+  if (!rows.length) return undefined;
+  return ['<details><summary>Queries and windows</summary>', '', ...rows, '', '</details>'].join('\n');
+}
+
+function quantity(v: unknown, resource: 'cpu' | 'memory'): number {
+  try {
+    const base = parseQuantity(v as string | number);
+    return resource === 'cpu' ? base * 1000 : base;
+  } catch {
+    return NaN;
+  }
+}
+
+function round(v: number): number {
+  return Math.round(v * 1000) / 1000;
+}
