@@ -1,0 +1,210 @@
+/**
+ * The offline metrics source: an OpenMetrics file as `promtool tsdb create-blocks-from openmetrics`
+ * accepts it, with cAdvisor's and kube-state-metrics' real names and labels. Produces exactly the
+ * estimator input (collect/types.ts) the Prometheus source produces.
+ *
+ * Memory: the file is not ordered by pod, so every requested container's interval arrays are
+ * held until the end (about 48 KB per container for 14 days at 5 minutes). That suits the demo
+ * and bug-report snapshots; large clusters use the Prometheus source, which streams by batch.
+ */
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { InputError } from '../../core/errors.js';
+import type {
+  MetricsSource,
+  MetricsStats,
+  OomEvent,
+  RestartEvent,
+  UsageBatch,
+  UsageRequest,
+  UsageSeries,
+  UsageWindow,
+} from '../types.js';
+import { parseSampleLine } from './parse-line.js';
+import {
+  addCpuSample,
+  addMemorySample,
+  cpuMeans,
+  newCpuAccumulator,
+  type CpuAccumulator,
+} from './accumulate.js';
+
+const CPU = 'container_cpu_usage_seconds_total';
+const MEM = 'container_memory_working_set_bytes';
+const OOM = 'kube_pod_container_status_last_terminated_reason';
+const RESTARTS = 'kube_pod_container_status_restarts_total';
+
+interface SeriesState {
+  ref: { namespace: string; pod: string; container: string };
+  node?: string;
+  cpu?: CpuAccumulator;
+  mem?: Float32Array;
+  memSamples: number;
+  /** Last value of the OOM gauge / restart counter, for transitions. */
+  lastOom?: number;
+  lastRestarts?: number;
+}
+
+export function createOpenMetricsSource(file: string): MetricsSource {
+  const stats: MetricsStats = { queries: 0, series: 0, samples: 0, bytes: 0 };
+  let latest: number | undefined;
+  return {
+    description: `openmetrics ${file}`,
+    stats: () => ({ ...stats }),
+    async latestTimestamp() {
+      if (latest === undefined) latest = await scanLatest(file);
+      return latest;
+    },
+    async *readUsage(request: UsageRequest) {
+      yield await readFile(file, request, stats);
+    },
+  };
+}
+
+async function scanLatest(file: string): Promise<number | undefined> {
+  assertFile(file);
+  let max: number | undefined;
+  for await (const line of createInterface({ input: createReadStream(file), crlfDelay: Infinity })) {
+    if (!line || line[0] === '#') continue;
+    const sp = line.lastIndexOf(' ');
+    const t = Number(line.slice(sp + 1));
+    if (Number.isFinite(t) && (max === undefined || t > max)) max = t;
+  }
+  return max;
+}
+
+function assertFile(file: string): void {
+  if (!existsSync(file) || !statSync(file).isFile()) throw new InputError('metrics file not found', { file });
+}
+
+async function readFile(file: string, request: UsageRequest, stats: MetricsStats): Promise<UsageBatch> {
+  assertFile(file);
+  const w = request.window;
+  const slots = Math.round((w.end - w.start) / w.step);
+  const wanted = new Set(request.containers.map((c) => `${c.namespace}/${c.pod}/${c.container}`));
+  // Keyed by the full label set, so two scrape jobs exporting the same container stay apart
+  // and are merged with max (never summed) at the end.
+  const series = new Map<string, SeriesState>();
+  const ooms: OomEvent[] = [];
+  const restarts: RestartEvent[] = [];
+  let lineNo = 0;
+  let sawEof = false;
+  stats.bytes += statSync(file).size;
+
+  for await (const line of createInterface({ input: createReadStream(file), crlfDelay: Infinity })) {
+    lineNo++;
+    if (line === '# EOF') {
+      sawEof = true;
+      continue;
+    }
+    if (sawEof && line.trim())
+      throw new InputError('content after # EOF', { file, object: `line ${lineNo}` });
+    const s = parseSampleLine(line);
+    if (s === undefined) continue;
+    if (s === 'invalid')
+      throw new InputError(`malformed OpenMetrics sample: ${line.slice(0, 120)}`, {
+        file,
+        object: `line ${lineNo}`,
+      });
+    if (s.name !== CPU && s.name !== MEM && s.name !== OOM && s.name !== RESTARTS) continue;
+    const { namespace, pod, container } = s.labels;
+    if (!namespace || !pod || !container || container === 'POD') continue;
+    if (!wanted.has(`${namespace}/${pod}/${container}`)) continue;
+    stats.samples++;
+    const key = `${s.name}|${labelKey(s.labels)}`;
+    let st = series.get(key);
+    if (!st) {
+      st = { ref: { namespace, pod, container }, node: s.labels.node, memSamples: 0 };
+      series.set(key, st);
+    }
+    if (s.name === CPU) {
+      st.cpu ??= newCpuAccumulator(slots);
+      addCpuSample(st.cpu, w, s.time, s.value);
+    } else if (s.name === MEM) {
+      st.mem ??= new Float32Array(slots).fill(NaN);
+      if (addMemorySample(st.mem, w, s.time, s.value)) st.memSamples++;
+    } else if (s.name === OOM) {
+      if (s.labels.reason !== 'OOMKilled' || !Number.isFinite(s.value)) continue;
+      if (
+        s.value >= 1 &&
+        (st.lastOom === undefined || st.lastOom < 1) &&
+        s.time >= w.start &&
+        s.time < w.end
+      ) {
+        ooms.push({ ...st.ref, time: s.time, source: 'metrics' });
+      }
+      st.lastOom = s.value;
+    } else {
+      if (!Number.isFinite(s.value)) continue;
+      if (st.lastRestarts !== undefined && s.value > st.lastRestarts && s.time >= w.start && s.time < w.end) {
+        restarts.push({ ...st.ref, time: s.time, count: s.value - st.lastRestarts });
+      }
+      st.lastRestarts = s.value;
+    }
+  }
+  if (lineNo > 0 && !sawEof)
+    throw new InputError('the file does not end with # EOF (truncated?)', { file, object: `line ${lineNo}` });
+
+  // Merge series per container instance: duplicates combine with max.
+  const merged = new Map<string, UsageSeries>();
+  for (const st of series.values()) {
+    if (!st.cpu && !st.mem) continue;
+    const id = `${st.ref.namespace}/${st.ref.pod}/${st.ref.container}`;
+    let u = merged.get(id);
+    if (!u) {
+      u = {
+        ...st.ref,
+        offset: 0,
+        cpuMean: new Float32Array(slots).fill(NaN),
+        cpuMax: new Float32Array(slots).fill(NaN),
+        memMax: new Float32Array(slots).fill(NaN),
+        samples: 0,
+        node: st.node,
+      };
+      merged.set(id, u);
+    }
+    if (st.cpu) {
+      maxInto(u.cpuMean, cpuMeans(st.cpu, w));
+      maxInto(u.cpuMax, st.cpu.max);
+      u.samples = Math.max(u.samples, st.cpu.samples);
+    }
+    if (st.mem) maxInto(u.memMax, st.mem);
+  }
+  const out = [...merged.values()].map(trim);
+  stats.series += series.size;
+  return { series: out.filter((s) => s.cpuMean.length > 0), ooms, restarts };
+}
+
+function maxInto(target: Float32Array, src: Float32Array): void {
+  for (let i = 0; i < target.length; i++) {
+    const v = src[i]!;
+    if (Number.isNaN(v)) continue;
+    const t = target[i]!;
+    if (Number.isNaN(t) || v > t) target[i] = v;
+  }
+}
+
+/** Drops leading and trailing all-gap intervals (a pod that started late or ended early). */
+function trim(s: UsageSeries): UsageSeries {
+  const has = (i: number): boolean => !Number.isNaN(s.cpuMean[i]!) || !Number.isNaN(s.memMax[i]!);
+  let a = 0;
+  let b = s.cpuMean.length;
+  while (a < b && !has(a)) a++;
+  while (b > a && !has(b - 1)) b--;
+  return {
+    ...s,
+    offset: a,
+    cpuMean: s.cpuMean.slice(a, b),
+    cpuMax: s.cpuMax.slice(a, b),
+    memMax: s.memMax.slice(a, b),
+  };
+}
+
+function labelKey(labels: Record<string, string>): string {
+  return Object.keys(labels)
+    .sort()
+    .map((k) => `${k}=${labels[k]}`)
+    .join(',');
+}
+
+export type { UsageWindow };
