@@ -3,6 +3,7 @@
  * folder under analyze/ is not registered here or does not have the common shape.
  */
 import type { Analyzer, AnalyzerId } from './types.js';
+import { rightsize } from './rightsize/index.js';
 
 const registry = new Map<AnalyzerId, Analyzer<never>>();
 
@@ -18,3 +19,5 @@ export function getAnalyzers(): Analyzer<unknown>[] {
 export function getAnalyzer(id: AnalyzerId): Analyzer<unknown> | undefined {
   return registry.get(id) as unknown as Analyzer<unknown> | undefined;
 }
+
+registerAnalyzer(rightsize);

@@ -1,11 +1,11 @@
 /**
  * Folds the metrics stream into per-workload digests. A batch is folded and dropped, so memory
  * follows the number of workloads and containers, not the number of samples.
- * (First version: peaks and counts only; the estimator work extends the digest.)
  */
 import type { OomEvent, RestartEvent, UsageSeries, UsageWindow } from '../../collect/types.js';
 import type { WorkloadKey } from '../types.js';
 import type { ContainerUsageDigest, WorkloadUsage } from './types.js';
+import { addInterval, createDigest, DEFAULT_DIGEST_OPTIONS, type DigestOptions } from './container-digest.js';
 
 export const DEFAULT_DEMAND_STEP = 900;
 
@@ -16,9 +16,15 @@ export interface UsageFolder {
   finish(): Map<WorkloadKey, WorkloadUsage>;
 }
 
-export function createUsageFolder(window: UsageWindow, demandStep = DEFAULT_DEMAND_STEP): UsageFolder {
+export function createUsageFolder(
+  window: UsageWindow,
+  demandStep = DEFAULT_DEMAND_STEP,
+  options: DigestOptions = DEFAULT_DIGEST_OPTIONS,
+): UsageFolder {
   const out = new Map<WorkloadKey, WorkloadUsage>();
-  const slots = Math.ceil((window.end - window.start) / demandStep);
+  const step = Math.max(demandStep, window.step);
+  const slots = Math.ceil((window.end - window.start) / step);
+  const perSlot = step / window.step;
 
   function get(workload: WorkloadKey): WorkloadUsage {
     let u = out.get(workload);
@@ -29,7 +35,7 @@ export function createUsageFolder(window: UsageWindow, demandStep = DEFAULT_DEMA
         containers: new Map(),
         demand: {
           start: window.start,
-          step: demandStep,
+          step,
           cpu: new Float32Array(slots),
           cpuMax: new Float32Array(slots),
           memory: new Float32Array(slots),
@@ -50,40 +56,33 @@ export function createUsageFolder(window: UsageWindow, demandStep = DEFAULT_DEMA
       u.instances++;
       let d = u.containers.get(s.container);
       if (!d) {
-        d = {
-          container: s.container,
-          samples: 0,
-          intervals: 0,
-          firstSeen: Infinity,
-          lastSeen: -Infinity,
-          peakCpu: 0,
-          peakMemory: 0,
-        } as ContainerUsageDigest;
+        d = { container: s.container, ...createDigest(window, options) } as ContainerUsageDigest;
         u.containers.set(s.container, d);
       }
       d.samples += s.samples;
-      const perSlot = demandStep / window.step;
+      // Per pod and demand slot: Σ CPU means (averaged over the slot) and presence.
       for (let i = 0; i < s.cpuMean.length; i++) {
         const cpu = s.cpuMean[i]!;
+        const max = s.cpuMax[i]!;
         const mem = s.memMax[i]!;
+        const idx = s.offset + i;
+        addInterval(d, window.start + idx * window.step, cpu, max, mem);
         if (Number.isNaN(cpu) && Number.isNaN(mem)) continue;
-        const t = window.start + (s.offset + i) * window.step;
-        d.intervals++;
-        d.firstSeen = Math.min(d.firstSeen, t);
-        d.lastSeen = Math.max(d.lastSeen, t);
-        if (!Number.isNaN(s.cpuMax[i]!)) d.peakCpu = Math.max(d.peakCpu, s.cpuMax[i]!);
-        if (!Number.isNaN(mem)) d.peakMemory = Math.max(d.peakMemory, mem);
-        const slot = Math.floor((s.offset + i) / perSlot);
+        const slot = Math.floor(idx / perSlot);
         if (slot < 0 || slot >= slots) continue;
-        if (!Number.isNaN(cpu)) u.demand.cpu[slot]! += cpu / perSlot;
-        if (!Number.isNaN(s.cpuMax[i]!))
-          u.demand.cpuMax[slot] = Math.max(u.demand.cpuMax[slot]!, s.cpuMax[i]!);
-        if (!Number.isNaN(mem)) u.demand.memory[slot] = Math.max(u.demand.memory[slot]!, mem);
+        if (cpu >= 0) u.demand.cpu[slot]! += cpu / perSlot;
+        if (max >= 0 && max > u.demand.cpuMax[slot]!) u.demand.cpuMax[slot] = max;
+        if (mem >= 0) u.demand.memory[slot]! += mem / perSlot;
         u.demand.pods[slot]! += 1 / perSlot;
       }
     },
     addOom(workload, e) {
-      get(workload).ooms.push(e);
+      const u = get(workload);
+      // The same kill may be reported by both the snapshot and the metrics: keep one.
+      if (
+        !u.ooms.some((o) => o.pod === e.pod && o.container === e.container && Math.abs(o.time - e.time) < 600)
+      )
+        u.ooms.push(e);
     },
     addRestart(workload, e) {
       get(workload).restarts.push(e);

@@ -1,0 +1,132 @@
+import { modelOf, deploymentWithPods, container, hpa } from '../../testing/model-fixtures.js';
+import { series, windowOf, withUsage } from '../../testing/usage-fixtures.js';
+import { analyzeRightsize } from './analyze.js';
+import { RIGHTSIZE_DEFAULTS } from './args.js';
+import type { AnalyzeContext } from '../types.js';
+
+const END = 1_800_000_000 - (1_800_000_000 % 86400);
+const MiB = 2 ** 20;
+const ctx: AnalyzeContext = { now: END, cluster: 'test', clusterSettings: {} };
+const w = windowOf(END);
+
+function web(
+  opts: { cpu?: string; memory?: string; memoryLimit?: string; cpuLimit?: string; replicas?: number } = {},
+) {
+  return deploymentWithPods('web', 'shop', {
+    replicas: opts.replicas ?? 1,
+    containers: [
+      container({
+        name: 'web',
+        cpu: opts.cpu ?? '1',
+        memory: opts.memory ?? '2Gi',
+        memoryLimit: opts.memoryLimit,
+        cpuLimit: opts.cpuLimit,
+      }),
+    ],
+  });
+}
+const ref = { namespace: 'shop', pod: 'web-7d9f8c6b5-aaaaa', container: 'web' };
+
+describe('analyze/rightsize', () => {
+  it('sizes a steady container the way VPA would, with 15 % headroom (hand-computed)', () => {
+    const m = withUsage(modelOf(web()), w, [series(w, ref, { cpu: () => 0.2, mem: () => 500 * MiB })]);
+    const { recommendations } = analyzeRightsize(m, RIGHTSIZE_DEFAULTS, ctx);
+    const fields = Object.fromEntries(
+      recommendations[0]!.fields.map((f) => [f.path.slice(-2).join('.'), f.proposed]),
+    );
+    // CPU: 0.2 core falls in bucket 14 ending at 0.2158; ×1.15 = 248.2m → rounded up to 5m = 250m.
+    expect(fields['requests.cpu']).toBe('250m');
+    // Memory: 500 MiB → bucket end 521.4 MiB; ×1.15 = 599.6 MiB → 600Mi.
+    expect(fields['requests.memory']).toBe('600Mi');
+    const e = recommendations[0]!.evidence;
+    expect(e.confidence).toEqual({ days: 14, level: 'high' });
+    expect(e.why).toMatch(/P90 of 5-minute CPU is 216m/);
+  });
+
+  it('keeps a limit at its original ratio to the request, and adds none where there was none', () => {
+    const m = withUsage(modelOf(web({ cpu: '1', cpuLimit: '2', memory: '2Gi' })), w, [
+      series(w, ref, { cpu: () => 0.2, mem: () => 500 * MiB }),
+    ]);
+    const f = analyzeRightsize(m, RIGHTSIZE_DEFAULTS, ctx).recommendations[0]!.fields;
+    expect(f.find((x) => x.path.join('.').endsWith('limits.cpu'))?.proposed).toBe('0.5'); // 2 × 250/1000, in the limit's own cores style
+    expect(f.some((x) => x.path.join('.').endsWith('limits.memory'))).toBe(false);
+  });
+
+  it('raises memory after an OOM kill to max(used + 100Mi, used × 1.2) for a week', () => {
+    const m = withUsage(
+      modelOf(web({ memory: '512Mi', memoryLimit: '512Mi' })),
+      w,
+      [series(w, ref, { cpu: () => 0.2, mem: () => 300 * MiB })],
+      [{ ...ref, time: END - 2 * 86400, source: 'metrics' }],
+    );
+    const rec = analyzeRightsize(m, RIGHTSIZE_DEFAULTS, ctx).recommendations[0]!;
+    const mem = rec.fields.find((x) => x.path.join('.').endsWith('requests.memory'))!;
+    // used = 512Mi (the limit it was killed at): max(612Mi, 614.4Mi) → 615Mi
+    expect(mem.proposed).toBe('615Mi');
+    expect(rec.evidence.ooms).toBe(1);
+    expect(rec.evidence.why).toMatch(/OOM-killed 1× in the last 7 days/);
+    // A kill older than the floor's 7 days no longer holds memory up.
+    const old = withUsage(
+      modelOf(web({ memory: '512Mi', memoryLimit: '512Mi' })),
+      w,
+      [series(w, ref, { cpu: () => 0.2, mem: () => 300 * MiB })],
+      [{ ...ref, time: END - 10 * 86400, source: 'metrics' }],
+    );
+    const oldMem = analyzeRightsize(old, RIGHTSIZE_DEFAULTS, ctx).recommendations[0]!.fields.find((x) =>
+      x.path.join('.').endsWith('requests.memory'),
+    )!;
+    expect(oldMem.quantity!.proposed).toBeLessThan(512 * MiB);
+  });
+
+  it('does not size a growing memory series on its past: it projects the growth', () => {
+    const grow = (t: number): number => (200 + ((t - w.start) / 86400) * 20) * MiB; // +20 MiB/day, 480 MiB at the end
+    const m = withUsage(modelOf(web()), w, [series(w, ref, { cpu: () => 0.2, mem: grow })]);
+    const rec = analyzeRightsize(m, RIGHTSIZE_DEFAULTS, ctx).recommendations[0]!;
+    const mem = rec.fields.find((x) => x.path.join('.').endsWith('requests.memory'))!;
+    // last peak ≈ 480 MiB; 7 days × 20 MiB ahead = 620 MiB; × 1.075 ≈ 667 MiB
+    expect(mem.quantity!.proposed / MiB).toBeGreaterThan(640);
+    expect(rec.evidence.why).toMatch(/grows 20Mi\/day/);
+  });
+
+  it('leaves CPU alone when an HPA scales on it, and says why', () => {
+    const m = withUsage(modelOf([...web(), hpa('web', 'shop', 'web', { cpuUtilization: 70 })]), w, [
+      series(w, ref, { cpu: () => 0.2, mem: () => 500 * MiB }),
+    ]);
+    const { recommendations, skipped } = analyzeRightsize(m, RIGHTSIZE_DEFAULTS, ctx);
+    expect(recommendations[0]!.fields.map((f) => f.path.slice(-2).join('.'))).toEqual(['requests.memory']);
+    expect(skipped).toEqual([expect.objectContaining({ reason: 'hpa-scales-cpu', container: 'web' })]);
+  });
+
+  it('uses the profile a policy override picks for the workload', () => {
+    const bursty = (t: number): number => ((t / 300) % 20 === 0 ? 2 : 0.1); // 5 % of intervals burst
+    const m = withUsage(modelOf(web()), w, [series(w, ref, { cpu: bursty, mem: () => 500 * MiB })]);
+    const cpuOf = (c: AnalyzeContext): number =>
+      analyzeRightsize(m, RIGHTSIZE_DEFAULTS, c).recommendations[0]!.fields.find((f) =>
+        f.path.join('.').endsWith('requests.cpu'),
+      )!.quantity!.proposed;
+    const balanced = cpuOf(ctx);
+    const latency = cpuOf({ ...ctx, overrides: () => ({ profile: 'latency' }) });
+    expect(balanced).toBeLessThan(200); // P90 of the time is the 0.1-core baseline
+    expect(latency).toBeGreaterThan(2000); // most of the load is in the bursts
+  });
+
+  it('reports workloads and containers without usage, and Jobs, as skipped with a reason', () => {
+    const m = withUsage(modelOf([...web(), ...deploymentWithPods('cart', 'shop')]), w, [
+      series(w, ref, { cpu: () => 0.2, mem: () => 500 * MiB }),
+    ]);
+    const { skipped } = analyzeRightsize(m, RIGHTSIZE_DEFAULTS, ctx);
+    expect(skipped).toContainEqual(
+      expect.objectContaining({ workload: 'Deployment/shop/cart', reason: 'no-metrics' }),
+    );
+  });
+
+  it('ignores gaps: NaN intervals count as missing, not as zero', () => {
+    const gappy = (t: number): number => (Math.floor((t - w.start) / 86400) % 2 ? NaN : 0.2);
+    const m = withUsage(modelOf(web()), w, [
+      series(w, ref, { cpu: gappy, mem: (t) => (Number.isNaN(gappy(t)) ? NaN : 500 * MiB) }),
+    ]);
+    const rec = analyzeRightsize(m, RIGHTSIZE_DEFAULTS, ctx).recommendations[0]!;
+    expect(rec.fields.find((f) => f.path.join('.').endsWith('requests.cpu'))!.proposed).toBe('250m');
+    expect(rec.evidence.confidence!.days).toBeCloseTo(7, 0);
+  });
+});

@@ -1,0 +1,81 @@
+/**
+ * A decaying histogram: each sample's weight doubles every half-life, so recent usage counts more
+ * (VPA's scheme, recommenders.md §1.2–1.3). Buckets are VPA-compatible exponential buckets
+ * (first bucket, 5 % growth, 176 buckets) or linear ones (Crane). Percentiles return the end of
+ * the bucket that reaches the percentile, as VPA does, so they never underestimate.
+ */
+export interface BucketScheme {
+  kind: 'exponential' | 'linear';
+  /** Exponential: size of the first bucket. Linear: size of every bucket. */
+  first: number;
+  ratio: number;
+  count: number;
+}
+
+export const CPU_BUCKETS: BucketScheme = { kind: 'exponential', first: 0.01, ratio: 1.05, count: 176 };
+export const MEMORY_BUCKETS: BucketScheme = { kind: 'exponential', first: 1e7, ratio: 1.05, count: 176 };
+
+export function bucketOf(s: BucketScheme, v: number): number {
+  if (v <= 0) return 0;
+  const b =
+    s.kind === 'linear'
+      ? Math.floor(v / s.first)
+      : Math.floor(Math.log((v * (s.ratio - 1)) / s.first + 1) / Math.log(s.ratio));
+  return Math.min(Math.max(b, 0), s.count - 1);
+}
+
+export function bucketStart(s: BucketScheme, b: number): number {
+  if (s.kind === 'linear') return b * s.first;
+  return (s.first * (Math.pow(s.ratio, b) - 1)) / (s.ratio - 1);
+}
+
+export class DecayingHistogram {
+  readonly weights: Float64Array;
+  total = 0;
+
+  constructor(
+    readonly scheme: BucketScheme,
+    /** Seconds; Infinity disables decay. */
+    readonly halfLife: number,
+    /** Weights are relative to this time (unix seconds); percentiles do not depend on it. */
+    readonly reference: number,
+  ) {
+    this.weights = new Float64Array(scheme.count);
+  }
+
+  decayFactor(time: number): number {
+    return Number.isFinite(this.halfLife) ? Math.pow(2, (time - this.reference) / this.halfLife) : 1;
+  }
+
+  add(value: number, weight: number, time: number): void {
+    if (!(value >= 0) || !(weight > 0)) return;
+    const w = weight * this.decayFactor(time);
+    this.weights[bucketOf(this.scheme, value)]! += w;
+    this.total += w;
+  }
+
+  isEmpty(): boolean {
+    return this.total <= 0;
+  }
+
+  /** The end of the bucket where the cumulative weight first reaches p·total (p in 0..1). */
+  percentile(p: number): number {
+    if (this.total <= 0) return 0;
+    const target = p * this.total;
+    let acc = 0;
+    let b = 0;
+    for (; b < this.scheme.count; b++) {
+      acc += this.weights[b]!;
+      if (acc >= target - 1e-12 * this.total && this.weights[b]! > 0) break;
+    }
+    if (b >= this.scheme.count - 1) return bucketStart(this.scheme, this.scheme.count - 1);
+    return bucketStart(this.scheme, b + 1);
+  }
+
+  /** The end of the highest non-empty bucket. */
+  max(): number {
+    for (let b = this.scheme.count - 1; b >= 0; b--)
+      if (this.weights[b]! > 0) return bucketStart(this.scheme, Math.min(b + 1, this.scheme.count - 1));
+    return 0;
+  }
+}
