@@ -57,20 +57,23 @@ export function parseMemory(input: string | number): Bytes {
 }
 
 export interface CpuStyle {
-  /** The previous value was written as whole or fractional cores ("1", "0.5") rather than "500m". */
-  cores: boolean;
-  quoted?: boolean;
+  /**
+   * true: the previous value was cores ("1", "0.5"); false: millicores ("500m"); undefined: no
+   * previous value, so whole cores are written as cores.
+   */
+  cores?: boolean;
 }
 
 export function cpuStyleOf(raw: string | number | undefined): CpuStyle {
-  if (raw === undefined) return { cores: false };
+  if (raw === undefined) return {};
   if (typeof raw === 'number') return { cores: true };
   return { cores: !raw.trim().endsWith('m') };
 }
 
-/** 250 → "250m"; 1000 → "1"; with a cores style, 1500 → "1.5" (only when exact to 3 decimals). */
-export function formatCpu(milli: MilliCpu, style: CpuStyle = { cores: false }): string {
+/** 250 → "250m"; 1000 → "1" (or "1000m" when the old value was in millicores); 1500 → "1.5" in cores style. */
+export function formatCpu(milli: MilliCpu, style: CpuStyle = {}): string {
   const m = Math.round(milli);
+  if (style.cores === false) return `${m}m`;
   if (m % 1000 === 0) return String(m / 1000);
   if (style.cores && m % 100 === 0) return String(m / 1000);
   return `${m}m`;

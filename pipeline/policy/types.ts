@@ -25,3 +25,57 @@ export interface DecidedRecommendation extends Recommendation {
   /** The fields as proposed by the analyzer, before any clamp. */
   proposedFields: FieldProposal[];
 }
+
+/** A validated policy file. */
+export interface PolicyDoc {
+  name: string;
+  file: string;
+  title?: string;
+  priority: number;
+  selector: PolicySelector;
+  analyzers?: string[];
+  exclude?: boolean;
+  settings: Record<string, Record<string, unknown>>;
+  rules: PolicyRules;
+}
+
+export interface PolicySelector {
+  namespaces?: string[];
+  excludeNamespaces?: string[];
+  namespaceLabels?: Record<string, string>;
+  kinds?: string[];
+  names?: string[];
+  matchLabels?: Record<string, string>;
+  matchExpressions?: {
+    key: string;
+    operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+    values?: string[];
+  }[];
+  matchAnnotations?: Record<string, string>;
+}
+
+export interface PolicyRules {
+  minHistory?: { duration?: string; samples?: number; toLower?: string };
+  minChange?: number;
+  maxDecrease?: { fraction?: number; per?: string };
+  resources?: {
+    cpu?: { min?: string | number; max?: string | number };
+    memory?: { min?: string | number; max?: string | number };
+  };
+  limitRange?: boolean;
+  resourceQuota?: boolean;
+  respectVpa?: boolean;
+  respectClusterResourceOverride?: boolean;
+  optOutAnnotation?: string;
+  neverLowerMemoryAfterOom?: boolean;
+}
+
+export interface PolicySet {
+  dir: string;
+  policies: PolicyDoc[];
+}
+
+/** The rules in force for one workload: each rule from the highest-priority policy that sets it. */
+export type EffectiveRules = {
+  [K in keyof PolicyRules]-?: { value: NonNullable<PolicyRules[K]>; policy: string } | undefined;
+};

@@ -1,0 +1,107 @@
+/**
+ * Runs every recommendation through the policies in a fixed order: who may be changed at all,
+ * whether there is enough evidence, safety invariants, bounds and clamps, limits consistency,
+ * and last whether what is left is worth a PR. Every recommendation ends accepted, clamped or
+ * rejected, with each rule that acted and why.
+ */
+import type { AnalyzerId, AnalyzerResult, Skipped } from '../analyze/types.js';
+import type { ClusterModel, WorkloadKey } from '../model/types.js';
+import type { DecidedRecommendation, PolicySet } from './types.js';
+import { matchingPolicies, effectiveRules, effectiveSettings } from './select.js';
+import type { Rule, RuleContext } from './rules/context.js';
+import { excludeRule } from './rules/exclude.js';
+import { vpaRule } from './rules/vpa.js';
+import { resourceOverrideRule } from './rules/resource-override.js';
+import { minHistoryRule } from './rules/min-history.js';
+import { oomMemoryRule } from './rules/oom-memory.js';
+import { resourceBoundsRule } from './rules/resource-bounds.js';
+import { maxDecreaseRule } from './rules/max-decrease.js';
+import { limitRangeRule } from './rules/limit-range.js';
+import { limitsConsistencyRule } from './rules/limits-consistency.js';
+import { minChangeRule } from './rules/min-change.js';
+import { resourceQuotaRule } from './rules/resource-quota.js';
+
+export function evaluatePolicies(
+  set: PolicySet,
+  model: ClusterModel,
+  results: Map<AnalyzerId, AnalyzerResult>,
+  ctx: { now: number },
+): { decided: DecidedRecommendation[]; skipped: Skipped[] } {
+  const decided: DecidedRecommendation[] = [];
+  const skipped: Skipped[] = [];
+  for (const [analyzer, result] of results) {
+    for (const rec of result.recommendations) {
+      const workload = model.workloads.get(rec.workload);
+      if (!workload) {
+        // Node pools and other non-workload subjects: only exclusion-free rules apply today.
+        decided.push({ ...rec, decision: 'accepted', outcomes: [], proposedFields: rec.fields });
+        continue;
+      }
+      const matching = matchingPolicies(set, workload, model, analyzer);
+      const rc: RuleContext = {
+        rec,
+        fields: [...rec.fields],
+        workload,
+        model,
+        rules: effectiveRules(matching),
+        now: ctx.now,
+        outcomes: [],
+      };
+      const rules: Rule[] = [
+        excludeRule(matching),
+        vpaRule,
+        resourceOverrideRule,
+        minHistoryRule,
+        oomMemoryRule,
+        resourceBoundsRule,
+        maxDecreaseRule,
+        limitRangeRule,
+        limitsConsistencyRule,
+        minChangeRule,
+        resourceQuotaRule,
+      ];
+      for (const rule of rules) {
+        if (rc.rejected) break;
+        rule(rc);
+      }
+      if (!rc.rejected && rc.fields.length === 0 && rec.objects.length === 0) {
+        const last = rc.outcomes.at(-1);
+        rc.rejected = {
+          policy: last?.policy ?? 'built-in',
+          rule: last?.rule ?? 'no-change',
+          decision: 'rejected',
+          reason: 'no field is left to change',
+        };
+        rc.outcomes.push(rc.rejected);
+      }
+      const clamped = rc.outcomes.some(
+        (o) => o.decision === 'clamped' || (o.decision === 'rejected' && o.field),
+      );
+      decided.push({
+        ...rec,
+        fields: rc.rejected ? rec.fields : rc.fields,
+        decision: rc.rejected ? 'rejected' : clamped ? 'clamped' : 'accepted',
+        outcomes: rc.outcomes,
+        proposedFields: rec.fields,
+      });
+    }
+  }
+  return { decided, skipped };
+}
+
+export function resolveOverrides(
+  set: PolicySet,
+  model: ClusterModel,
+): (workload: WorkloadKey, analyzer: AnalyzerId) => Record<string, unknown> {
+  const cache = new Map<string, Record<string, unknown>>();
+  return (key, analyzer) => {
+    const id = `${analyzer}|${key}`;
+    let v = cache.get(id);
+    if (!v) {
+      const w = model.workloads.get(key);
+      v = w ? effectiveSettings(matchingPolicies(set, w, model, analyzer), analyzer) : {};
+      cache.set(id, v);
+    }
+    return v;
+  };
+}
