@@ -27,8 +27,14 @@ export function rowsOf(recs: PlanRecommendationJson[]): ChangeRow[] {
   for (const rec of recs) {
     const [, namespace = '', name = rec.workload] = rec.workload.split('/');
     const kind = rec.workload.split('/')[0] ?? '';
-    const decision = rec.decision === 'rejected' ? 'rejected' : rec.render.status === 'skipped' ? `skipped (${rec.render.reason})` : rec.decision;
-    const why = rec.decision === 'rejected' ? (rec.outcomes.at(-1)?.reason ?? 'rejected by policy') : rec.evidence.why;
+    const decision =
+      rec.decision === 'rejected'
+        ? 'rejected'
+        : rec.render.status === 'skipped'
+          ? `skipped (${rec.render.reason})`
+          : rec.decision;
+    const why =
+      rec.decision === 'rejected' ? (rec.outcomes.at(-1)?.reason ?? 'rejected by policy') : rec.evidence.why;
     for (const f of rec.fields) {
       const { container, resource } = describeField(f.path);
       rows.push({
