@@ -3,10 +3,9 @@
  * demo's GitOps template, the demo cluster snapshot, freshly generated metrics and the config.
  * Everything is offline and deterministic (the metrics generator is seeded with a fixed end).
  */
-import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse } from 'yaml';
 import { packageRoot } from '../core/json-schema.js';
 import { gitAt } from '../publish/git/local-branch.js';
 import { generateDemoMetrics } from '../../fixtures/demo/generate-metrics.js';
@@ -28,7 +27,6 @@ export async function prepareDemoWorkspace(parent = tmpdir()): Promise<DemoWorks
   await git.init(['-q', '-b', 'main']);
   await git.add(['-A']);
   await git.commit('Initial GitOps repository', undefined, { '--quiet': null });
-  const patterns = parse(readFileSync(join(root, 'patterns.yaml'), 'utf8')) as Parameters<typeof generateDemoMetrics>[0];
-  await generateDemoMetrics(patterns, join(dir, 'metrics.om'));
+  await generateDemoMetrics(join(root, 'patterns.yaml'), join(dir, 'metrics.om'));
   return { dir, config: join(dir, 'tidemark.yaml'), repo };
 }

@@ -32,14 +32,19 @@ export async function main(argv: string[], base: Partial<CliContext> = {}): Prom
   const level = flagValue(argv, '--log-level') as LogLevel | undefined;
   const format = flagValue(argv, '--log-format') as 'json' | 'human' | undefined;
   const logger = base.logger ?? createLogger({ level, format });
-  const ctx: CliContext = { logger, stdout: base.stdout ?? ((t) => process.stdout.write(t)), deps: base.deps };
+  const ctx: CliContext = {
+    logger,
+    stdout: base.stdout ?? ((t) => process.stdout.write(t)),
+    deps: base.deps,
+  };
   const program = buildProgram(ctx);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return EXIT.ok;
   } catch (err) {
     if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0) return EXIT.ok;
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0)
+        return EXIT.ok;
       return EXIT.config;
     }
     return reportError(err, logger);

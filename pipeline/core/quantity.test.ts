@@ -40,6 +40,7 @@ describe('core/quantity', () => {
     expect(formatCpu(1500)).toBe('1500m');
     expect(formatCpu(1500, cpuStyleOf('2'))).toBe('1.5');
     expect(formatCpu(1505, cpuStyleOf('2'))).toBe('1505m');
+    expect(formatCpu(1600, cpuStyleOf('2'))).toBe('1600m');
     expect(formatCpu(2000, cpuStyleOf('2400m'))).toBe('2000m');
     expect(formatCpu(2000, cpuStyleOf(undefined))).toBe('2');
   });

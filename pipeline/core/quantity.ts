@@ -70,12 +70,13 @@ export function cpuStyleOf(raw: string | number | undefined): CpuStyle {
   return { cores: !raw.trim().endsWith('m') };
 }
 
-/** 250 → "250m"; 1000 → "1" (or "1000m" when the old value was in millicores); 1500 → "1.5" in cores style. */
+/** 250 → "250m"; 1000 → "1" (or "1000m" when the old value was in millicores); 1500 → "1.5" in cores style, 1600 → "1600m". */
 export function formatCpu(milli: MilliCpu, style: CpuStyle = {}): string {
   const m = Math.round(milli);
   if (style.cores === false) return `${m}m`;
   if (m % 1000 === 0) return String(m / 1000);
-  if (style.cores && m % 100 === 0) return String(m / 1000);
+  // Cores style keeps halves ("1.5"); anything finer reads better in millicores.
+  if (style.cores && m % 500 === 0) return String(m / 1000);
   return `${m}m`;
 }
 

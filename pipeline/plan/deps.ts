@@ -15,11 +15,15 @@ export function defaultDeps(): PlanDeps {
   return {
     kubernetesSource(cluster: ClusterConfig, _logger: Logger) {
       if ('snapshot' in cluster.kubernetes) return createSnapshotSource(cluster.kubernetes.snapshot);
-      throw new ConfigError('live cluster sources are not available in this build', { field: `clusters.${cluster.name}.kubernetes` });
+      throw new ConfigError('live cluster sources are not available in this build', {
+        field: `clusters.${cluster.name}.kubernetes`,
+      });
     },
     metricsSource(cluster: ClusterConfig, _logger: Logger) {
       if ('openmetrics' in cluster.metrics) return createOpenMetricsSource(cluster.metrics.openmetrics);
-      throw new ConfigError('Prometheus sources are not available in this build', { field: `clusters.${cluster.name}.metrics` });
+      throw new ConfigError('Prometheus sources are not available in this build', {
+        field: `clusters.${cluster.name}.metrics`,
+      });
     },
     buildModel: buildClusterModel,
     usageRequest: usageRequestFor,

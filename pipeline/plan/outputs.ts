@@ -23,7 +23,8 @@ export interface PlanOutputs {
 }
 
 export function tidemarkVersion(): string {
-  return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+  return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string })
+    .version;
 }
 
 export function buildOutputs(
@@ -36,7 +37,9 @@ export function buildOutputs(
   if (!validate(doc)) {
     const e = validate.errors?.[0];
     // Our own output failing our schema is a bug, not user error.
-    throw new Error(`internal: plan.json does not match its schema: ${e ? `${describeAjvError(e).field} ${describeAjvError(e).message}` : ''}`);
+    throw new Error(
+      `internal: plan.json does not match its schema: ${e ? `${describeAjvError(e).field} ${describeAjvError(e).message}` : ''}`,
+    );
   }
   const edits = run.clusters.flatMap((c) => c.render.edits);
   const diff = opts.unifiedDiff(edits);

@@ -29,7 +29,12 @@ export interface PlanRecommendationJson {
   risk: string;
   evidence: Evidence;
   savings: Savings;
-  render: { status: 'rendered' | 'skipped' | 'not-rendered'; files?: string[]; reason?: string; detail?: string };
+  render: {
+    status: 'rendered' | 'skipped' | 'not-rendered';
+    files?: string[];
+    reason?: string;
+    detail?: string;
+  };
   details?: Record<string, unknown>;
 }
 
@@ -49,7 +54,10 @@ export interface PlanClusterJson {
     workloadsChanged: number;
     savings: Savings;
   };
-  sources: { kubernetes?: Record<string, { requests: number; bytes: number; objects: number }>; metrics: MetricsStats };
+  sources: {
+    kubernetes?: Record<string, { requests: number; bytes: number; objects: number }>;
+    metrics: MetricsStats;
+  };
 }
 
 export interface PlanDocument {
@@ -65,7 +73,12 @@ export interface PlanDocument {
 
 const iso = (unix: number): string => new Date(unix * 1000).toISOString();
 
-export function buildPlanDocument(run: PlanRun, config: PipelineConfig, version: string, now: Date): PlanDocument {
+export function buildPlanDocument(
+  run: PlanRun,
+  config: PipelineConfig,
+  version: string,
+  now: Date,
+): PlanDocument {
   return {
     apiVersion: 'tidemark.io/v1alpha1',
     kind: 'Plan',

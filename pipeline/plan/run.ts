@@ -29,7 +29,10 @@ import { orderAnalyzers } from './analyzer-order.js';
 
 export interface PolicyEngine<PolicySet = unknown> {
   load(dir: string): PolicySet;
-  overrides(set: PolicySet, model: ClusterModel): (workload: WorkloadKey, analyzer: AnalyzerId) => Record<string, unknown>;
+  overrides(
+    set: PolicySet,
+    model: ClusterModel,
+  ): (workload: WorkloadKey, analyzer: AnalyzerId) => Record<string, unknown>;
   evaluate(
     set: PolicySet,
     model: ClusterModel,
@@ -107,7 +110,10 @@ export async function runPlan(opts: {
     : config.clusters;
   if (opts.clusters?.length && selected.length !== opts.clusters.length) {
     const missing = opts.clusters.filter((n) => !config.clusters.some((c) => c.name === n));
-    throw new ConfigError(`unknown cluster ${missing.map((m) => `"${m}"`).join(', ')}`, { file: config.file, field: 'clusters' });
+    throw new ConfigError(`unknown cluster ${missing.map((m) => `"${m}"`).join(', ')}`, {
+      file: config.file,
+      field: 'clusters',
+    });
   }
 
   const results: ClusterPlanResult[] = [];
@@ -121,7 +127,9 @@ export async function runPlan(opts: {
 
     const step = config.analysis.stepSeconds;
     const atRaw =
-      config.analysis.at ?? (await metrics.latestTimestamp?.({ logger: log })) ?? Math.floor(clock.now() / 1000);
+      config.analysis.at ??
+      (await metrics.latestTimestamp?.({ logger: log })) ??
+      Math.floor(clock.now() / 1000);
     const end = Math.floor(atRaw / step) * step;
     const window: UsageWindow = { start: end - config.analysis.windowSeconds, end, step };
 
@@ -156,7 +164,11 @@ export async function runPlan(opts: {
         if (wl) folder.addOom(wl, oom);
       }
       model.usage = folder.finish();
-      log.info('metrics read', { source: metrics.description, workloads: model.usage.size, unmatchedSeries: unmatched });
+      log.info('metrics read', {
+        source: metrics.description,
+        workloads: model.usage.size,
+        unmatchedSeries: unmatched,
+      });
     });
 
     const overrides = deps.policies.overrides(policySet, model);
@@ -185,7 +197,14 @@ export async function runPlan(opts: {
     );
     const changes = await timed('merge', () => mergeChanges(cluster.name, decided, analyzers));
     const render = await timed('render', () =>
-      deps.render({ repoDir: cluster.repo.path, repo: cluster.repo, cluster: cluster.name, model, changes, logger: log }),
+      deps.render({
+        repoDir: cluster.repo.path,
+        repo: cluster.repo,
+        cluster: cluster.name,
+        model,
+        changes,
+        logger: log,
+      }),
     );
     const skipped = [
       ...[...analyzerResults.values()].flatMap((r) => r.skipped),
@@ -207,11 +226,15 @@ export async function runPlan(opts: {
   return { clusters: results, stages, startedAt: opts.clock.now() };
 }
 
-function resolveAnalyzerArgs(config: PipelineConfig, analyzers: Analyzer<unknown>[]): Map<AnalyzerId, unknown> {
+function resolveAnalyzerArgs(
+  config: PipelineConfig,
+  analyzers: Analyzer<unknown>[],
+): Map<AnalyzerId, unknown> {
   const out = new Map<AnalyzerId, unknown>();
   const known = new Set(analyzers.map((a) => a.id as string));
   for (const id of Object.keys(config.analyzers)) {
-    if (!known.has(id)) throw new ConfigError(`unknown analyzer "${id}"`, { file: config.file, field: `analyzers.${id}` });
+    if (!known.has(id))
+      throw new ConfigError(`unknown analyzer "${id}"`, { file: config.file, field: `analyzers.${id}` });
   }
   for (const a of analyzers) {
     const given = config.analyzers[a.id] ?? {};

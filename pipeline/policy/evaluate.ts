@@ -70,7 +70,7 @@ export function evaluatePolicies(
           policy: last?.policy ?? 'built-in',
           rule: last?.rule ?? 'no-change',
           decision: 'rejected',
-          reason: 'no field is left to change',
+          reason: last ? `nothing left to change: ${last.reason}` : 'nothing left to change',
         };
         rc.outcomes.push(rc.rejected);
       }

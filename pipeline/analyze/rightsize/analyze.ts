@@ -57,6 +57,7 @@ export function analyzeRightsize(
     const sized = [
       ...w.template.containers,
       ...w.template.initContainers.filter((c) => c.role === 'sidecar'),
+      ...podOnlyContainers(model, w),
     ];
     for (const c of sized) {
       const digest = usage.containers.get(c.name);
@@ -91,6 +92,21 @@ export function analyzeRightsize(
     }
   }
   return { recommendations, skipped };
+}
+
+/**
+ * Containers the pods run that the workload template does not declare: sidecars injected at
+ * admission (e.g. istio-proxy). They are sized like the rest; render then finds them missing in
+ * Git and skips them with a reason, never patching them in.
+ */
+function podOnlyContainers(model: ClusterModel, w: WorkloadModel): ContainerModel[] {
+  const declared = new Set([...w.template.containers, ...w.template.initContainers].map((c) => c.name));
+  const out = new Map<string, ContainerModel>();
+  for (const name of w.podNames) {
+    const pod = model.pods.get(`${w.namespace}/${name}`);
+    for (const c of pod?.containers ?? []) if (!declared.has(c.name) && !out.has(c.name)) out.set(c.name, c);
+  }
+  return [...out.values()];
 }
 
 function hpaScalesCpu(model: ClusterModel, w: WorkloadModel): Set<string> {
@@ -217,6 +233,7 @@ function recommend(
         upper: est.cpu.upper,
         statistic: est.cpu.statistic,
         driver: est.cpu.driver,
+        detail: est.cpu.detail,
       },
       memory: {
         target: est.memory.target,
@@ -224,6 +241,7 @@ function recommend(
         upper: est.memory.upper,
         statistic: est.memory.statistic,
         driver: est.memory.driver,
+        detail: est.memory.detail,
       },
       ...(est.growthPerDay ? { memoryGrowthPerDay: est.growthPerDay } : {}),
     },

@@ -5,7 +5,10 @@ export interface RightsizeArgs {
   profile: Profile;
   /** Safety margin over the chosen statistic (VPA: 0.15). */
   margin: number;
-  /** Per-pod floors, split evenly across the pod's containers (VPA: 25m, 250Mi). */
+  /**
+   * Per-pod floors, split evenly across the pod's containers. VPA uses 25m and 250Mi; 250Mi would
+   * double small agents and sidecars (node-exporter works in 40Mi), so our memory floor is 64Mi.
+   */
   podMinCpuMillis: number;
   podMinMemoryBytes: number;
   /** Round up to multiples of these (5m, 1Mi). */
@@ -26,7 +29,7 @@ export const RIGHTSIZE_DEFAULTS: RightsizeArgs = {
   profile: 'balanced',
   margin: 0.15,
   podMinCpuMillis: 25,
-  podMinMemoryBytes: 250 * 2 ** 20,
+  podMinMemoryBytes: 64 * 2 ** 20,
   cpuStepMillis: 5,
   memoryStepBytes: 2 ** 20,
   oomBumpRatio: 1.2,

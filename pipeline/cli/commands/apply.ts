@@ -11,7 +11,7 @@ import type { WorkloadChange } from '../../plan/types.js';
 export function registerApplyCommand(program: Command, ctx: CliContext): void {
   program
     .command('apply')
-    .description('make the plan\'s edits as one commit on a new local branch of the GitOps checkout (no push)')
+    .description("make the plan's edits as one commit on a new local branch of the GitOps checkout (no push)")
     .requiredOption('-c, --config <file>', 'Pipeline config')
     .requiredOption('-b, --branch <name>', 'name of the new branch')
     .option('-o, --out <dir>', 'output directory for plan.json, changes.diff, pr.md', 'tidemark-out')
@@ -21,7 +21,8 @@ export function registerApplyCommand(program: Command, ctx: CliContext): void {
       const config = loadConfig(opts.config);
       // One commit per repository checkout (clusters may share one repo or use several).
       const byRepo = new Map<string, { cluster: string[] }>();
-      for (const c of config.clusters) byRepo.set(c.repo.path, { cluster: [...(byRepo.get(c.repo.path)?.cluster ?? []), c.name] });
+      for (const c of config.clusters)
+        byRepo.set(c.repo.path, { cluster: [...(byRepo.get(c.repo.path)?.cluster ?? []), c.name] });
       let made = 0;
       for (const [repoDir, { cluster }] of byRepo) {
         const results = outputs.run.clusters.filter((c) => cluster.includes(c.cluster.name));
@@ -38,7 +39,9 @@ export function registerApplyCommand(program: Command, ctx: CliContext): void {
           message: commitMessage(changes, { cluster: cluster.join(', ') }),
         });
         made++;
-        ctx.stdout(`${repoDir}: created branch ${res.branch} at ${res.commit.slice(0, 12)} (${edits.length} file(s)) from ${res.base.slice(0, 12)}\n`);
+        ctx.stdout(
+          `${repoDir}: created branch ${res.branch} at ${res.commit.slice(0, 12)} (${edits.length} file(s)) from ${res.base.slice(0, 12)}\n`,
+        );
       }
       if (!made) ctx.stdout('no branch created: the plan has no edits\n');
     });
@@ -49,10 +52,14 @@ function appliedChanges(c: ClusterPlanResult): WorkloadChange[] {
   return c.changes
     .filter((ch) => c.render.rendered.has(ch.workload))
     .map((ch) => {
-      const skippedContainers = new Set(c.render.skipped.filter((s) => s.workload === ch.workload && s.container).map((s) => s.container));
+      const skippedContainers = new Set(
+        c.render.skipped.filter((s) => s.workload === ch.workload && s.container).map((s) => s.container),
+      );
       return {
         ...ch,
-        fields: ch.fields.filter((f) => !f.path.some((seg) => typeof seg === 'object' && skippedContainers.has(seg.name))),
+        fields: ch.fields.filter(
+          (f) => !f.path.some((seg) => typeof seg === 'object' && skippedContainers.has(seg.name)),
+        ),
       };
     });
 }

@@ -9,13 +9,18 @@ import type { CliContext } from '../context.js';
 export function registerDemoCommand(program: Command, ctx: CliContext): void {
   program
     .command('demo')
-    .description('run `plan` on the embedded demo (a snapshot, generated metrics and a GitOps repo in a temp dir), offline')
+    .description(
+      'run `plan` on the embedded demo (a snapshot, generated metrics and a GitOps repo in a temp dir), offline',
+    )
     .option('-o, --out <dir>', 'keep plan.json, changes.diff and pr.md here (default: inside the temp dir)')
     .action(async (opts: { out?: string }) => {
       const t0 = performance.now();
       const ws = await prepareDemoWorkspace();
       const t1 = performance.now();
-      const { outputs, outDir } = await planToOutputs(ctx, { config: ws.config, out: opts.out ?? join(ws.dir, 'out') });
+      const { outputs, outDir } = await planToOutputs(ctx, {
+        config: ws.config,
+        out: opts.out ?? join(ws.dir, 'out'),
+      });
       const t2 = performance.now();
       ctx.stdout(renderPlanTable(outputs.doc));
       ctx.stdout('\n' + (outputs.diff || '(no changes)\n'));

@@ -18,9 +18,18 @@ export interface PlanCommandOptions {
 }
 
 /** Runs the plan and writes outputs; shared by plan, apply and demo. */
-export async function planToOutputs(ctx: CliContext, opts: PlanCommandOptions): Promise<{ outputs: PlanOutputs; outDir: string }> {
+export async function planToOutputs(
+  ctx: CliContext,
+  opts: PlanCommandOptions,
+): Promise<{ outputs: PlanOutputs; outDir: string }> {
   const config = loadConfig(opts.config);
-  const run = await runPlan({ config, deps: ctx.deps ?? defaultDeps(), logger: ctx.logger, clock: systemClock, clusters: opts.cluster });
+  const run = await runPlan({
+    config,
+    deps: ctx.deps ?? defaultDeps(),
+    logger: ctx.logger,
+    clock: systemClock,
+    clusters: opts.cluster,
+  });
   const outputs = buildOutputs(run, config, { now: new Date(systemClock.now()), unifiedDiff });
   const outDir = resolve(opts.out ?? 'tidemark-out');
   writeOutputFiles(outDir, outputs.files);

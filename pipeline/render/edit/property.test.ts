@@ -27,7 +27,9 @@ const manifest = fc.record({
   names: fc.shuffledSubarray(['web', 'side', 'log'], { minLength: 1 }),
 });
 
-function render(m: fc.RecordValue<typeof manifest> extends infer T ? T : never): {
+type Manifest = typeof manifest extends fc.Arbitrary<infer T> ? T : never;
+
+function render(m: Manifest): {
   text: string;
   containers: string[];
 } {

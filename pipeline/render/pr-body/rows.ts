@@ -33,10 +33,9 @@ export function rowsOf(recs: PlanRecommendationJson[]): ChangeRow[] {
         : rec.render.status === 'skipped'
           ? `skipped (${rec.render.reason})`
           : rec.decision;
-    const why =
-      rec.decision === 'rejected' ? (rec.outcomes.at(-1)?.reason ?? 'rejected by policy') : rec.evidence.why;
     for (const f of rec.fields) {
       const { container, resource } = describeField(f.path);
+      const why = whyFor(rec, f, container, resource);
       rows.push({
         namespace,
         workload: `${kind.toLowerCase()}/${name}`,
@@ -57,6 +56,24 @@ export function rowsOf(recs: PlanRecommendationJson[]): ChangeRow[] {
       a.container.localeCompare(b.container) ||
       a.resource.localeCompare(b.resource),
   );
+}
+
+/** The reason for one field: the rule that changed it, else its own statistic. */
+function whyFor(
+  rec: PlanRecommendationJson,
+  f: PlanRecommendationJson['fields'][number],
+  container: string,
+  resource: string,
+): string {
+  if (rec.decision === 'rejected') return rec.outcomes.at(-1)?.reason ?? 'rejected by policy';
+  if (rec.render.status === 'skipped') return rec.render.detail ?? rec.render.reason ?? 'not rendered';
+  const outcome = [...rec.outcomes].reverse().find((o) => o.field === `${container} ${resource}`);
+  const kind = resource.split(' ')[0] as 'cpu' | 'memory';
+  const detail = (rec.evidence[kind] as { detail?: string } | undefined)?.detail;
+  const base = detail ? `${detail}` : rec.evidence.why;
+  if (outcome && outcome.decision === 'clamped')
+    return `${outcome.reason} (analyzer: ${show(f.analyzerProposed)}; ${base})`;
+  return base;
 }
 
 export function show(v: unknown): string {

@@ -1,0 +1,249 @@
+/**
+ * Render: every WorkloadChange becomes byte-minimal edits in the GitOps checkout, or a skip with
+ * the reason. Git and live are compared first: when they disagree (a merged change not yet
+ * synced, drift), the workload is left alone — which is also why a second plan on an applied
+ * branch proposes nothing.
+ */
+import { createTwoFilesPatch } from 'diff';
+import { stringify } from 'yaml';
+import { posix } from 'node:path';
+import type { Logger } from '../core/logger.js';
+import { parseQuantity } from '../core/quantity.js';
+import type { RepoConfig } from '../config/types.js';
+import type { ClusterModel, WorkloadModel } from '../model/types.js';
+import type { FieldPath, Skipped } from '../analyze/types.js';
+import type { WorkloadChange } from '../plan/types.js';
+import { formatFieldPath } from '../plan/field-path.js';
+import type { FileEdit, RenderResult, SourceLocation } from './types.js';
+import { RepoIndex, normalize } from './locate/repo-index.js';
+import { Locator, type Location } from './locate/locate.js';
+import { kustomizationIn } from './locate/kustomize.js';
+import { YamlEditError } from './edit/errors.js';
+import { appendToTopLevelList } from './edit/list-append.js';
+import { plainManifestTarget } from './targets/plain-manifest.js';
+import { kustomizeTarget } from './targets/kustomize-patch.js';
+import { helmValuesTarget } from './targets/helm-values.js';
+import type { Target } from './targets/target.js';
+
+export interface RenderInput {
+  repoDir: string;
+  repo: RepoConfig;
+  cluster: string;
+  model: ClusterModel;
+  changes: WorkloadChange[];
+  logger: Logger;
+}
+
+export async function renderChanges(input: RenderInput): Promise<RenderResult> {
+  const index = new RepoIndex(input.repoDir);
+  const locator = new Locator(index, input.repo);
+  const skipped: Skipped[] = [];
+  const rendered = new Map<string, string[]>();
+  const locations = new Map<string, SourceLocation>();
+
+  for (const change of input.changes) {
+    const w = input.model.workloads.get(change.workload);
+    const skip = (reason: string, detail: string, container?: string): void => {
+      skipped.push({
+        analyzer: 'render',
+        workload: change.workload,
+        reason,
+        detail,
+        ...(container ? { container } : {}),
+      });
+    };
+    if (!w) {
+      skip('not-in-cluster', 'the workload is not in the live cluster state');
+      continue;
+    }
+    const found = locator.locate({ kind: w.kind, name: w.name, namespace: w.namespace, gitops: w.gitops });
+    if ('skip' in found) {
+      skip(found.skip.reason, found.skip.detail);
+      continue;
+    }
+    const loc = found.location;
+    locations.set(w.key, sourceLocation(w.key, loc));
+    const target = targetFor(index, loc, w, input.cluster);
+    // Compare Git with live for every field first; a single disagreement leaves the workload alone.
+    const fields = [];
+    const missing = new Set<string>();
+    let mismatch: string | undefined;
+    try {
+      for (const f of change.fields) {
+        const g = target.gitValue(f.path);
+        if ('missing' in g) {
+          missing.add(g.missing);
+          continue;
+        }
+        if (!sameValue(g.value, f.current)) {
+          mismatch = `${formatFieldPath(f.path)} is ${show(g.value)} in Git but ${show(f.current)} live`;
+          break;
+        }
+        fields.push(f);
+      }
+    } catch (err) {
+      if (!(err instanceof YamlEditError)) throw err;
+      skip('render-refused', `${locationText(loc)}: ${err.message}`);
+      continue;
+    }
+    for (const name of missing) {
+      skip(
+        'container-not-in-git',
+        `container ${name} runs live but is not in ${locationText(loc)} (injected, e.g. by a service mesh); it is never patched in`,
+        name,
+      );
+    }
+    if (mismatch) {
+      skip(
+        'git-live-mismatch',
+        `${mismatch} (a merged change not yet synced, or drift); left alone until they agree`,
+      );
+      continue;
+    }
+    const edits = fields
+      .filter((f) => !sameValue(f.proposed, f.current))
+      .map((f) => ({ path: f.path, value: f.proposed }));
+    const files: string[] = [];
+    try {
+      if (edits.length) files.push(...target.apply(edits));
+      for (const obj of change.objects)
+        files.push(
+          ...placeObject(
+            index,
+            loc,
+            obj.object.kind,
+            obj.object.name,
+            obj.manifest,
+            obj.analyzer,
+            input.cluster,
+            w,
+          ),
+        );
+    } catch (err) {
+      if (!(err instanceof YamlEditError)) throw err;
+      skip(
+        err.reason === 'unconfirmed' ? 'render-unconfirmed' : 'render-refused',
+        `${locationText(loc)}: ${err.message}`,
+      );
+      continue;
+    }
+    if (files.length) rendered.set(w.key, [...new Set(files)]);
+  }
+
+  const edits: FileEdit[] = [];
+  for (const [path, after] of index.written()) {
+    const before = index.original(path);
+    if (before === after) continue;
+    edits.push({
+      path,
+      before,
+      after,
+      workloads: [...rendered].filter(([, fs]) => fs.includes(path)).map(([w]) => w),
+    });
+  }
+  edits.sort((a, b) => a.path.localeCompare(b.path));
+  input.logger.debug('render done', { edits: edits.length, skipped: skipped.length });
+  return { edits, skipped, locations, rendered };
+}
+
+function targetFor(index: RepoIndex, loc: Location, w: WorkloadModel, cluster: string): Target {
+  switch (loc.flavour) {
+    case 'plain-manifest':
+      return plainManifestTarget(index, loc.file, loc.docIndex);
+    case 'kustomize':
+      return kustomizeTarget(index, loc.overlay, loc.resource, { cluster });
+    case 'helm-values':
+      return helmValuesTarget(index, loc, w);
+  }
+}
+
+/** A new object goes where only this cluster sees it, listed in that folder's kustomization. */
+function placeObject(
+  index: RepoIndex,
+  loc: Location,
+  kind: string,
+  name: string,
+  manifest: unknown,
+  analyzer: string,
+  cluster: string,
+  w: WorkloadModel,
+): string[] {
+  if (loc.flavour === 'helm-values')
+    throw new YamlEditError(
+      'not-a-mapping',
+      `new ${kind} objects cannot be added to a Helm release; use the chart's own values`,
+    );
+  const dir = loc.flavour === 'kustomize' ? loc.overlay : loc.dir;
+  const file = normalize(posix.join(dir, `tidemark-${kind.toLowerCase()}-${name}.yaml`));
+  const header = `# Added by Tidemark (${analyzer}) for ${w.kind} ${w.namespace}/${w.name} in cluster ${cluster}.\n`;
+  index.write(file, header + stringify(manifest, { lineWidth: 0 }));
+  const files = [file];
+  const k = kustomizationIn(index, dir);
+  if (k && !(k.data.resources ?? []).includes(posix.basename(file))) {
+    index.write(k.file, appendToTopLevelList(index.read(k.file), 'resources', posix.basename(file)));
+    files.push(k.file);
+  }
+  return files;
+}
+
+function sourceLocation(workload: string, loc: Location): SourceLocation {
+  if (loc.flavour === 'plain-manifest')
+    return { workload, flavour: loc.flavour, file: loc.file, via: loc.via };
+  if (loc.flavour === 'kustomize')
+    return {
+      workload,
+      flavour: 'kustomize',
+      file: loc.resource.doc.file,
+      overlay: loc.overlay,
+      via: loc.via,
+    };
+  return { workload, flavour: 'helm-values', file: loc.editFile, via: loc.via };
+}
+
+function locationText(loc: Location): string {
+  return loc.flavour === 'plain-manifest'
+    ? loc.file
+    : loc.flavour === 'kustomize'
+      ? `${loc.overlay}/ (kustomize)`
+      : loc.editFile;
+}
+
+/** Git and live values mean the same thing (quantities compared by value: 1 == 1000m, 1Gi == 1024Mi). */
+export function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a === undefined || a === null || b === undefined || b === null)
+    return (a ?? undefined) === (b ?? undefined);
+  if ((typeof a === 'string' || typeof a === 'number') && (typeof b === 'string' || typeof b === 'number')) {
+    if (String(a) === String(b)) return true;
+    try {
+      return Math.abs(parseQuantity(a) - parseQuantity(b)) < 1e-9;
+    } catch {
+      return false;
+    }
+  }
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+function show(v: unknown): string {
+  return v === undefined ? '(unset)' : JSON.stringify(v);
+}
+
+/** A git-style unified diff of the edits (new files from /dev/null). */
+export function unifiedDiff(edits: FileEdit[]): string {
+  return edits
+    .map((e) => {
+      const patch = createTwoFilesPatch(
+        e.before === null ? '/dev/null' : `a/${e.path}`,
+        `b/${e.path}`,
+        e.before ?? '',
+        e.after,
+        undefined,
+        undefined,
+        { context: 3 },
+      );
+      return `diff --git a/${e.path} b/${e.path}\n${e.before === null ? 'new file mode 100644\n' : ''}${patch.replace(/^=+\n/, '')}`;
+    })
+    .join('');
+}
+
+export type { FieldPath };

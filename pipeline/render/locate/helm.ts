@@ -1,0 +1,82 @@
+/**
+ * Helm charts: which values path feeds a container's `resources`. We read the chart's templates
+ * (never edit them) for `toYaml .Values.<path>.resources` inside the container block, or take the
+ * path from config when templates cannot tell.
+ */
+import { posix } from 'node:path';
+import { parse } from 'yaml';
+import type { HelmReleaseConfig } from '../../config/types.js';
+import type { RepoIndex} from './repo-index.js';
+import { normalize } from './repo-index.js';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+
+const RESOURCES_RE =
+  /(?:toYaml\s+\(?\s*\.Values\.([A-Za-z0-9_.]+?)\.resources\b|\.Values\.([A-Za-z0-9_.]+?)\.resources\s*\|\s*toYaml)/;
+
+export function isChart(index: RepoIndex, dir: string): boolean {
+  return index.exists(normalize(posix.join(dir, 'Chart.yaml')));
+}
+
+/**
+ * Values path (dotted, ending in `resources`) for one container of one workload kind, or the
+ * reason it cannot be told.
+ */
+export function resourcesPathFor(
+  index: RepoIndex,
+  chartDir: string,
+  kind: string,
+  workloadName: string,
+  container: string,
+  configured?: HelmReleaseConfig,
+): { path: string[] } | { error: string } {
+  const fromConfig = configured?.workloads?.find(
+    (w) => w.kind === kind && w.name === workloadName && w.container === container,
+  );
+  if (fromConfig) return { path: fromConfig.resourcesPath.split('.') };
+  const values = chartValues(index, chartDir);
+  const candidates = new Set<string>();
+  for (const file of index.yamlFiles(normalize(posix.join(chartDir, 'templates')))) {
+    const text = index.read(file);
+    if (!new RegExp(`^kind:\\s*${kind}\\s*$`, 'm').test(text)) continue;
+    const lines = text.split(/\r?\n/);
+    let currentContainer: string | undefined;
+    for (const line of lines) {
+      const name = /^\s*-\s*name:\s*(.+?)\s*$/.exec(line);
+      if (name) currentContainer = resolveName(name[1]!, values);
+      const m = RESOURCES_RE.exec(line);
+      if (m && (currentContainer === container || currentContainer === '*'))
+        candidates.add(`${m[1] ?? m[2]}.resources`);
+    }
+  }
+  if (candidates.size === 1) return { path: [...candidates][0]!.split('.') };
+  if (candidates.size === 0)
+    return {
+      error: `no template in ${chartDir}/templates renders resources for container ${container} from .Values (set repo.helm[].workloads[].resourcesPath in the config)`,
+    };
+  return {
+    error: `several values paths could set container ${container}'s resources: ${[...candidates].join(', ')}`,
+  };
+}
+
+/** A container name in a template: literal, `{{ .Values.x.name }}`, or unknowable ('*'). */
+function resolveName(raw: string, values: any): string {
+  const v = raw.replace(/^["']|["']$/g, '');
+  if (!v.includes('{{')) return v;
+  const m = /\{\{-?\s*\.Values\.([A-Za-z0-9_.]+)\s*-?\}\}/.exec(v);
+  if (m) {
+    const got = m[1]!.split('.').reduce((acc: any, k) => acc?.[k], values);
+    if (typeof got === 'string') return got;
+  }
+  return '*';
+}
+
+export function chartValues(index: RepoIndex, chartDir: string): any {
+  const f = normalize(posix.join(chartDir, 'values.yaml'));
+  if (!index.exists(f)) return {};
+  try {
+    return parse(index.read(f)) ?? {};
+  } catch {
+    return {};
+  }
+}

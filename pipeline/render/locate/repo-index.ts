@@ -1,0 +1,142 @@
+/**
+ * A read-only view of the GitOps checkout: YAML files and the Kubernetes documents in them,
+ * parsed once. Templates and unparsable files are remembered with why, never guessed at.
+ */
+import { readFileSync, readdirSync, statSync, existsSync } from 'node:fs';
+import { join, relative, posix, sep } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+
+export interface DocRef {
+  file: string;
+  index: number;
+  apiVersion: string;
+  kind: string;
+  name: string;
+  namespace?: string;
+  data: any;
+}
+
+export interface FileProblem {
+  file: string;
+  reason: 'template' | 'unparsable';
+  detail: string;
+}
+
+export class RepoIndex {
+  private readonly texts = new Map<string, string>();
+  private readonly parsed = new Map<string, DocRef[] | FileProblem>();
+  private readonly overlay = new Map<string, string>();
+
+  constructor(readonly root: string) {}
+
+  /** Content as edited so far in this render (several workloads may edit one file). */
+  read(rel: string): string {
+    const o = this.overlay.get(rel);
+    if (o !== undefined) return o;
+    let t = this.texts.get(rel);
+    if (t === undefined) {
+      t = readFileSync(join(this.root, rel), 'utf8');
+      this.texts.set(rel, t);
+    }
+    return t;
+  }
+
+  original(rel: string): string | null {
+    return this.exists(rel, true)
+      ? (this.texts.get(rel) ?? readFileSync(join(this.root, rel), 'utf8'))
+      : null;
+  }
+
+  write(rel: string, text: string): void {
+    this.overlay.set(rel, text);
+    this.parsed.delete(rel);
+  }
+
+  written(): Map<string, string> {
+    return this.overlay;
+  }
+
+  exists(rel: string, onDiskOnly = false): boolean {
+    if (!onDiskOnly && this.overlay.has(rel)) return true;
+    const p = join(this.root, rel);
+    return existsSync(p) && statSync(p).isFile();
+  }
+
+  isDir(rel: string): boolean {
+    const p = join(this.root, rel);
+    return existsSync(p) && statSync(p).isDirectory();
+  }
+
+  docs(rel: string): DocRef[] | FileProblem {
+    const cached = this.parsed.get(rel);
+    if (cached) return cached;
+    const text = this.read(rel);
+    let out: DocRef[] | FileProblem;
+    if (/\{\{[\s\S]*?\}\}/.test(text))
+      out = { file: rel, reason: 'template', detail: 'a template ({{ … }})' };
+    else {
+      const docs = parseAllDocuments(text, { uniqueKeys: false });
+      const list = Array.isArray(docs) ? docs : [];
+      const bad = list.find((d) => d.errors.length);
+      if (bad) out = { file: rel, reason: 'unparsable', detail: bad.errors[0]!.message.split('\n')[0]! };
+      else {
+        out = [];
+        list.forEach((d, index) => {
+          const data = d.toJS({ maxAliasCount: 1000 });
+          if (!data || typeof data !== 'object' || typeof data.kind !== 'string') return;
+          (out as DocRef[]).push({
+            file: rel,
+            index,
+            apiVersion: String(data.apiVersion ?? ''),
+            kind: data.kind,
+            name: String(data.metadata?.name ?? ''),
+            namespace: data.metadata?.namespace,
+            data,
+          });
+        });
+      }
+    }
+    this.parsed.set(rel, out);
+    return out;
+  }
+
+  /** YAML files under a directory (repo-relative, forward slashes), optionally recursive. */
+  yamlFiles(relDir: string, recursive = true): string[] {
+    const out: string[] = [];
+    const walk = (rel: string): void => {
+      const abs = join(this.root, rel);
+      if (!existsSync(abs)) return;
+      for (const name of readdirSync(abs).sort()) {
+        if (name.startsWith('.')) continue;
+        const child = rel ? posix.join(rel, name) : name;
+        const st = statSync(join(abs, name));
+        if (st.isDirectory()) {
+          if (recursive) walk(child);
+        } else if (/\.ya?ml$/i.test(name)) out.push(child);
+      }
+    };
+    walk(normalize(relDir));
+    for (const rel of this.overlay.keys())
+      if (rel.startsWith(normalize(relDir) ? `${normalize(relDir)}/` : '') && !out.includes(rel))
+        out.push(rel);
+    return out;
+  }
+
+  rel(abs: string): string {
+    return relative(this.root, abs).split(sep).join('/');
+  }
+}
+
+export function normalize(rel: string): string {
+  const n = posix
+    .normalize(rel.replace(/\\/g, '/'))
+    .replace(/^\.\/?/, '')
+    .replace(/\/$/, '');
+  return n === '.' ? '' : n;
+}
+
+export function isProblem(x: DocRef[] | FileProblem): x is FileProblem {
+  return !Array.isArray(x);
+}

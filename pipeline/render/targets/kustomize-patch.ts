@@ -1,0 +1,149 @@
+/**
+ * A workload built by kustomize. A value an overlay patch already sets is edited in that patch;
+ * a value of the overlay's own resource is edited in place; anything that comes from a base other
+ * clusters share goes into a strategic-merge patch in this cluster's overlay (created once, then
+ * edited), added to the overlay's kustomization.
+ */
+import { posix } from 'node:path';
+import { stringify } from 'yaml';
+import type { FieldPath, JsonValue } from '../../analyze/types.js';
+import { applyEdits } from '../edit/yaml-editor.js';
+import { appendToTopLevelList } from '../edit/list-append.js';
+import { YamlEditError } from '../edit/errors.js';
+import type { RepoIndex } from '../locate/repo-index.js';
+import { effectiveData, kustomizationIn, type ResolvedResource, type PatchRef } from '../locate/kustomize.js';
+import { dataAt, type FieldEdit, type Target } from './target.js';
+
+export function patchFileName(r: ResolvedResource, overlay: string): string {
+  return posix.join(overlay, `tidemark-${r.kind.toLowerCase()}-${r.nameAt.get(overlay) ?? r.doc.name}.yaml`);
+}
+
+export function kustomizeTarget(
+  index: RepoIndex,
+  overlay: string,
+  r: ResolvedResource,
+  meta: { cluster: string },
+): Target {
+  return {
+    gitValue(path) {
+      return dataAt(effectiveData(r), path);
+    },
+    apply(edits) {
+      const byTarget = new Map<string, { file: string; index: number; edits: FieldEdit[] }>();
+      const forPatch: FieldEdit[] = [];
+      for (const e of edits) {
+        const setter = lastSetter(r, e.path);
+        if (setter && setter.dir === overlay) add(byTarget, setter.file, setter.index, e);
+        else if (!setter && (r.doc.file === overlay || r.doc.file.startsWith(`${overlay}/`)))
+          add(byTarget, r.doc.file, r.doc.index, e);
+        else forPatch.push(e);
+      }
+      const files: string[] = [];
+      for (const t of byTarget.values()) {
+        index.write(t.file, applyEdits(index.read(t.file), t.index, t.edits));
+        files.push(t.file);
+      }
+      if (forPatch.length) files.push(...writeOverlayPatch(index, overlay, r, forPatch, meta));
+      return files;
+    },
+  };
+}
+
+function add(
+  m: Map<string, { file: string; index: number; edits: FieldEdit[] }>,
+  file: string,
+  index: number,
+  e: FieldEdit,
+): void {
+  const key = `${file}#${index}`;
+  const t = m.get(key) ?? { file, index, edits: [] };
+  t.edits.push(e);
+  m.set(key, t);
+}
+
+/** The innermost-to-outermost last patch that sets this path, if any. */
+function lastSetter(r: ResolvedResource, path: FieldPath): PatchRef | undefined {
+  let found: PatchRef | undefined;
+  for (const p of r.patches) {
+    const v = dataAt(p.data, path);
+    if ('value' in v && v.value !== undefined) found = p;
+  }
+  return found;
+}
+
+function writeOverlayPatch(
+  index: RepoIndex,
+  overlay: string,
+  r: ResolvedResource,
+  edits: FieldEdit[],
+  meta: { cluster: string },
+): string[] {
+  const file = patchFileName(r, overlay);
+  const k = kustomizationIn(index, overlay);
+  if (!k) throw new YamlEditError('not-a-mapping', `${overlay} has no kustomization`);
+  const files: string[] = [];
+  if (index.exists(file)) {
+    index.write(file, applyEdits(index.read(file), 0, edits));
+  } else {
+    if (edits.some((e) => e.value === undefined))
+      throw new YamlEditError('not-a-mapping', 'cannot remove a base field through a new patch');
+    index.write(file, newPatch(r, overlay, edits, meta));
+  }
+  files.push(file);
+  const listed = [...(k.data.patches ?? []), ...(k.data.patchesStrategicMerge ?? [])].some(
+    (p: unknown) => (typeof p === 'string' ? p : (p as { path?: string })?.path) === posix.basename(file),
+  );
+  if (!listed) {
+    const useOld = Array.isArray(k.data.patchesStrategicMerge) && !Array.isArray(k.data.patches);
+    const text = useOld
+      ? appendToTopLevelList(index.read(k.file), 'patchesStrategicMerge', posix.basename(file))
+      : appendToTopLevelList(index.read(k.file), 'patches', { path: posix.basename(file) });
+    index.write(k.file, text);
+    files.push(k.file);
+  }
+  return files;
+}
+
+function newPatch(
+  r: ResolvedResource,
+  overlay: string,
+  edits: FieldEdit[],
+  meta: { cluster: string },
+): string {
+  const doc: Record<string, unknown> = {
+    apiVersion: r.doc.apiVersion,
+    kind: r.kind,
+    metadata: {
+      name: r.nameAt.get(overlay) ?? r.doc.name,
+      ...(r.doc.namespace ? { namespace: r.doc.namespace } : {}),
+    },
+  };
+  for (const e of edits) setIn(doc, e.path, e.value as JsonValue);
+  const header = `# Managed by Tidemark for cluster ${meta.cluster}: values that differ from the shared base.\n# Edit freely; Tidemark updates only the fields it owns.\n`;
+  return header + stringify(doc, { lineWidth: 0 });
+}
+
+function setIn(root: Record<string, unknown>, path: FieldPath, value: JsonValue): void {
+  let node: Record<string, unknown> | unknown[] = root;
+  for (let i = 0; i < path.length; i++) {
+    const seg = path[i]!;
+    const last = i === path.length - 1;
+    if (typeof seg === 'string') {
+      const obj = node as Record<string, unknown>;
+      if (last) obj[seg] = value;
+      else {
+        const next = path[i + 1]!;
+        obj[seg] ??= typeof next === 'string' ? {} : [];
+        node = obj[seg] as Record<string, unknown>;
+      }
+    } else if (typeof seg === 'object') {
+      const list = node as unknown as Record<string, unknown>[];
+      let item = list.find((x) => x.name === seg.name);
+      if (!item) {
+        item = { name: seg.name };
+        list.push(item);
+      }
+      node = item;
+    } else throw new YamlEditError('not-a-mapping', 'list positions cannot be patched');
+  }
+}
