@@ -4,7 +4,7 @@
  * labels) names the repository path that produces the live object.
  */
 import type { GitOpsTracking } from '../../model/types.js';
-import type { RepoIndex} from './repo-index.js';
+import type { RepoIndex } from './repo-index.js';
 import { normalize, isProblem, type DocRef } from './repo-index.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */

@@ -6,7 +6,7 @@
 import { posix } from 'node:path';
 import { parse } from 'yaml';
 import type { HelmReleaseConfig } from '../../config/types.js';
-import type { RepoIndex} from './repo-index.js';
+import type { RepoIndex } from './repo-index.js';
 import { normalize } from './repo-index.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */

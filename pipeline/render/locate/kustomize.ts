@@ -5,7 +5,7 @@
  * each one, in the order kustomize applies them.
  */
 import { posix } from 'node:path';
-import type { RepoIndex} from './repo-index.js';
+import type { RepoIndex } from './repo-index.js';
 import { normalize, isProblem, type DocRef } from './repo-index.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */

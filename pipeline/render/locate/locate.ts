@@ -6,7 +6,7 @@
 import { posix } from 'node:path';
 import type { RepoConfig, HelmReleaseConfig } from '../../config/types.js';
 import type { WorkloadModel } from '../../model/types.js';
-import type { RepoIndex} from './repo-index.js';
+import type { RepoIndex } from './repo-index.js';
 import { normalize, isProblem, type DocRef } from './repo-index.js';
 import { GitOpsEngines } from './gitops-engines.js';
 import { kustomizationIn, resolveKustomization, type ResolvedResource } from './kustomize.js';
