@@ -5,9 +5,17 @@ export default {
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: {
-    '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json', diagnostics: { ignoreCodes: [151002] } }],
+    '^.+\\.ts$': [
+      'ts-jest',
+      { useESM: true, tsconfig: 'tsconfig.json', diagnostics: { ignoreCodes: [151002] } },
+    ],
   },
-  testMatch: ['<rootDir>/pipeline/**/*.test.ts', '<rootDir>/bench/**/*.test.ts', '<rootDir>/fixtures/**/*.test.ts', '<rootDir>/policies/**/*.test.ts'],
+  testMatch: [
+    '<rootDir>/pipeline/**/*.test.ts',
+    '<rootDir>/bench/**/*.test.ts',
+    '<rootDir>/fixtures/**/*.test.ts',
+    '<rootDir>/policies/**/*.test.ts',
+  ],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   globalSetup: '<rootDir>/pipeline/testing/global-setup.ts',
   globalTeardown: '<rootDir>/pipeline/testing/global-teardown.ts',
