@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { planToOutputs } from './plan.js';
-import { commitToNewBranch } from '../../publish/git/local-branch.js';
+import { commitToNewBranch, assertBranchFree } from '../../publish/git/local-branch.js';
 import { commitMessage } from '../../publish/git/commit-message.js';
 import { loadConfig } from '../../config/load.js';
 import { renderPlanTable } from '../table.js';
@@ -16,6 +16,8 @@ export function registerApplyCommand(program: Command, ctx: CliContext): void {
     .requiredOption('-b, --branch <name>', 'name of the new branch')
     .option('-o, --out <dir>', 'output directory for plan.json, changes.diff, pr.md', 'tidemark-out')
     .action(async (opts: { config: string; branch: string; out?: string }) => {
+      // Fail before minutes of planning when the branch cannot be created anyway.
+      for (const c of loadConfig(opts.config).clusters) await assertBranchFree(c.repo.path, opts.branch);
       const { outputs } = await planToOutputs(ctx, { config: opts.config, out: opts.out });
       ctx.stdout(renderPlanTable(outputs.doc));
       const config = loadConfig(opts.config);

@@ -28,6 +28,23 @@ export function gitAt(dir: string, identity: CommitIdentity = DEFAULT_IDENTITY):
   });
 }
 
+/** Throws when the branch name is invalid or the branch exists already. */
+export async function assertBranchFree(repoDir: string, branch: string): Promise<void> {
+  const git = gitAt(repoDir);
+  if (!(await git.checkIsRepo().catch(() => false)))
+    throw new ConfigError('not a git repository', { file: repoDir });
+  const valid = await git.raw(['check-ref-format', '--branch', branch]).catch(() => null);
+  if (valid === null) throw new ConfigError(`invalid branch name "${branch}"`, { field: '--branch' });
+  const exists = await git.raw(['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`]).catch(() => '');
+  if (exists.trim()) {
+    throw new PublishError(
+      'git-failed',
+      `branch "${branch}" already exists; choose another name or delete it`,
+      { file: repoDir },
+    );
+  }
+}
+
 export async function commitToNewBranch(opts: {
   repoDir: string;
   branch: string;

@@ -1,0 +1,216 @@
+/**
+ * The spine end to end on the embedded demo, through the CLI: plan, the outputs and their
+ * schema, the decisions a platform engineer expects, kustomize still building the edited
+ * overlay, apply to a local branch, and idempotence (plan twice; plan on the applied branch).
+ */
+import { readFileSync, existsSync, writeFileSync, mkdtempSync, cpSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { simpleGit } from 'simple-git';
+import { main } from '../cli/main.js';
+import { prepareDemoWorkspace, type DemoWorkspace } from '../cli/demo-workspace.js';
+import { getValidator } from '../core/json-schema.js';
+import { createMemoryLogger } from '../core/logger.js';
+import type { PlanDocument, PlanRecommendationJson } from '../plan/plan-document.js';
+
+async function run(args: string[]): Promise<{ code: number; out: string; logs: string[] }> {
+  let out = '';
+  const logger = createMemoryLogger('info');
+  const code = await main(args, { stdout: (t) => (out += t), logger });
+  return { code, out, logs: logger.lines };
+}
+
+describe('e2e/plan-on-demo', () => {
+  let ws: DemoWorkspace;
+  let outDir: string;
+  let doc: PlanDocument;
+  const rec = (workload: string, container: string): PlanRecommendationJson =>
+    doc.clusters[0]!.recommendations.find(
+      (r) => r.workload === workload && r.subject === `container ${container}`,
+    )!;
+  const field = (r: PlanRecommendationJson, suffix: string): unknown =>
+    r.fields.find((f) => f.path.endsWith(suffix))?.proposed;
+
+  beforeAll(async () => {
+    ws = await prepareDemoWorkspace();
+    outDir = join(ws.dir, 'out');
+    const r = await run(['plan', '--config', ws.config, '--out', outDir]);
+    expect(r.code).toBe(0);
+    doc = JSON.parse(readFileSync(join(outDir, 'plan.json'), 'utf8')) as PlanDocument;
+  }, 120_000);
+
+  it("writes plan.json valid against its schema, a diff, and a PR body under GitHub's limit", () => {
+    expect(getValidator('https://tidemark.io/schemas/plan.json')(doc)).toBe(true);
+    const diff = readFileSync(join(outDir, 'changes.diff'), 'utf8');
+    expect(diff).toMatch(/^diff --git a\/clusters\/demo\/batch\/workloads\.yaml/m);
+    const pr = readFileSync(join(outDir, 'pr.md'), 'utf8');
+    expect(pr.length).toBeLessThan(65_000);
+    expect(pr).toMatch(/### Namespace `shop`/);
+    expect(pr).toMatch(/### How to revert/);
+    expect(pr).toMatch(/\$\d+(\.\d+)?\/month/);
+  });
+
+  it('decides what a platform engineer expects on each demo workload', () => {
+    // over-provisioned: a big cut, stepped down 20 % by policy on the first run
+    const cart = rec('Deployment/shop/cart', 'cart');
+    expect(cart.decision).toBe('clamped');
+    expect(field(cart, 'requests.cpu')).toBe('800m');
+    expect(cart.outcomes.some((o) => o.rule === 'max-decrease')).toBe(true);
+    // OOM-killed: memory rises (request and the limit kept equal to it)
+    const api = rec('Deployment/payments/payments-api', 'api');
+    expect(api.evidence.ooms).toBeGreaterThan(0);
+    const apiMem = api.fields.find((f) => f.path.endsWith('requests.memory'))!;
+    expect(parseInt(String(apiMem.proposed))).toBeGreaterThan(256);
+    // growing memory is raised, not lowered
+    const catalog = rec('Deployment/shop/catalog', 'catalog');
+    expect(parseInt(String(field(catalog, 'requests.memory')))).toBeGreaterThan(512);
+    // HPA on CPU: memory only
+    const web = rec('Deployment/shop/web', 'web');
+    expect(web.fields.map((f) => f.path.split('.').slice(-2).join('.'))).toEqual(['requests.memory']);
+    // injected sidecar: proposed, then skipped by render
+    expect(rec('Deployment/shop/checkout', 'istio-proxy').render).toMatchObject({
+      status: 'skipped',
+      reason: 'container-not-in-git',
+    });
+    // excluded namespace and unsupported kinds
+    expect(rec('DaemonSet/kube-system/kube-proxy', 'kube-proxy').decision).toBe('rejected');
+    expect(doc.clusters[0]!.skipped).toContainEqual(
+      expect.objectContaining({ workload: 'CronJob/batch/nightly-export', reason: 'unsupported-kind' }),
+    );
+    // every recommendation carries its evidence
+    for (const r of doc.clusters[0]!.recommendations) {
+      expect(r.evidence.confidence?.days).toBeGreaterThan(13);
+      expect(r.evidence.why.length).toBeGreaterThan(20);
+    }
+  });
+
+  it('edits the cluster overlay, never the shared base, and kustomize still builds the new values', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kbuild-'));
+    cpSync(ws.repo, dir, { recursive: true });
+    for (const line of readFileSync(join(outDir, 'changes.diff'), 'utf8').split('\n'))
+      expect(line).not.toMatch(/^\+\+\+ b\/bases\//);
+    execFileSync('git', ['apply', join(outDir, 'changes.diff')], { cwd: dir });
+    const built = execFileSync('kubectl', ['kustomize', join(dir, 'clusters/demo/shop')], {
+      encoding: 'utf8',
+    });
+    const cart = built
+      .split('\n---\n')
+      .find((d) => /kind: Deployment/.test(d) && /\n  name: cart\n/.test(d))!;
+    expect(cart).toMatch(/cpu: 800m/);
+    expect(cart).toMatch(/memory: 1639Mi/);
+    const prod = execFileSync('kubectl', ['kustomize', join(dir, 'clusters/prod/shop')], {
+      encoding: 'utf8',
+    });
+    expect(prod).toMatch(/cpu: 1\n/); // the other cluster's cart keeps the base values
+  });
+
+  it('plans the same diff twice', async () => {
+    const again = join(ws.dir, 'out2');
+    expect((await run(['plan', '--config', ws.config, '--out', again])).code).toBe(0);
+    expect(readFileSync(join(again, 'changes.diff'), 'utf8')).toBe(
+      readFileSync(join(outDir, 'changes.diff'), 'utf8'),
+    );
+  });
+
+  it('applies as one commit on a new branch with trailers, and a plan on that branch proposes nothing', async () => {
+    const git = simpleGit(ws.repo);
+    const head = (await git.revparse(['HEAD'])).trim();
+    const r = await run([
+      'apply',
+      '--config',
+      ws.config,
+      '--branch',
+      'tidemark/rightsize',
+      '--out',
+      join(ws.dir, 'out3'),
+    ]);
+    expect(r.code).toBe(0);
+    expect((await git.revparse(['HEAD'])).trim()).toBe(head); // the user's checkout is untouched
+    expect((await git.status()).isClean()).toBe(true);
+    const log = await git.log(['tidemark/rightsize', '-1', '--format=%B']);
+    const body = await git.raw(['log', '-1', '--format=%B', 'tidemark/rightsize']);
+    expect(log.total).toBe(1);
+    expect(body).toMatch(/^chore\(tidemark\): right-size \d+ workloads in demo/);
+    expect(body).toMatch(/^Tidemark-Change: Deployment\/shop\/cart container\/cart\/requests\/cpu 1->800m$/m);
+    expect(body).toMatch(/^Tidemark-Policy: /m);
+    expect(await git.raw(['rev-list', '--count', `${head}..tidemark/rightsize`])).toBe('1\n');
+
+    await git.checkout('tidemark/rightsize');
+    const after = join(ws.dir, 'out4');
+    expect((await run(['plan', '--config', ws.config, '--out', after])).code).toBe(0);
+    expect(readFileSync(join(after, 'changes.diff'), 'utf8')).toBe('');
+    const plan = JSON.parse(readFileSync(join(after, 'plan.json'), 'utf8')) as PlanDocument;
+    expect(plan.clusters[0]!.skipped.filter((s) => s.reason === 'git-live-mismatch').length).toBeGreaterThan(
+      5,
+    );
+    await git.checkout('main');
+  });
+
+  it('refuses to apply onto an existing branch, leaving it as it was', async () => {
+    const r = await run([
+      'apply',
+      '--config',
+      ws.config,
+      '--branch',
+      'tidemark/rightsize',
+      '--out',
+      join(ws.dir, 'out5'),
+    ]);
+    expect(r.code).toBe(5);
+  });
+});
+
+describe('e2e/bad-input', () => {
+  let ws: DemoWorkspace;
+  beforeAll(async () => {
+    ws = await prepareDemoWorkspace();
+  }, 60_000);
+
+  const errOf = async (args: string[]): Promise<{ code: number; err: string }> => {
+    const chunks: string[] = [];
+    const orig = process.stderr.write.bind(process.stderr);
+    (process.stderr as { write: unknown }).write = (c: string): boolean => (chunks.push(String(c)), true);
+    try {
+      const { code } = await run(args);
+      return { code, err: chunks.join('') };
+    } finally {
+      (process.stderr as { write: unknown }).write = orig;
+    }
+  };
+
+  it('a missing config file: exit 2, names the file, writes nothing', async () => {
+    const out = join(ws.dir, 'never');
+    const r = await errOf(['plan', '--config', join(ws.dir, 'nope.yaml'), '--out', out]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/nope\.yaml: config file not found/);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('a config field that does not exist, and malformed YAML: exit 2 with file and field', async () => {
+    const bad = join(ws.dir, 'bad.yaml');
+    writeFileSync(bad, readFileSync(ws.config, 'utf8').replace('prices:', 'pricez:'));
+    const r = await errOf(['plan', '--config', bad]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/bad\.yaml: Pipeline: pricez: is not a known field/);
+    writeFileSync(bad, 'apiVersion: tidemark.io/v1alpha1\nkind: [Pipeline\n');
+    const m = await errOf(['plan', '--config', bad]);
+    expect(m.code).toBe(2);
+    expect(m.err).toMatch(/bad\.yaml: malformed YAML at line \d+/);
+  });
+
+  it('a truncated metrics file: exit 2 naming the file, and no output', async () => {
+    const om = join(ws.dir, 'metrics.om');
+    writeFileSync(
+      om,
+      readFileSync(om, 'utf8')
+        .slice(0, 50_000_000)
+        .replace(/\n[^\n]*$/, '\n'),
+    );
+    const out = join(ws.dir, 'never2');
+    const r = await errOf(['plan', '--config', ws.config, '--out', out]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/metrics\.om: line \d+: the file does not end with # EOF/);
+    expect(existsSync(out)).toBe(false);
+  }, 60_000);
+});
