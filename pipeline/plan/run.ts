@@ -15,6 +15,7 @@ import type {
   KubernetesSource,
   MetricsSource,
   MetricsStats,
+  OomEvent,
   UsageRequest,
   UsageWindow,
 } from '../collect/types.js';
@@ -151,7 +152,7 @@ export async function runPlan(opts: {
         }
         for (const oom of batch.ooms) {
           const wl = deps.podWorkload(model, oom.namespace, oom.pod);
-          if (wl) folder.addOom(wl, oom);
+          if (wl) folder.addOom(wl, withLimit(model, oom));
         }
         for (const r of batch.restarts ?? []) {
           const wl = deps.podWorkload(model, r.namespace, r.pod);
@@ -224,6 +225,17 @@ export async function runPlan(opts: {
     });
   }
   return { clusters: results, stages, startedAt: opts.clock.now() };
+}
+
+/**
+ * Metrics report an OOM kill without the limit it hit. A pod keeps its limits until it is
+ * recreated, so the live pod's limit is the one in force at the kill.
+ */
+function withLimit(model: ClusterModel, oom: OomEvent): OomEvent {
+  if (oom.limitBytes !== undefined) return oom;
+  const c = model.pods.get(`${oom.namespace}/${oom.pod}`)?.containers.find((x) => x.name === oom.container);
+  const limit = c?.limits.memory;
+  return limit === undefined ? oom : { ...oom, limitBytes: limit };
 }
 
 function resolveAnalyzerArgs(

@@ -68,8 +68,6 @@ export function analyzeRightsize(
       const est = estimateContainer({
         digest,
         ooms: usage.ooms.filter((o) => o.container === c.name),
-        memoryRequest: c.requests.memory,
-        memoryLimit: c.limits.memory,
         containersInPod: sized.length,
         step,
         now: ctx.now,

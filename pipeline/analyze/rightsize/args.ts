@@ -19,6 +19,11 @@ export interface RightsizeArgs {
   oomMinBumpBytes: number;
   /** An OOM keeps memory at or above its bumped level for this many days. */
   oomFloorDays: number;
+  /**
+   * Memory is never sized below the highest 5-minute peak of this many days (deferred downscaling):
+   * a spike every few days keeps its headroom instead of being cut and raised again.
+   */
+  peakHoldDays: number;
   /** A growing memory series gets headroom for this many days of growth. */
   growthHorizonDays: number;
   /** 'keep-ratio' scales an existing CPU limit with the request; 'none' leaves limits as they are. */
@@ -35,6 +40,7 @@ export const RIGHTSIZE_DEFAULTS: RightsizeArgs = {
   oomBumpRatio: 1.2,
   oomMinBumpBytes: 100 * 2 ** 20,
   oomFloorDays: 7,
+  peakHoldDays: 1,
   growthHorizonDays: 7,
   limits: 'keep-ratio',
 };

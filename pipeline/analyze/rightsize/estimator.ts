@@ -43,9 +43,6 @@ export interface ContainerEstimate {
 export interface EstimateInput {
   digest: ContainerUsageDigest;
   ooms: OomEvent[];
-  /** Current memory request/limit of the container (bytes), for the OOM bump. */
-  memoryRequest?: number;
-  memoryLimit?: number;
   /** Main containers in the pod (floors are split across them). */
   containersInPod: number;
   /** Interval length of the usage (seconds). */
@@ -139,13 +136,10 @@ export function estimateContainer(input: EstimateInput): ContainerEstimate {
     { value: memBase * m, driver: 'statistic', detail: `${memStat} is ${fmtB(memBase)}` },
     { value: memFloor, driver: 'pod-floor', detail: `the per-pod floor is ${fmtB(memFloor)}` },
   ];
-  const last24 = lastDaysPeak(d.dailyMemPeak, d.windowStart, input.now, 1);
-  if (args.profile !== 'batch' && last24 > 0) {
-    candidates.push({
-      value: last24,
-      driver: 'last-24h-peak',
-      detail: `memory reached ${fmtB(last24)} in the last 24 h`,
-    });
+  const held = lastDaysPeak(d.dailyMemPeak, d.windowStart, input.now, Math.max(1, args.peakHoldDays));
+  if (args.profile !== 'batch' && held > 0 && args.peakHoldDays > 0) {
+    const span = args.peakHoldDays <= 1 ? 'the last 24 h' : `the last ${args.peakHoldDays} days`;
+    candidates.push({ value: held, driver: 'last-24h-peak', detail: `memory reached ${fmtB(held)} in ${span}` });
   }
   const growth = growthPerDay(d.dailyMemPeak, d.windowStart, input.now);
   if (growth !== undefined && growth > 0) {
@@ -159,14 +153,10 @@ export function estimateContainer(input: EstimateInput): ContainerEstimate {
   }
   const recentOoms = input.ooms.filter((o) => o.time >= input.now - args.oomFloorDays * 86400);
   if (recentOoms.length) {
-    // VPA: the memory used at the kill is the request or limit in force (the kill happened at it),
-    // not the usage peak, so repeated kills do not compound.
-    const used = Math.max(
-      input.memoryLimit ?? 0,
-      input.memoryRequest ?? 0,
-      ...recentOoms.map((o) => o.limitBytes ?? 0),
-      d.peakMemory,
-    );
+    // The memory in use at the kill is the limit in force then (VPA), or failing that the highest
+    // peak we saw — never today's request: after we raise memory the OOM is still in the window,
+    // and bumping today's value again would compound on every run.
+    const used = Math.max(d.peakMemory, ...recentOoms.map((o) => o.limitBytes ?? 0));
     const bumped = Math.max(used + args.oomMinBumpBytes, used * args.oomBumpRatio);
     candidates.push({
       value: bumped,

@@ -1,0 +1,82 @@
+/**
+ * `npm run bench:quality [-- --quick] [--set tune|holdout|both]`: the walk-forward replay of
+ * Tidemark's profiles and the peers on generated usage; prints one table per workload set and
+ * writes bench/results/quality.json.
+ */
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import { Command } from 'commander';
+import { workloadSet } from './shapes.js';
+import { replay, summarize, formatTable, type Row } from './replay.js';
+import { byShape } from './diagnose.js';
+import { tidemarkRecommender } from './recommenders/tidemark.js';
+import { provisioned, vpa, krr, crane } from './recommenders/baselines.js';
+import type { Recommender } from './recommenders/types.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+/** Variants compared while tuning (`--variants`); the published table uses recommenders(). */
+export function variants(): Recommender[] {
+  const H = 3600;
+  return [
+    krr,
+    tidemarkRecommender({ name: 'A hold1 cpuHL24', args: { peakHoldDays: 1 } }),
+    tidemarkRecommender({ name: 'C hold7 cpuHL72', args: { peakHoldDays: 7 }, digest: { cpuHalfLife: 72 * H } }),
+  ];
+}
+
+export function recommenders(): Recommender[] {
+  return [
+    provisioned,
+    vpa,
+    krr,
+    crane,
+    tidemarkRecommender({ profile: 'balanced' }),
+    tidemarkRecommender({ profile: 'latency' }),
+    tidemarkRecommender({ profile: 'batch' }),
+  ];
+}
+
+async function main(): Promise<void> {
+  const program = new Command('bench:quality')
+    .option('--quick', 'a small run for CI (60 workloads, 35 days)')
+    .option('--set <set>', 'tune | holdout | both', 'both')
+    .option('--workloads <n>', 'workloads per set', '200')
+    .option('--days <n>', 'simulated days', '56')
+    .option('--only <names>', 'comma-separated recommender names to run')
+    .option('--by-shape', 'also print a per-shape breakdown (tuning aid)')
+    .option('--variants', 'run the tuning variants instead of the published rows')
+    .parse(process.argv);
+  const o = program.opts<{ quick?: boolean; set: string; workloads: string; days: string; only?: string; byShape?: boolean; variants?: boolean }>();
+  const count = o.quick ? 60 : Number(o.workloads);
+  const horizon = o.quick ? 35 : Number(o.days);
+  const judgeFrom = Math.floor(horizon / 2);
+  const sets = o.set === 'both' ? (['tune', 'holdout'] as const) : ([o.set] as ('tune' | 'holdout')[]);
+  const out: Record<string, unknown> = { generatedAt: new Date().toISOString(), workloads: count, horizonDays: horizon, judgedFromDay: judgeFrom, sets: {} };
+  for (const set of sets) {
+    const t0 = performance.now();
+    const workloads = workloadSet(set, count, horizon + 1);
+    const rows: Row[] = [];
+    for (const rec of (o.variants ? variants() : recommenders()).filter((r) => !o.only || o.only.split(',').some((n) => r.name.startsWith(n)))) {
+      const t = performance.now();
+      const result = replay(rec, workloads, { judgeFrom, horizon });
+      rows.push(summarize(result));
+      if (o.byShape) process.stderr.write(byShape(result, workloads) + '\n');
+      process.stderr.write(`  ${set}: ${rec.name} in ${((performance.now() - t) / 1000).toFixed(1)} s\n`);
+    }
+    const title = `${set === 'tune' ? 'Tuning set' : 'Held-out set'}: ${count} workloads, days ${judgeFrom}–${horizon - 1} of ${horizon} judged (${((performance.now() - t0) / 1000).toFixed(0)} s)`;
+    console.log(formatTable(title, rows) + '\n');
+    (out.sets as Record<string, unknown>)[set] = rows;
+  }
+  mkdirSync(join(here, '..', 'results'), { recursive: true });
+  const file = join(here, '..', 'results', o.quick ? 'quality-quick.json' : 'quality.json');
+  writeFileSync(file, JSON.stringify(out, null, 2) + '\n');
+  console.log(`wrote ${file}`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});
