@@ -52,10 +52,21 @@ export interface ReplayResult {
 }
 
 export function initialStates(workloads: Workload[]): WorkloadState[] {
-  return workloads.map((w) => ({ w, iv: toIntervals(w), cpu: w.provisioned.cpu, mem: w.provisioned.mem, ooms: [], history: [] }));
+  return workloads.map((w) => ({
+    w,
+    iv: toIntervals(w),
+    cpu: w.provisioned.cpu,
+    mem: w.provisioned.mem,
+    ooms: [],
+    history: [],
+  }));
 }
 
-export function replay(rec: Recommender, workloads: Workload[], opts: { judgeFrom: number; horizon: number }): ReplayResult {
+export function replay(
+  rec: Recommender,
+  workloads: Workload[],
+  opts: { judgeFrom: number; horizon: number },
+): ReplayResult {
   const states = initialStates(workloads);
   const days: DayJudgement[][] = workloads.map(() => []);
   for (let day = 1; day < opts.horizon; day++) {
@@ -117,7 +128,9 @@ export function summarize(r: ReplayResult): Row {
     const s = [...v].sort((a, b) => a - b);
     return s.length ? s[Math.min(s.length - 1, Math.round(q * (s.length - 1)))]! : 0;
   };
-  const perWorkloadChanges = r.days.map((d) => (d.filter((x) => x.changed).length * 30) / Math.max(1, r.judgedDays));
+  const perWorkloadChanges = r.days.map(
+    (d) => (d.filter((x) => x.changed).length * 30) / Math.max(1, r.judgedDays),
+  );
   const above = all.reduce((a, d) => a + d.cpuAbove, 0);
   const samples = all.reduce((a, d) => a + d.cpuSamples, 0);
   const dayCount = Math.max(1, r.judgedDays);
@@ -129,8 +142,14 @@ export function summarize(r: ReplayResult): Row {
   }
   return {
     recommender: r.recommender,
-    medianCpuSlack: quantile(all.map((d) => d.cpuSlack), 0.5),
-    medianMemSlack: quantile(all.map((d) => d.memSlack), 0.5),
+    medianCpuSlack: quantile(
+      all.map((d) => d.cpuSlack),
+      0.5,
+    ),
+    medianMemSlack: quantile(
+      all.map((d) => d.memSlack),
+      0.5,
+    ),
     cpuAboveShare: samples ? above / samples : 0,
     oomFreeDays: all.length ? all.filter((d) => !d.wouldOom).length / all.length : 1,
     changesP50: quantile(perWorkloadChanges, 0.5),
@@ -141,7 +160,17 @@ export function summarize(r: ReplayResult): Row {
 }
 
 export function formatTable(title: string, rows: Row[]): string {
-  const head = ['recommender', 'CPU slack (med)', 'mem slack (med)', 'CPU samples > req', 'OOM-free days', 'changes/30d p50', 'p99', 'Σ cores', 'Σ GiB'];
+  const head = [
+    'recommender',
+    'CPU slack (med)',
+    'mem slack (med)',
+    'CPU samples > req',
+    'OOM-free days',
+    'changes/30d p50',
+    'p99',
+    'Σ cores',
+    'Σ GiB',
+  ];
   const data = rows.map((r) => [
     r.recommender,
     pct(r.medianCpuSlack),
@@ -155,7 +184,13 @@ export function formatTable(title: string, rows: Row[]): string {
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...data.map((d) => d[i]!.length)));
   const line = (cells: string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
-  return [`${title}`, '', line(head), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...data.map(line)].join('\n');
+  return [
+    `${title}`,
+    '',
+    line(head),
+    `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`,
+    ...data.map(line),
+  ].join('\n');
 }
 
 function pct(v: number, digits = 1): string {

@@ -23,7 +23,11 @@ export function variants(): Recommender[] {
   return [
     krr,
     tidemarkRecommender({ name: 'A hold1 cpuHL24', args: { peakHoldDays: 1 } }),
-    tidemarkRecommender({ name: 'C hold7 cpuHL72', args: { peakHoldDays: 7 }, digest: { cpuHalfLife: 72 * H } }),
+    tidemarkRecommender({
+      name: 'C hold7 cpuHL72',
+      args: { peakHoldDays: 7 },
+      digest: { cpuHalfLife: 72 * H },
+    }),
   ];
 }
 
@@ -49,17 +53,33 @@ async function main(): Promise<void> {
     .option('--by-shape', 'also print a per-shape breakdown (tuning aid)')
     .option('--variants', 'run the tuning variants instead of the published rows')
     .parse(process.argv);
-  const o = program.opts<{ quick?: boolean; set: string; workloads: string; days: string; only?: string; byShape?: boolean; variants?: boolean }>();
+  const o = program.opts<{
+    quick?: boolean;
+    set: string;
+    workloads: string;
+    days: string;
+    only?: string;
+    byShape?: boolean;
+    variants?: boolean;
+  }>();
   const count = o.quick ? 60 : Number(o.workloads);
   const horizon = o.quick ? 35 : Number(o.days);
   const judgeFrom = Math.floor(horizon / 2);
   const sets = o.set === 'both' ? (['tune', 'holdout'] as const) : ([o.set] as ('tune' | 'holdout')[]);
-  const out: Record<string, unknown> = { generatedAt: new Date().toISOString(), workloads: count, horizonDays: horizon, judgedFromDay: judgeFrom, sets: {} };
+  const out: Record<string, unknown> = {
+    generatedAt: new Date().toISOString(),
+    workloads: count,
+    horizonDays: horizon,
+    judgedFromDay: judgeFrom,
+    sets: {},
+  };
   for (const set of sets) {
     const t0 = performance.now();
     const workloads = workloadSet(set, count, horizon + 1);
     const rows: Row[] = [];
-    for (const rec of (o.variants ? variants() : recommenders()).filter((r) => !o.only || o.only.split(',').some((n) => r.name.startsWith(n)))) {
+    for (const rec of (o.variants ? variants() : recommenders()).filter(
+      (r) => !o.only || o.only.split(',').some((n) => r.name.startsWith(n)),
+    )) {
       const t = performance.now();
       const result = replay(rec, workloads, { judgeFrom, horizon });
       rows.push(summarize(result));

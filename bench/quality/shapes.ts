@@ -4,8 +4,20 @@
  * restarts, batch-like on/off, and mixtures. Values per native sample (60 s or 300 s):
  * CPU in cores, memory in bytes.
  */
-export type Shape = 'steady' | 'diurnal' | 'weekly' | 'bursty' | 'spikes' | 'step' | 'growth' | 'leak' | 'onoff' | 'mixture';
-export const SHAPES: Shape[] = ['steady', 'diurnal', 'weekly', 'bursty', 'spikes', 'step', 'growth', 'leak', 'onoff', 'mixture'];
+export type Shape =
+  'steady' | 'diurnal' | 'weekly' | 'bursty' | 'spikes' | 'step' | 'growth' | 'leak' | 'onoff' | 'mixture';
+export const SHAPES: Shape[] = [
+  'steady',
+  'diurnal',
+  'weekly',
+  'bursty',
+  'spikes',
+  'step',
+  'growth',
+  'leak',
+  'onoff',
+  'mixture',
+];
 
 export interface Workload {
   id: string;
@@ -163,7 +175,10 @@ export function generateWorkload(seed: number, shape: Shape, step: number, days:
     days,
     cpu,
     mem,
-    provisioned: { cpu: Math.ceil(peak(cpu) * over * 1000 / 50) * 50, mem: Math.ceil((peak(mem) * Math.max(1.1, over)) / (64 * MiB)) * 64 * MiB },
+    provisioned: {
+      cpu: Math.ceil((peak(cpu) * over * 1000) / 50) * 50,
+      mem: Math.ceil((peak(mem) * Math.max(1.1, over)) / (64 * MiB)) * 64 * MiB,
+    },
   };
 }
 

@@ -38,7 +38,7 @@ describe('e2e/plan-on-demo', () => {
     const r = await run(['plan', '--config', ws.config, '--out', outDir]);
     expect(r.code).toBe(0);
     doc = JSON.parse(readFileSync(join(outDir, 'plan.json'), 'utf8')) as PlanDocument;
-  }, 120_000);
+  }, 180_000);
 
   it("writes plan.json valid against its schema, a diff, and a PR body under GitHub's limit", () => {
     expect(getValidator('https://tidemark.io/schemas/plan.json')(doc)).toBe(true);
@@ -165,7 +165,7 @@ describe('e2e/bad-input', () => {
   let ws: DemoWorkspace;
   beforeAll(async () => {
     ws = await prepareDemoWorkspace();
-  }, 60_000);
+  }, 180_000);
 
   const errOf = async (args: string[]): Promise<{ code: number; err: string }> => {
     const chunks: string[] = [];
@@ -212,5 +212,5 @@ describe('e2e/bad-input', () => {
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/metrics\.om: line \d+: the file does not end with # EOF/);
     expect(existsSync(out)).toBe(false);
-  }, 60_000);
+  }, 180_000);
 });

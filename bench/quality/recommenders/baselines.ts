@@ -2,8 +2,13 @@
  * The peers, written from their published parameters (recommenders.md §1–3), each with its own
  * published change gating, fed the same history and the same OOM events as Tidemark.
  */
-import { DecayingHistogram, CPU_BUCKETS, MEMORY_BUCKETS, type BucketScheme } from '../../../pipeline/model/usage/histogram.js';
-import { HISTORY_DAYS, MiB, type Recommender, type WorkloadState } from './types.js';
+import {
+  DecayingHistogram,
+  CPU_BUCKETS,
+  MEMORY_BUCKETS,
+  type BucketScheme,
+} from '../../../pipeline/model/usage/histogram.js';
+import { HISTORY_DAYS, MiB, type Recommender } from './types.js';
 
 const DAY = 86400;
 
@@ -41,17 +46,30 @@ export const vpa: Recommender = {
       // Memory: one peak per 24 h interval, over the last 8 days.
       for (let d = Math.max(day - 8, Math.floor(from / DAY)); d < day; d++) {
         let peak = 0;
-        for (let i = Math.floor((d * DAY) / step); i < Math.floor(((d + 1) * DAY) / step); i++) peak = Math.max(peak, s.w.mem[i]!);
-        for (const o of s.ooms) if (o.time >= d * DAY && o.time < (d + 1) * DAY) peak = Math.max(peak, Math.max(o.limit + 100 * MiB, o.limit * 1.2));
+        for (let i = Math.floor((d * DAY) / step); i < Math.floor(((d + 1) * DAY) / step); i++)
+          peak = Math.max(peak, s.w.mem[i]!);
+        for (const o of s.ooms)
+          if (o.time >= d * DAY && o.time < (d + 1) * DAY)
+            peak = Math.max(peak, Math.max(o.limit + 100 * MiB, o.limit * 1.2));
         mem.add(peak, 1, (d + 1) * DAY);
       }
       if (cpu.isEmpty()) continue;
       const conf = Math.max(Math.min((last - first) / DAY, (samples * step) / 60 / 1440), 1e-3);
-      const target = { cpu: Math.max(cpu.percentile(0.9) * 1.15 * 1000, 25), mem: Math.max(mem.percentile(0.9) * 1.15, 250 * MiB) };
-      const lower = { cpu: Math.max(cpu.percentile(0.5) * 1.15 * 1000 * Math.pow(1 + 0.001 / conf, -2), 25), mem: Math.max(mem.percentile(0.5) * 1.15 * Math.pow(1 + 0.001 / conf, -2), 250 * MiB) };
-      const upper = { cpu: cpu.percentile(0.95) * 1.15 * 1000 * (1 + 1 / conf), mem: mem.percentile(0.95) * 1.15 * (1 + 1 / conf) };
+      const target = {
+        cpu: Math.max(cpu.percentile(0.9) * 1.15 * 1000, 25),
+        mem: Math.max(mem.percentile(0.9) * 1.15, 250 * MiB),
+      };
+      const lower = {
+        cpu: Math.max(cpu.percentile(0.5) * 1.15 * 1000 * Math.pow(1 + 0.001 / conf, -2), 25),
+        mem: Math.max(mem.percentile(0.5) * 1.15 * Math.pow(1 + 0.001 / conf, -2), 250 * MiB),
+      };
+      const upper = {
+        cpu: cpu.percentile(0.95) * 1.15 * 1000 * (1 + 1 / conf),
+        mem: mem.percentile(0.95) * 1.15 * (1 + 1 / conf),
+      };
       const outside = s.cpu < lower.cpu || s.cpu > upper.cpu || s.mem < lower.mem || s.mem > upper.mem;
-      const diff = Math.abs(s.cpu - target.cpu) / Math.max(s.cpu, 1) + Math.abs(s.mem - target.mem) / Math.max(s.mem, 1);
+      const diff =
+        Math.abs(s.cpu - target.cpu) / Math.max(s.cpu, 1) + Math.abs(s.mem - target.mem) / Math.max(s.mem, 1);
       if (outside || diff >= 0.1) {
         s.cpu = Math.ceil(target.cpu);
         s.mem = Math.ceil(target.mem);
@@ -102,7 +120,9 @@ export const crane: Recommender = {
       }
       if (cpu.isEmpty()) continue;
       let m = mem.percentile(0.99) * 1.15;
-      for (const o of s.ooms) if (o.time >= day * DAY - 7 * DAY && o.time < day * DAY) m = Math.max(m, o.limit + 100 * MiB, o.limit * 1.2);
+      for (const o of s.ooms)
+        if (o.time >= day * DAY - 7 * DAY && o.time < day * DAY)
+          m = Math.max(m, o.limit + 100 * MiB, o.limit * 1.2);
       s.cpu = Math.ceil(cpu.percentile(0.99) * 1.15 * 1000);
       s.mem = Math.ceil(m);
     }

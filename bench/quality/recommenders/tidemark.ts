@@ -5,7 +5,10 @@
  */
 import { join } from 'node:path';
 import { createUsageFolder } from '../../../pipeline/model/usage/fold.js';
-import { DEFAULT_DIGEST_OPTIONS, type DigestOptions } from '../../../pipeline/model/usage/container-digest.js';
+import {
+  DEFAULT_DIGEST_OPTIONS,
+  type DigestOptions,
+} from '../../../pipeline/model/usage/container-digest.js';
 import { rightsize } from '../../../pipeline/analyze/rightsize/index.js';
 import type { RightsizeArgs, Profile } from '../../../pipeline/analyze/rightsize/args.js';
 import { loadPolicies, evaluatePolicies } from '../../../pipeline/policy/index.js';
@@ -13,14 +16,25 @@ import { packageRoot } from '../../../pipeline/core/json-schema.js';
 import { formatCpu, formatMemory } from '../../../pipeline/core/quantity.js';
 import { modelOf, deploymentWithPods, container } from '../../../pipeline/testing/model-fixtures.js';
 import type { KubeObject } from '../../../pipeline/collect/types.js';
-import { HISTORY_DAYS, type Recommender, type WorkloadState } from './types.js';
+import { HISTORY_DAYS, type Recommender } from './types.js';
 
 /** Simulated time starts at a day boundary so decay and daily peaks line up with real days. */
 export const T0 = 1_790_000_000 - (1_790_000_000 % 86400);
 
-export function tidemarkRecommender(opts: { profile?: Profile; args?: Partial<RightsizeArgs>; name?: string; digest?: Partial<DigestOptions> } = {}): Recommender {
+export function tidemarkRecommender(
+  opts: {
+    profile?: Profile;
+    args?: Partial<RightsizeArgs>;
+    name?: string;
+    digest?: Partial<DigestOptions>;
+  } = {},
+): Recommender {
   const policies = loadPolicies(join(packageRoot(), 'policies'));
-  const args: RightsizeArgs = { ...rightsize.defaults, ...(opts.profile ? { profile: opts.profile } : {}), ...opts.args };
+  const args: RightsizeArgs = {
+    ...rightsize.defaults,
+    ...(opts.profile ? { profile: opts.profile } : {}),
+    ...opts.args,
+  };
   return {
     name: opts.name ?? `tidemark (${args.profile})`,
     decideDay(day, states) {
@@ -29,7 +43,18 @@ export function tidemarkRecommender(opts: { profile?: Profile; args?: Partial<Ri
       const window = { start: end - histDays * 86400, end, step: 300 };
       const objects: KubeObject[] = [];
       for (const s of states) {
-        objects.push(...deploymentWithPods(s.w.id, 'bench', { replicas: 1, containers: [container({ name: 'app', cpu: `${Math.round(s.cpu)}m`, memory: `${Math.round(s.mem / 2 ** 20)}Mi` })] }));
+        objects.push(
+          ...deploymentWithPods(s.w.id, 'bench', {
+            replicas: 1,
+            containers: [
+              container({
+                name: 'app',
+                cpu: `${Math.round(s.cpu)}m`,
+                memory: `${Math.round(s.mem / 2 ** 20)}Mi`,
+              }),
+            ],
+          }),
+        );
       }
       const model = modelOf(objects, end);
       const folder = createUsageFolder(window, undefined, { ...DEFAULT_DIGEST_OPTIONS, ...opts.digest });
@@ -50,13 +75,29 @@ export function tidemarkRecommender(opts: { profile?: Profile; args?: Partial<Ri
         });
         for (const o of s.ooms) {
           if (o.time >= (day - histDays) * 86400 && o.time < day * 86400) {
-            folder.addOom(w.key, { namespace: 'bench', pod, container: 'app', time: T0 + o.time, limitBytes: o.limit, source: 'metrics' });
+            folder.addOom(w.key, {
+              namespace: 'bench',
+              pod,
+              container: 'app',
+              time: T0 + o.time,
+              limitBytes: o.limit,
+              source: 'metrics',
+            });
           }
         }
       }
       model.usage = folder.finish();
       model.usageWindow = window;
-      model.history = states.flatMap((s) => s.history.map((h) => ({ time: T0 + h.time, commit: 'replay', workload: `Deployment/bench/${s.w.id}`, field: h.field, from: h.from, to: h.to })));
+      model.history = states.flatMap((s) =>
+        s.history.map((h) => ({
+          time: T0 + h.time,
+          commit: 'replay',
+          workload: `Deployment/bench/${s.w.id}`,
+          field: h.field,
+          from: h.from,
+          to: h.to,
+        })),
+      );
       const result = rightsize.analyze(model, args, { now: end, cluster: 'bench', clusterSettings: {} });
       const { decided } = evaluatePolicies(policies, model, new Map([['rightsize', result]]), { now: end });
       const byId = new Map(states.map((s) => [`Deployment/bench/${s.w.id}`, s]));
@@ -68,7 +109,12 @@ export function tidemarkRecommender(opts: { profile?: Profile; args?: Partial<Ri
           if (!q || q.role !== 'request') continue;
           const before = q.resource === 'cpu' ? s.cpu : s.mem;
           if (q.proposed === before) continue;
-          s.history.push({ time: day * 86400, field: `container/app/requests/${q.resource}`, from: q.resource === 'cpu' ? formatCpu(before) : formatMemory(before), to: String(f.proposed) });
+          s.history.push({
+            time: day * 86400,
+            field: `container/app/requests/${q.resource}`,
+            from: q.resource === 'cpu' ? formatCpu(before) : formatMemory(before),
+            to: String(f.proposed),
+          });
           if (q.resource === 'cpu') s.cpu = q.proposed;
           else s.mem = q.proposed;
         }

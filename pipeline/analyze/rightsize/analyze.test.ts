@@ -54,7 +54,12 @@ describe('analyze/rightsize', () => {
 
   it('raises memory after an OOM kill to max(used + 100Mi, used × 1.2) for a week', () => {
     const oom = { ...ref, time: END - 2 * 86400, limitBytes: 512 * MiB, source: 'metrics' as const };
-    const m = withUsage(modelOf(web({ memory: '512Mi', memoryLimit: '512Mi' })), w, [series(w, ref, { cpu: () => 0.2, mem: () => 300 * MiB })], [oom]);
+    const m = withUsage(
+      modelOf(web({ memory: '512Mi', memoryLimit: '512Mi' })),
+      w,
+      [series(w, ref, { cpu: () => 0.2, mem: () => 300 * MiB })],
+      [oom],
+    );
     const rec = analyzeRightsize(m, RIGHTSIZE_DEFAULTS, ctx).recommendations[0]!;
     const mem = rec.fields.find((x) => x.path.join('.').endsWith('requests.memory'))!;
     // used = 512Mi (the limit it was killed at): max(612Mi, 614.4Mi) → 615Mi
@@ -62,14 +67,26 @@ describe('analyze/rightsize', () => {
     expect(rec.evidence.ooms).toBe(1);
     expect(rec.evidence.why).toMatch(/OOM-killed 1× in the last 7 days/);
     // A kill older than the floor's 7 days no longer holds memory up.
-    const old = withUsage(modelOf(web({ memory: '512Mi', memoryLimit: '512Mi' })), w, [series(w, ref, { cpu: () => 0.2, mem: () => 300 * MiB })], [{ ...oom, time: END - 10 * 86400 }]);
-    const oldMem = analyzeRightsize(old, RIGHTSIZE_DEFAULTS, ctx).recommendations[0]!.fields.find((x) => x.path.join('.').endsWith('requests.memory'))!;
+    const old = withUsage(
+      modelOf(web({ memory: '512Mi', memoryLimit: '512Mi' })),
+      w,
+      [series(w, ref, { cpu: () => 0.2, mem: () => 300 * MiB })],
+      [{ ...oom, time: END - 10 * 86400 }],
+    );
+    const oldMem = analyzeRightsize(old, RIGHTSIZE_DEFAULTS, ctx).recommendations[0]!.fields.find((x) =>
+      x.path.join('.').endsWith('requests.memory'),
+    )!;
     expect(oldMem.quantity!.proposed).toBeLessThan(512 * MiB);
   });
 
   it('does not compound the OOM bump on the next run, after memory was already raised', () => {
     const oom = { ...ref, time: END - 2 * 86400, limitBytes: 512 * MiB, source: 'metrics' as const };
-    const raised = withUsage(modelOf(web({ memory: '615Mi', memoryLimit: '615Mi' })), w, [series(w, ref, { cpu: () => 0.2, mem: () => 300 * MiB })], [oom]);
+    const raised = withUsage(
+      modelOf(web({ memory: '615Mi', memoryLimit: '615Mi' })),
+      w,
+      [series(w, ref, { cpu: () => 0.2, mem: () => 300 * MiB })],
+      [oom],
+    );
     const rec = analyzeRightsize(raised, RIGHTSIZE_DEFAULTS, ctx).recommendations[0]!;
     expect(rec.fields.some((x) => x.path.join('.').endsWith('requests.memory'))).toBe(false);
   });

@@ -40,7 +40,7 @@ export const RIGHTSIZE_DEFAULTS: RightsizeArgs = {
   oomBumpRatio: 1.2,
   oomMinBumpBytes: 100 * 2 ** 20,
   oomFloorDays: 7,
-  peakHoldDays: 1,
+  peakHoldDays: 7,
   growthHorizonDays: 7,
   limits: 'keep-ratio',
 };

@@ -139,7 +139,11 @@ export function estimateContainer(input: EstimateInput): ContainerEstimate {
   const held = lastDaysPeak(d.dailyMemPeak, d.windowStart, input.now, Math.max(1, args.peakHoldDays));
   if (args.profile !== 'batch' && held > 0 && args.peakHoldDays > 0) {
     const span = args.peakHoldDays <= 1 ? 'the last 24 h' : `the last ${args.peakHoldDays} days`;
-    candidates.push({ value: held, driver: 'last-24h-peak', detail: `memory reached ${fmtB(held)} in ${span}` });
+    candidates.push({
+      value: held,
+      driver: 'last-24h-peak',
+      detail: `memory reached ${fmtB(held)} in ${span}`,
+    });
   }
   const growth = growthPerDay(d.dailyMemPeak, d.windowStart, input.now);
   if (growth !== undefined && growth > 0) {

@@ -7,13 +7,13 @@ import type { UsageWindow } from '../../collect/types.js';
 import { DecayingHistogram, CPU_BUCKETS, MEMORY_BUCKETS } from './histogram.js';
 
 export interface DigestOptions {
-  /** Seconds. VPA and Crane use 24 h for CPU. */
+  /** Seconds. VPA and Crane use 24 h for CPU; 72 h halves weekly oscillation (bench/quality/NOTES.md). */
   cpuHalfLife: number;
   /** Seconds. Autopilot and Crane use 48 h for memory. */
   memoryHalfLife: number;
 }
 
-export const DEFAULT_DIGEST_OPTIONS: DigestOptions = { cpuHalfLife: 86400, memoryHalfLife: 172800 };
+export const DEFAULT_DIGEST_OPTIONS: DigestOptions = { cpuHalfLife: 72 * 3600, memoryHalfLife: 172800 };
 
 export interface ContainerDigestState {
   /** Raw CPU counter samples behind the digest. */
