@@ -48,7 +48,7 @@ async function main(): Promise<void> {
     .option('--quick', 'a small run for CI (60 workloads, 35 days)')
     .option('--set <set>', 'tune | holdout | both', 'both')
     .option('--workloads <n>', 'workloads per set', '200')
-    .option('--days <n>', 'simulated days', '56')
+    .option('--days <n>', 'simulated days', '84')
     .option('--only <names>', 'comma-separated recommender names to run')
     .option('--by-shape', 'also print a per-shape breakdown (tuning aid)')
     .option('--variants', 'run the tuning variants instead of the published rows')

@@ -8,7 +8,13 @@ import { parseDocument } from 'yaml';
 import { ConfigError } from '../core/errors.js';
 import { validateOrThrow, packageRoot } from '../core/json-schema.js';
 import { parseDuration } from '../core/duration.js';
-import type { ClusterConfig, PipelineConfig, KubernetesSourceConfig, MetricsSourceConfig } from './types.js';
+import type {
+  ClusterConfig,
+  PipelineConfig,
+  KubernetesSourceConfig,
+  MetricsSourceConfig,
+  PrometheusConfig,
+} from './types.js';
 
 export const CONFIG_SCHEMA = 'https://tidemark.io/schemas/config.json';
 export const DEFAULT_WINDOW = '14d';
@@ -88,7 +94,13 @@ function normalize(raw: RawConfig, file: string): PipelineConfig {
         field: `clusters[${i}].kubernetes.kubeconfig`,
       });
     const metrics: MetricsSourceConfig =
-      'openmetrics' in c.metrics ? { openmetrics: abs(c.metrics.openmetrics) } : c.metrics;
+      'openmetrics' in c.metrics
+        ? { openmetrics: abs(c.metrics.openmetrics) }
+        : {
+            prometheus: resolvePrometheusFiles(c.metrics.prometheus, abs, (p, field) =>
+              mustExist(p, 'file', { file, object, field: `clusters[${i}].metrics.prometheus.${field}` }),
+            ),
+          };
     if ('openmetrics' in metrics)
       mustExist(metrics.openmetrics, 'file', { file, object, field: `clusters[${i}].metrics.openmetrics` });
     const root = c.repo.root ?? '.';
@@ -140,4 +152,33 @@ function mustExist(
   if (type === 'file' && !st.isFile()) throw new ConfigError(`expected a file: ${path}`, where);
   if (type === 'directory' && !st.isDirectory())
     throw new ConfigError(`expected a directory: ${path}`, where);
+}
+
+/** Makes the Prometheus source's credential and CA paths absolute and checks they exist. */
+function resolvePrometheusFiles(
+  p: PrometheusConfig,
+  abs: (p: string) => string,
+  exists: (path: string, field: string) => void,
+): PrometheusConfig {
+  const out: PrometheusConfig = { ...p };
+  const fix = (v: string | undefined, field: string): string | undefined => {
+    if (v === undefined) return undefined;
+    const a = abs(v);
+    exists(a, field);
+    return a;
+  };
+  if (p.bearerTokenFile) out.bearerTokenFile = fix(p.bearerTokenFile, 'bearerTokenFile');
+  if (p.basicAuth)
+    out.basicAuth = {
+      ...p.basicAuth,
+      passwordFile: fix(p.basicAuth.passwordFile, 'basicAuth.passwordFile')!,
+    };
+  if (p.tls)
+    out.tls = {
+      ...p.tls,
+      caFile: fix(p.tls.caFile, 'tls.caFile'),
+      certFile: fix(p.tls.certFile, 'tls.certFile'),
+      keyFile: fix(p.tls.keyFile, 'tls.keyFile'),
+    };
+  return out;
 }

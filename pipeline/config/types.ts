@@ -1,7 +1,18 @@
 /** The loaded pipeline configuration, with defaults applied and paths made absolute. */
+/** A Prometheus-compatible query API; file paths are absolute after loading. */
 export interface PrometheusConfig {
   url: string;
-  [key: string]: unknown;
+  timeout?: string;
+  headers?: Record<string, string>;
+  bearerTokenFile?: string;
+  basicAuth?: { username: string; passwordFile: string };
+  tls?: { caFile?: string; certFile?: string; keyFile?: string; insecureSkipVerify?: boolean };
+  selector?: string;
+  concurrency?: number;
+  maxSeriesPerQuery?: number;
+  maxSamplesPerQuery?: number;
+  scrapeInterval?: string;
+  retries?: number;
 }
 
 export type KubernetesSourceConfig =

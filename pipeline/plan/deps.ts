@@ -4,6 +4,7 @@ import { ConfigError } from '../core/errors.js';
 import type { ClusterConfig } from '../config/types.js';
 import { createSnapshotSource } from '../collect/snapshot/index.js';
 import { createOpenMetricsSource } from '../collect/openmetrics/index.js';
+import { createPrometheusSource } from '../collect/prometheus/index.js';
 import { buildClusterModel, usageRequestFor, podWorkload } from '../model/build/index.js';
 import { readChangeHistory } from '../collect/git-history/index.js';
 import { loadPolicies, resolveOverrides, evaluatePolicies } from '../policy/index.js';
@@ -21,9 +22,7 @@ export function defaultDeps(): PlanDeps {
     },
     metricsSource(cluster: ClusterConfig, _logger: Logger) {
       if ('openmetrics' in cluster.metrics) return createOpenMetricsSource(cluster.metrics.openmetrics);
-      throw new ConfigError('Prometheus sources are not available in this build', {
-        field: `clusters.${cluster.name}.metrics`,
-      });
+      return createPrometheusSource(cluster.metrics.prometheus);
     },
     buildModel: buildClusterModel,
     usageRequest: usageRequestFor,

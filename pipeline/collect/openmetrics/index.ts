@@ -21,6 +21,7 @@ import type {
   UsageWindow,
 } from '../types.js';
 import { parseSampleLine } from './parse-line.js';
+import { maxInto, trimSeries } from '../usage-series.js';
 import {
   addCpuSample,
   addMemorySample,
@@ -170,34 +171,9 @@ async function readFile(file: string, request: UsageRequest, stats: MetricsStats
     }
     if (st.mem) maxInto(u.memMax, st.mem);
   }
-  const out = [...merged.values()].map(trim);
+  const out = [...merged.values()].map(trimSeries);
   stats.series += series.size;
   return { series: out.filter((s) => s.cpuMean.length > 0), ooms, restarts };
-}
-
-function maxInto(target: Float32Array, src: Float32Array): void {
-  for (let i = 0; i < target.length; i++) {
-    const v = src[i]!;
-    if (Number.isNaN(v)) continue;
-    const t = target[i]!;
-    if (Number.isNaN(t) || v > t) target[i] = v;
-  }
-}
-
-/** Drops leading and trailing all-gap intervals (a pod that started late or ended early). */
-function trim(s: UsageSeries): UsageSeries {
-  const has = (i: number): boolean => !Number.isNaN(s.cpuMean[i]!) || !Number.isNaN(s.memMax[i]!);
-  let a = 0;
-  let b = s.cpuMean.length;
-  while (a < b && !has(a)) a++;
-  while (b > a && !has(b - 1)) b--;
-  return {
-    ...s,
-    offset: a,
-    cpuMean: s.cpuMean.slice(a, b),
-    cpuMax: s.cpuMax.slice(a, b),
-    memMax: s.memMax.slice(a, b),
-  };
 }
 
 function labelKey(labels: Record<string, string>): string {

@@ -1,0 +1,244 @@
+/**
+ * The HTTP side of the Prometheus source: POST form bodies to /api/v1/query_range (so long
+ * matchers never land in a URL or an access log), auth from files, TLS and mTLS, and failures
+ * classified by Prometheus' own `errorType` so the planner can answer each one correctly:
+ *  - too many samples (422 execution) and timeouts (503 timeout): split the query, never repeat it;
+ *  - other 5xx, 429 and reset connections: retry with exponential backoff and full jitter;
+ *  - bad_data (400): a clear error naming the query.
+ * A response with `warnings` is partial (Thanos, Mimir): treated as missing data.
+ */
+import { readFileSync } from 'node:fs';
+import { Agent, request, type Dispatcher } from 'undici';
+import pRetry, { AbortError } from 'p-retry';
+import { SourceError } from '../../core/errors.js';
+import { registerSecret, sanitizeText } from '../../core/sanitize.js';
+import { parseDuration } from '../../core/duration.js';
+import type { PrometheusConfig } from '../../config/types.js';
+
+export interface Matrix {
+  metric: Record<string, string>;
+  values: [number, string][];
+}
+
+export interface RangeResult {
+  result: Matrix[];
+  /** Samples the server read for the query (Prometheus' stats=all), when it reports them. */
+  serverSamples?: number;
+}
+
+export interface RangeQuery {
+  query: string;
+  start: number;
+  end: number;
+  step: number;
+}
+
+/** Why a query failed, as the planner needs to know it. */
+export type QueryFailureKind = 'too-large' | 'timeout' | 'bad-query' | 'partial' | 'unavailable' | 'auth';
+
+export class QueryFailure extends SourceError {
+  constructor(
+    readonly kind: QueryFailureKind,
+    message: string,
+    readonly query: string,
+    readonly status?: number,
+  ) {
+    super(
+      kind === 'bad-query'
+        ? 'query-invalid'
+        : kind === 'partial'
+          ? 'source-incomplete'
+          : 'source-unavailable',
+      message,
+      { object: 'prometheus query', query: query.length > 300 ? query.slice(0, 300) + '…' : query },
+    );
+  }
+}
+
+export interface ClientStats {
+  requests: number;
+  retries: number;
+  bytes: number;
+}
+
+export interface PrometheusClient {
+  queryRange(q: RangeQuery, signal?: AbortSignal): Promise<RangeResult>;
+  readonly stats: ClientStats;
+  readonly baseUrl: string;
+  close(): Promise<void>;
+}
+
+export interface ClientOptions {
+  /** Milliseconds between retries start here (tests shorten it). */
+  retryMinMs?: number;
+  retryMaxMs?: number;
+}
+
+export function createPrometheusClient(cfg: PrometheusConfig, opts: ClientOptions = {}): PrometheusClient {
+  const base = cfg.url.replace(/\/+$/, '');
+  const timeoutMs = (cfg.timeout ? parseDuration(cfg.timeout) : 60) * 1000;
+  const headers: Record<string, string> = {
+    'content-type': 'application/x-www-form-urlencoded',
+    accept: 'application/json',
+    'user-agent': 'tidemark',
+    ...(cfg.headers ?? {}),
+  };
+  // Credentials are read now and registered, so no log line or error can ever carry them.
+  if (cfg.bearerTokenFile) {
+    const token = readFileSync(cfg.bearerTokenFile, 'utf8').trim();
+    registerSecret(token);
+    headers.authorization = `Bearer ${token}`;
+  } else if (cfg.basicAuth) {
+    const password = readFileSync(cfg.basicAuth.passwordFile, 'utf8').replace(/\r?\n$/, '');
+    registerSecret(password);
+    const encoded = Buffer.from(`${cfg.basicAuth.username}:${password}`).toString('base64');
+    registerSecret(encoded);
+    headers.authorization = `Basic ${encoded}`;
+  }
+  for (const v of Object.values(cfg.headers ?? {})) if (/^(bearer|basic) /i.test(v)) registerSecret(v);
+
+  const tls = cfg.tls ?? {};
+  const dispatcher: Dispatcher = new Agent({
+    connect: {
+      ca: tls.caFile ? readFileSync(tls.caFile) : undefined,
+      cert: tls.certFile ? readFileSync(tls.certFile) : undefined,
+      key: tls.keyFile ? readFileSync(tls.keyFile) : undefined,
+      rejectUnauthorized: !tls.insecureSkipVerify,
+    },
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
+    connections: Math.max(4, cfg.concurrency ?? 4),
+  });
+  const stats: ClientStats = { requests: 0, retries: 0, bytes: 0 };
+
+  async function once(q: RangeQuery, signal?: AbortSignal): Promise<RangeResult> {
+    const body = new URLSearchParams({
+      query: q.query,
+      start: String(q.start),
+      end: String(q.end),
+      step: String(q.step),
+      // The server stops the query itself rather than running on after we gave up.
+      timeout: `${Math.max(1, Math.floor(timeoutMs / 1000))}s`,
+      stats: 'all',
+    }).toString();
+    stats.requests++;
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await request(`${base}/api/v1/query_range`, {
+        method: 'POST',
+        headers,
+        body,
+        dispatcher,
+        signal,
+      });
+    } catch (err) {
+      const e = err as Error & { code?: string };
+      if (e.name === 'AbortError') throw new AbortError(e);
+      const timedOut = e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.code === 'UND_ERR_BODY_TIMEOUT';
+      throw new QueryFailure(
+        timedOut ? 'timeout' : 'unavailable',
+        `Prometheus at ${base} ${timedOut ? `did not answer within ${timeoutMs / 1000}s` : `is unreachable: ${sanitizeText(e.message)}`}`,
+        q.query,
+      );
+    }
+    const text = await res.body.text();
+    stats.bytes += Buffer.byteLength(text);
+    const status = res.statusCode;
+    let parsed: {
+      status?: string;
+      errorType?: string;
+      error?: string;
+      warnings?: string[];
+      data?: {
+        resultType?: string;
+        result?: Matrix[];
+        stats?: { samples?: { totalQueryableSamples?: number } };
+      };
+    };
+    try {
+      parsed = JSON.parse(text) as typeof parsed;
+    } catch {
+      if (status === 401 || status === 403)
+        throw new QueryFailure(
+          'auth',
+          `Prometheus at ${base} refused the credentials (HTTP ${status})`,
+          q.query,
+          status,
+        );
+      if (status >= 500 || status === 429)
+        throw new QueryFailure(
+          'unavailable',
+          `Prometheus at ${base} answered HTTP ${status}`,
+          q.query,
+          status,
+        );
+      throw new QueryFailure(
+        'bad-query',
+        `Prometheus at ${base} answered HTTP ${status} with a body that is not the query API's JSON`,
+        q.query,
+        status,
+      );
+    }
+    if (parsed.status === 'success') {
+      if (parsed.warnings?.length)
+        throw new QueryFailure(
+          'partial',
+          `Prometheus at ${base} answered with warnings (a partial response): ${sanitizeText(parsed.warnings.join('; ')).slice(0, 300)}`,
+          q.query,
+          status,
+        );
+      if (parsed.data?.resultType !== 'matrix' || !Array.isArray(parsed.data.result))
+        throw new QueryFailure(
+          'bad-query',
+          `expected a matrix from query_range, got ${parsed.data?.resultType}`,
+          q.query,
+        );
+      return {
+        result: parsed.data.result,
+        serverSamples: parsed.data.stats?.samples?.totalQueryableSamples,
+      };
+    }
+    const msg = sanitizeText(parsed.error ?? `HTTP ${status}`);
+    const type = parsed.errorType ?? '';
+    if (status === 401 || status === 403)
+      throw new QueryFailure(
+        'auth',
+        `Prometheus at ${base} refused the credentials (HTTP ${status}): ${msg}`,
+        q.query,
+        status,
+      );
+    if (type === 'timeout' || /query timed out|context deadline exceeded/i.test(msg))
+      throw new QueryFailure('timeout', `query timed out on the server: ${msg}`, q.query, status);
+    if (/too many samples|exceeded maximum resolution|max.*samples|too many (series|chunks)/i.test(msg))
+      throw new QueryFailure('too-large', `query too large for the server: ${msg}`, q.query, status);
+    if (type === 'bad_data' || status === 400)
+      throw new QueryFailure('bad-query', `Prometheus rejected the query: ${msg}`, q.query, status);
+    throw new QueryFailure(
+      'unavailable',
+      `Prometheus at ${base} failed (HTTP ${status} ${type}): ${msg}`,
+      q.query,
+      status,
+    );
+  }
+
+  return {
+    stats,
+    baseUrl: base,
+    queryRange: (q, signal) =>
+      pRetry(() => once(q, signal), {
+        retries: cfg.retries ?? 4,
+        factor: 2,
+        minTimeout: opts.retryMinMs ?? 1000,
+        maxTimeout: opts.retryMaxMs ?? 30000,
+        randomize: true,
+        signal,
+        // Only transient failures are repeated; the planner splits too-large and timed-out queries.
+        shouldRetry: ({ error }) => error instanceof QueryFailure && error.kind === 'unavailable',
+        onFailedAttempt: ({ error, retriesLeft }) => {
+          if (error instanceof QueryFailure && error.kind === 'unavailable' && retriesLeft > 0)
+            stats.retries++;
+        },
+      }),
+    close: () => dispatcher.close(),
+  };
+}

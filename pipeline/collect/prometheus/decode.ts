@@ -1,0 +1,92 @@
+/** Turns query_range matrices into the estimator input on the window grid. */
+import type { OomEvent, RestartEvent, UsageSeries, UsageWindow } from '../types.js';
+import type { Matrix } from './client.js';
+import { SCALE, type UsageQueryKind } from './queries.js';
+
+export interface BatchAccumulator {
+  series: Map<string, UsageSeries>;
+  ooms: OomEvent[];
+  restarts: RestartEvent[];
+  /** Points received, for the run summary. */
+  points: number;
+}
+
+export function newBatchAccumulator(): BatchAccumulator {
+  return { series: new Map(), ooms: [], restarts: [], points: 0 };
+}
+
+function slotOf(t: number, w: UsageWindow): number {
+  // A point at t describes [t - step, t).
+  return Math.round((t - w.start) / w.step) - 1;
+}
+
+function seriesFor(acc: BatchAccumulator, m: Record<string, string>, slots: number): UsageSeries | undefined {
+  const { namespace, pod, container } = m;
+  if (!namespace || !pod || !container) return undefined;
+  const id = `${namespace}/${pod}/${container}`;
+  let s = acc.series.get(id);
+  if (!s) {
+    s = {
+      namespace,
+      pod,
+      container,
+      offset: 0,
+      cpuMean: new Float32Array(slots).fill(NaN),
+      cpuMax: new Float32Array(slots).fill(NaN),
+      memMax: new Float32Array(slots).fill(NaN),
+      samples: 0,
+    };
+    acc.series.set(id, s);
+  }
+  return s;
+}
+
+/** `samplesPerPoint`: raw scrapes behind one interval (step / scrape interval), for min-history. */
+export function addMatrix(
+  acc: BatchAccumulator,
+  kind: UsageQueryKind,
+  result: Matrix[],
+  w: UsageWindow,
+  samplesPerPoint = 1,
+): void {
+  const slots = Math.round((w.end - w.start) / w.step);
+  for (const r of result) {
+    acc.points += r.values.length;
+    if (kind === 'oom' || kind === 'restarts') {
+      addEvents(acc, kind, r, w);
+      continue;
+    }
+    const s = seriesFor(acc, r.metric, slots);
+    if (!s) continue;
+    const target = kind === 'cpuMean' ? s.cpuMean : kind === 'cpuMax' ? s.cpuMax : s.memMax;
+    const scale = kind === 'memMax' ? 1 / SCALE.mem : 1 / SCALE.cpu;
+    for (const [t, raw] of r.values) {
+      const i = slotOf(t, w);
+      const v = Number(raw);
+      if (i < 0 || i >= slots || !Number.isFinite(v) || v < 0) continue;
+      const value = v * scale;
+      const cur = target[i]!;
+      if (Number.isNaN(cur) || value > cur) target[i] = value;
+      if (kind === 'cpuMean') s.samples += samplesPerPoint;
+    }
+  }
+}
+
+function addEvents(acc: BatchAccumulator, kind: 'oom' | 'restarts', r: Matrix, w: UsageWindow): void {
+  const { namespace, pod, container } = r.metric;
+  if (!namespace || !pod || !container) return;
+  let prevSlot = -2;
+  for (const [t, raw] of r.values) {
+    const i = slotOf(t, w);
+    const v = Number(raw);
+    if (!Number.isFinite(v) || v <= 0) continue;
+    if (kind === 'restarts') {
+      acc.restarts.push({ namespace, pod, container, time: t - w.step, count: v });
+    } else if (i !== prevSlot + 1) {
+      // The "last terminated: OOMKilled" gauge stays 1 until the next termination; a new run
+      // of ones after a gap is a new kill.
+      acc.ooms.push({ namespace, pod, container, time: t - w.step, source: 'metrics' });
+    }
+    prevSlot = i;
+  }
+}

@@ -1,0 +1,385 @@
+/**
+ * The Prometheus source against a real Prometheus (Debian's package) backfilled with promtool:
+ * it must produce the same estimator input as the file source from the same OpenMetrics, and
+ * handle the server's failures as the source contract says.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServer, request as httpRequest, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createPrometheusSource } from './index.js';
+import { createOpenMetricsSource } from '../openmetrics/index.js';
+import type { MetricsSource, UsageBatch, UsageRequest, UsageSeries } from '../types.js';
+import { createMemoryLogger, silentLogger } from '../../core/logger.js';
+import { SourceError } from '../../core/errors.js';
+import {
+  backfill,
+  describeWithPrometheus,
+  startPrometheus,
+  type PrometheusServer,
+} from '../../testing/prometheus.js';
+import { prng, writeSyntheticOpenMetrics, type SyntheticContainer } from '../../testing/usage-openmetrics.js';
+
+const STEP = 300;
+const END = 1_800_000_000 - (1_800_000_000 % 86400); // a day boundary, aligned to every step
+const START = END - 2 * 86400;
+const MiB = 2 ** 20;
+
+function containers(): SyntheticContainer[] {
+  const out: SyntheticContainer[] = [];
+  const rnd = prng(7);
+  for (const ns of ['shop', 'batch-jobs']) {
+    for (let p = 0; p < 6; p++) {
+      const base = 0.05 + rnd() * 0.5;
+      const memBase = (100 + rnd() * 400) * MiB;
+      const noise = prng(p + ns.length * 100);
+      const cache = new Map<number, number>();
+      const jitter = (t: number): number => {
+        if (!cache.has(t)) cache.set(t, noise());
+        return cache.get(t)!;
+      };
+      out.push({
+        namespace: ns,
+        pod: `web-7d9f8-${p}x.${ns === 'shop' ? 'a' : 'b'}`,
+        container: 'app',
+        cpu: (t) => base * (1 + 0.6 * Math.sin((2 * Math.PI * t) / 86400)) + 0.1 * jitter(t),
+        mem: (t) => memBase + 30 * MiB * jitter(t) + ((t - START) / 86400) * 10 * MiB,
+        resets: p === 1 ? [START + 86400 + 17 * 60] : undefined,
+        gaps: p === 2 ? [[START + 3600 * 10, START + 3600 * 11 + 120]] : undefined,
+        duplicate: p === 3 ? 0.5 : undefined,
+        ooms: p === 4 ? [START + 86400 * 1.5 - 60] : undefined,
+      });
+    }
+  }
+  // A sidecar in one pod, so pods with several containers are batched together.
+  out.push({ ...out[0]!, container: 'istio-proxy', cpu: () => 0.01, mem: () => 40 * MiB, resets: undefined });
+  return out;
+}
+
+async function readAll(src: MetricsSource, r: UsageRequest): Promise<UsageBatch & { batches: number }> {
+  const out = {
+    series: [] as UsageSeries[],
+    ooms: [] as UsageBatch['ooms'],
+    restarts: [] as NonNullable<UsageBatch['restarts']>,
+    batches: 0,
+  };
+  for await (const b of src.readUsage(r, { logger: silentLogger })) {
+    out.batches++;
+    out.series.push(...b.series);
+    out.ooms.push(...b.ooms);
+    out.restarts.push(...(b.restarts ?? []));
+  }
+  return out;
+}
+
+const key = (s: { namespace: string; pod: string; container: string }): string =>
+  `${s.namespace}/${s.pod}/${s.container}`;
+
+/** Value at window slot i (NaN outside the trimmed series). */
+function at(s: UsageSeries, field: 'cpuMean' | 'cpuMax' | 'memMax', i: number): number {
+  const j = i - s.offset;
+  return j >= 0 && j < s[field].length ? s[field][j]! : NaN;
+}
+
+/** A tiny HTTP proxy in front of Prometheus, for faults Prometheus cannot be asked to make. */
+interface Seen {
+  method: string;
+  url: string;
+  body: string;
+}
+async function proxy(
+  target: string,
+  handle: (n: number, res: ServerResponse, forward: () => void) => void,
+): Promise<{ url: string; server: Server; seen: Seen[] }> {
+  let n = 0;
+  const seen: Seen[] = [];
+  const t = new URL(target);
+  const server = createServer((req, res) => {
+    res.on('error', () => {});
+    const i = ++n;
+    let body = '';
+    req.on('data', (d: Buffer) => (body += d.toString()));
+    req.on('end', () => {
+      seen.push({ method: req.method!, url: req.url!, body });
+      const forward = (): void => {
+        const up = httpRequest(
+          { host: t.hostname, port: t.port, method: req.method, path: req.url, headers: req.headers },
+          (r) => {
+            res.writeHead(r.statusCode ?? 502, r.headers);
+            r.pipe(res);
+          },
+        );
+        up.on('error', () => req.socket.destroy());
+        up.end(body);
+      };
+      handle(i, res, forward);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server, seen };
+}
+
+function close(server: Server): void {
+  server.closeAllConnections();
+  server.close();
+}
+
+/** Interval indexes whose 5-minute window touches a gap's edge (Prometheus extrapolates there). */
+function nearGap(c: SyntheticContainer | undefined, i: number): boolean {
+  return (c?.gaps ?? []).some(([a, b]) =>
+    [a, b].some((edge) => Math.abs(START + i * STEP - edge) <= 2 * STEP),
+  );
+}
+
+describeWithPrometheus()('collect/prometheus (real Prometheus)', () => {
+  let dir: string;
+  let prom: PrometheusServer;
+  let blocks: string;
+  let request: UsageRequest;
+  const fast = { client: { retryMinMs: 20, retryMaxMs: 100 }, progress: 'none' as const };
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'tidemark-prom-test-'));
+    const om = join(dir, 'usage.om');
+    const cs = containers();
+    await writeSyntheticOpenMetrics(om, { start: START, end: END, scrape: 60, containers: cs });
+    blocks = backfill(om, join(dir, 'blocks'));
+    prom = await startPrometheus({ blocks });
+    request = {
+      window: { start: START, end: END, step: STEP },
+      containers: cs.map(({ namespace, pod, container }) => ({ namespace, pod, container })),
+    };
+    (globalThis as { __om?: string }).__om = om;
+  }, 120_000);
+
+  afterAll(async () => {
+    await prom?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('produces the estimator input the file source produces from the same history', async () => {
+    const om = (globalThis as { __om?: string }).__om!;
+    const file = await readAll(createOpenMetricsSource(om), request);
+    const src = createPrometheusSource({ url: prom.url, maxSeriesPerQuery: 4 }, fast);
+    const live = await readAll(src, request);
+    expect(live.batches).toBeGreaterThan(2); // 13 containers, at most 4 per query
+    expect(live.series.map(key).sort()).toEqual(file.series.map(key).sort());
+    const byKey = new Map(live.series.map((s) => [key(s), s]));
+    const spec = new Map(containers().map((c) => [key(c), c]));
+    const slots = (END - START) / STEP;
+    let compared = 0;
+    for (const f of file.series) {
+      const p = byKey.get(key(f))!;
+      let onlyOne = 0;
+      for (let i = 0; i < slots; i++) {
+        for (const field of ['cpuMean', 'cpuMax', 'memMax'] as const) {
+          const a = at(f, field, i);
+          const b = at(p, field, i);
+          if (Number.isNaN(a) !== Number.isNaN(b)) {
+            onlyOne++;
+            continue;
+          }
+          if (Number.isNaN(a)) continue;
+          compared++;
+          // CPU comes back in 0.1 millicores, memory in KiB.
+          const tol = field === 'memMax' ? 1024 : 1e-4 + Math.abs(a) * 1e-6;
+          if (Math.abs(a - b) > tol) {
+            // At a gap's edge the file source averages over the covered seconds while
+            // Prometheus' rate extrapolates half a scrape: allowed there, nowhere else.
+            if (field !== 'memMax' && nearGap(spec.get(key(f)), i)) continue;
+            throw new Error(`${key(f)} ${field}[${i}]: file ${a} vs prometheus ${b}`);
+          }
+        }
+      }
+      // Only the intervals touching a gap's edges may differ in whether they have data.
+      expect(onlyOne).toBeLessThanOrEqual(6);
+      expect(p.samples).toBeGreaterThan(0.9 * f.samples);
+    }
+    expect(compared).toBeGreaterThan(13 * slots * 2);
+    expect(live.ooms.map((o) => key(o)).sort()).toEqual(file.ooms.map((o) => key(o)).sort());
+    for (const o of live.ooms) {
+      const f = file.ooms.find((x) => key(x) === key(o))!;
+      expect(Math.abs(o.time - f.time)).toBeLessThanOrEqual(STEP);
+    }
+    expect(live.restarts!.reduce((n, r) => n + r.count, 0)).toBe(
+      file.restarts!.reduce((n, r) => n + r.count, 0),
+    );
+    const st = src.stats() as ReturnType<typeof src.stats> & { serverSamples: number };
+    expect(st.queries).toBeGreaterThanOrEqual(live.batches * 5);
+    expect(st.bytes).toBeGreaterThan(0);
+    expect(st.serverSamples).toBeGreaterThan(0);
+  });
+
+  it('sends every query as a POST form body, never in the URL, with the extra selector', async () => {
+    const p = await proxy(prom.url, (_n, _res, forward) => forward());
+    const seen = p.seen;
+    try {
+      const src = createPrometheusSource({ url: p.url, selector: 'job="cadvisor"' }, fast);
+      const r = await readAll(src, request);
+      expect(r.series.length).toBe(13);
+      expect(seen.every((s) => s.method === 'POST' && s.url === '/api/v1/query_range')).toBe(true);
+      const queries = seen.map((s) => new URLSearchParams(s.body).get('query')!);
+      expect(queries.every((q) => q.includes('job="cadvisor"'))).toBe(true);
+      expect(queries.some((q) => q.includes('pod=~"'))).toBe(true);
+      // Batches carry pods as a regex with dots escaped, and stay in the form body.
+      expect(queries.some((q) => q.includes('web-7d9f8-0x\\\\.a'))).toBe(true);
+    } finally {
+      close(p.server);
+    }
+  });
+
+  it('splits a query the server rejects as too large, instead of repeating it', async () => {
+    const small = await startPrometheus({ blocks, flags: ['--query.max-samples=20000'] });
+    try {
+      const src = createPrometheusSource({ url: small.url, maxSamplesPerQuery: 100_000_000 }, fast);
+      const r = await readAll(src, request);
+      expect(r.series.length).toBe(13);
+      const st = src.stats();
+      expect(st.splits).toBeGreaterThan(0);
+      expect(st.retries).toBe(0);
+    } finally {
+      await small.stop();
+    }
+  });
+
+  it('splits a query that times out', async () => {
+    // The first two answers take longer than the client's timeout.
+    const p = await proxy(prom.url, (n, _res, forward) => {
+      if (n === 3 || n === 4) setTimeout(forward, 2500);
+      else forward();
+    });
+    try {
+      const src = createPrometheusSource({ url: p.url, timeout: '1s', concurrency: 1 }, fast);
+      const r = await readAll(src, request);
+      expect(r.series.length).toBe(13);
+      expect(src.stats().splits).toBeGreaterThanOrEqual(1);
+    } finally {
+      close(p.server);
+    }
+  });
+
+  it('retries transient 5xx with backoff, then succeeds', async () => {
+    const p = await proxy(prom.url, (n, res, forward) => {
+      if (n === 2 || n === 3) {
+        res.writeHead(502, { 'content-type': 'text/plain' });
+        res.end('bad gateway');
+      } else forward();
+    });
+    try {
+      const src = createPrometheusSource({ url: p.url, concurrency: 1 }, fast);
+      const r = await readAll(src, request);
+      expect(r.series.length).toBe(13);
+      expect(src.stats().retries).toBe(2);
+    } finally {
+      close(p.server);
+    }
+  });
+
+  it('fails clearly when Prometheus goes away mid-run, after retrying', async () => {
+    const victim = await startPrometheus({ blocks });
+    const p = await proxy(victim.url, (n, _res, forward) => {
+      if (n === 4) void victim.stop().then(forward);
+      else forward();
+    });
+    try {
+      const src = createPrometheusSource({ url: p.url, concurrency: 1, retries: 2 }, fast);
+      const err = await readAll(src, request).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(SourceError);
+      expect((err as Error).message).toMatch(/unreachable|failed|HTTP 5/);
+      expect(src.stats().retries).toBe(2);
+    } finally {
+      close(p.server);
+      await victim.stop();
+    }
+  });
+
+  it('treats a response with warnings as missing data, and a bad query as a clear error', async () => {
+    const p = await proxy(prom.url, (n, res, forward) => {
+      if (n === 3) {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(
+          JSON.stringify({
+            status: 'success',
+            warnings: ['partial response: store gateway unavailable'],
+            data: { resultType: 'matrix', result: [] },
+          }),
+        );
+      } else forward();
+    });
+    try {
+      const err = await readAll(createPrometheusSource({ url: p.url, concurrency: 1 }, fast), request).catch(
+        (e: unknown) => e,
+      );
+      expect((err as SourceError).code).toBe('source-incomplete');
+      expect((err as Error).message).toMatch(/partial response/);
+    } finally {
+      close(p.server);
+    }
+    const bad = await readAll(
+      createPrometheusSource({ url: prom.url, selector: 'job=~"("' }, fast),
+      request,
+    ).catch((e: unknown) => e);
+    expect((bad as SourceError).code).toBe('query-invalid');
+    expect((bad as Error).message).toMatch(/rejected the query/);
+  });
+
+  it('fails fast on a metric name or selector that matches nothing', async () => {
+    const err = await readAll(
+      createPrometheusSource({ url: prom.url, selector: 'cluster="nope"' }, fast),
+      request,
+    ).catch((e: unknown) => e);
+    expect((err as SourceError).code).toBe('source-incomplete');
+    expect((err as Error).message).toMatch(
+      /no container_cpu_usage_seconds_total series matching \{cluster="nope"\}/,
+    );
+  });
+
+  it('returns nothing for a container without data, so the workload is skipped upstream', async () => {
+    const r = await readAll(createPrometheusSource({ url: prom.url }, fast), {
+      ...request,
+      containers: [...request.containers, { namespace: 'shop', pod: 'ghost-0', container: 'app' }],
+    });
+    expect(r.series.some((s) => s.pod === 'ghost-0')).toBe(false);
+    expect(r.series.length).toBe(13);
+  });
+
+  it('sends basic auth from a file, and a wrong password is a clear error that never prints it', async () => {
+    // bcrypt of "s3cret-pass" (Prometheus' web config wants a hash).
+    const hash = '$2b$12$CXLWidc3mLSiQ9W3Q/jowuxwwDEL.bKVGhtSfK3eiL2o7iYfu/OXq';
+    const guarded = await startPrometheus({ blocks, webConfig: `basic_auth_users:\n  tidemark: ${hash}\n` });
+    const { writeFileSync } = await import('node:fs');
+    const good = join(dir, 'good.pw');
+    const wrong = join(dir, 'wrong.pw');
+    writeFileSync(good, 's3cret-pass\n');
+    writeFileSync(wrong, 'not-the-Pa55word\n');
+    try {
+      const ok = await readAll(
+        createPrometheusSource(
+          { url: guarded.url, basicAuth: { username: 'tidemark', passwordFile: good } },
+          fast,
+        ),
+        request,
+      );
+      expect(ok.series.length).toBe(13);
+      const logger = createMemoryLogger('debug');
+      const err = await readAll(
+        createPrometheusSource(
+          { url: guarded.url, basicAuth: { username: 'tidemark', passwordFile: wrong } },
+          fast,
+        ),
+        request,
+      ).catch((e: unknown) => e);
+      expect((err as Error).message).toMatch(/refused the credentials \(HTTP 401\)/);
+      const text = JSON.stringify({
+        m: (err as Error).message,
+        c: (err as SourceError).context,
+        logs: logger.lines,
+      });
+      expect(text).not.toContain('not-the-Pa55word');
+      expect(text).not.toContain(Buffer.from('tidemark:not-the-Pa55word').toString('base64'));
+    } finally {
+      await guarded.stop();
+    }
+  });
+});

@@ -1,0 +1,98 @@
+/**
+ * The PromQL behind the estimator input. Prometheus does the per-interval reduction (rate,
+ * max_over_time), so what comes back is one point per container per interval, never the raw
+ * scrapes, and values are scaled to small integers so the JSON stays short:
+ *   cpuMean  rate over exactly the interval (both boundary samples, so no extrapolation), 0.1 m
+ *   cpuMax   the highest rate between two consecutive scrapes inside the interval, 0.1 m
+ *   memMax   the highest working set in [start, end) of the interval, KiB
+ * A point at time t describes the interval [t - step, t), like the file source's slots.
+ */
+import type { UsageWindow } from '../types.js';
+
+export const CPU_METRIC = 'container_cpu_usage_seconds_total';
+export const MEM_METRIC = 'container_memory_working_set_bytes';
+export const OOM_METRIC = 'kube_pod_container_status_last_terminated_reason';
+export const RESTART_METRIC = 'kube_pod_container_status_restarts_total';
+
+/** Values are scaled by these before rounding; the decoder divides them back. */
+export const SCALE = { cpu: 1e4, mem: 1 / 1024 } as const;
+
+export type UsageQueryKind = 'cpuMean' | 'cpuMax' | 'memMax' | 'oom' | 'restarts';
+export const QUERY_KINDS: UsageQueryKind[] = ['cpuMean', 'cpuMax', 'memMax', 'oom', 'restarts'];
+
+export interface BatchSelector {
+  namespace: string;
+  /** Pod names; empty means the whole namespace. */
+  pods: string[];
+  /** Extra matchers from the config, e.g. cluster="prod-gz". */
+  extra?: string;
+}
+
+const BY = 'namespace, pod, container';
+
+/** RE2 escape for a literal pod name inside =~"…" (and then for the PromQL string). */
+function reEscape(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\\\$&');
+}
+
+function strEscape(s: string): string {
+  return s.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
+}
+
+export function matchers(sel: BatchSelector, cadvisor: boolean): string {
+  const parts = [`namespace="${strEscape(sel.namespace)}"`];
+  if (sel.pods.length === 1) parts.push(`pod="${strEscape(sel.pods[0]!)}"`);
+  else if (sel.pods.length > 1) parts.push(`pod=~"${sel.pods.map(reEscape).join('|')}"`);
+  if (cadvisor) parts.push('container!=""', 'container!="POD"');
+  if (sel.extra?.trim()) parts.push(sel.extra.trim());
+  return parts.join(', ');
+}
+
+export function usageQuery(kind: UsageQueryKind, sel: BatchSelector, step: number, scrape: number): string {
+  // Range windows one millisecond longer than the step include the sample on each boundary in
+  // Prometheus 2 (closed windows) and 3 (left-open), so a rate covers exactly the interval.
+  const closed = `${step * 1000 + 1}ms`;
+  switch (kind) {
+    case 'cpuMean':
+      return `round(max by (${BY}) (rate(${CPU_METRIC}{${matchers(sel, true)}}[${closed}])) * ${SCALE.cpu})`;
+    case 'cpuMax': {
+      // irate at scrape resolution, sampled once per scrape inside (t-step, t].
+      const w = Math.round(scrape * 2.5);
+      return `round(max by (${BY}) (max_over_time(irate(${CPU_METRIC}{${matchers(sel, true)}}[${w}s])[${step - 1}s:${scrape}s])) * ${SCALE.cpu})`;
+    }
+    case 'memMax':
+      // `offset 1ms` makes the window [t-step, t): the sample at t belongs to the next interval.
+      return `round(max by (${BY}) (max_over_time(${MEM_METRIC}{${matchers(sel, true)}}[${step}s] offset 1ms)) * ${SCALE.mem})`;
+    case 'oom':
+      return `max by (${BY}) (max_over_time(${OOM_METRIC}{reason="OOMKilled", ${matchers(sel, false)}}[${step}s] offset 1ms)) > 0`;
+    case 'restarts':
+      return `round(max by (${BY}) (increase(${RESTART_METRIC}{${matchers(sel, false)}}[${closed}]))) > 0`;
+  }
+}
+
+/** Points per series a range query over `window` returns. */
+export function pointsPerSeries(window: UsageWindow): number {
+  return Math.round((window.end - window.start) / window.step);
+}
+
+/**
+ * Samples Prometheus holds for one query (what --query.max-samples limits): the output matrix
+ * plus, for the subquery, the inner evaluation at scrape resolution.
+ */
+export function estimateSamples(
+  kind: UsageQueryKind,
+  series: number,
+  window: UsageWindow,
+  scrape: number,
+): number {
+  const points = pointsPerSeries(window);
+  const perStep = Math.ceil(window.step / scrape) + 1;
+  const inner = kind === 'cpuMax' ? Math.ceil((window.end - window.start) / scrape) : 0;
+  return series * (points + perStep + inner);
+}
+
+/** The cheap preflight: is the metric there at all under the selector (a typo fails fast)? */
+export function presenceQuery(metric: string, extra?: string): string {
+  const sel = extra?.trim() ? `{${extra.trim()}}` : '';
+  return `count(${metric}${sel})`;
+}
