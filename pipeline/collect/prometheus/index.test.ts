@@ -20,6 +20,7 @@ import {
   type PrometheusServer,
 } from '../../testing/prometheus.js';
 import { prng, writeSyntheticOpenMetrics, type SyntheticContainer } from '../../testing/usage-openmetrics.js';
+import { makeTestPki } from '../../testing/tls.js';
 
 const STEP = 300;
 const END = 1_800_000_000 - (1_800_000_000 % 86400); // a day boundary, aligned to every step
@@ -380,6 +381,89 @@ describeWithPrometheus()('collect/prometheus (real Prometheus)', () => {
       expect(text).not.toContain(Buffer.from('tidemark:not-the-Pa55word').toString('base64'));
     } finally {
       await guarded.stop();
+    }
+  });
+
+  it('speaks TLS with a private CA and a client certificate (mTLS), and fails clearly without one', async () => {
+    const pki = makeTestPki();
+    const tlsProm = await startPrometheus({
+      blocks,
+      scheme: 'https',
+      webConfig: [
+        'tls_server_config:',
+        `  cert_file: ${pki.serverCert}`,
+        `  key_file: ${pki.serverKey}`,
+        '  client_auth_type: RequireAndVerifyClientCert',
+        `  client_ca_file: ${pki.caCert}`,
+        '',
+      ].join('\n'),
+    });
+    try {
+      const ok = await readAll(
+        createPrometheusSource(
+          { url: tlsProm.url, tls: { caFile: pki.caCert, certFile: pki.clientCert, keyFile: pki.clientKey } },
+          fast,
+        ),
+        request,
+      );
+      expect(ok.series.length).toBe(13);
+      const noCert = await readAll(
+        createPrometheusSource({ url: tlsProm.url, retries: 0, tls: { caFile: pki.caCert } }, fast),
+        request,
+      ).catch((e: unknown) => e);
+      expect(noCert).toBeInstanceOf(SourceError);
+      const untrusted = await readAll(
+        createPrometheusSource(
+          { url: tlsProm.url, retries: 0, tls: { certFile: pki.clientCert, keyFile: pki.clientKey } },
+          fast,
+        ),
+        request,
+      ).catch((e: unknown) => e);
+      expect((untrusted as Error).message).toMatch(/certificate/i);
+    } finally {
+      await tlsProm.stop();
+      rmSync(pki.dir, { recursive: true, force: true });
+    }
+  });
+
+  it('sends a bearer token from a file; a wrong one is a clear error that never prints it', async () => {
+    const { writeFileSync } = await import('node:fs');
+    const p = await proxy(prom.url, (_n, res, forward) => forward());
+    // The proxy plays an auth gateway (as in front of Thanos or Mimir): only this token passes.
+    p.server.removeAllListeners('request');
+    p.server.on('request', (req, res) => {
+      if (req.headers.authorization !== 'Bearer tok-GOOD-123') {
+        res.writeHead(401, { 'content-type': 'text/plain' });
+        res.end('unauthorized');
+        return;
+      }
+      const up = httpRequest(
+        { host: '127.0.0.1', port: prom.port, method: req.method, path: req.url, headers: req.headers },
+        (r) => {
+          res.writeHead(r.statusCode ?? 502, r.headers);
+          r.pipe(res);
+        },
+      );
+      req.pipe(up);
+    });
+    const good = join(dir, 'good.token');
+    const bad = join(dir, 'bad.token');
+    writeFileSync(good, 'tok-GOOD-123\n');
+    writeFileSync(bad, 'tok-WRONG-456\n');
+    try {
+      const ok = await readAll(createPrometheusSource({ url: p.url, bearerTokenFile: good }, fast), request);
+      expect(ok.series.length).toBe(13);
+      const err = await readAll(
+        createPrometheusSource({ url: p.url, bearerTokenFile: bad }, fast),
+        request,
+      ).catch((e: unknown) => e);
+      expect((err as SourceError).code).toBe('source-unavailable');
+      expect((err as Error).message).toMatch(/refused the credentials \(HTTP 401\)/);
+      expect(JSON.stringify({ m: (err as Error).message, c: (err as SourceError).context })).not.toContain(
+        'tok-WRONG-456',
+      );
+    } finally {
+      close(p.server);
     }
   });
 });

@@ -1,0 +1,127 @@
+/**
+ * The demo planned twice, from the metrics file and from a real Prometheus backfilled with the
+ * same file: both paths must recommend the same (within one rounding step or 2 %), and the
+ * Prometheus run must report its queries in plan.json.
+ */
+import { readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { main } from '../cli/main.js';
+import { prepareDemoWorkspace, type DemoWorkspace } from '../cli/demo-workspace.js';
+import { createOpenMetricsSource } from '../collect/openmetrics/index.js';
+import { getValidator } from '../core/json-schema.js';
+import { createMemoryLogger, silentLogger } from '../core/logger.js';
+import { parseQuantity } from '../core/quantity.js';
+import type { PlanDocument } from '../plan/plan-document.js';
+import {
+  backfill,
+  describeWithPrometheus,
+  startPrometheus,
+  type PrometheusServer,
+} from '../testing/prometheus.js';
+
+async function plan(
+  config: string,
+  out: string,
+): Promise<{ code: number; doc?: PlanDocument; logs: string[]; err: string }> {
+  const logger = createMemoryLogger('info');
+  const chunks: string[] = [];
+  const orig = process.stderr.write.bind(process.stderr);
+  (process.stderr as { write: unknown }).write = (c: string): boolean => (chunks.push(String(c)), true);
+  let code: number;
+  try {
+    code = await main(['plan', '--config', config, '--out', out], { stdout: () => {}, logger });
+  } finally {
+    (process.stderr as { write: unknown }).write = orig;
+  }
+  const file = join(out, 'plan.json');
+  return {
+    code,
+    logs: logger.lines,
+    err: chunks.join(''),
+    doc: existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as PlanDocument) : undefined,
+  };
+}
+
+function configWith(ws: DemoWorkspace, name: string, metrics: string, at: string): string {
+  const base = readFileSync(ws.config, 'utf8');
+  const text =
+    base.replace(/metrics: \{ openmetrics: metrics\.om \}/, `metrics: ${metrics}`) +
+    `analysis: { at: "${at}" }\n`;
+  const file = join(ws.dir, name);
+  writeFileSync(file, text);
+  return file;
+}
+
+describeWithPrometheus()('e2e/plan from Prometheus', () => {
+  let ws: DemoWorkspace;
+  let prom: PrometheusServer;
+  let at: string;
+
+  beforeAll(async () => {
+    ws = await prepareDemoWorkspace();
+    const latest = await createOpenMetricsSource(join(ws.dir, 'metrics.om')).latestTimestamp!({
+      logger: silentLogger,
+    });
+    at = new Date(latest! * 1000).toISOString();
+    prom = await startPrometheus({ blocks: backfill(join(ws.dir, 'metrics.om'), join(ws.dir, 'blocks')) });
+  }, 240_000);
+
+  afterAll(async () => {
+    await prom?.stop();
+  });
+
+  it('recommends what the file path recommends, and reports its queries', async () => {
+    const fromFile = await plan(
+      configWith(ws, 'file.yaml', '{ openmetrics: metrics.om }', at),
+      join(ws.dir, 'out-file'),
+    );
+    const fromProm = await plan(
+      configWith(ws, 'prom.yaml', `{ prometheus: { url: "${prom.url}", concurrency: 2 } }`, at),
+      join(ws.dir, 'out-prom'),
+    );
+    expect(fromFile.code).toBe(0);
+    expect(fromProm.code).toBe(0);
+    const a = fromFile.doc!.clusters[0]!;
+    const b = fromProm.doc!.clusters[0]!;
+    expect(getValidator('https://tidemark.io/schemas/plan.json')(fromProm.doc)).toBe(true);
+    expect(b.window).toEqual(a.window);
+    const id = (r: { workload: string; subject: string }): string => `${r.workload} ${r.subject}`;
+    expect(b.recommendations.map(id).sort()).toEqual(a.recommendations.map(id).sort());
+    expect(b.skipped.map((s) => `${s.workload} ${s.reason}`).sort()).toEqual(
+      a.skipped.map((s) => `${s.workload} ${s.reason}`).sort(),
+    );
+    let compared = 0;
+    for (const ra of a.recommendations) {
+      const rb = b.recommendations.find((r) => id(r) === id(ra))!;
+      expect(rb.decision).toBe(ra.decision);
+      for (const fa of ra.fields) {
+        const fb = rb.fields.find((f) => f.path === fa.path);
+        expect(fb).toBeDefined();
+        const x = parseQuantity(String(fa.proposed));
+        const y = parseQuantity(String(fb!.proposed));
+        // One rounding step (5m CPU, 1Mi memory… whichever is larger) or 2 %.
+        const step = fa.path.endsWith('cpu') ? 0.005 : 2 ** 20;
+        expect(Math.abs(x - y)).toBeLessThanOrEqual(Math.max(step, 0.02 * Math.max(x, y)));
+        compared++;
+      }
+    }
+    expect(compared).toBeGreaterThan(10);
+    const m = b.sources.metrics as typeof b.sources.metrics & { serverSamples?: number };
+    expect(m.queries).toBeGreaterThan(5);
+    expect(m.series).toBeGreaterThan(20);
+    expect(m.bytes).toBeGreaterThan(10_000);
+    expect(m.serverSamples).toBeGreaterThan(100_000);
+    expect(fromProm.doc!.run.stagesMs['collect.metrics']).toBeGreaterThan(0);
+  }, 180_000);
+
+  it('stops with a clear error and writes nothing when Prometheus is unreachable', async () => {
+    const out = join(ws.dir, 'out-down');
+    const r = await plan(
+      configWith(ws, 'down.yaml', '{ prometheus: { url: "http://127.0.0.1:9", retries: 1 } }', at),
+      out,
+    );
+    expect(r.code).toBe(3);
+    expect(r.err).toMatch(/Prometheus at http:\/\/127\.0\.0\.1:9 is unreachable/);
+    expect(existsSync(out) ? readdirSync(out) : []).toEqual([]);
+  }, 60_000);
+});
