@@ -12,6 +12,7 @@ export interface PrometheusConfig {
   maxSeriesPerQuery?: number;
   maxSamplesPerQuery?: number;
   scrapeInterval?: string;
+  cpuPeaks?: 'scrape' | 'interval';
   retries?: number;
 }
 

@@ -23,6 +23,8 @@ export interface PrometheusServer {
 export interface StartOptions {
   /** A directory of TSDB blocks (from backfill); copied, so a cached one stays pristine. */
   blocks?: string;
+  /** Serve `blocks` where it is instead of a copy (benchmarks: a multi-GB cache). */
+  inPlace?: boolean;
   /** Extra command-line flags, e.g. --query.max-samples=1000. */
   flags?: string[];
   /** Contents of --web.config.file (TLS, basic auth). */
@@ -98,8 +100,9 @@ export async function freePort(): Promise<number> {
 
 export async function startPrometheus(opts: StartOptions = {}): Promise<PrometheusServer> {
   const dir = mkdtempSync(join(tmpdir(), 'tidemark-prom-'));
-  const dataDir = join(dir, 'data');
-  if (opts.blocks && existsSync(opts.blocks)) cpSync(opts.blocks, dataDir, { recursive: true });
+  const dataDir = opts.inPlace && opts.blocks ? opts.blocks : join(dir, 'data');
+  if (opts.inPlace) mkdirSync(dataDir, { recursive: true });
+  else if (opts.blocks && existsSync(opts.blocks)) cpSync(opts.blocks, dataDir, { recursive: true });
   else mkdirSync(dataDir, { recursive: true });
   writeFileSync(join(dir, 'prometheus.yml'), 'global: { scrape_interval: 60s }\nscrape_configs: []\n');
   const port = await freePort();

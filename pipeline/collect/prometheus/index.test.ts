@@ -336,6 +336,19 @@ describeWithPrometheus()('collect/prometheus (real Prometheus)', () => {
     );
   });
 
+  it("with cpuPeaks: interval, skips the peak subquery and leaves peaks to the estimator's means", async () => {
+    const full = createPrometheusSource({ url: prom.url }, fast);
+    const lean = createPrometheusSource({ url: prom.url, cpuPeaks: 'interval' }, fast);
+    const a = await readAll(full, request);
+    const b = await readAll(lean, request);
+    expect(b.series.map(key).sort()).toEqual(a.series.map(key).sort());
+    expect(b.series.every((s) => s.cpuMax.every((v) => Number.isNaN(v)))).toBe(true);
+    const sa = a.series.find((s) => s.pod.startsWith('web-7d9f8-0x'))!;
+    const sb = b.series.find((s) => key(s) === key(sa))!;
+    expect(Array.from(sb.cpuMean)).toEqual(Array.from(sa.cpuMean));
+    expect(lean.stats().queries).toBe(full.stats().queries - a.batches);
+  });
+
   it('returns nothing for a container without data, so the workload is skipped upstream', async () => {
     const r = await readAll(createPrometheusSource({ url: prom.url }, fast), {
       ...request,

@@ -91,13 +91,14 @@ export function createPrometheusSource(
         stats.batches = batches.length;
         const progress = createProgress(opts.progress, ctx.logger, batches.length);
         const concurrency = cfg.concurrency ?? PROMETHEUS_DEFAULTS.concurrency;
+        const kinds = QUERY_KINDS.filter((k) => k !== 'cpuMax' || cfg.cpuPeaks !== 'interval');
         // A sliding window of batches in flight, yielded in order: bounded concurrency and
         // bounded memory (finished batches wait at most `concurrency` deep).
         const inFlight: Promise<UsageBatch>[] = [];
         let next = 0;
         const start = (): void => {
           const sel = batches[next++]!;
-          inFlight.push(runBatch(c, sel, w, scrape, stats, ctx.signal));
+          inFlight.push(runBatch(c, sel, w, scrape, kinds, stats, ctx.signal));
         };
         while (next < batches.length && inFlight.length < concurrency) start();
         try {
@@ -155,11 +156,12 @@ async function runBatch(
   sel: BatchSelector,
   w: UsageWindow,
   scrape: number,
+  kinds: UsageQueryKind[],
   stats: MetricsStats & { serverSamples: number },
   signal?: AbortSignal,
 ): Promise<UsageBatch> {
   const acc = newBatchAccumulator();
-  for (const kind of QUERY_KINDS) {
+  for (const kind of kinds) {
     await runSplitting(c, kind, sel, w, w.start + w.step, w.end, scrape, acc, stats, signal);
   }
   const series = [...acc.series.values()].map(trimSeries).filter((s) => s.cpuMean.length > 0);
