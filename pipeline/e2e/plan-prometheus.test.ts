@@ -12,12 +12,8 @@ import { getValidator } from '../core/json-schema.js';
 import { createMemoryLogger, silentLogger } from '../core/logger.js';
 import { parseQuantity } from '../core/quantity.js';
 import type { PlanDocument } from '../plan/plan-document.js';
-import {
-  backfill,
-  describeWithPrometheus,
-  startPrometheus,
-  type PrometheusServer,
-} from '../testing/prometheus.js';
+import { backfill, startPrometheus, type PrometheusServer } from '../testing/prometheus.js';
+import { describeWithPrometheus } from '../testing/prometheus-tier.js';
 
 async function plan(
   config: string,

@@ -13,12 +13,8 @@ import { createOpenMetricsSource } from '../openmetrics/index.js';
 import type { MetricsSource, UsageBatch, UsageRequest, UsageSeries } from '../types.js';
 import { createMemoryLogger, silentLogger } from '../../core/logger.js';
 import { SourceError } from '../../core/errors.js';
-import {
-  backfill,
-  describeWithPrometheus,
-  startPrometheus,
-  type PrometheusServer,
-} from '../../testing/prometheus.js';
+import { backfill, startPrometheus, type PrometheusServer } from '../../testing/prometheus.js';
+import { describeWithPrometheus } from '../../testing/prometheus-tier.js';
 import { prng, writeSyntheticOpenMetrics, type SyntheticContainer } from '../../testing/usage-openmetrics.js';
 import { makeTestPki } from '../../testing/tls.js';
 

@@ -3,7 +3,7 @@
  * again"): the new text parses; every other document is data-identical; the edited document equals
  * the old one with exactly the requested changes applied; and every comment is still there.
  */
-import { parseAllDocuments } from 'yaml';
+import { parseDocuments, documentData } from './parse-cache.js';
 import type { FieldPath, JsonValue } from '../../analyze/types.js';
 import { YamlEditError } from './errors.js';
 
@@ -19,10 +19,8 @@ export function verifyEdit(
   edits: EditLike[],
   removedText: string[] = [],
 ): void {
-  const a = parseAllDocuments(before, { uniqueKeys: false });
-  const b = parseAllDocuments(after, { uniqueKeys: false });
-  if (!Array.isArray(a) || !Array.isArray(b))
-    throw new YamlEditError('unconfirmed', 'the file no longer parses as YAML documents');
+  const a = parseDocuments(before);
+  const b = parseDocuments(after);
   const bad = b.find((d) => d.errors.length);
   if (bad)
     throw new YamlEditError(
@@ -35,8 +33,8 @@ export function verifyEdit(
       `the edit changed the number of documents (${a.length} → ${b.length})`,
     );
   for (let i = 0; i < a.length; i++) {
-    const old = a[i]!.toJS({ maxAliasCount: 1000 }) as unknown;
-    const now = b[i]!.toJS({ maxAliasCount: 1000 }) as unknown;
+    const old = documentData(a[i]!);
+    const now = documentData(b[i]!);
     const expected = i === docIndex ? applyToData(old, edits) : old;
     if (!sameData(expected, now)) {
       throw new YamlEditError(

@@ -10,7 +10,6 @@
  */
 import {
   parse,
-  parseAllDocuments,
   isMap,
   isSeq,
   isScalar,
@@ -27,6 +26,7 @@ import type { FieldPath, JsonValue } from '../../analyze/types.js';
 import { YamlEditError } from './errors.js';
 import { formatScalarLike, plainOrQuoted } from './scalar-style.js';
 import { verifyEdit } from './verify.js';
+import { parseDocuments } from './parse-cache.js';
 
 export interface YamlEdit {
   path: FieldPath;
@@ -43,8 +43,7 @@ interface Splice {
 type Tree = Map<string, Tree | JsonValue>;
 
 export function parseYamlFile(src: string): Document.Parsed[] {
-  const docs = parseAllDocuments(src, { keepSourceTokens: true, uniqueKeys: false, prettyErrors: false });
-  if (!Array.isArray(docs)) return [];
+  const docs = parseDocuments(src);
   for (const d of docs) {
     if (d.errors.length)
       throw new YamlEditError('unparsable', `unparsable YAML: ${d.errors[0]!.message.split('\n')[0]}`);

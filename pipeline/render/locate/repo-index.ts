@@ -4,7 +4,7 @@
  */
 import { readFileSync, readdirSync, statSync, existsSync } from 'node:fs';
 import { join, relative, posix, sep } from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { parseDocuments, documentData, firstError } from '../edit/parse-cache.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -77,14 +77,13 @@ export class RepoIndex {
     if (/\{\{[\s\S]*?\}\}/.test(text))
       out = { file: rel, reason: 'template', detail: 'a template ({{ … }})' };
     else {
-      const docs = parseAllDocuments(text, { uniqueKeys: false });
-      const list = Array.isArray(docs) ? docs : [];
-      const bad = list.find((d) => d.errors.length);
-      if (bad) out = { file: rel, reason: 'unparsable', detail: bad.errors[0]!.message.split('\n')[0]! };
+      const list = parseDocuments(text);
+      const bad = firstError(list);
+      if (bad) out = { file: rel, reason: 'unparsable', detail: bad };
       else {
         out = [];
         list.forEach((d, index) => {
-          const data = d.toJS({ maxAliasCount: 1000 });
+          const data = documentData(d) as any;
           if (!data || typeof data !== 'object' || typeof data.kind !== 'string') return;
           (out as DocRef[]).push({
             file: rel,

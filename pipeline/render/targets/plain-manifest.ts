@@ -1,5 +1,6 @@
 /** A workload document in a plain (single- or multi-document) manifest: edited in place. */
 import { applyEdits, parseYamlFile } from '../edit/yaml-editor.js';
+import { documentData } from '../edit/parse-cache.js';
 import type { RepoIndex } from '../locate/repo-index.js';
 import { dataAt, type Target } from './target.js';
 
@@ -7,7 +8,7 @@ export function plainManifestTarget(index: RepoIndex, file: string, docIndex: nu
   return {
     gitValue(path) {
       const doc = parseYamlFile(index.read(file))[docIndex];
-      return dataAt(doc?.toJS({ maxAliasCount: 1000 }), path);
+      return dataAt(doc ? documentData(doc) : undefined, path);
     },
     apply(edits) {
       index.write(file, applyEdits(index.read(file), docIndex, edits));

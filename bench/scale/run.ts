@@ -1,0 +1,208 @@
+/**
+ * `npm run bench:scale -- --containers N [--days 14] [--scrape 60]`: a synthetic cluster with N
+ * containers and `days` of cAdvisor history at the given scrape interval, backfilled into a real
+ * Prometheus (cached outside the repo, keyed by the parameters), then `tidemark plan` against it
+ * as a separate process. Prints and writes bench/results/scale-<N>-<scrape>s.json: wall time per
+ * stage, Tidemark's peak RSS, queries, bytes, and the samples Prometheus read.
+ */
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
+import { Command } from 'commander';
+import { backfill, prometheusAvailable, startPrometheus } from '../../pipeline/testing/prometheus.js';
+import { layout, writeClusterAndRepo, writeDay, type ScaleSpec } from './generate.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..', '..');
+
+function procStat(pid: number): { cpuSeconds: number; rssHwmKiB: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const hwm = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return { cpuSeconds: ticks / 100, rssHwmKiB: hwm };
+}
+
+async function main(): Promise<void> {
+  const o = new Command('bench:scale')
+    .option('--containers <n>', 'containers in the synthetic cluster', '1000')
+    .option('--days <n>', 'days of history (the product default window is 14)', '14')
+    .option('--scrape <seconds>', 'scrape interval of the synthetic history', '60')
+    .option('--concurrency <n>', 'Prometheus queries in flight', '4')
+    .option('--cpu-peaks <mode>', 'scrape | interval (the Prometheus source option)', 'scrape')
+    .option('--profile <dir>', 'write a V8 CPU profile of the plan process to DIR')
+    .option(
+      '--cache <dir>',
+      'where generated TSDBs are kept',
+      join(process.env.TIDEMARK_CACHE ?? join(homedir(), '.cache', 'tidemark'), 'bench-scale'),
+    )
+    .parse(process.argv)
+    .opts<{
+      containers: string;
+      days: string;
+      scrape: string;
+      concurrency: string;
+      cache: string;
+      cpuPeaks: string;
+      profile?: string;
+    }>();
+  if (!prometheusAvailable().ok)
+    throw new Error('bench:scale needs prometheus and promtool (apt-get install prometheus)');
+  const spec: ScaleSpec = {
+    containers: Number(o.containers),
+    days: Number(o.days),
+    scrape: Number(o.scrape),
+    end: 1_790_000_000 - (1_790_000_000 % 86400),
+    seed: 42,
+  };
+  const key = `c${spec.containers}-d${spec.days}-s${spec.scrape}-e${spec.end}-seed${spec.seed}-v1`;
+  const dir = join(o.cache, key);
+  const pods = layout(spec);
+  const t0 = performance.now();
+  let generated = { seconds: 0, samples: 0, backfillSeconds: 0 };
+  if (!existsSync(join(dir, 'ready'))) {
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    writeClusterAndRepo(pods, dir);
+    const counters = new Float64Array(spec.containers);
+    const start = spec.end - spec.days * 86400 - 3600; // an hour before the window for the first rates
+    let samples = 0;
+    let genMs = 0;
+    let fillMs = 0;
+    for (let day = Math.floor(start / 86400) * 86400; day <= spec.end; day += 86400) {
+      const file = join(dir, 'day.om');
+      let t = performance.now();
+      samples += await writeDay(pods, spec, day, counters, file, Math.max(day, start));
+      genMs += performance.now() - t;
+      t = performance.now();
+      backfill(file, join(dir, 'blocks'));
+      fillMs += performance.now() - t;
+      rmSync(file);
+      process.stderr.write(
+        `  day ${new Date(day * 1000).toISOString().slice(0, 10)}: ${samples} samples so far\n`,
+      );
+    }
+    generated = { seconds: genMs / 1000, samples, backfillSeconds: fillMs / 1000 };
+    writeFileSync(join(dir, 'generated.json'), JSON.stringify(generated));
+    writeFileSync(join(dir, 'ready'), '');
+    // The repo must be a git repository for plan's history reader.
+    execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: join(dir, 'gitops') });
+    execFileSync('git', ['add', '-A'], { cwd: join(dir, 'gitops') });
+    execFileSync(
+      'git',
+      ['-c', 'user.name=bench', '-c', 'user.email=bench@example.com', 'commit', '-qm', 'bench'],
+      { cwd: join(dir, 'gitops') },
+    );
+  } else {
+    generated = JSON.parse(readFileSync(join(dir, 'generated.json'), 'utf8')) as typeof generated;
+  }
+  const prepSeconds = (performance.now() - t0) / 1000;
+
+  const prom = await startPrometheus({ blocks: join(dir, 'blocks'), inPlace: true });
+  try {
+    const cfg = join(dir, 'tidemark.yaml');
+    writeFileSync(
+      cfg,
+      [
+        'apiVersion: tidemark.io/v1alpha1',
+        'kind: Pipeline',
+        'clusters:',
+        '  - name: bench',
+        '    kubernetes: { snapshot: cluster/ }',
+        `    metrics: { prometheus: { url: "${prom.url}", concurrency: ${Number(o.concurrency)}, scrapeInterval: ${spec.scrape}s, cpuPeaks: ${o.cpuPeaks}, timeout: 120s } }`,
+        '    repo: { path: gitops/, root: clusters/bench }',
+        `analysis: { at: "${new Date(spec.end * 1000).toISOString()}" }`,
+        'prices: { cpuCoreHour: 0.031, memoryGiBHour: 0.0042 }',
+        '',
+      ].join('\n'),
+    );
+    const before = procStat(prom.pid);
+    const out = join(dir, 'out');
+    rmSync(out, { recursive: true, force: true });
+    const t = performance.now();
+    const r = spawnSync(
+      '/usr/bin/time',
+      [
+        '-f',
+        '%M %e',
+        process.execPath,
+        ...(o.profile ? ['--cpu-prof', `--cpu-prof-dir=${o.profile}`] : []),
+        join(root, 'dist', 'pipeline', 'cli', 'main.js'),
+        'plan',
+        '--config',
+        cfg,
+        '--out',
+        out,
+        '--log-format',
+        'json',
+      ],
+      { encoding: 'utf8', maxBuffer: 256 * 2 ** 20, env: { ...process.env, TIDEMARK_LOG_LEVEL: 'warn' } },
+    );
+    const wall = (performance.now() - t) / 1000;
+    if (r.status !== 0) throw new Error(`plan failed (${r.status}): ${r.stderr.slice(-2000)}`);
+    const [maxRssKiB] = r.stderr.trim().split('\n').pop()!.split(' ').map(Number);
+    const after = procStat(prom.pid);
+    const doc = JSON.parse(readFileSync(join(out, 'plan.json'), 'utf8')) as {
+      clusters: { sources: { metrics: Record<string, number> }; summary: Record<string, unknown> }[];
+      run: { stagesMs: Record<string, number> };
+    };
+    const m = doc.clusters[0]!.sources.metrics;
+    const result = {
+      generatedAt: new Date().toISOString(),
+      containers: spec.containers,
+      pods: pods.length,
+      days: spec.days,
+      scrapeSeconds: spec.scrape,
+      stepSeconds: 300,
+      tsdbSamples: generated.samples,
+      prepare: {
+        seconds: prepSeconds,
+        generateSeconds: generated.seconds,
+        backfillSeconds: generated.backfillSeconds,
+      },
+      plan: {
+        wallSeconds: wall,
+        peakRssMiB: Math.round((maxRssKiB ?? 0) / 1024),
+        stagesMs: doc.run.stagesMs,
+        queries: m.queries,
+        batches: m.batches,
+        seriesReturned: m.series,
+        pointsReturned: m.samples,
+        bytesRead: m.bytes,
+        splits: m.splits,
+        retries: m.retries,
+        prometheusSamplesRead: m.serverSamples,
+        prometheusCpuSeconds: after.cpuSeconds - before.cpuSeconds,
+        prometheusPeakRssMiB: Math.round(after.rssHwmKiB / 1024),
+        recommendations: doc.clusters[0]!.summary.recommendations,
+      },
+    };
+    const file = join(root, 'bench', 'results', `scale-${spec.containers}-${spec.scrape}s.json`);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
+    const p = result.plan;
+    console.log(
+      [
+        `bench:scale — ${spec.containers} containers (${pods.length} pods), ${spec.days} days at ${spec.scrape} s = ${(generated.samples / 1e6).toFixed(1)} M samples in Prometheus`,
+        `  plan wall ${p.wallSeconds.toFixed(1)} s (collect.metrics ${(p.stagesMs['collect.metrics']! / 1000).toFixed(1)} s, render ${((p.stagesMs.render ?? 0) / 1000).toFixed(1)} s), Tidemark peak RSS ${p.peakRssMiB} MiB`,
+        `  ${p.queries} queries in ${p.batches} batches, ${((p.bytesRead ?? 0) / 2 ** 20).toFixed(0)} MiB read, ${((p.pointsReturned ?? 0) / 1e6).toFixed(1)} M points returned, ${p.splits} splits, ${p.retries} retries`,
+        `  Prometheus read ${((p.prometheusSamplesRead ?? 0) / 1e6).toFixed(0)} M samples, used ${p.prometheusCpuSeconds.toFixed(1)} CPU s, peak RSS ${p.prometheusPeakRssMiB} MiB`,
+        `  stages: ${Object.entries(p.stagesMs)
+          .map(([k, v]) => `${k} ${(v / 1000).toFixed(1)}s`)
+          .join(', ')}`,
+        `wrote ${file}`,
+      ].join('\n'),
+    );
+  } finally {
+    await prom.stop();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});
