@@ -6,6 +6,7 @@
  */
 import { posix } from 'node:path';
 import type { RepoIndex } from './repo-index.js';
+import { parseDocuments, documentData } from '../edit/parse-cache.js';
 import { normalize, isProblem, type DocRef } from './repo-index.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -49,8 +50,15 @@ export function kustomizationIn(index: RepoIndex, dir: string): Kustomization | 
       docs.find((d) => d.kind === 'Kustomization' && d.apiVersion.startsWith('kustomize.config.k8s.io')) ??
       docs[0];
     if (doc) return { dir: normalize(dir), file, data: doc.data };
-    // A kustomization without apiVersion/kind is still valid for kustomize.
-    return { dir: normalize(dir), file, data: {} };
+    // Without apiVersion/kind a kustomization is still valid for kustomize (and common); the
+    // index skips kind-less documents, so read its data directly.
+    const first = parseDocuments(index.read(file))[0];
+    const data = first ? documentData(first) : undefined;
+    return {
+      dir: normalize(dir),
+      file,
+      data: data && typeof data === 'object' ? (data as Record<string, any>) : {},
+    };
   }
   return undefined;
 }

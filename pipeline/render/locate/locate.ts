@@ -36,7 +36,12 @@ export interface ObjectId {
 
 export class Locator {
   private readonly engines: GitOpsEngines;
-  private searchCache?: { kustomizations: Map<string, ResolvedResource[]>; included: Set<string> };
+  private searchCache?: {
+    kustomizations: Map<string, ResolvedResource[]>;
+    included: Set<string>;
+    /** Every document under root, listed once: our edits change values, never kinds or names. */
+    docs: DocRef[];
+  };
 
   constructor(
     private readonly index: RepoIndex,
@@ -151,7 +156,7 @@ export class Locator {
         candidates.push({ flavour: 'kustomize', via: 'search', overlay: dir, resource: r });
       }
     }
-    for (const d of this.docsUnder(root, true).filter(
+    for (const d of cache.docs.filter(
       (x) => !cache.included.has(x.file) && matches(x.kind, x.name, x.namespace, w),
     )) {
       candidates.push({
@@ -189,6 +194,7 @@ export class Locator {
   private buildSearch(root: string): {
     kustomizations: Map<string, ResolvedResource[]>;
     included: Set<string>;
+    docs: DocRef[];
   } {
     const dirs = new Set<string>();
     for (const f of this.index.yamlFiles(root))
@@ -207,7 +213,7 @@ export class Locator {
       if (k) included.add(k.file);
     }
     const top = new Map([...all].filter(([d]) => !includedDirs.has(d)));
-    return { kustomizations: top, included };
+    return { kustomizations: top, included, docs: this.docsUnder(root, true) };
   }
 
   private docsUnder(dir: string, recursive: boolean): DocRef[] {
