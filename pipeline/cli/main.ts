@@ -11,6 +11,7 @@ import { registerPlanCommand } from './commands/plan.js';
 import { registerApplyCommand } from './commands/apply.js';
 import { registerValidateCommand } from './commands/validate.js';
 import { registerDemoCommand } from './commands/demo.js';
+import { registerRunCommand } from './commands/run.js';
 import { tidemarkVersion } from '../plan/outputs.js';
 
 export function buildProgram(ctx: CliContext): Command {
@@ -25,6 +26,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerApplyCommand(program, ctx);
   registerValidateCommand(program, ctx);
   registerDemoCommand(program, ctx);
+  registerRunCommand(program, ctx);
   return program;
 }
 

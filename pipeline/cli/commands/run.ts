@@ -1,0 +1,87 @@
+import type { Command } from 'commander';
+import { loadConfig } from '../../config/load.js';
+import { ConfigError } from '../../core/errors.js';
+import { systemClock } from '../../core/clock.js';
+import { renderChanges, unifiedDiff } from '../../render/index.js';
+import { publishPlan, type GroupOutcome } from '../../publish/publish.js';
+import { publishSettingsFrom } from '../../publish/settings.js';
+import { resolveAuth } from '../../publish/platform/github/auth.js';
+import { createGitHubPlatform } from '../../publish/platform/github/platform.js';
+import type { DryRun } from '../../publish/write-gate.js';
+import { planToOutputs } from './plan.js';
+import { renderPlanTable } from '../table.js';
+import type { CliContext } from '../context.js';
+
+export function registerRunCommand(program: Command, ctx: CliContext): void {
+  program
+    .command('run')
+    .description('plan, then open or update one pull request per group (publish.github in the config)')
+    .requiredOption('-c, --config <file>', 'Pipeline config')
+    .option('-o, --out <dir>', 'output directory for plan.json, changes.diff, pr.md', 'tidemark-out')
+    .option(
+      '--dry-run <mode>',
+      'plan: print the diffs and PR bodies, touch nothing; full: also log every write it would make to git and GitHub, make none',
+    )
+    .action(async (opts: { config: string; out?: string; dryRun?: string }) => {
+      const dryRun = parseDryRun(opts.dryRun);
+      const config = loadConfig(opts.config);
+      // Settings and credentials are checked before minutes of planning.
+      const pub = publishSettingsFrom(config);
+      const auth = await resolveAuth(pub.auth, {
+        owner: pub.settings.owner,
+        repo: pub.settings.repo,
+        baseUrl: pub.apiUrl,
+        env: process.env,
+        now: () => systemClock.now(),
+      });
+      const { outputs } = await planToOutputs(ctx, { config: opts.config, out: opts.out });
+      ctx.stdout(renderPlanTable(outputs.doc));
+      const platform = createGitHubPlatform({
+        owner: pub.settings.owner,
+        repo: pub.settings.repo,
+        baseUrl: pub.apiUrl,
+        token: auth.token,
+        logger: ctx.logger,
+      });
+      const result = await publishPlan({
+        settings: pub.settings,
+        platform,
+        clusters: outputs.run.clusters,
+        doc: outputs.doc,
+        // Each group is rendered again into a checkout of the current base, never the local one.
+        render: (cluster, changes, repoDir) =>
+          renderChanges({
+            repoDir,
+            repo: { ...cluster.cluster.repo, path: repoDir },
+            cluster: cluster.cluster.name,
+            model: cluster.model,
+            changes,
+            logger: ctx.logger,
+          }),
+        unifiedDiff,
+        logger: ctx.logger,
+        clock: systemClock,
+        dryRun,
+      });
+      if (dryRun === 'plan')
+        for (const p of result.previews)
+          ctx.stdout(`\n=== ${p.branch}: ${p.title}\n\n${p.body}\n\n${p.diff}\n`);
+      ctx.stdout(outcomeTable(result.outcomes));
+      if (dryRun === 'full') ctx.stdout(`dry run: ${result.writes.length} write(s) logged, none made\n`);
+    });
+}
+
+function parseDryRun(v: string | undefined): DryRun {
+  if (v === undefined) return 'none';
+  if (v === 'plan' || v === 'full') return v;
+  throw new ConfigError(`--dry-run must be plan or full, not "${v}"`, { field: '--dry-run' });
+}
+
+function outcomeTable(outcomes: GroupOutcome[]): string {
+  if (!outcomes.length) return 'no pull requests to open, update or close\n';
+  const rows = outcomes.map(
+    (o) =>
+      `${o.action.padEnd(18)} ${o.pull ? `#${o.pull}`.padEnd(6) : ''.padEnd(6)} ${o.branch}${o.detail ? ` — ${o.detail}` : ''}`,
+  );
+  return ['pull requests:', ...rows].join('\n') + '\n';
+}
