@@ -18,16 +18,13 @@ import type { Recommender } from './recommenders/types.js';
 const here = dirname(fileURLToPath(import.meta.url));
 
 /** Variants compared while tuning (`--variants`); the published table uses recommenders(). */
+/** Variants compared while tuning (`--variants`); the published table uses recommenders(). */
 export function variants(): Recommender[] {
-  const H = 3600;
   return [
     krr,
-    tidemarkRecommender({ name: 'A hold1 cpuHL24', args: { peakHoldDays: 1 } }),
-    tidemarkRecommender({
-      name: 'C hold7 cpuHL72',
-      args: { peakHoldDays: 7 },
-      digest: { cpuHalfLife: 72 * H },
-    }),
+    tidemarkRecommender({ name: 'hold7 (default)' }),
+    tidemarkRecommender({ name: 'hold10', args: { peakHoldDays: 10 } }),
+    tidemarkRecommender({ name: 'hold14', args: { peakHoldDays: 14 } }),
   ];
 }
 
