@@ -18,7 +18,6 @@ import type { Recommender } from './recommenders/types.js';
 const here = dirname(fileURLToPath(import.meta.url));
 
 /** Variants compared while tuning (`--variants`); the published table uses recommenders(). */
-/** Variants compared while tuning (`--variants`); the published table uses recommenders(). */
 export function variants(): Recommender[] {
   return [
     krr,
