@@ -1,0 +1,73 @@
+/**
+ * The files we ship for running Tidemark elsewhere — the GitHub Actions workflow, action.yml and
+ * the in-cluster CronJob — must agree with the CLI they call and build with kustomize.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { parse, parseAllDocuments } from 'yaml';
+import { CronExpressionParser } from 'cron-parser';
+import { main } from './main.js';
+import { packageRoot } from '../core/json-schema.js';
+import { createMemoryLogger } from '../core/logger.js';
+
+const root = packageRoot();
+const yaml = (rel: string): any => parse(readFileSync(join(root, rel), 'utf8')); // eslint-disable-line @typescript-eslint/no-explicit-any
+
+async function help(cmd: string): Promise<string> {
+  let out = '';
+  const orig = process.stdout.write.bind(process.stdout);
+  (process.stdout as { write: unknown }).write = (c: string): boolean => ((out += String(c)), true);
+  try {
+    await main([cmd, '--help'], { stdout: (t) => (out += t), logger: createMemoryLogger('error') });
+  } finally {
+    (process.stdout as { write: unknown }).write = orig;
+  }
+  return out;
+}
+
+describe('shipped workflow, action and CronJob', () => {
+  it('the scheduled workflow runs on a valid cron with least-privilege permissions, through action.yml', () => {
+    const wf = yaml('.github/workflows/tidemark.yml');
+    const cron: string = wf.on.schedule[0].cron;
+    expect(() => CronExpressionParser.parse(cron)).not.toThrow();
+    expect(wf.permissions).toEqual({ contents: 'write', 'pull-requests': 'write' });
+    expect(wf.concurrency.group).toBeDefined();
+    const step = wf.jobs.run.steps.find((s: { uses?: string }) => s.uses === './');
+    expect(step.with.config).toBeDefined();
+    expect(step.env.TIDEMARK_APP_ID).toMatch(/secrets\.TIDEMARK_APP_ID/);
+    // GITHUB_TOKEN must not be what opens PRs (no workflows would run on them).
+    expect(JSON.stringify(step.env)).not.toMatch(/GITHUB_TOKEN/);
+  });
+
+  it('action.yml calls `tidemark run` with options the CLI has, and writes the step summary and artifact', async () => {
+    const action = yaml('action.yml');
+    const run: string = action.runs.steps.find((s: { id?: string }) => s.id === 'run').run;
+    expect(run).toMatch(/dist\/pipeline\/cli\/main\.js/);
+    const usage = await help('run');
+    for (const flag of ['--config', '--out', '--dry-run']) {
+      expect(run).toContain(flag);
+      expect(usage).toContain(flag);
+    }
+    expect(run).toContain('GITHUB_STEP_SUMMARY');
+    expect(
+      action.runs.steps.some((s: { uses?: string }) => s.uses?.startsWith('actions/upload-artifact')),
+    ).toBe(true);
+  });
+
+  it('deploy/pipeline builds with kustomize: a read-only ServiceAccount and a CronJob running `run`', () => {
+    const built = execFileSync('kubectl', ['kustomize', join(root, 'deploy', 'pipeline')], {
+      encoding: 'utf8',
+    });
+    const objs = parseAllDocuments(built).map((d) => d.toJS());
+    const role = objs.find((o) => o.kind === 'ClusterRole');
+    const verbs = new Set(role.rules.flatMap((r: { verbs: string[] }) => r.verbs));
+    expect([...verbs].sort()).toEqual(['get', 'list', 'watch']);
+    const cj = objs.find((o) => o.kind === 'CronJob');
+    const pod = cj.spec.jobTemplate.spec.template.spec;
+    expect(pod.serviceAccountName).toBe('tidemark');
+    expect(pod.containers[0].args.slice(0, 3)).toEqual(['run', '--config', '/etc/tidemark/tidemark.yaml']);
+    expect(cj.spec.concurrencyPolicy).toBe('Forbid');
+    expect(objs.some((o) => o.kind === 'ConfigMap' && o.data['tidemark.yaml'])).toBe(true);
+  });
+});
