@@ -19,6 +19,7 @@ import { RepoIndex, normalize } from './locate/repo-index.js';
 import { Locator, type Location } from './locate/locate.js';
 import { kustomizationIn } from './locate/kustomize.js';
 import { YamlEditError } from './edit/errors.js';
+import { applyEdits, applyEditsToDocuments, type YamlEdit } from './edit/yaml-editor.js';
 import { appendToTopLevelList } from './edit/list-append.js';
 import { plainManifestTarget } from './targets/plain-manifest.js';
 import { kustomizeTarget } from './targets/kustomize-patch.js';
@@ -40,6 +41,10 @@ export async function renderChanges(input: RenderInput): Promise<RenderResult> {
   const skipped: Skipped[] = [];
   const rendered = new Map<string, string[]>();
   const locations = new Map<string, SourceLocation>();
+  const pending = new Map<
+    string,
+    { workload: string; docIndex: number; edits: YamlEdit[]; where: string }[]
+  >();
 
   for (const change of input.changes) {
     const w = input.model.workloads.get(change.workload);
@@ -104,6 +109,16 @@ export async function renderChanges(input: RenderInput): Promise<RenderResult> {
       .filter((f) => !sameValue(f.proposed, f.current))
       .map((f) => ({ path: f.path, value: f.proposed }));
     const files: string[] = [];
+    // Field edits in a plain manifest wait, so a file holding many workloads is edited (parsed
+    // and verified) once for all of them.
+    if (loc.flavour === 'plain-manifest' && !change.objects.length) {
+      if (edits.length) {
+        const list = pending.get(loc.file) ?? [];
+        pending.set(loc.file, list);
+        list.push({ workload: w.key, docIndex: loc.docIndex, edits, where: locationText(loc) });
+      }
+      continue;
+    }
     try {
       if (edits.length) files.push(...target.apply(edits));
       for (const obj of change.objects)
@@ -128,6 +143,30 @@ export async function renderChanges(input: RenderInput): Promise<RenderResult> {
       continue;
     }
     if (files.length) rendered.set(w.key, [...new Set(files)]);
+  }
+
+  for (const [file, groups] of pending) {
+    try {
+      index.write(file, applyEditsToDocuments(index.read(file), groups));
+      for (const g of groups) rendered.set(g.workload, [file]);
+    } catch (err) {
+      if (!(err instanceof YamlEditError)) throw err;
+      // One refused edit must not hold the others back: apply one by one to find it.
+      for (const g of groups) {
+        try {
+          index.write(file, applyEdits(index.read(file), g.docIndex, g.edits));
+          rendered.set(g.workload, [file]);
+        } catch (e) {
+          if (!(e instanceof YamlEditError)) throw e;
+          skipped.push({
+            analyzer: 'render',
+            workload: g.workload,
+            reason: e.reason === 'unconfirmed' ? 'render-unconfirmed' : 'render-refused',
+            detail: `${g.where}: ${e.message}`,
+          });
+        }
+      }
+    }
   }
 
   const edits: FileEdit[] = [];

@@ -15,8 +15,7 @@ interface EditLike {
 export function verifyEdit(
   before: string,
   after: string,
-  docIndex: number,
-  edits: EditLike[],
+  editsByDoc: Map<number, EditLike[]>,
   removedText: string[] = [],
 ): void {
   const a = parseDocuments(before);
@@ -35,7 +34,8 @@ export function verifyEdit(
   for (let i = 0; i < a.length; i++) {
     const old = documentData(a[i]!);
     const now = documentData(b[i]!);
-    const expected = i === docIndex ? applyToData(old, edits) : old;
+    const edits = editsByDoc.get(i);
+    const expected = edits ? applyToData(old, edits) : old;
     if (!sameData(expected, now)) {
       throw new YamlEditError(
         'unconfirmed',

@@ -62,16 +62,48 @@ export function refuseFile(src: string): void {
 }
 
 export function applyEdits(src: string, docIndex: number, edits: YamlEdit[]): string {
+  return applyEditsToDocuments(src, [{ docIndex, edits }]);
+}
+
+/**
+ * Edits several documents of one file in one pass: one parse, one set of splices, one
+ * verification of the whole result. A file holding many workloads costs one parse, not one per
+ * workload. All or nothing: any refused edit leaves the file as it was.
+ */
+export function applyEditsToDocuments(
+  src: string,
+  groups: { docIndex: number; edits: YamlEdit[] }[],
+): string {
   refuseFile(src);
   const docs = parseYamlFile(src);
-  const doc = docs[docIndex];
-  if (!doc) throw new YamlEditError('not-a-mapping', `document ${docIndex + 1} does not exist`);
   const eol = src.includes('\r\n') ? '\r\n' : '\n';
   const aliased = aliasedAnchors(docs);
   const splices: Splice[] = [];
+  const expectedByDoc = new Map<number, YamlEdit[]>();
+  for (const g of groups) {
+    const doc = docs[g.docIndex];
+    if (!doc) throw new YamlEditError('not-a-mapping', `document ${g.docIndex + 1} does not exist`);
+    const expected = expectedByDoc.get(g.docIndex) ?? [];
+    expectedByDoc.set(g.docIndex, expected);
+    splices.push(...documentSplices(src, doc, g.edits, eol, aliased, expected));
+  }
+  const out = applySplices(src, splices);
+  const removed = splices.filter((sp) => sp.end > sp.start).map((sp) => src.slice(sp.start, sp.end));
+  verifyEdit(src, out, expectedByDoc, removed);
+  return out;
+}
+
+/** The splices for one document's edits; `expected` receives what each edit reads back as. */
+function documentSplices(
+  src: string,
+  doc: Document.Parsed,
+  edits: YamlEdit[],
+  eol: string,
+  aliased: Set<string>,
+  expected: YamlEdit[],
+): Splice[] {
+  const splices: Splice[] = [];
   const inserts = new Map<YAMLMap, { tree: Tree; owner?: Pair }>();
-  // What each edit means once written (a plain `1` reads back as a number), for verification.
-  const expected: YamlEdit[] = [];
 
   for (const edit of edits) {
     let node: Node | null = doc.contents as Node | null;
@@ -142,10 +174,7 @@ export function applyEdits(src: string, docIndex: number, edits: YamlEdit[]): st
     }
   }
   for (const [map, { tree, owner }] of inserts) splices.push(...insertTree(src, map, tree, owner, eol));
-  const out = applySplices(src, splices);
-  const removed = splices.filter((sp) => sp.end > sp.start).map((sp) => src.slice(sp.start, sp.end));
-  verifyEdit(src, out, docIndex, expected, removed);
-  return out;
+  return splices;
 }
 
 /** Reads a value at a semantic path (undefined when absent); a list item selected by name. */
