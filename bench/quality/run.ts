@@ -24,6 +24,9 @@ export function variants(): Recommender[] {
     tidemarkRecommender({ name: 'hold7 (default)' }),
     tidemarkRecommender({ name: 'hold10', args: { peakHoldDays: 10 } }),
     tidemarkRecommender({ name: 'hold14', args: { peakHoldDays: 14 } }),
+    tidemarkRecommender({ name: 'coarse 1h after 3d', coarsen: { afterDays: 3, step: 3600 } }),
+    tidemarkRecommender({ name: 'coarse 1h after 1d', coarsen: { afterDays: 1, step: 3600 } }),
+    tidemarkRecommender({ name: 'coarse 30m after 2d', coarsen: { afterDays: 2, step: 1800 } }),
   ];
 }
 

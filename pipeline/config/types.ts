@@ -13,6 +13,7 @@ export interface PrometheusConfig {
   maxSamplesPerQuery?: number;
   scrapeInterval?: string;
   cpuPeaks?: 'scrape' | 'interval';
+  coarse?: { after: string; step: string };
   retries?: number;
 }
 

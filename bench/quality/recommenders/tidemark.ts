@@ -27,6 +27,8 @@ export function tidemarkRecommender(
     args?: Partial<RightsizeArgs>;
     name?: string;
     digest?: Partial<DigestOptions>;
+    /** Reduce history older than `afterDays` to `step`-second intervals, as the Prometheus source's coarse tier does. */
+    coarsen?: { afterDays: number; step: number };
   } = {},
 ): Recommender {
   const policies = loadPolicies(join(packageRoot(), 'policies'));
@@ -63,14 +65,21 @@ export function tidemarkRecommender(
       for (const s of states) {
         const w = model.workloads.get(`Deployment/bench/${s.w.id}`)!;
         const pod = w.podNames[0]!;
+        const iv = opts.coarsen
+          ? coarsened(s.iv, from, to, to - opts.coarsen.afterDays * 288, opts.coarsen.step / 300)
+          : {
+              cpuMean: s.iv.cpuMean.subarray(from, to),
+              cpuMax: s.iv.cpuMax.subarray(from, to),
+              memMax: s.iv.memMax.subarray(from, to),
+            };
         folder.add(w.key, {
           namespace: 'bench',
           pod,
           container: 'app',
           offset: 0,
-          cpuMean: s.iv.cpuMean.subarray(from, to),
-          cpuMax: s.iv.cpuMax.subarray(from, to),
-          memMax: s.iv.memMax.subarray(from, to),
+          cpuMean: iv.cpuMean,
+          cpuMax: iv.cpuMax,
+          memMax: iv.memMax,
           samples: ((to - from) * 300) / s.w.step,
         });
         for (const o of s.ooms) {
@@ -121,4 +130,41 @@ export function tidemarkRecommender(
       }
     },
   };
+}
+
+/**
+ * The coarse tier as Prometheus returns it: before `fineFrom`, each run of `k` intervals (aligned
+ * to the window) carries its mean CPU, its highest CPU peak and its highest memory peak.
+ */
+function coarsened(
+  iv: { cpuMean: Float32Array; cpuMax: Float32Array; memMax: Float32Array },
+  from: number,
+  to: number,
+  fineFrom: number,
+  k: number,
+): { cpuMean: Float32Array; cpuMax: Float32Array; memMax: Float32Array } {
+  const cpuMean = iv.cpuMean.slice(from, to);
+  const cpuMax = iv.cpuMax.slice(from, to);
+  const memMax = iv.memMax.slice(from, to);
+  const edge = Math.max(0, fineFrom - from);
+  for (let a = 0; a + k <= edge; a += k) {
+    let sum = 0;
+    let n = 0;
+    let cmax = NaN;
+    let mmax = NaN;
+    for (let i = a; i < a + k; i++) {
+      if (!Number.isNaN(cpuMean[i]!)) {
+        sum += cpuMean[i]!;
+        n++;
+      }
+      if (!(cmax >= cpuMax[i]!)) cmax = Number.isNaN(cpuMax[i]!) ? cmax : cpuMax[i]!;
+      if (!(mmax >= memMax[i]!)) mmax = Number.isNaN(memMax[i]!) ? mmax : memMax[i]!;
+    }
+    for (let i = a; i < a + k; i++) {
+      cpuMean[i] = n ? sum / n : NaN;
+      cpuMax[i] = cmax;
+      memMax[i] = mmax;
+    }
+  }
+  return { cpuMean, cpuMax, memMax };
 }

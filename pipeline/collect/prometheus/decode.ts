@@ -41,14 +41,20 @@ function seriesFor(acc: BatchAccumulator, m: Record<string, string>, slots: numb
   return s;
 }
 
-/** `samplesPerPoint`: raw scrapes behind one interval (step / scrape interval), for min-history. */
+/**
+ * `samplesPerPoint`: raw scrapes behind one window interval (step / scrape interval), for
+ * min-history. `pointStep`: the query's step; a coarse point (e.g. 1 h) fills every window
+ * interval it covers with its value (mean CPU, highest peaks), as the coarse tier promises.
+ */
 export function addMatrix(
   acc: BatchAccumulator,
   kind: UsageQueryKind,
   result: Matrix[],
   w: UsageWindow,
   samplesPerPoint = 1,
+  pointStep = w.step,
 ): void {
+  const k = Math.max(1, Math.round(pointStep / w.step));
   const slots = Math.round((w.end - w.start) / w.step);
   for (const r of result) {
     acc.points += r.values.length;
@@ -61,13 +67,15 @@ export function addMatrix(
     const target = kind === 'cpuMean' ? s.cpuMean : kind === 'cpuMax' ? s.cpuMax : s.memMax;
     const scale = kind === 'memMax' ? 1 / SCALE.mem : 1 / SCALE.cpu;
     for (const [t, raw] of r.values) {
-      const i = slotOf(t, w);
+      const last = slotOf(t, w);
       const v = Number(raw);
-      if (i < 0 || i >= slots || !Number.isFinite(v) || v < 0) continue;
+      if (!Number.isFinite(v) || v < 0) continue;
       const value = v * scale;
-      const cur = target[i]!;
-      if (Number.isNaN(cur) || value > cur) target[i] = value;
-      if (kind === 'cpuMean') s.samples += samplesPerPoint;
+      for (let i = Math.max(0, last - k + 1); i <= last && i < slots; i++) {
+        const cur = target[i]!;
+        if (Number.isNaN(cur) || value > cur) target[i] = value;
+        if (kind === 'cpuMean') s.samples += samplesPerPoint;
+      }
     }
   }
 }

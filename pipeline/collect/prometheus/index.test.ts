@@ -345,6 +345,28 @@ describeWithPrometheus()('collect/prometheus (real Prometheus)', () => {
     expect(lean.stats().queries).toBe(full.stats().queries - a.batches);
   });
 
+  it('with a coarse tier, returns hourly points for older history: mean CPU, highest peaks, spread over the hour', async () => {
+    const full = createPrometheusSource({ url: prom.url }, fast);
+    const coarse = createPrometheusSource({ url: prom.url, coarse: { after: '1d', step: '1h' } }, fast);
+    const a = await readAll(full, request);
+    const b = await readAll(coarse, request);
+    expect(b.series.map(key).sort()).toEqual(a.series.map(key).sort());
+    expect(coarse.stats().samples).toBeLessThan(0.6 * full.stats().samples);
+    const fa = a.series.find((s) => key(s) === 'shop/web-7d9f8-0x.a/app')!;
+    const fb = b.series.find((s) => key(s) === key(fa))!;
+    const edge = 288; // the first day is coarse, the second fine
+    for (let i = edge; i < 576; i++) expect(at(fb, 'memMax', i)).toBe(at(fa, 'memMax', i));
+    for (let h = 1; h < 24; h++) {
+      const slots = Array.from({ length: 12 }, (_, j) => h * 12 + j);
+      const memPeak = Math.max(...slots.map((i) => at(fa, 'memMax', i)));
+      const cpuMean = slots.reduce((n, i) => n + at(fa, 'cpuMean', i), 0) / 12;
+      for (const i of slots) {
+        expect(Math.abs(at(fb, 'memMax', i) - memPeak)).toBeLessThanOrEqual(1024);
+        expect(Math.abs(at(fb, 'cpuMean', i) - cpuMean)).toBeLessThan(2e-4);
+      }
+    }
+  });
+
   it('returns nothing for a container without data, so the workload is skipped upstream', async () => {
     const r = await readAll(createPrometheusSource({ url: prom.url }, fast), {
       ...request,

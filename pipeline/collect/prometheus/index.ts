@@ -92,13 +92,14 @@ export function createPrometheusSource(
         const progress = createProgress(opts.progress, ctx.logger, batches.length);
         const concurrency = cfg.concurrency ?? PROMETHEUS_DEFAULTS.concurrency;
         const kinds = QUERY_KINDS.filter((k) => k !== 'cpuMax' || cfg.cpuPeaks !== 'interval');
+        const coarse = coarseTier(cfg, w);
         // A sliding window of batches in flight, yielded in order: bounded concurrency and
         // bounded memory (finished batches wait at most `concurrency` deep).
         const inFlight: Promise<UsageBatch>[] = [];
         let next = 0;
         const start = (): void => {
           const sel = batches[next++]!;
-          inFlight.push(runBatch(c, sel, w, scrape, kinds, stats, ctx.signal));
+          inFlight.push(runBatch(c, sel, w, scrape, kinds, coarse, stats, ctx.signal));
         };
         while (next < batches.length && inFlight.length < concurrency) start();
         try {
@@ -157,17 +158,59 @@ async function runBatch(
   w: UsageWindow,
   scrape: number,
   kinds: UsageQueryKind[],
+  coarse: CoarseTier | undefined,
   stats: MetricsStats & { serverSamples: number },
   signal?: AbortSignal,
 ): Promise<UsageBatch> {
   const acc = newBatchAccumulator();
   for (const kind of kinds) {
-    await runSplitting(c, kind, sel, w, w.start + w.step, w.end, scrape, acc, stats, signal);
+    const events = kind === 'oom' || kind === 'restarts';
+    for (const tier of events ? [{ from: w.start + w.step, to: w.end, step: w.step }] : tiers(w, coarse))
+      await runSplitting(c, kind, sel, w, tier.from, tier.to, tier.step, scrape, acc, stats, signal);
   }
   const series = [...acc.series.values()].map(trimSeries).filter((s) => s.cpuMean.length > 0);
   stats.series += series.length;
   stats.samples += acc.points;
   return { series, ooms: acc.ooms, restarts: acc.restarts };
+}
+
+export interface CoarseTier {
+  /** Seconds of recent history kept at the window's step. */
+  after: number;
+  /** Step of the older history (a multiple of the window's step). */
+  step: number;
+}
+
+/** The coarse tier the config asks for, checked against the window. */
+export function coarseTier(cfg: PrometheusConfig, w: UsageWindow): CoarseTier | undefined {
+  if (!cfg.coarse) return undefined;
+  const after = parseDuration(cfg.coarse.after);
+  const step = parseDuration(cfg.coarse.step);
+  if (step % w.step !== 0 || step <= w.step)
+    throw new SourceError(
+      'query-invalid',
+      `coarse.step must be a multiple of the analysis step (${w.step}s) and larger`,
+      {
+        field: 'metrics.prometheus.coarse.step',
+      },
+    );
+  return { after, step };
+}
+
+/** Query ranges (point times) per tier: coarse points up to the fine tier, then fine ones. */
+export function tiers(
+  w: UsageWindow,
+  coarse: CoarseTier | undefined,
+): { from: number; to: number; step: number }[] {
+  const fine = { from: w.start + w.step, to: w.end, step: w.step };
+  if (!coarse) return [fine];
+  const n = Math.floor((w.end - coarse.after - w.start) / coarse.step);
+  if (n <= 0) return [fine];
+  const edge = w.start + n * coarse.step;
+  return [
+    { from: w.start + coarse.step, to: edge, step: coarse.step },
+    { from: edge + w.step, to: w.end, step: w.step },
+  ];
 }
 
 /** Runs one query; on too-large or timeout, halves the pod set, then the time range. */
@@ -178,6 +221,7 @@ async function runSplitting(
   w: UsageWindow,
   from: number,
   to: number,
+  step: number,
   scrape: number,
   acc: BatchAccumulator,
   stats: MetricsStats & { serverSamples: number },
@@ -185,26 +229,26 @@ async function runSplitting(
 ): Promise<void> {
   try {
     const r = await c.queryRange(
-      { query: usageQuery(kind, sel, w.step, scrape), start: from, end: to, step: w.step },
+      { query: usageQuery(kind, sel, step, scrape), start: from, end: to, step },
       signal,
     );
     stats.serverSamples += r.serverSamples ?? 0;
-    addMatrix(acc, kind, r.result, w, Math.max(1, Math.round(w.step / scrape)));
+    addMatrix(acc, kind, r.result, w, Math.max(1, Math.round(w.step / scrape)), step);
   } catch (err) {
     if (!(err instanceof QueryFailure) || (err.kind !== 'too-large' && err.kind !== 'timeout')) throw err;
     if (sel.pods.length > 1) {
       stats.splits = (stats.splits ?? 0) + 1;
       const half = Math.ceil(sel.pods.length / 2);
       for (const pods of [sel.pods.slice(0, half), sel.pods.slice(half)])
-        await runSplitting(c, kind, { ...sel, pods }, w, from, to, scrape, acc, stats, signal);
+        await runSplitting(c, kind, { ...sel, pods }, w, from, to, step, scrape, acc, stats, signal);
       return;
     }
-    const points = Math.round((to - from) / w.step) + 1;
+    const points = Math.round((to - from) / step) + 1;
     if (points > 1) {
       stats.splits = (stats.splits ?? 0) + 1;
-      const mid = from + Math.floor((points - 1) / 2) * w.step;
-      await runSplitting(c, kind, sel, w, from, mid, scrape, acc, stats, signal);
-      await runSplitting(c, kind, sel, w, mid + w.step, to, scrape, acc, stats, signal);
+      const mid = from + Math.floor((points - 1) / 2) * step;
+      await runSplitting(c, kind, sel, w, from, mid, step, scrape, acc, stats, signal);
+      await runSplitting(c, kind, sel, w, mid + step, to, step, scrape, acc, stats, signal);
       return;
     }
     throw new SourceError(
