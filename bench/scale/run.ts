@@ -35,6 +35,7 @@ async function main(): Promise<void> {
     .option('--concurrency <n>', 'Prometheus queries in flight', '4')
     .option('--cpu-peaks <mode>', 'scrape | interval (the Prometheus source option)', 'scrape')
     .option('--profile <dir>', 'write a V8 CPU profile of the plan process to DIR')
+    .option('--coarse <after:step>', 'the Prometheus coarse tier, e.g. 3d:1h (default: off)')
     .option(
       '--cache <dir>',
       'where generated TSDBs are kept',
@@ -49,6 +50,7 @@ async function main(): Promise<void> {
       cache: string;
       cpuPeaks: string;
       profile?: string;
+      coarse?: string;
     }>();
   if (!prometheusAvailable().ok)
     throw new Error('bench:scale needs prometheus and promtool (apt-get install prometheus)');
@@ -113,7 +115,7 @@ async function main(): Promise<void> {
         'clusters:',
         '  - name: bench',
         '    kubernetes: { snapshot: cluster/ }',
-        `    metrics: { prometheus: { url: "${prom.url}", concurrency: ${Number(o.concurrency)}, scrapeInterval: ${spec.scrape}s, cpuPeaks: ${o.cpuPeaks}, timeout: 120s } }`,
+        `    metrics: { prometheus: { url: "${prom.url}", concurrency: ${Number(o.concurrency)}, scrapeInterval: ${spec.scrape}s, cpuPeaks: ${o.cpuPeaks}, timeout: 120s${o.coarse ? `, coarse: { after: ${o.coarse.split(':')[0]}, step: ${o.coarse.split(':')[1]} }` : ''} } }`,
         '    repo: { path: gitops/, root: clusters/bench }',
         `analysis: { at: "${new Date(spec.end * 1000).toISOString()}" }`,
         'prices: { cpuCoreHour: 0.031, memoryGiBHour: 0.0042 }',
@@ -157,6 +159,8 @@ async function main(): Promise<void> {
       pods: pods.length,
       days: spec.days,
       scrapeSeconds: spec.scrape,
+      cpuPeaks: o.cpuPeaks,
+      coarse: o.coarse ?? 'off',
       stepSeconds: 300,
       tsdbSamples: generated.samples,
       prepare: {
@@ -181,7 +185,8 @@ async function main(): Promise<void> {
         recommendations: doc.clusters[0]!.summary.recommendations,
       },
     };
-    const file = join(root, 'bench', 'results', `scale-${spec.containers}-${spec.scrape}s.json`);
+    const variant = `${o.cpuPeaks === 'interval' ? '-interval' : ''}${o.coarse ? `-coarse-${o.coarse.replace(':', '-')}` : ''}`;
+    const file = join(root, 'bench', 'results', `scale-${spec.containers}-${spec.scrape}s${variant}.json`);
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
     const p = result.plan;
