@@ -12,6 +12,7 @@ import { registerApplyCommand } from './commands/apply.js';
 import { registerValidateCommand } from './commands/validate.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerRunCommand } from './commands/run.js';
+import { registerSnapshotCommand } from './commands/snapshot.js';
 import { tidemarkVersion } from '../plan/outputs.js';
 
 export function buildProgram(ctx: CliContext): Command {
@@ -27,6 +28,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerValidateCommand(program, ctx);
   registerDemoCommand(program, ctx);
   registerRunCommand(program, ctx);
+  registerSnapshotCommand(program, ctx);
   return program;
 }
 

@@ -62,7 +62,7 @@ describe('shipped workflow, action and CronJob', () => {
     const objs = parseAllDocuments(built).map((d) => d.toJS());
     const role = objs.find((o) => o.kind === 'ClusterRole');
     const verbs = new Set(role.rules.flatMap((r: { verbs: string[] }) => r.verbs));
-    expect([...verbs].sort()).toEqual(['get', 'list', 'watch']);
+    expect([...verbs].sort()).toEqual(['list']);
     const cj = objs.find((o) => o.kind === 'CronJob');
     const pod = cj.spec.jobTemplate.spec.template.spec;
     expect(pod.serviceAccountName).toBe('tidemark');

@@ -1,8 +1,8 @@
 /** The production wiring of PlanDeps: which source implements which config. */
 import type { Logger } from '../core/logger.js';
-import { ConfigError } from '../core/errors.js';
 import type { ClusterConfig } from '../config/types.js';
 import { createSnapshotSource } from '../collect/snapshot/index.js';
+import { createLiveKubernetesSource } from '../collect/kubernetes/live.js';
 import { createOpenMetricsSource } from '../collect/openmetrics/index.js';
 import { createPrometheusSource } from '../collect/prometheus/index.js';
 import { buildClusterModel, usageRequestFor, podWorkload } from '../model/build/index.js';
@@ -16,9 +16,7 @@ export function defaultDeps(): PlanDeps {
   return {
     kubernetesSource(cluster: ClusterConfig, _logger: Logger) {
       if ('snapshot' in cluster.kubernetes) return createSnapshotSource(cluster.kubernetes.snapshot);
-      throw new ConfigError('live cluster sources are not available in this build', {
-        field: `clusters.${cluster.name}.kubernetes`,
-      });
+      return createLiveKubernetesSource(cluster.kubernetes);
     },
     metricsSource(cluster: ClusterConfig, _logger: Logger) {
       if ('openmetrics' in cluster.metrics) return createOpenMetricsSource(cluster.metrics.openmetrics);

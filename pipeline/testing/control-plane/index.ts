@@ -25,8 +25,11 @@ export interface ControlPlane {
   kubeconfigFor(user: string): string;
   /** Requests the API server logged (audit, Metadata level), parsed. */
   audit(): AuditEvent[];
-  /** Stops and starts kube-apiserver only (etcd keeps the data), for restart tests. */
-  restartApiServer(downMs?: number): Promise<void>;
+  /**
+   * Stops and starts kube-apiserver only (etcd keeps the data), for restart tests. `readyAs`: also
+   * wait until that user may GET that path (RBAC's caches fill just after readyz).
+   */
+  restartApiServer(downMs?: number, readyAs?: { user: string; path: string }): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -216,21 +219,18 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
   ];
   let api = spawnLogged(join(bin, 'kube-apiserver'), apiArgs);
   const ca = readFileSync(join(dir, 'ca.crt'));
-  const ready = async (): Promise<boolean> => {
+  const status = async (url: string, token: string): Promise<number> => {
     const { request } = await import('node:https');
     return new Promise((resolve) => {
-      const req = request(
-        `${server}/readyz`,
-        { ca, headers: { authorization: `Bearer ${adminToken}` } },
-        (res) => {
-          res.resume();
-          resolve(res.statusCode === 200);
-        },
-      );
-      req.on('error', () => resolve(false));
+      const req = request(url, { ca, headers: { authorization: `Bearer ${token}` } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', () => resolve(0));
       req.end();
     });
   };
+  const ready = async (): Promise<boolean> => (await status(`${server}/readyz`, adminToken)) === 200;
   await waitFor(ready, 'kube-apiserver', api.child, api.log);
 
   const kubeconfigFor = (user: string, token = `${user}-token`): string => {
@@ -274,11 +274,18 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
             .map((l) => JSON.parse(l) as AuditEvent)
             .filter((e) => e.stage === 'ResponseComplete')
         : [],
-    async restartApiServer(downMs = 0) {
+    async restartApiServer(downMs = 0, readyAs) {
       await kill(api.child);
       await new Promise((r) => setTimeout(r, downMs));
       api = spawnLogged(join(bin, 'kube-apiserver'), apiArgs);
       await waitFor(ready, 'kube-apiserver', api.child, api.log);
+      if (readyAs)
+        await waitFor(
+          () => status(`${server}${readyAs.path}`, `${readyAs.user}-token`).then((s) => s === 200),
+          'RBAC',
+          api.child,
+          api.log,
+        );
     },
     async stop() {
       await kill(api.child);

@@ -1,0 +1,193 @@
+/**
+ * The live source against a real kube-apiserver seeded with the demo cluster, read as a user
+ * bound to deploy/rbac only: the same model as the snapshot it exports, one LIST per kind (from
+ * the API server's audit log), never a Secret, retries across an API server restart, and 429's
+ * Retry-After honoured.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { createLiveKubernetesSource } from './live.js';
+import type { KubeObject } from '../types.js';
+import { INVENTORY } from './kinds.js';
+import { readSnapshot } from '../snapshot/index.js';
+import { writeSnapshot } from '../snapshot/write.js';
+import { buildClusterModel } from '../../model/build/index.js';
+import { createMemoryLogger, silentLogger } from '../../core/logger.js';
+import { SourceError } from '../../core/errors.js';
+import { packageRoot } from '../../core/json-schema.js';
+import { startControlPlane, type ControlPlane } from '../../testing/control-plane/index.js';
+import { seedFromSnapshot, kubeRequest } from '../../testing/control-plane/seed.js';
+import { describeWithControlPlane } from '../../testing/kube-tier.js';
+
+const demo = join(packageRoot(), 'fixtures', 'demo', 'cluster');
+
+function modelSummary(objects: KubeObject[]): string[] {
+  const m = buildClusterModel({ objects, facts: {} }, { cluster: 'demo', at: 1_800_000_000 });
+  return [...m.workloads.values()]
+    .map(
+      (w) =>
+        `${w.key} pods=${[...w.podNames].sort().join(',')} ${JSON.stringify(w.template)} ${JSON.stringify(w.gitops)}`,
+    )
+    .sort();
+}
+
+describeWithControlPlane()('collect/kubernetes (real kube-apiserver)', () => {
+  let cp: ControlPlane;
+  let reader: string;
+
+  beforeAll(async () => {
+    cp = await startControlPlane({ users: { reader: [], nobody: [] } });
+    await seedFromSnapshot(cp, demo);
+    // A Secret and a ConfigMap that must never be read.
+    await kubeRequest(cp, 'POST', '/api/v1/namespaces/shop/secrets', {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'db-password', namespace: 'shop' },
+      stringData: { password: 'hunter2-never-read' },
+    });
+    const rbac = execFileSync('kubectl', ['kustomize', join(packageRoot(), 'deploy', 'rbac')], {
+      encoding: 'utf8',
+    });
+    writeFileSync(join(cp.dir, 'rbac.yaml'), rbac);
+    execFileSync('kubectl', ['--kubeconfig', cp.kubeconfig, 'create', 'namespace', 'tidemark'], {
+      stdio: 'ignore',
+    });
+    execFileSync('kubectl', ['--kubeconfig', cp.kubeconfig, 'apply', '-f', join(cp.dir, 'rbac.yaml')], {
+      stdio: 'ignore',
+    });
+    execFileSync('kubectl', [
+      '--kubeconfig',
+      cp.kubeconfig,
+      'create',
+      'clusterrolebinding',
+      'reader-is-tidemark',
+      '--clusterrole=tidemark-read',
+      '--user=reader',
+    ]);
+    reader = cp.kubeconfigFor('reader');
+  }, 180_000);
+
+  afterAll(async () => {
+    await cp?.stop();
+  });
+
+  it('reads the seeded cluster with only deploy/rbac, once per kind, never a Secret; the model equals its exported snapshot', async () => {
+    const before = cp.audit().length;
+    const inv = await createLiveKubernetesSource({ kubeconfig: reader }).read({ logger: silentLogger });
+    const events = cp
+      .audit()
+      .slice(before)
+      .filter((e) => e.user.username === 'reader');
+    const lists = events.filter((e) => e.verb === 'list');
+    const perResource = new Map<string, number>();
+    for (const e of lists)
+      perResource.set(e.objectRef!.resource!, (perResource.get(e.objectRef!.resource!) ?? 0) + 1);
+    const core = INVENTORY.filter((k) => !k.optional).map((k) => k.resource);
+    expect([...perResource.keys()].sort()).toEqual([...core].sort());
+    expect([...perResource.values()].every((n) => n === 1)).toBe(true);
+    expect(lists.every((e) => e.requestURI.includes('resourceVersion=0') && !e.objectRef!.namespace)).toBe(
+      true,
+    );
+    expect(events.every((e) => (e.responseStatus?.code ?? 200) < 400)).toBe(true);
+    expect(
+      events.some((e) => e.objectRef?.resource === 'secrets' || e.objectRef?.resource === 'configmaps'),
+    ).toBe(false);
+    expect(JSON.stringify(inv.objects)).not.toContain('hunter2');
+    expect(inv.objects.some((o) => 'managedFields' in o.metadata)).toBe(false);
+    expect(inv.facts.version).toMatch(/^v1\.\d+/);
+    expect(inv.stats!.Pod!.objects).toBeGreaterThan(20);
+    expect(inv.stats!.Pod!.bytes).toBeGreaterThan(10_000);
+
+    // The same model as the fixture it was seeded from, and as the snapshot it exports.
+    const out = join(mkdtempSync(join(tmpdir(), 'tidemark-snap-')), 'snap');
+    writeSnapshot(inv, out, 'demo');
+    const live = modelSummary(inv.objects);
+    expect(live.length).toBeGreaterThan(10);
+    expect(modelSummary(readSnapshot(out).objects)).toEqual(live);
+    expect(modelSummary(readSnapshot(demo).objects.filter((o) => o.kind !== 'APIService'))).toEqual(live);
+    expect(readFileSync(join(out, 'tidemark-snapshot.yaml'), 'utf8')).toMatch(/formatVersion: 1/);
+  });
+
+  it('a user without the role gets a clear error naming what was refused and deploy/rbac', async () => {
+    const err = await createLiveKubernetesSource({ kubeconfig: cp.kubeconfigFor('nobody') })
+      .read({ logger: silentLogger })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SourceError);
+    expect((err as Error).message).toMatch(/refused GET \/api.* \(HTTP 403\).*deploy\/rbac/);
+    expect((err as Error).message).not.toContain('nobody-token');
+  });
+
+  it('rides out an API server restart mid-read with retries', async () => {
+    const logger = createMemoryLogger('warn');
+    const reading = createLiveKubernetesSource({ kubeconfig: reader }, { retryBaseMs: 200, retries: 8 }).read(
+      { logger },
+    );
+    await new Promise((r) => setTimeout(r, 30));
+    await cp.restartApiServer(1000, { user: 'reader', path: '/api/v1/persistentvolumeclaims?limit=1' });
+    const inv = await reading;
+    expect(inv.objects.filter((o) => o.kind === 'Pod').length).toBeGreaterThan(20);
+    expect(logger.lines.some((l) => l.includes('kubernetes request failed, retrying'))).toBe(true);
+  }, 120_000);
+
+  it('fails clearly, after its retries, when the API server is gone', async () => {
+    const file = join(cp.dir, 'kubeconfig-gone');
+    writeFileSync(file, readFileSync(reader, 'utf8').replace(cp.server, 'https://127.0.0.1:9'));
+    const err = await createLiveKubernetesSource({ kubeconfig: file }, { retryBaseMs: 20, retries: 2 })
+      .read({ logger: silentLogger })
+      .catch((e: unknown) => e);
+    expect((err as SourceError).code).toBe('source-unavailable');
+    expect((err as Error).message).toMatch(/after 3 attempts/);
+  });
+
+  it("waits for a 429's Retry-After before asking again", async () => {
+    // A plain-HTTP front that answers the first pods LIST with 429, then forwards to the API server.
+    let podLists = 0;
+    const seenAt: number[] = [];
+    const ca = readFileSync(cp.caFile);
+    const proxy: Server = createServer((req, res) => {
+      if (req.url?.startsWith('/api/v1/pods')) {
+        podLists++;
+        seenAt.push(Date.now());
+        if (podLists === 1) {
+          res.writeHead(429, { 'retry-after': '2', 'content-type': 'application/json' });
+          res.end(JSON.stringify({ kind: 'Status', message: 'too many requests' }));
+          return;
+        }
+      }
+      const up = httpsRequest(
+        new URL(req.url!, cp.server),
+        { method: req.method, headers: req.headers, ca },
+        (r) => {
+          res.writeHead(r.statusCode ?? 502, r.headers);
+          r.pipe(res);
+        },
+      );
+      req.pipe(up);
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    const file = join(cp.dir, 'kubeconfig-proxy');
+    writeFileSync(
+      file,
+      readFileSync(reader, 'utf8')
+        .replace(cp.server, `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`)
+        // client-node speaks plain HTTP only to a server marked insecure.
+        .replace(/certificate-authority: "[^"]*"/, 'insecure-skip-tls-verify: true'),
+    );
+    try {
+      const inv = await createLiveKubernetesSource({ kubeconfig: file }, { retryAfterUnitMs: 250 }).read({
+        logger: silentLogger,
+      });
+      expect(podLists).toBe(2);
+      expect(seenAt[1]! - seenAt[0]!).toBeGreaterThanOrEqual(500); // 2 "seconds" of 250 ms
+      expect(inv.objects.some((o) => o.kind === 'Pod')).toBe(true);
+    } finally {
+      proxy.closeAllConnections();
+      proxy.close();
+    }
+  });
+});

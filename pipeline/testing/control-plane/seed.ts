@@ -1,0 +1,145 @@
+/**
+ * Seeds a bare API server from a snapshot fixture (the demo's, by default): namespaces, nodes,
+ * workloads, ReplicaSets and Pods with owner references rewritten to the new UIDs, HPAs, PDBs,
+ * LimitRanges, ResourceQuotas — and their `status`, which no controller writes here.
+ */
+import { request } from 'node:https';
+import { readFileSync } from 'node:fs';
+import type { ControlPlane } from './index.js';
+import { readSnapshot } from '../../collect/snapshot/index.js';
+import type { KubeObject } from '../../collect/types.js';
+
+const ORDER = [
+  'Namespace',
+  'Node',
+  'PriorityClass',
+  'LimitRange',
+  'ResourceQuota',
+  'Deployment',
+  'StatefulSet',
+  'DaemonSet',
+  'CronJob',
+  'ReplicaSet',
+  'Job',
+  'Pod',
+  'HorizontalPodAutoscaler',
+  'PodDisruptionBudget',
+];
+
+const PLURAL: Record<string, string> = {
+  Namespace: 'namespaces',
+  Node: 'nodes',
+  PriorityClass: 'priorityclasses',
+  LimitRange: 'limitranges',
+  ResourceQuota: 'resourcequotas',
+  Deployment: 'deployments',
+  StatefulSet: 'statefulsets',
+  DaemonSet: 'daemonsets',
+  CronJob: 'cronjobs',
+  ReplicaSet: 'replicasets',
+  Job: 'jobs',
+  Pod: 'pods',
+  HorizontalPodAutoscaler: 'horizontalpodautoscalers',
+  PodDisruptionBudget: 'poddisruptionbudgets',
+  Secret: 'secrets',
+  ConfigMap: 'configmaps',
+};
+
+export function apiPath(o: {
+  apiVersion: string;
+  kind: string;
+  metadata: { namespace?: string; name?: string };
+}): string {
+  const base = o.apiVersion.includes('/') ? `/apis/${o.apiVersion}` : `/api/${o.apiVersion}`;
+  const ns = o.metadata.namespace ? `/namespaces/${o.metadata.namespace}` : '';
+  return `${base}${ns}/${PLURAL[o.kind]}`;
+}
+
+export async function kubeRequest(
+  cp: ControlPlane,
+  method: string,
+  path: string,
+  body?: unknown,
+  contentType = 'application/json',
+): Promise<{ status: number; body: any }> {
+  // eslint-disable-line @typescript-eslint/no-explicit-any
+  const ca = readFileSync(cp.caFile);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      new URL(path, cp.server),
+      {
+        method,
+        ca,
+        headers: {
+          authorization: `Bearer ${cp.adminToken}`,
+          'content-type': contentType,
+          accept: 'application/json',
+        },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => {
+          let parsed: unknown = text;
+          try {
+            parsed = JSON.parse(text);
+          } catch {
+            /* not JSON */
+          }
+          resolve({ status: res.statusCode ?? 0, body: parsed });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(body === undefined ? undefined : JSON.stringify(body));
+  });
+}
+
+/** Creates every object of the snapshot; returns how many of each kind. */
+export async function seedFromSnapshot(cp: ControlPlane, dir: string): Promise<Record<string, number>> {
+  const { objects } = readSnapshot(dir);
+  const namespaces = new Set(objects.map((o) => o.metadata.namespace).filter(Boolean) as string[]);
+  const all: KubeObject[] = [
+    ...[...namespaces]
+      .filter((ns) => !['default', 'kube-system', 'kube-public', 'kube-node-lease'].includes(ns))
+      .filter((ns) => !objects.some((o) => o.kind === 'Namespace' && o.metadata.name === ns))
+      .map((name) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } })),
+    ...objects,
+  ];
+  const uids = new Map<string, string>();
+  const counts: Record<string, number> = {};
+  for (const kind of ORDER) {
+    for (const o of all.filter((x) => x.kind === kind)) {
+      if (
+        kind === 'Namespace' &&
+        ['default', 'kube-system', 'kube-public', 'kube-node-lease'].includes(o.metadata.name)
+      )
+        continue;
+      const { uid: _u, resourceVersion: _r, creationTimestamp: _c, ...meta } = o.metadata;
+      const ownerReferences = o.metadata.ownerReferences?.map((r) => ({
+        ...r,
+        uid:
+          uids.get(`${r.kind}/${o.metadata.namespace}/${r.name}`) ??
+          r.uid ??
+          '00000000-0000-0000-0000-000000000000',
+      }));
+      const body = { ...o, metadata: { ...meta, ...(ownerReferences ? { ownerReferences } : {}) } };
+      const created = await kubeRequest(cp, 'POST', apiPath(o), body);
+      if (created.status >= 300)
+        throw new Error(
+          `seeding ${kind} ${o.metadata.namespace ?? ''}/${o.metadata.name}: HTTP ${created.status} ${JSON.stringify(created.body).slice(0, 300)}`,
+        );
+      uids.set(`${kind}/${o.metadata.namespace}/${o.metadata.name}`, created.body.metadata.uid);
+      if (o.status && kind !== 'Namespace') {
+        const path = `${apiPath(o)}/${o.metadata.name}/status`;
+        const st = await kubeRequest(cp, 'PUT', path, { ...created.body, status: o.status });
+        if (st.status >= 300)
+          throw new Error(
+            `seeding ${kind} status: HTTP ${st.status} ${JSON.stringify(st.body).slice(0, 300)}`,
+          );
+      }
+      counts[kind] = (counts[kind] ?? 0) + 1;
+    }
+  }
+  return counts;
+}
