@@ -61,8 +61,8 @@ export async function kubeRequest(
   path: string,
   body?: unknown,
   contentType = 'application/json',
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
 ): Promise<{ status: number; body: any }> {
-  // eslint-disable-line @typescript-eslint/no-explicit-any
   const ca = readFileSync(cp.caFile);
   return new Promise((resolve, reject) => {
     const req = request(
