@@ -2,18 +2,14 @@
  * The live Kubernetes source, gentle by construction: one cluster-wide LIST per kind, served from
  * the API server's watch cache (resourceVersion=0), never per namespace or per object; bounded
  * concurrency; timeouts; 429 answered by waiting its Retry-After, 5xx and dropped connections by
- * backoff. Responses are decoded as a stream and trimmed object by object (trim.ts), so memory
- * follows the model, not the wire.
+ * backoff. Responses are split into items as they stream in (list-items.ts) and trimmed object
+ * by object (trim.ts), so memory follows the model, not the wire.
  */
 import { request as httpsRequest, type RequestOptions } from 'node:https';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { createRequire } from 'node:module';
 import { KubeConfig } from '@kubernetes/client-node';
 import pLimit from 'p-limit';
-import { parser } from 'stream-json';
-import { pick } from 'stream-json/filters/pick.js';
-import { ignore } from 'stream-json/filters/ignore.js';
-import { streamArray } from 'stream-json/streamers/stream-array.js';
 import { ConfigError, SourceError } from '../../core/errors.js';
 import { backoffDelay } from '../../core/clock.js';
 import { parseDuration } from '../../core/duration.js';
@@ -22,6 +18,7 @@ import type { KubernetesSourceConfig } from '../../config/types.js';
 import type { KubeObject, KubernetesInventory, KubernetesSource, SourceContext } from '../types.js';
 import { INVENTORY, apiVersionOf, listPath, type KindSpec } from './kinds.js';
 import { trimObject } from './trim.js';
+import { ListItemSplitter } from './list-items.js';
 
 const pkg = createRequire(import.meta.url)('../../../package.json') as { version: string };
 export const USER_AGENT = `tidemark/${pkg.version}`;
@@ -136,15 +133,12 @@ async function listKind(
   const apiVersion = apiVersionOf(k);
   return (await get(`${listPath(k)}?resourceVersion=0`, async (res) => {
     const objects: KubeObject[] = [];
-    let bytes = 0;
-    res.on('data', (c: Buffer) => (bytes += c.length));
-    const tokens = res
-      .pipe(parser.asStream())
-      .pipe(pick.asStream({ filter: 'items' }))
-      .pipe(ignore.asStream({ filter: /(^|\.)managedFields$/ }))
-      .pipe(streamArray.asStream());
-    for await (const { value } of tokens as AsyncIterable<{ value: unknown }>)
-      objects.push(trimObject(value, apiVersion, k.kind, k.keep));
+    const splitter = new ListItemSplitter();
+    for await (const chunk of res as AsyncIterable<Buffer>)
+      for (const text of splitter.push(chunk))
+        objects.push(trimObject(JSON.parse(text) as unknown, apiVersion, k.kind, k.keep));
+    if (!splitter.complete()) throw new Error(`the ${k.resource} list ended early (connection cut?)`);
+    const bytes = splitter.bytes;
     return { objects, bytes };
   })) as { objects: KubeObject[]; bytes: number };
 }
