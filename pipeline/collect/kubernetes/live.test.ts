@@ -50,6 +50,27 @@ describeWithControlPlane()('collect/kubernetes (real kube-apiserver)', () => {
       metadata: { name: 'db-password', namespace: 'shop' },
       stringData: { password: 'hunter2-never-read' },
     });
+    await kubeRequest(cp, 'POST', '/apis/networking.k8s.io/v1/namespaces/shop/ingresses', {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'Ingress',
+      metadata: { name: 'web', namespace: 'shop', labels: { app: 'web' } },
+      spec: {
+        rules: [
+          {
+            host: 'shop.example.com',
+            http: {
+              paths: [
+                {
+                  path: '/',
+                  pathType: 'Prefix',
+                  backend: { service: { name: 'web', port: { number: 80 } } },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    });
     const rbac = execFileSync('kubectl', ['kustomize', join(packageRoot(), 'deploy', 'rbac')], {
       encoding: 'utf8',
     });
@@ -100,6 +121,14 @@ describeWithControlPlane()('collect/kubernetes (real kube-apiserver)', () => {
     expect(JSON.stringify(inv.objects)).not.toContain('hunter2');
     expect(inv.objects.some((o) => 'managedFields' in o.metadata)).toBe(false);
     expect(inv.facts.version).toMatch(/^v1\.\d+/);
+    // Kinds read for their metadata only never bring their spec over the wire.
+    const ingress = inv.objects.find((o) => o.kind === 'Ingress')!;
+    expect(ingress).toMatchObject({
+      apiVersion: 'networking.k8s.io/v1',
+      metadata: { name: 'web', labels: { app: 'web' } },
+    });
+    expect(ingress.spec).toBeUndefined();
+    expect(inv.stats!.Ingress!.bytes).toBeLessThan(1000);
     expect(inv.stats!.Pod!.objects).toBeGreaterThan(20);
     expect(inv.stats!.Pod!.bytes).toBeGreaterThan(10_000);
 

@@ -22,6 +22,8 @@ import { ListItemSplitter } from './list-items.js';
 
 const pkg = createRequire(import.meta.url)('../../../package.json') as { version: string };
 export const USER_AGENT = `tidemark/${pkg.version}`;
+/** Marks a metadata-only LIST inside our own request path (stripped before sending). */
+const METADATA_MARK = 'tidemark-metadata-only=1';
 
 export interface LiveSourceOptions {
   retries?: number;
@@ -131,7 +133,8 @@ async function listKind(
   get: (path: string, onBody: (res: IncomingMessage) => Promise<unknown>) => Promise<unknown>,
 ): Promise<{ objects: KubeObject[]; bytes: number }> {
   const apiVersion = apiVersionOf(k);
-  return (await get(`${listPath(k)}?resourceVersion=0`, async (res) => {
+  const query = `resourceVersion=0${k.keep === 'metadata' ? `&${METADATA_MARK}` : ''}`;
+  return (await get(`${listPath(k)}?${query}`, async (res) => {
     const objects: KubeObject[] = [];
     const splitter = new ListItemSplitter();
     for await (const chunk of res as AsyncIterable<Buffer>)
@@ -159,7 +162,7 @@ function once(
   timeoutMs: number,
   onBody: (res: IncomingMessage) => Promise<unknown>,
 ): Promise<unknown> {
-  const url = new URL(path, conn.server);
+  const url = new URL(path.replace(`&${METADATA_MARK}`, ''), conn.server);
   const req = url.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
     const r = req(
@@ -168,7 +171,15 @@ function once(
         ...conn.options,
         method: 'GET',
         timeout: timeoutMs,
-        headers: { ...(conn.options.headers ?? {}), accept: 'application/json', 'user-agent': USER_AGENT },
+        headers: {
+          ...(conn.options.headers ?? {}),
+          // Kinds of which only metadata is used come back as PartialObjectMetadataList: the API
+          // server drops spec and status before they reach the wire.
+          accept: path.includes(METADATA_MARK)
+            ? 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json'
+            : 'application/json',
+          'user-agent': USER_AGENT,
+        },
       },
       (res) => {
         const status = res.statusCode ?? 0;

@@ -41,12 +41,13 @@ function scrubPodSpec(spec: any): any {
 }
 
 export function trimObject(o: any, apiVersion: string, kind: string, keep: 'full' | 'metadata'): KubeObject {
+  // Metadata-only lists carry PartialObjectMetadata items: name them after what they describe.
+  if (keep === 'metadata') return { apiVersion, kind, metadata: trimMetadata(o.metadata) } as KubeObject;
   const base: any = {
     apiVersion: o.apiVersion ?? apiVersion,
     kind: o.kind ?? kind,
     metadata: trimMetadata(o.metadata),
   };
-  if (keep === 'metadata') return base;
   if (o.spec !== undefined) {
     let spec = o.spec;
     if (kind === 'Pod') spec = scrubPodSpec(spec);
