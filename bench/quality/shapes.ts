@@ -4,6 +4,7 @@
  * restarts, batch-like on/off, and mixtures. Values per native sample (60 s or 300 s):
  * CPU in cores, memory in bytes.
  */
+import { prng } from '../../pipeline/core/prng.js';
 export type Shape =
   'steady' | 'diurnal' | 'weekly' | 'bursty' | 'spikes' | 'step' | 'growth' | 'leak' | 'onoff' | 'mixture';
 export const SHAPES: Shape[] = [
@@ -32,17 +33,6 @@ export interface Workload {
 }
 
 const MiB = 2 ** 20;
-
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function gauss(r: () => number): number {
   return Math.sqrt(-2 * Math.log(Math.max(r(), 1e-12))) * Math.cos(2 * Math.PI * r());

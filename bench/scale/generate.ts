@@ -7,7 +7,7 @@
 import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { prng } from '../../pipeline/testing/usage-openmetrics.js';
+import { prng } from '../../pipeline/core/prng.js';
 
 export interface ScaleSpec {
   containers: number;

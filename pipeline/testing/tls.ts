@@ -1,5 +1,5 @@
 /** A throwaway CA, a server certificate for 127.0.0.1 and a client certificate, made with openssl. */
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,13 +13,13 @@ export interface TestPki {
   clientKey: string;
 }
 
-function openssl(args: string[], cwd: string): void {
-  execFileSync('openssl', args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+export function openssl(args: string[], cwd: string): void {
+  const r = spawnSync('openssl', args, { cwd, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`openssl ${args[0]} failed: ${r.stderr}`);
 }
 
-export function makeTestPki(): TestPki {
-  const dir = mkdtempSync(join(tmpdir(), 'tidemark-pki-'));
-  const days = ['-days', '2'];
+/** A self-signed CA as ca.crt / ca.key in `dir`. */
+export function makeCa(dir: string, days = 7): void {
   openssl(
     [
       'req',
@@ -33,51 +33,60 @@ export function makeTestPki(): TestPki {
       'ca.crt',
       '-subj',
       '/CN=tidemark-test-ca',
-      ...days,
+      '-days',
+      String(days),
     ],
     dir,
   );
-  writeFileSync(
-    join(dir, 'server.ext'),
-    'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n',
+}
+
+/** `<name>.crt` / `<name>.key` signed by the CA in `dir`, with the given X.509 extensions. */
+export function issueCert(dir: string, name: string, cn: string, extensions: string, days = 7): void {
+  writeFileSync(join(dir, `${name}.ext`), extensions);
+  openssl(
+    [
+      'req',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      `${name}.key`,
+      '-out',
+      `${name}.csr`,
+      '-subj',
+      `/CN=${cn}`,
+    ],
+    dir,
   );
-  writeFileSync(join(dir, 'client.ext'), 'extendedKeyUsage=clientAuth\n');
-  for (const who of ['server', 'client']) {
-    openssl(
-      [
-        'req',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        `${who}.key`,
-        '-out',
-        `${who}.csr`,
-        '-subj',
-        `/CN=tidemark-${who}`,
-      ],
-      dir,
-    );
-    openssl(
-      [
-        'x509',
-        '-req',
-        '-in',
-        `${who}.csr`,
-        '-CA',
-        'ca.crt',
-        '-CAkey',
-        'ca.key',
-        '-CAcreateserial',
-        '-out',
-        `${who}.crt`,
-        '-extfile',
-        `${who}.ext`,
-        ...days,
-      ],
-      dir,
-    );
-  }
+  openssl(
+    [
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      'ca.crt',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      `${name}.crt`,
+      '-extfile',
+      `${name}.ext`,
+      '-days',
+      String(days),
+    ],
+    dir,
+  );
+}
+
+export const SERVER_EXTENSIONS = 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n';
+
+export function makeTestPki(): TestPki {
+  const dir = mkdtempSync(join(tmpdir(), 'tidemark-pki-'));
+  makeCa(dir, 2);
+  issueCert(dir, 'server', 'tidemark-server', SERVER_EXTENSIONS, 2);
+  issueCert(dir, 'client', 'tidemark-client', 'extendedKeyUsage=clientAuth\n', 2);
   return {
     dir,
     caCert: join(dir, 'ca.crt'),

@@ -15,7 +15,8 @@ import { createMemoryLogger, silentLogger } from '../../core/logger.js';
 import { SourceError } from '../../core/errors.js';
 import { backfill, startPrometheus, type PrometheusServer } from '../../testing/prometheus.js';
 import { describeWithPrometheus } from '../../testing/prometheus-tier.js';
-import { prng, writeSyntheticOpenMetrics, type SyntheticContainer } from '../../testing/usage-openmetrics.js';
+import { writeSyntheticOpenMetrics, type SyntheticContainer } from '../../testing/usage-openmetrics.js';
+import { prng } from '../../core/prng.js';
 import { makeTestPki } from '../../testing/tls.js';
 
 const STEP = 300;

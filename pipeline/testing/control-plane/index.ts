@@ -12,6 +12,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../prometheus.js';
+import { openssl, makeCa, issueCert, SERVER_EXTENSIONS } from '../tls.js';
 
 export interface ControlPlane {
   server: string;
@@ -59,11 +60,6 @@ export function controlPlaneBinDir(): string | undefined {
   return dir && existsSync(join(dir, 'kube-apiserver')) && existsSync(join(dir, 'etcd')) ? dir : undefined;
 }
 
-function openssl(args: string[], cwd: string): void {
-  const r = spawnSync('openssl', args, { cwd, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`openssl ${args[0]} failed: ${r.stderr}`);
-}
-
 async function waitFor(
   check: () => Promise<boolean>,
   what: string,
@@ -101,63 +97,8 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
   const bin = opts.binDir ?? controlPlaneBinDir();
   if (!bin) throw new Error('control-plane binaries not built: run pipeline/testing/control-plane/build.sh');
   const dir = mkdtempSync(join(tmpdir(), 'tidemark-cp-'));
-  openssl(
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      'ca.key',
-      '-out',
-      'ca.crt',
-      '-days',
-      '7',
-      '-subj',
-      '/CN=tidemark-test-ca',
-    ],
-    dir,
-  );
-  openssl(
-    [
-      'req',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      'apiserver.key',
-      '-out',
-      'apiserver.csr',
-      '-subj',
-      '/CN=kube-apiserver',
-    ],
-    dir,
-  );
-  writeFileSync(
-    join(dir, 'san.ext'),
-    'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n',
-  );
-  openssl(
-    [
-      'x509',
-      '-req',
-      '-in',
-      'apiserver.csr',
-      '-CA',
-      'ca.crt',
-      '-CAkey',
-      'ca.key',
-      '-CAcreateserial',
-      '-out',
-      'apiserver.crt',
-      '-days',
-      '7',
-      '-extfile',
-      'san.ext',
-    ],
-    dir,
-  );
+  makeCa(dir);
+  issueCert(dir, 'apiserver', 'kube-apiserver', SERVER_EXTENSIONS);
   openssl(['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', 'sa.key'], dir);
   openssl(['pkey', '-in', 'sa.key', '-pubout', '-out', 'sa.pub'], dir);
   const adminToken = `admin-${Math.random().toString(36).slice(2)}`;

@@ -1,0 +1,14 @@
+/**
+ * mulberry32: a small seeded PRNG, the same on every machine, for everything that must generate
+ * the same bytes from the same seed (the demo's metrics, benchmarks, test fixtures).
+ */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
