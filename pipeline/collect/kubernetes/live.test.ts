@@ -5,13 +5,14 @@
  * Retry-After honoured.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { createLiveKubernetesSource } from './live.js';
+import { main } from '../../cli/main.js';
 import type { KubeObject } from '../types.js';
 import { INVENTORY } from './kinds.js';
 import { readSnapshot } from '../snapshot/index.js';
@@ -218,5 +219,84 @@ describeWithControlPlane()('collect/kubernetes (real kube-apiserver)', () => {
       proxy.closeAllConnections();
       proxy.close();
     }
+  });
+
+  it('runs in-cluster as the ServiceAccount deploy/rbac creates, with a token the API server issued', async () => {
+    const token = await kubeRequest(
+      cp,
+      'POST',
+      '/api/v1/namespaces/tidemark/serviceaccounts/tidemark/token',
+      {
+        apiVersion: 'authentication.k8s.io/v1',
+        kind: 'TokenRequest',
+        spec: { expirationSeconds: 600 },
+      },
+    );
+    expect(token.status).toBe(201);
+    const root = mkdtempSync(join(tmpdir(), 'tidemark-sa-'));
+    const sa = join(root, 'var', 'run', 'secrets', 'kubernetes.io', 'serviceaccount');
+    mkdirSync(sa, { recursive: true });
+    writeFileSync(join(sa, 'token'), token.body.status.token);
+    writeFileSync(join(sa, 'ca.crt'), readFileSync(cp.caFile));
+    const saved = { host: process.env.KUBERNETES_SERVICE_HOST, port: process.env.KUBERNETES_SERVICE_PORT };
+    process.env.KUBERNETES_SERVICE_HOST = '127.0.0.1';
+    process.env.KUBERNETES_SERVICE_PORT = new URL(cp.server).port;
+    try {
+      const before = cp.audit().length;
+      const inv = await createLiveKubernetesSource({ inCluster: true }, { serviceAccountRoot: root }).read({
+        logger: silentLogger,
+      });
+      expect(inv.objects.filter((o) => o.kind === 'Pod').length).toBeGreaterThan(20);
+      const mine = cp
+        .audit()
+        .slice(before)
+        .filter((e) => e.user.username === 'system:serviceaccount:tidemark:tidemark');
+      expect(mine.filter((e) => e.verb === 'list').length).toBeGreaterThanOrEqual(20);
+      expect(mine.every((e) => (e.responseStatus?.code ?? 200) < 400)).toBe(true);
+      expect(new Set(mine.map((e) => e.verb))).toEqual(new Set(['list', 'get']));
+      expect(mine.filter((e) => e.verb === 'get').every((e) => !e.objectRef?.resource)).toBe(true); // discovery only
+    } finally {
+      process.env.KUBERNETES_SERVICE_HOST = saved.host;
+      process.env.KUBERNETES_SERVICE_PORT = saved.port;
+      if (saved.host === undefined) delete process.env.KUBERNETES_SERVICE_HOST;
+      if (saved.port === undefined) delete process.env.KUBERNETES_SERVICE_PORT;
+    }
+  });
+
+  it('`tidemark snapshot` exports the live cluster for an offline plan, exit 0, nothing secret inside', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tidemark-snapcli-'));
+    mkdirSync(join(dir, 'gitops'));
+    writeFileSync(join(dir, 'metrics.om'), '# EOF\n');
+    writeFileSync(
+      join(dir, 'tidemark.yaml'),
+      [
+        'apiVersion: tidemark.io/v1alpha1',
+        'kind: Pipeline',
+        'clusters:',
+        '  - name: live',
+        `    kubernetes: { kubeconfig: "${reader}" }`,
+        '    metrics: { openmetrics: metrics.om }',
+        '    repo: { path: gitops/ }',
+        '',
+      ].join('\n'),
+    );
+    let out = '';
+    const code = await main(
+      ['snapshot', '--config', join(dir, 'tidemark.yaml'), '--cluster', 'live', '--out', join(dir, 'snap')],
+      { stdout: (t) => (out += t), logger: silentLogger },
+    );
+    expect(code).toBe(0);
+    expect(out).toMatch(/wrote .*snap: \d+ objects of \d+ kinds/);
+    const snap = readSnapshot(join(dir, 'snap'));
+    expect(snap.objects.filter((o) => o.kind === 'Pod').length).toBeGreaterThan(20);
+    expect(snap.facts.version).toMatch(/^v1\./);
+    const text = execFileSync(
+      'cat',
+      ['-v', ...readdirSync(join(dir, 'snap')).map((f) => join(dir, 'snap', f))],
+      { encoding: 'utf8' },
+    );
+    expect(text).not.toContain('hunter2');
+    expect(text).not.toContain('reader-token');
+    expect(text).not.toContain('managedFields');
   });
 });

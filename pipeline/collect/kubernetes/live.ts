@@ -26,6 +26,8 @@ export const USER_AGENT = `tidemark/${pkg.version}`;
 const METADATA_MARK = 'tidemark-metadata-only=1';
 
 export interface LiveSourceOptions {
+  /** Where the in-cluster service-account files live (tests; default the real path). */
+  serviceAccountRoot?: string;
   retries?: number;
   /** Base of the exponential backoff (tests shorten it). */
   retryBaseMs?: number;
@@ -39,10 +41,15 @@ interface Conn {
   user: string;
 }
 
-async function connect(cfg: KubernetesSourceConfig): Promise<Conn> {
+async function connect(cfg: KubernetesSourceConfig, saRoot?: string): Promise<Conn> {
   const kc = new KubeConfig();
-  if ('inCluster' in cfg) kc.loadFromCluster();
-  else if ('kubeconfig' in cfg) {
+  if ('inCluster' in cfg) {
+    if (!process.env.KUBERNETES_SERVICE_HOST)
+      throw new ConfigError('kubernetes.inCluster: not running in a pod (KUBERNETES_SERVICE_HOST is unset)', {
+        field: 'kubernetes.inCluster',
+      });
+    kc.loadFromCluster(saRoot);
+  } else if ('kubeconfig' in cfg) {
     try {
       kc.loadFromFile(cfg.kubeconfig);
     } catch (err) {
@@ -80,7 +87,7 @@ export function createLiveKubernetesSource(
     description:
       'inCluster' in cfg ? 'in-cluster API' : `kubeconfig ${'kubeconfig' in cfg ? cfg.kubeconfig : ''}`,
     async read(ctx: SourceContext): Promise<KubernetesInventory> {
-      const conn = await connect(cfg);
+      const conn = await connect(cfg, opts.serviceAccountRoot);
       const stats: NonNullable<KubernetesInventory['stats']> = {};
       const get = (path: string, onBody: (res: IncomingMessage) => Promise<unknown>): Promise<unknown> =>
         withRetries(() => once(conn, path, timeoutMs, onBody), opts, ctx, path);
