@@ -22,7 +22,8 @@ import { createMemoryLogger, silentLogger } from '../../core/logger.js';
 import { SourceError } from '../../core/errors.js';
 import { packageRoot } from '../../core/json-schema.js';
 import { startControlPlane, type ControlPlane } from '../../testing/control-plane/index.js';
-import { seedFromSnapshot, kubeRequest } from '../../testing/control-plane/seed.js';
+import { kubeRequest, prepareReadableCluster } from '../../testing/control-plane/seed.js';
+import { sharedCluster, SHARED_USERS, type SharedCluster } from '../../testing/shared-cluster.js';
 import { describeWithControlPlane } from '../../testing/kube-tier.js';
 
 const demo = join(packageRoot(), 'fixtures', 'demo', 'cluster');
@@ -38,64 +39,15 @@ function modelSummary(objects: KubeObject[]): string[] {
 }
 
 describeWithControlPlane()('collect/kubernetes (real kube-apiserver)', () => {
-  let cp: ControlPlane;
+  let cp: SharedCluster;
   let reader: string;
 
-  beforeAll(async () => {
-    cp = await startControlPlane({ users: { reader: [], nobody: [] } });
-    await seedFromSnapshot(cp, demo);
-    // A Secret and a ConfigMap that must never be read.
-    await kubeRequest(cp, 'POST', '/api/v1/namespaces/shop/secrets', {
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: { name: 'db-password', namespace: 'shop' },
-      stringData: { password: 'hunter2-never-read' },
-    });
-    await kubeRequest(cp, 'POST', '/apis/networking.k8s.io/v1/namespaces/shop/ingresses', {
-      apiVersion: 'networking.k8s.io/v1',
-      kind: 'Ingress',
-      metadata: { name: 'web', namespace: 'shop', labels: { app: 'web' } },
-      spec: {
-        rules: [
-          {
-            host: 'shop.example.com',
-            http: {
-              paths: [
-                {
-                  path: '/',
-                  pathType: 'Prefix',
-                  backend: { service: { name: 'web', port: { number: 80 } } },
-                },
-              ],
-            },
-          },
-        ],
-      },
-    });
-    const rbac = execFileSync('kubectl', ['kustomize', join(packageRoot(), 'deploy', 'rbac')], {
-      encoding: 'utf8',
-    });
-    writeFileSync(join(cp.dir, 'rbac.yaml'), rbac);
-    execFileSync('kubectl', ['--kubeconfig', cp.kubeconfig, 'create', 'namespace', 'tidemark'], {
-      stdio: 'ignore',
-    });
-    execFileSync('kubectl', ['--kubeconfig', cp.kubeconfig, 'apply', '-f', join(cp.dir, 'rbac.yaml')], {
-      stdio: 'ignore',
-    });
-    execFileSync('kubectl', [
-      '--kubeconfig',
-      cp.kubeconfig,
-      'create',
-      'clusterrolebinding',
-      'reader-is-tidemark',
-      '--clusterrole=tidemark-read',
-      '--user=reader',
-    ]);
+  beforeAll(() => {
+    const shared = sharedCluster();
+    if (!shared)
+      throw new Error('the shared control plane was not started (pipeline/testing/global-setup.ts)');
+    cp = shared;
     reader = cp.kubeconfigFor('reader');
-  }, 180_000);
-
-  afterAll(async () => {
-    await cp?.stop();
   });
 
   it('reads the seeded cluster with only deploy/rbac, once per kind, never a Secret; the model equals its exported snapshot', async () => {
@@ -151,18 +103,6 @@ describeWithControlPlane()('collect/kubernetes (real kube-apiserver)', () => {
     expect((err as Error).message).toMatch(/refused GET \/api.* \(HTTP 403\).*deploy\/rbac/);
     expect((err as Error).message).not.toContain('nobody-token');
   });
-
-  it('rides out an API server restart mid-read with retries', async () => {
-    const logger = createMemoryLogger('warn');
-    const reading = createLiveKubernetesSource({ kubeconfig: reader }, { retryBaseMs: 200, retries: 8 }).read(
-      { logger },
-    );
-    await new Promise((r) => setTimeout(r, 30));
-    await cp.restartApiServer(1000, { user: 'reader', path: '/api/v1/persistentvolumeclaims?limit=1' });
-    const inv = await reading;
-    expect(inv.objects.filter((o) => o.kind === 'Pod').length).toBeGreaterThan(20);
-    expect(logger.lines.some((l) => l.includes('kubernetes request failed, retrying'))).toBe(true);
-  }, 120_000);
 
   it('fails clearly, after its retries, when the API server is gone', async () => {
     const file = join(cp.dir, 'kubeconfig-gone');
@@ -299,4 +239,32 @@ describeWithControlPlane()('collect/kubernetes (real kube-apiserver)', () => {
     expect(text).not.toContain('reader-token');
     expect(text).not.toContain('managedFields');
   });
+});
+
+describeWithControlPlane()('collect/kubernetes across an API server restart', () => {
+  // Its own control plane: this suite kills the API server.
+  let cp: ControlPlane;
+  let reader: string;
+
+  beforeAll(async () => {
+    cp = await startControlPlane({ users: SHARED_USERS });
+    await prepareReadableCluster(cp, packageRoot());
+    reader = cp.kubeconfigFor('reader');
+  }, 180_000);
+
+  afterAll(async () => {
+    await cp?.stop();
+  });
+
+  it('rides out an API server restart mid-read with retries', async () => {
+    const logger = createMemoryLogger('warn');
+    const reading = createLiveKubernetesSource({ kubeconfig: reader }, { retryBaseMs: 200, retries: 8 }).read(
+      { logger },
+    );
+    await new Promise((r) => setTimeout(r, 30));
+    await cp.restartApiServer(1000, { user: 'reader', path: '/api/v1/persistentvolumeclaims?limit=1' });
+    const inv = await reading;
+    expect(inv.objects.filter((o) => o.kind === 'Pod').length).toBeGreaterThan(20);
+    expect(logger.lines.some((l) => l.includes('kubernetes request failed, retrying'))).toBe(true);
+  }, 120_000);
 });

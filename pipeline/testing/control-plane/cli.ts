@@ -6,14 +6,15 @@ import { existsSync, readFileSync, rmSync, writeFileSync, mkdirSync, copyFileSyn
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { startControlPlane } from './index.js';
-import { seedFromSnapshot } from './seed.js';
+import { seedFromSnapshot, prepareReadableCluster } from './seed.js';
+import { SHARED_USERS, type SharedClusterState } from '../shared-cluster.js';
 import { packageRoot } from '../../core/json-schema.js';
 
 const stateDir = join(process.env.TIDEMARK_CACHE ?? join(homedir(), '.cache', 'tidemark'), 'cluster');
 const stateFile = join(stateDir, 'state.json');
 
-async function up(seed: boolean): Promise<void> {
-  if (existsSync(stateFile)) {
+async function up(seed: boolean, readable: boolean, sharedState?: string): Promise<void> {
+  if (!sharedState && existsSync(stateFile)) {
     const { pid } = JSON.parse(readFileSync(stateFile, 'utf8')) as { pid: number };
     try {
       process.kill(pid, 0);
@@ -24,7 +25,27 @@ async function up(seed: boolean): Promise<void> {
       /* stale state */
     }
   }
-  const cp = await startControlPlane();
+  const cp = await startControlPlane(readable ? { users: SHARED_USERS } : {});
+  if (sharedState) {
+    // For Jest's global setup: prepared for the read tests, state written when ready.
+    await prepareReadableCluster(cp, packageRoot());
+    const state: SharedClusterState = {
+      server: cp.server,
+      caFile: cp.caFile,
+      adminToken: cp.adminToken,
+      kubeconfig: cp.kubeconfig,
+      dir: cp.dir,
+      auditLog: cp.auditLog,
+    };
+    writeFileSync(sharedState, JSON.stringify(state));
+    const stop = async (): Promise<void> => {
+      await cp.stop();
+      process.exit(0);
+    };
+    process.on('SIGINT', () => void stop());
+    process.on('SIGTERM', () => void stop());
+    await new Promise(() => {});
+  }
   mkdirSync(stateDir, { recursive: true });
   const kubeconfig = join(stateDir, 'kubeconfig');
   copyFileSync(cp.kubeconfig, kubeconfig);
@@ -65,7 +86,14 @@ function down(): void {
 }
 
 const [cmd, ...rest] = process.argv.slice(2);
-if (cmd === 'up') void up(rest.includes('--seed'));
+const stateAt = rest.indexOf('--shared-state');
+if (cmd === 'up')
+  void up(rest.includes('--seed'), stateAt >= 0, stateAt >= 0 ? rest[stateAt + 1] : undefined).catch(
+    (err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
 else if (cmd === 'down') down();
 else {
   console.error('usage: cli.ts up [--seed] | down');

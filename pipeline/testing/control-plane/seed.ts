@@ -4,7 +4,9 @@
  * LimitRanges, ResourceQuotas — and their `status`, which no controller writes here.
  */
 import { request } from 'node:https';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import type { ControlPlane } from './index.js';
 import { readSnapshot } from '../../collect/snapshot/index.js';
 import type { KubeObject } from '../../collect/types.js';
@@ -56,7 +58,7 @@ export function apiPath(o: {
 }
 
 export async function kubeRequest(
-  cp: ControlPlane,
+  cp: Pick<ControlPlane, 'server' | 'caFile' | 'adminToken'>,
   method: string,
   path: string,
   body?: unknown,
@@ -96,7 +98,10 @@ export async function kubeRequest(
 }
 
 /** Creates every object of the snapshot; returns how many of each kind. */
-export async function seedFromSnapshot(cp: ControlPlane, dir: string): Promise<Record<string, number>> {
+export async function seedFromSnapshot(
+  cp: Pick<ControlPlane, 'server' | 'caFile' | 'adminToken'>,
+  dir: string,
+): Promise<Record<string, number>> {
   const { objects } = readSnapshot(dir);
   const namespaces = new Set(objects.map((o) => o.metadata.namespace).filter(Boolean) as string[]);
   const all: KubeObject[] = [
@@ -142,4 +147,51 @@ export async function seedFromSnapshot(cp: ControlPlane, dir: string): Promise<R
     }
   }
   return counts;
+}
+
+/**
+ * The cluster the read tests expect: the demo seeded, plus a Secret and an Ingress, the namespace
+ * `tidemark` with deploy/rbac applied, and its ClusterRole bound to the static user `reader`.
+ */
+export async function prepareReadableCluster(cp: ControlPlane, root: string): Promise<void> {
+  await seedFromSnapshot(cp, join(root, 'fixtures', 'demo', 'cluster'));
+  await kubeRequest(cp, 'POST', '/api/v1/namespaces/shop/secrets', {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'db-password', namespace: 'shop' },
+    stringData: { password: 'hunter2-never-read' },
+  });
+  await kubeRequest(cp, 'POST', '/apis/networking.k8s.io/v1/namespaces/shop/ingresses', {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'Ingress',
+    metadata: { name: 'web', namespace: 'shop', labels: { app: 'web' } },
+    spec: {
+      rules: [
+        {
+          host: 'shop.example.com',
+          http: {
+            paths: [
+              { path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } },
+            ],
+          },
+        },
+      ],
+    },
+  });
+  const rbac = execFileSync('kubectl', ['kustomize', join(root, 'deploy', 'rbac')], { encoding: 'utf8' });
+  writeFileSync(join(cp.dir, 'rbac.yaml'), rbac);
+  const kubectl = (...args: string[]): void => {
+    execFileSync('kubectl', ['--kubeconfig', cp.kubeconfig, ...args], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+  };
+  kubectl('create', 'namespace', 'tidemark');
+  kubectl('apply', '-f', join(cp.dir, 'rbac.yaml'));
+  kubectl(
+    'create',
+    'clusterrolebinding',
+    'reader-is-tidemark',
+    '--clusterrole=tidemark-read',
+    '--user=reader',
+  );
 }
