@@ -61,7 +61,8 @@ describeWithControlPlane()('collect/kubernetes (real kube-apiserver)', () => {
     const perResource = new Map<string, number>();
     for (const e of lists)
       perResource.set(e.objectRef!.resource!, (perResource.get(e.objectRef!.resource!) ?? 0) + 1);
-    const core = INVENTORY.filter((k) => !k.optional).map((k) => k.resource);
+    // Every built-in kind, plus the one CRD-backed kind the cluster has (found by discovery).
+    const core = [...INVENTORY.filter((k) => !k.optional).map((k) => k.resource), 'verticalpodautoscalers'];
     expect([...perResource.keys()].sort()).toEqual([...core].sort());
     expect([...perResource.values()].every((n) => n === 1)).toBe(true);
     expect(lists.every((e) => e.requestURI.includes('resourceVersion=0') && !e.objectRef!.namespace)).toBe(
@@ -74,6 +75,11 @@ describeWithControlPlane()('collect/kubernetes (real kube-apiserver)', () => {
     expect(JSON.stringify(inv.objects)).not.toContain('hunter2');
     expect(inv.objects.some((o) => 'managedFields' in o.metadata)).toBe(false);
     expect(inv.facts.version).toMatch(/^v1\.\d+/);
+    expect(inv.facts.installedKinds).toEqual(['autoscaling.k8s.io/VerticalPodAutoscaler']);
+    expect(inv.objects.find((o) => o.kind === 'VerticalPodAutoscaler')).toMatchObject({
+      metadata: { name: 'search', namespace: 'shop' },
+      spec: { updatePolicy: { updateMode: 'Off' } },
+    });
     // Kinds read for their metadata only never bring their spec over the wire.
     const ingress = inv.objects.find((o) => o.kind === 'Ingress')!;
     expect(ingress).toMatchObject({

@@ -178,6 +178,53 @@ export async function prepareReadableCluster(cp: ControlPlane, root: string): Pr
       ],
     },
   });
+  // One CRD-backed kind, so discovery-driven reads are exercised: a VerticalPodAutoscaler.
+  const crd = await kubeRequest(cp, 'POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: {
+      name: 'verticalpodautoscalers.autoscaling.k8s.io',
+      // *.k8s.io groups need it; the real VPA CRD carries the same.
+      annotations: { 'api-approved.kubernetes.io': 'https://github.com/kubernetes/kubernetes/pull/63797' },
+    },
+    spec: {
+      group: 'autoscaling.k8s.io',
+      scope: 'Namespaced',
+      names: {
+        plural: 'verticalpodautoscalers',
+        singular: 'verticalpodautoscaler',
+        kind: 'VerticalPodAutoscaler',
+        shortNames: ['vpa'],
+      },
+      versions: [
+        {
+          name: 'v1',
+          served: true,
+          storage: true,
+          schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+        },
+      ],
+    },
+  });
+  if (crd.status >= 300) throw new Error(`creating the VPA CRD: HTTP ${crd.status}`);
+  for (let i = 0; i < 100; i++) {
+    const vpa = await kubeRequest(
+      cp,
+      'POST',
+      '/apis/autoscaling.k8s.io/v1/namespaces/shop/verticalpodautoscalers',
+      {
+        apiVersion: 'autoscaling.k8s.io/v1',
+        kind: 'VerticalPodAutoscaler',
+        metadata: { name: 'search', namespace: 'shop' },
+        spec: {
+          targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'search' },
+          updatePolicy: { updateMode: 'Off' },
+        },
+      },
+    );
+    if (vpa.status < 300) break;
+    await new Promise((r) => setTimeout(r, 100)); // the CRD is not Established yet
+  }
   const rbac = execFileSync('kubectl', ['kustomize', join(root, 'deploy', 'rbac')], { encoding: 'utf8' });
   writeFileSync(join(cp.dir, 'rbac.yaml'), rbac);
   const kubectl = (...args: string[]): void => {
