@@ -2,9 +2,8 @@
  * Turns a finished plan run into the three outputs: plan.json, changes.diff and pr.md. Built
  * fully in memory and validated before anything is written (all-or-nothing).
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { getValidator, packageRoot, describeAjvError } from '../core/json-schema.js';
+import { getValidator, describeAjvError } from '../core/json-schema.js';
+import { tidemarkVersion } from '../core/version.js';
 import type { PipelineConfig } from '../config/types.js';
 import type { FileEdit } from '../render/types.js';
 import { renderPrBody } from '../render/pr-body/pr-body.js';
@@ -22,10 +21,7 @@ export interface PlanOutputs {
   files: Record<string, string>;
 }
 
-export function tidemarkVersion(): string {
-  return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string })
-    .version;
-}
+export { tidemarkVersion };
 
 export function buildOutputs(
   run: PlanRun,

@@ -7,11 +7,11 @@
  */
 import { request as httpsRequest, type RequestOptions } from 'node:https';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { createRequire } from 'node:module';
 import { KubeConfig } from '@kubernetes/client-node';
 import pLimit from 'p-limit';
 import { ConfigError, SourceError } from '../../core/errors.js';
 import { backoffDelay } from '../../core/clock.js';
+import { tidemarkVersion } from '../../core/version.js';
 import { parseDuration } from '../../core/duration.js';
 import { registerSecret, sanitizeText } from '../../core/sanitize.js';
 import type { KubernetesSourceConfig } from '../../config/types.js';
@@ -20,8 +20,7 @@ import { INVENTORY, apiVersionOf, listPath, type KindSpec } from './kinds.js';
 import { trimObject } from './trim.js';
 import { ListItemSplitter } from './list-items.js';
 
-const pkg = createRequire(import.meta.url)('../../../package.json') as { version: string };
-export const USER_AGENT = `tidemark/${pkg.version}`;
+export const USER_AGENT = `tidemark/${tidemarkVersion()}`;
 /** Marks a metadata-only LIST inside our own request path (stripped before sending). */
 const METADATA_MARK = 'tidemark-metadata-only=1';
 
