@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { parse, parseAllDocuments } from 'yaml';
 import { CronExpressionParser } from 'cron-parser';
 import { main } from './main.js';
-import { packageRoot } from '../core/json-schema.js';
+import { packageRoot, getValidator } from '../core/json-schema.js';
 import { createMemoryLogger } from '../core/logger.js';
 
 const root = packageRoot();
@@ -68,6 +68,10 @@ describe('shipped workflow, action and CronJob', () => {
     expect(pod.serviceAccountName).toBe('tidemark');
     expect(pod.containers[0].args.slice(0, 3)).toEqual(['run', '--config', '/etc/tidemark/tidemark.yaml']);
     expect(cj.spec.concurrencyPolicy).toBe('Forbid');
-    expect(objs.some((o) => o.kind === 'ConfigMap' && o.data['tidemark.yaml'])).toBe(true);
+    const cm = objs.find((o) => o.kind === 'ConfigMap');
+    const config = parse(cm.data['tidemark.yaml']);
+    expect(getValidator('https://tidemark.io/schemas/config.json')(config)).toBe(true);
+    expect(config.clusters[0].repo.clone).toBe(true);
+    expect(config.clusters[0].kubernetes).toEqual({ inCluster: true });
   });
 });

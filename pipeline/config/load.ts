@@ -52,7 +52,8 @@ export function loadConfig(path: string): PipelineConfig {
 interface RawConfig {
   clusters: (Omit<ClusterConfig, 'repo' | 'settings'> & {
     repo: {
-      path: string;
+      path?: string;
+      clone?: true;
       root?: string;
       argocd?: { applications?: string };
       flux?: { kustomizations?: string };
@@ -77,8 +78,10 @@ function normalize(raw: RawConfig, file: string): PipelineConfig {
     if (names.has(c.name))
       throw new ConfigError('duplicate cluster name', { file, object, field: `clusters[${i}].name` });
     names.add(c.name);
-    const repoPath = abs(c.repo.path);
-    mustExist(repoPath, 'directory', { file, object, field: `clusters[${i}].repo.path` });
+    // A repo to clone has no path until `run` has cloned it.
+    const clone = c.repo.clone === true;
+    const repoPath = clone ? '' : abs(c.repo.path!);
+    if (!clone) mustExist(repoPath, 'directory', { file, object, field: `clusters[${i}].repo.path` });
     const kubernetes: KubernetesSourceConfig =
       'snapshot' in c.kubernetes
         ? { snapshot: abs(c.kubernetes.snapshot) }
@@ -104,12 +107,20 @@ function normalize(raw: RawConfig, file: string): PipelineConfig {
     if ('openmetrics' in metrics)
       mustExist(metrics.openmetrics, 'file', { file, object, field: `clusters[${i}].metrics.openmetrics` });
     const root = c.repo.root ?? '.';
-    mustExist(join(repoPath, root), 'directory', { file, object, field: `clusters[${i}].repo.root` });
+    if (!clone)
+      mustExist(join(repoPath, root), 'directory', { file, object, field: `clusters[${i}].repo.root` });
     return {
       name: c.name,
       kubernetes,
       metrics,
-      repo: { path: repoPath, root, argocd: c.repo.argocd, flux: c.repo.flux, helm: c.repo.helm },
+      repo: {
+        path: repoPath,
+        root,
+        argocd: c.repo.argocd,
+        flux: c.repo.flux,
+        helm: c.repo.helm,
+        ...(clone ? { clone } : {}),
+      },
       settings: c.settings ?? {},
     };
   });

@@ -32,8 +32,10 @@ export interface HelmReleaseConfig {
 }
 
 export interface RepoConfig {
-  /** Absolute path of the local checkout. */
+  /** Absolute path of the local checkout ('' until `run` clones it when `clone` is set). */
   path: string;
+  /** `tidemark run` clones the publish repository and plans against that checkout. */
+  clone?: boolean;
   /** Search root relative to the repo (default: the repo itself). */
   root: string;
   argocd?: { applications?: string };

@@ -4,7 +4,8 @@
  * GitHub's published OpenAPI description. Dry runs write nothing; a second run changes nothing;
  * the token never reaches the output.
  */
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simpleGit } from 'simple-git';
 import { main } from '../cli/main.js';
@@ -115,6 +116,35 @@ describe('e2e/run publishes the demo plan as pull requests', () => {
     expect(gh.writes().length).toBe(writes);
     expect(r1.out + r1.logs + r2.out + r2.logs).not.toContain(TOKEN);
   }, 300_000);
+
+  it('with repo.clone (a CronJob has no checkout), clones the repository and plans against it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tidemark-clone-'));
+    // Only the cluster state and metrics are local; the GitOps repository is not.
+    const config = readFileSync(ws.config, 'utf8')
+      .replace('kubernetes: { snapshot: cluster/ }', `kubernetes: { snapshot: "${join(ws.dir, 'cluster')}" }`)
+      .replace(
+        'metrics: { openmetrics: metrics.om }',
+        `metrics: { openmetrics: "${join(ws.dir, 'metrics.om')}" }`,
+      )
+      .replace(/repo:\n(\s+)path: gitops\/\n/, 'repo:\n$1clone: true\n');
+    expect(config).toContain('clone: true');
+    writeFileSync(join(dir, 'tidemark.yaml'), config);
+    const r = await run([
+      'run',
+      '--config',
+      join(dir, 'tidemark.yaml'),
+      '--out',
+      join(dir, 'out'),
+      '--dry-run',
+      'plan',
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/=== tidemark\/demo\/[a-z-]+: /);
+    // `plan` alone cannot clone: a clear config error.
+    const p = await run(['plan', '--config', join(dir, 'tidemark.yaml'), '--out', join(dir, 'out2')]);
+    expect(p.code).toBe(2);
+    expect(p.logs).toMatch(/only `tidemark run` clones the repository/);
+  }, 180_000);
 
   it('a missing token is a clear config error before any planning, with nothing pushed', async () => {
     const saved = process.env.TIDEMARK_E2E_TOKEN;

@@ -119,6 +119,15 @@ export async function runPlan(opts: {
 
   const results: ClusterPlanResult[] = [];
   for (const cluster of selected) {
+    if (cluster.repo.clone && !cluster.repo.path)
+      throw new ConfigError(
+        'repo.clone: only `tidemark run` clones the repository; give repo.path to plan locally',
+        {
+          file: config.file,
+          object: `cluster ${cluster.name}`,
+          field: 'repo.clone',
+        },
+      );
     const log = logger.child({ cluster: cluster.name });
     const kube = deps.kubernetesSource(cluster, log);
     const metrics = deps.metricsSource(cluster, log);

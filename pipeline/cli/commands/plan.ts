@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { loadConfig } from '../../config/load.js';
+import type { PipelineConfig } from '../../config/types.js';
 import { writeOutputFiles } from '../../core/output-dir.js';
 import { systemClock } from '../../core/clock.js';
 import { runPlan } from '../../plan/run.js';
@@ -12,6 +13,8 @@ import type { CliContext } from '../context.js';
 
 export interface PlanCommandOptions {
   config: string;
+  /** The config already loaded (and adjusted, e.g. a cloned repo path by `run`). */
+  loaded?: PipelineConfig;
   out?: string;
   cluster?: string[];
   diff?: boolean;
@@ -22,7 +25,7 @@ export async function planToOutputs(
   ctx: CliContext,
   opts: PlanCommandOptions,
 ): Promise<{ outputs: PlanOutputs; outDir: string }> {
-  const config = loadConfig(opts.config);
+  const config = opts.loaded ?? loadConfig(opts.config);
   const run = await runPlan({
     config,
     deps: ctx.deps ?? defaultDeps(),

@@ -9,6 +9,9 @@ import { resolveAuth } from '../../publish/platform/github/auth.js';
 import { createGitHubPlatform } from '../../publish/platform/github/platform.js';
 import type { DryRun } from '../../publish/write-gate.js';
 import { planToOutputs } from './plan.js';
+import { openWorkspace, type Workspace } from '../../publish/git/workspace.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { renderPlanTable } from '../table.js';
 import type { CliContext } from '../context.js';
 
@@ -34,8 +37,6 @@ export function registerRunCommand(program: Command, ctx: CliContext): void {
         env: process.env,
         now: () => systemClock.now(),
       });
-      const { outputs } = await planToOutputs(ctx, { config: opts.config, out: opts.out });
-      ctx.stdout(renderPlanTable(outputs.doc));
       const platform = createGitHubPlatform({
         owner: pub.settings.owner,
         repo: pub.settings.repo,
@@ -43,31 +44,64 @@ export function registerRunCommand(program: Command, ctx: CliContext): void {
         token: auth.token,
         logger: ctx.logger,
       });
-      const result = await publishPlan({
-        settings: pub.settings,
-        platform,
-        clusters: outputs.run.clusters,
-        doc: outputs.doc,
-        // Each group is rendered again into a checkout of the current base, never the local one.
-        render: (cluster, changes, repoDir) =>
-          renderChanges({
-            repoDir,
-            repo: { ...cluster.cluster.repo, path: repoDir },
-            cluster: cluster.cluster.name,
-            model: cluster.model,
-            changes,
-            logger: ctx.logger,
-          }),
-        unifiedDiff,
-        logger: ctx.logger,
-        clock: systemClock,
-        dryRun,
-      });
-      if (dryRun === 'plan')
-        for (const p of result.previews)
-          ctx.stdout(`\n=== ${p.branch}: ${p.title}\n\n${p.body}\n\n${p.diff}\n`);
-      ctx.stdout(outcomeTable(result.outcomes));
-      if (dryRun === 'full') ctx.stdout(`dry run: ${result.writes.length} write(s) logged, none made\n`);
+      // Clusters whose repository is cloned (a CronJob has no checkout) plan against a fresh clone
+      // of the base branch, with its full history for the change trailers.
+      const clones: Workspace[] = [];
+      try {
+        for (const cluster of config.clusters.filter((c) => c.repo.clone)) {
+          const repo = await platform.getRepo();
+          const ws = await openWorkspace({
+            cloneUrl: pub.settings.cloneUrl ?? repo.cloneUrl,
+            token: await platform.gitToken(),
+            base: pub.settings.baseBranch ?? repo.defaultBranch,
+            identity: pub.settings.identity,
+            branchPrefix: pub.settings.branchPrefix,
+          });
+          clones.push(ws);
+          cluster.repo.path = ws.dir;
+          if (!existsSync(join(ws.dir, cluster.repo.root)))
+            throw new ConfigError(
+              `repo.root ${cluster.repo.root} is not in ${pub.settings.owner}/${pub.settings.repo}`,
+              {
+                file: config.file,
+                field: 'repo.root',
+              },
+            );
+        }
+        await planAndPublish();
+      } finally {
+        for (const ws of clones) ws.close();
+      }
+
+      async function planAndPublish(): Promise<void> {
+        const { outputs } = await planToOutputs(ctx, { config: opts.config, out: opts.out, loaded: config });
+        ctx.stdout(renderPlanTable(outputs.doc));
+        const result = await publishPlan({
+          settings: pub.settings,
+          platform,
+          clusters: outputs.run.clusters,
+          doc: outputs.doc,
+          // Each group is rendered again into a checkout of the current base, never the local one.
+          render: (cluster, changes, repoDir) =>
+            renderChanges({
+              repoDir,
+              repo: { ...cluster.cluster.repo, path: repoDir },
+              cluster: cluster.cluster.name,
+              model: cluster.model,
+              changes,
+              logger: ctx.logger,
+            }),
+          unifiedDiff,
+          logger: ctx.logger,
+          clock: systemClock,
+          dryRun,
+        });
+        if (dryRun === 'plan')
+          for (const p of result.previews)
+            ctx.stdout(`\n=== ${p.branch}: ${p.title}\n\n${p.body}\n\n${p.diff}\n`);
+        ctx.stdout(outcomeTable(result.outcomes));
+        if (dryRun === 'full') ctx.stdout(`dry run: ${result.writes.length} write(s) logged, none made\n`);
+      }
     });
 }
 
