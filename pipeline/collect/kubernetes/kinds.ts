@@ -88,6 +88,14 @@ export const INVENTORY: KindSpec[] = [
     optional: true,
   },
   {
+    group: 'extensions.tkestack.io',
+    version: 'v1',
+    resource: 'cronhpas',
+    kind: 'CronHPA',
+    keep: 'full',
+    optional: true,
+  },
+  {
     group: 'keda.sh',
     version: 'v1alpha1',
     resource: 'scaledobjects',
