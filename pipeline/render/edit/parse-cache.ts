@@ -6,7 +6,7 @@
  */
 import { parseAllDocuments, type Document } from 'yaml';
 
-const MAX_ENTRIES = 16;
+const MAX_ENTRIES = 4;
 const docsByText = new Map<string, Document.Parsed[]>();
 const dataByDoc = new WeakMap<Document.Parsed, unknown>();
 
