@@ -27,8 +27,14 @@ async function up(seed: boolean, readable: boolean, sharedState?: string): Promi
   }
   const cp = await startControlPlane(readable ? { users: SHARED_USERS } : {});
   if (sharedState) {
-    // For Jest's global setup: prepared for the read tests, state written when ready.
-    await prepareReadableCluster(cp, packageRoot());
+    // For Jest's global setup: prepared for the read tests, state written when ready. A failed
+    // preparation stops the control plane, so no etcd outlives the run.
+    try {
+      await prepareReadableCluster(cp, packageRoot());
+    } catch (err) {
+      await cp.stop();
+      throw err;
+    }
     const state: SharedClusterState = {
       server: cp.server,
       caFile: cp.caFile,
@@ -52,7 +58,12 @@ async function up(seed: boolean, readable: boolean, sharedState?: string): Promi
   // The kubeconfig names the CA by path inside the run's directory, which lives as long as we do.
   writeFileSync(stateFile, JSON.stringify({ pid: process.pid, kubeconfig, server: cp.server }));
   if (seed) {
-    const counts = await seedFromSnapshot(cp, join(packageRoot(), 'fixtures', 'demo', 'cluster'));
+    const counts = await seedFromSnapshot(cp, join(packageRoot(), 'fixtures', 'demo', 'cluster')).catch(
+      async (err: unknown) => {
+        await cp.stop();
+        throw err;
+      },
+    );
     console.log(
       `seeded the demo cluster: ${Object.entries(counts)
         .map(([k, n]) => `${n} ${k}`)
