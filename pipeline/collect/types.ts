@@ -137,6 +137,10 @@ export interface MetricsStats {
   bytes: number;
   retries?: number;
   splits?: number;
+  /** Query batches planned (Prometheus). */
+  batches?: number;
+  /** Samples the server says it read (Prometheus' stats=all), when it reports them. */
+  serverSamples?: number;
 }
 
 /**

@@ -193,3 +193,19 @@ function resolvePrometheusFiles(
     };
   return out;
 }
+
+/**
+ * A cluster with `repo.clone` has no checkout until `tidemark run` clones one; every command that
+ * reads the repository calls this first.
+ */
+export function assertCheckout(config: PipelineConfig, cluster: ClusterConfig): void {
+  if (cluster.repo.clone && !cluster.repo.path)
+    throw new ConfigError(
+      'repo.clone: only `tidemark run` clones the repository; give repo.path to plan locally',
+      {
+        file: config.file,
+        object: `cluster ${cluster.name}`,
+        field: 'repo.clone',
+      },
+    );
+}

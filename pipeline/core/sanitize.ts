@@ -31,10 +31,18 @@ export function sanitizeText(text: string): string {
   return out;
 }
 
-export function sanitizeValue(value: unknown, depth = 0): unknown {
-  if (depth > 8) return '[depth]';
+/**
+ * A copy of `value` with registered secrets scrubbed from every string and secret-named keys
+ * redacted. Logs cap the depth (a log line never needs a whole object); snapshots do not.
+ */
+export function sanitizeValue(value: unknown, opts: { maxDepth?: number } = {}): unknown {
+  return scrub(value, 0, opts.maxDepth ?? 8);
+}
+
+function scrub(value: unknown, depth: number, maxDepth: number): unknown {
+  if (depth > maxDepth) return '[depth]';
   if (typeof value === 'string') return sanitizeText(value);
-  if (Array.isArray(value)) return value.map((v) => sanitizeValue(v, depth + 1));
+  if (Array.isArray(value)) return value.map((v) => scrub(v, depth + 1, maxDepth));
   if (value instanceof Error) {
     return {
       name: value.name,
@@ -45,7 +53,7 @@ export function sanitizeValue(value: unknown, depth = 0): unknown {
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
-      out[k] = SECRET_KEYS.test(k) ? REDACTED : sanitizeValue(v, depth + 1);
+      out[k] = SECRET_KEYS.test(k) ? REDACTED : scrub(v, depth + 1, maxDepth);
     }
     return out;
   }

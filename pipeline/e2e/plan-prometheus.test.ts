@@ -102,7 +102,7 @@ describeWithPrometheus()('e2e/plan from Prometheus', () => {
       }
     }
     expect(compared).toBeGreaterThan(10);
-    const m = b.sources.metrics as typeof b.sources.metrics & { serverSamples?: number };
+    const m = b.sources.metrics;
     expect(m.queries).toBeGreaterThan(5);
     expect(m.series).toBeGreaterThan(20);
     expect(m.bytes).toBeGreaterThan(10_000);

@@ -144,6 +144,9 @@ describe('e2e/run publishes the demo plan as pull requests', () => {
     const p = await run(['plan', '--config', join(dir, 'tidemark.yaml'), '--out', join(dir, 'out2')]);
     expect(p.code).toBe(2);
     expect(p.logs).toMatch(/only `tidemark run` clones the repository/);
+    const v = await run(['validate', '--config', join(dir, 'tidemark.yaml')]);
+    expect(v.code).toBe(2);
+    expect(v.logs).toMatch(/only `tidemark run` clones the repository/);
   }, 180_000);
 
   it('a missing token is a clear config error before any planning, with nothing pushed', async () => {

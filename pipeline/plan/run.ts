@@ -10,6 +10,7 @@ import type { Clock } from '../core/clock.js';
 import { ConfigError } from '../core/errors.js';
 import { getValidator } from '../core/json-schema.js';
 import type { ClusterConfig, PipelineConfig } from '../config/types.js';
+import { assertCheckout } from '../config/load.js';
 import type {
   KubernetesInventory,
   KubernetesSource,
@@ -119,15 +120,7 @@ export async function runPlan(opts: {
 
   const results: ClusterPlanResult[] = [];
   for (const cluster of selected) {
-    if (cluster.repo.clone && !cluster.repo.path)
-      throw new ConfigError(
-        'repo.clone: only `tidemark run` clones the repository; give repo.path to plan locally',
-        {
-          file: config.file,
-          object: `cluster ${cluster.name}`,
-          field: 'repo.clone',
-        },
-      );
+    assertCheckout(config, cluster);
     const log = logger.child({ cluster: cluster.name });
     const kube = deps.kubernetesSource(cluster, log);
     const metrics = deps.metricsSource(cluster, log);

@@ -9,6 +9,7 @@ import type { PlanDeps } from './run.js';
 import { orderAnalyzers } from './analyzer-order.js';
 import { checkOwnership } from './merge.js';
 import { RepoIndex } from '../render/locate/repo-index.js';
+import { assertCheckout } from '../config/load.js';
 import { Locator } from '../render/locate/locate.js';
 
 export interface ValidationReport {
@@ -28,6 +29,7 @@ export async function validatePipeline(
   const set = deps.policies.load(config.policies);
   const report: ValidationReport = { problems: [], located: 0, unlocated: [], excluded: 0 };
   for (const cluster of config.clusters) {
+    assertCheckout(config, cluster);
     const inventory = await deps.kubernetesSource(cluster, logger).read({ logger });
     const model = deps.buildModel(inventory, { cluster: cluster.name, at: Math.floor(Date.now() / 1000) });
     const locator = new Locator(new RepoIndex(cluster.repo.path), cluster.repo);

@@ -8,9 +8,9 @@
  */
 import { spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './ports.js';
 
 export interface PrometheusServer {
   url: string;
@@ -72,17 +72,6 @@ export function backfill(openMetricsFile: string, outDir: string): string {
     { stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 64 * 2 ** 20 },
   );
   return outDir;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 export async function startPrometheus(opts: StartOptions = {}): Promise<PrometheusServer> {

@@ -1,7 +1,7 @@
 /** The run's shared, seeded control plane (see global-setup.ts), as suites see it. */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AuditEvent, ControlPlane } from './control-plane/index.js';
+import { readAuditLog, writeTokenKubeconfig, type ControlPlane } from './control-plane/index.js';
 
 export const SHARED_CLUSTER_ENV = 'TIDEMARK_TEST_CLUSTER';
 /** Static-token users of the shared cluster: `reader` is bound to deploy/rbac, `nobody` to nothing. */
@@ -27,30 +27,8 @@ export function sharedCluster(): SharedCluster | undefined {
   const s = JSON.parse(readFileSync(file, 'utf8')) as SharedClusterState;
   return {
     ...s,
-    kubeconfigFor(user: string): string {
-      const path = join(s.dir, `kubeconfig-${user}`);
-      writeFileSync(
-        path,
-        [
-          'apiVersion: v1',
-          'kind: Config',
-          `clusters: [{ name: test, cluster: { server: "${s.server}", certificate-authority: "${s.caFile}" } }]`,
-          `users: [{ name: ${user}, user: { token: "${user}-token" } }]`,
-          `contexts: [{ name: ${user}@test, context: { cluster: test, user: ${user} } }]`,
-          `current-context: ${user}@test`,
-          '',
-        ].join('\n'),
-      );
-      return path;
-    },
-    audit(): AuditEvent[] {
-      return existsSync(s.auditLog)
-        ? readFileSync(s.auditLog, 'utf8')
-            .split('\n')
-            .filter(Boolean)
-            .map((l) => JSON.parse(l) as AuditEvent)
-            .filter((e) => e.stage === 'ResponseComplete')
-        : [];
-    },
+    kubeconfigFor: (user: string) =>
+      writeTokenKubeconfig(join(s.dir, `kubeconfig-${user}`), s.server, s.caFile, user, `${user}-token`),
+    audit: () => readAuditLog(s.auditLog),
   };
 }

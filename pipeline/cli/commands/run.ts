@@ -4,7 +4,9 @@ import { ConfigError } from '../../core/errors.js';
 import { systemClock } from '../../core/clock.js';
 import { renderChanges, unifiedDiff } from '../../render/index.js';
 import { publishPlan, type GroupOutcome } from '../../publish/publish.js';
-import { publishSettingsFrom } from '../../publish/settings.js';
+import { publishSettingsFrom, type ResolvedPublish } from '../../publish/settings.js';
+import type { Platform } from '../../publish/platform/types.js';
+import type { PipelineConfig } from '../../config/types.js';
 import { resolveAuth } from '../../publish/platform/github/auth.js';
 import { createGitHubPlatform } from '../../publish/platform/github/platform.js';
 import type { DryRun } from '../../publish/write-gate.js';
@@ -44,36 +46,8 @@ export function registerRunCommand(program: Command, ctx: CliContext): void {
         token: auth.token,
         logger: ctx.logger,
       });
-      // Clusters whose repository is cloned (a CronJob has no checkout) plan against a fresh clone
-      // of the base branch, with its full history for the change trailers.
-      const clones: Workspace[] = [];
+      const checkout = await cloneForClusters(config, pub, platform);
       try {
-        for (const cluster of config.clusters.filter((c) => c.repo.clone)) {
-          const repo = await platform.getRepo();
-          const ws = await openWorkspace({
-            cloneUrl: pub.settings.cloneUrl ?? repo.cloneUrl,
-            token: await platform.gitToken(),
-            base: pub.settings.baseBranch ?? repo.defaultBranch,
-            identity: pub.settings.identity,
-            branchPrefix: pub.settings.branchPrefix,
-          });
-          clones.push(ws);
-          cluster.repo.path = ws.dir;
-          if (!existsSync(join(ws.dir, cluster.repo.root)))
-            throw new ConfigError(
-              `repo.root ${cluster.repo.root} is not in ${pub.settings.owner}/${pub.settings.repo}`,
-              {
-                file: config.file,
-                field: 'repo.root',
-              },
-            );
-        }
-        await planAndPublish();
-      } finally {
-        for (const ws of clones) ws.close();
-      }
-
-      async function planAndPublish(): Promise<void> {
         const { outputs } = await planToOutputs(ctx, { config: opts.config, out: opts.out, loaded: config });
         ctx.stdout(renderPlanTable(outputs.doc));
         const result = await publishPlan({
@@ -101,8 +75,46 @@ export function registerRunCommand(program: Command, ctx: CliContext): void {
             ctx.stdout(`\n=== ${p.branch}: ${p.title}\n\n${p.body}\n\n${p.diff}\n`);
         ctx.stdout(outcomeTable(result.outcomes));
         if (dryRun === 'full') ctx.stdout(`dry run: ${result.writes.length} write(s) logged, none made\n`);
+      } finally {
+        checkout?.close();
       }
     });
+}
+
+/**
+ * Clusters with `repo.clone` (a CronJob has no checkout) plan against one fresh clone of the
+ * publish repository's base branch, with its full history for the change trailers.
+ */
+async function cloneForClusters(
+  config: PipelineConfig,
+  pub: ResolvedPublish,
+  platform: Platform,
+): Promise<Workspace | undefined> {
+  const cloned = config.clusters.filter((c) => c.repo.clone);
+  if (!cloned.length) return undefined;
+  const repo = await platform.getRepo();
+  const ws = await openWorkspace({
+    cloneUrl: pub.settings.cloneUrl ?? repo.cloneUrl,
+    token: await platform.gitToken(),
+    base: pub.settings.baseBranch ?? repo.defaultBranch,
+    identity: pub.settings.identity,
+    branchPrefix: pub.settings.branchPrefix,
+  });
+  for (const cluster of cloned) {
+    cluster.repo.path = ws.dir;
+    if (!existsSync(join(ws.dir, cluster.repo.root))) {
+      ws.close();
+      throw new ConfigError(
+        `repo.root ${cluster.repo.root} is not in ${pub.settings.owner}/${pub.settings.repo}`,
+        {
+          file: config.file,
+          object: `cluster ${cluster.name}`,
+          field: 'repo.root',
+        },
+      );
+    }
+  }
+  return ws;
 }
 
 function parseDryRun(v: string | undefined): DryRun {

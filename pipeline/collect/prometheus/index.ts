@@ -39,6 +39,10 @@ export interface PrometheusSourceOptions {
   progress?: 'bar' | 'log' | 'none';
 }
 
+/** The contract's stats, with every counter this source keeps present. */
+type SourceStats = MetricsStats &
+  Required<Pick<MetricsStats, 'retries' | 'splits' | 'batches' | 'serverSamples'>>;
+
 export const PROMETHEUS_DEFAULTS = {
   concurrency: 4,
   maxSeriesPerQuery: 250,
@@ -50,7 +54,7 @@ export function createPrometheusSource(
   cfg: PrometheusConfig,
   opts: PrometheusSourceOptions = {},
 ): MetricsSource {
-  const stats: MetricsStats & { serverSamples: number; batches: number } = {
+  const stats: SourceStats = {
     queries: 0,
     series: 0,
     samples: 0,
@@ -159,7 +163,7 @@ async function runBatch(
   scrape: number,
   kinds: UsageQueryKind[],
   coarse: CoarseTier | undefined,
-  stats: MetricsStats & { serverSamples: number },
+  stats: SourceStats,
   signal?: AbortSignal,
 ): Promise<UsageBatch> {
   const acc = newBatchAccumulator();
@@ -224,7 +228,7 @@ async function runSplitting(
   step: number,
   scrape: number,
   acc: BatchAccumulator,
-  stats: MetricsStats & { serverSamples: number },
+  stats: SourceStats,
   signal?: AbortSignal,
 ): Promise<void> {
   try {
@@ -237,7 +241,7 @@ async function runSplitting(
   } catch (err) {
     if (!(err instanceof QueryFailure) || (err.kind !== 'too-large' && err.kind !== 'timeout')) throw err;
     if (sel.pods.length > 1) {
-      stats.splits = (stats.splits ?? 0) + 1;
+      stats.splits++;
       const half = Math.ceil(sel.pods.length / 2);
       for (const pods of [sel.pods.slice(0, half), sel.pods.slice(half)])
         await runSplitting(c, kind, { ...sel, pods }, w, from, to, step, scrape, acc, stats, signal);
@@ -245,7 +249,7 @@ async function runSplitting(
     }
     const points = Math.round((to - from) / step) + 1;
     if (points > 1) {
-      stats.splits = (stats.splits ?? 0) + 1;
+      stats.splits++;
       const mid = from + Math.floor((points - 1) / 2) * step;
       await runSplitting(c, kind, sel, w, from, mid, step, scrape, acc, stats, signal);
       await runSplitting(c, kind, sel, w, mid + step, to, step, scrape, acc, stats, signal);

@@ -6,30 +6,22 @@
 import { mkdirSync, writeFileSync, renameSync, rmSync, existsSync } from 'node:fs';
 import { join, dirname, basename } from 'node:path';
 import { stringify } from 'yaml';
-import { sanitizeText } from '../../core/sanitize.js';
+import { sanitizeValue } from '../../core/sanitize.js';
 import type { KubeObject, KubernetesInventory } from '../types.js';
 import { SNAPSHOT_FORMAT_VERSION, SNAPSHOT_MANIFEST, type SnapshotManifest } from './index.js';
 
 const SECRETISH = /(password|passwd|secret|token|api[-_]?key|credential|private[-_]?key)/i;
 
-/** Every string through the secret scrubber, at any depth (objects are finite, unlike logs). */
-function scrubDeep(v: unknown): unknown {
-  if (typeof v === 'string') return sanitizeText(v);
-  if (Array.isArray(v)) return v.map(scrubDeep);
-  if (v && typeof v === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) out[k] = scrubDeep(x);
-    return out;
-  }
-  return v;
-}
-
+/** Registered secrets and secret-named keys scrubbed at any depth (objects are finite, unlike logs). */
 function scrub(o: KubeObject): KubeObject {
   const annotations = o.metadata.annotations;
-  if (!annotations) return scrubDeep(o) as KubeObject;
+  if (!annotations) return sanitizeValue(o, { maxDepth: Infinity }) as KubeObject;
   const clean: Record<string, string> = {};
   for (const [k, v] of Object.entries(annotations)) clean[k] = SECRETISH.test(k) ? '**redacted**' : v;
-  return scrubDeep({ ...o, metadata: { ...o.metadata, annotations: clean } }) as KubeObject;
+  return sanitizeValue(
+    { ...o, metadata: { ...o.metadata, annotations: clean } },
+    { maxDepth: Infinity },
+  ) as KubeObject;
 }
 
 /** All files are written to a temporary directory first: an interrupted export leaves nothing. */

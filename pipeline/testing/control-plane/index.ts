@@ -8,10 +8,10 @@
  * status. Seeding helpers write those objects (and their /status) themselves.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../prometheus.js';
+import { freePort } from '../ports.js';
 import { openssl, makeCa, issueCert, SERVER_EXTENSIONS } from '../tls.js';
 
 export interface ControlPlane {
@@ -174,47 +174,20 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
   const ready = async (): Promise<boolean> => (await status(`${server}/readyz`, adminToken)) === 200;
   await waitFor(ready, 'kube-apiserver', api.child, api.log);
 
-  const kubeconfigFor = (user: string, token = `${user}-token`): string => {
-    const file = join(dir, `kubeconfig-${user}`);
-    writeFileSync(
-      file,
-      [
-        'apiVersion: v1',
-        'kind: Config',
-        'clusters:',
-        `  - name: test`,
-        `    cluster: { server: "${server}", certificate-authority: "${join(dir, 'ca.crt')}" }`,
-        'users:',
-        `  - name: ${user}`,
-        `    user: { token: "${token}" }`,
-        'contexts:',
-        `  - name: ${user}@test`,
-        `    context: { cluster: test, user: ${user} }`,
-        `current-context: ${user}@test`,
-        '',
-      ].join('\n'),
-    );
-    return file;
-  };
+  const caFile = join(dir, 'ca.crt');
+  const kubeconfigFor = (user: string, token = `${user}-token`): string =>
+    writeTokenKubeconfig(join(dir, `kubeconfig-${user}`), server, caFile, user, token);
   const kubeconfig = kubeconfigFor('admin', adminToken);
-  mkdirSync(join(dir, 'etcd'), { recursive: true });
 
   return {
     server,
-    caFile: join(dir, 'ca.crt'),
+    caFile,
     kubeconfig,
     adminToken,
     dir,
     auditLog,
     kubeconfigFor: (u) => kubeconfigFor(u),
-    audit: () =>
-      existsSync(auditLog)
-        ? readFileSync(auditLog, 'utf8')
-            .split('\n')
-            .filter(Boolean)
-            .map((l) => JSON.parse(l) as AuditEvent)
-            .filter((e) => e.stage === 'ResponseComplete')
-        : [],
+    audit: () => readAuditLog(auditLog),
     async restartApiServer(downMs = 0, readyAs) {
       await kill(api.child);
       await new Promise((r) => setTimeout(r, downMs));
@@ -234,4 +207,43 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A kubeconfig for a static-token user of a test control plane; returns its path. */
+export function writeTokenKubeconfig(
+  file: string,
+  server: string,
+  caFile: string,
+  user: string,
+  token: string,
+): string {
+  writeFileSync(
+    file,
+    [
+      'apiVersion: v1',
+      'kind: Config',
+      'clusters:',
+      '  - name: test',
+      `    cluster: { server: "${server}", certificate-authority: "${caFile}" }`,
+      'users:',
+      `  - name: ${user}`,
+      `    user: { token: "${token}" }`,
+      'contexts:',
+      `  - name: ${user}@test`,
+      `    context: { cluster: test, user: ${user} }`,
+      `current-context: ${user}@test`,
+      '',
+    ].join('\n'),
+  );
+  return file;
+}
+
+/** The requests the API server completed, from its audit log (Metadata level). */
+export function readAuditLog(file: string): AuditEvent[] {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as AuditEvent)
+    .filter((e) => e.stage === 'ResponseComplete');
 }
