@@ -4,6 +4,7 @@
  */
 import type { Analyzer, AnalyzerId } from './types.js';
 import { rightsize } from './rightsize/index.js';
+import { hpa } from './hpa/index.js';
 
 const registry = new Map<AnalyzerId, Analyzer<never>>();
 
@@ -21,3 +22,4 @@ export function getAnalyzer(id: AnalyzerId): Analyzer<unknown> | undefined {
 }
 
 registerAnalyzer(rightsize);
+registerAnalyzer(hpa);

@@ -78,6 +78,17 @@ describe('e2e/plan-on-demo', () => {
     expect(doc.clusters[0]!.skipped).toContainEqual(
       expect.objectContaining({ workload: 'CronJob/batch/nightly-export', reason: 'unsupported-kind' }),
     );
+    // autoscaling: the daily-cycle checkout gets an HPA, web's HPA is tuned in the overlay, the
+    // 3-hourly bursts of report-worker are too fast for one, singletons and StatefulSets stay
+    const hpa = (w: string) =>
+      doc.clusters[0]!.recommendations.find((r) => r.workload === w && r.analyzer === 'hpa');
+    const hpaSkip = (w: string) =>
+      doc.clusters[0]!.skipped.find((s) => s.workload === w && s.analyzer === 'hpa');
+    expect(hpa('Deployment/shop/checkout')?.subject).toBe('adopt HPA');
+    expect(hpa('Deployment/shop/web')?.subject).toBe('tune HPA web');
+    expect(hpaSkip('Deployment/batch/report-worker')?.reason).toBe('too-bursty');
+    expect(hpaSkip('Deployment/batch/etl')?.reason).toBe('not-eligible');
+    expect(hpaSkip('StatefulSet/shop/carts-db')?.reason).toBe('not-eligible');
     // every recommendation carries its evidence
     for (const r of doc.clusters[0]!.recommendations) {
       expect(r.evidence.confidence?.days).toBeGreaterThan(13);
@@ -99,6 +110,17 @@ describe('e2e/plan-on-demo', () => {
       .find((d) => /kind: Deployment/.test(d) && /\n  name: cart\n/.test(d))!;
     expect(cart).toMatch(/cpu: 800m/);
     expect(cart).toMatch(/memory: 1639Mi/);
+    // the tuned HPA builds with its whole metrics list (no merge key) and the new ceiling; the
+    // adopted one is listed in the overlay and builds too
+    const docs = built.split('\n---\n');
+    const webHpa = docs.find((d) => /kind: HorizontalPodAutoscaler/.test(d) && /\n  name: web\n/.test(d))!;
+    expect(webHpa).toMatch(/averageUtilization: 75/);
+    expect(webHpa).toMatch(/minReplicas: 2/);
+    const checkoutHpa = docs.find(
+      (d) => /kind: HorizontalPodAutoscaler/.test(d) && /\n  name: checkout\n/.test(d),
+    )!;
+    expect(checkoutHpa).toMatch(/name: checkout\n/);
+    expect(checkoutHpa).toMatch(/namespace: shop/);
     const prod = execFileSync('kubectl', ['kustomize', join(dir, 'clusters/prod/shop')], {
       encoding: 'utf8',
     });

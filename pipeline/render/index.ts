@@ -25,6 +25,15 @@ import { plainManifestTarget } from './targets/plain-manifest.js';
 import { kustomizeTarget } from './targets/kustomize-patch.js';
 import { helmValuesTarget } from './targets/helm-values.js';
 import type { Target } from './targets/target.js';
+import { getValidator, describeAjvError } from '../core/json-schema.js';
+
+/** A rendered object must pass its closed schema before it reaches a PR; the first problem, or undefined. */
+function schemaProblem(schema: string, manifest: unknown): string | undefined {
+  const validate = getValidator(schema);
+  if (validate(manifest)) return undefined;
+  const e = describeAjvError(validate.errors![0]!);
+  return `${e.field} ${e.message}`;
+}
 
 export interface RenderInput {
   repoDir: string;
@@ -68,23 +77,77 @@ export async function renderChanges(input: RenderInput): Promise<RenderResult> {
     }
     const loc = found.location;
     locations.set(w.key, sourceLocation(w.key, loc));
-    const target = targetFor(index, loc, w, input.cluster);
+    // Fields of other objects (the workload's HPA) are located in Git on their own; everything for
+    // one workload still succeeds or is skipped together.
+    const units: { what: string; loc: Location; target: Target; fields: typeof change.fields }[] = [
+      { what: `${w.kind} ${w.name}`, loc, target: targetFor(index, loc, w, input.cluster), fields: [] },
+    ];
+    let unitSkip: { reason: string; detail: string } | undefined;
+    for (const f of change.fields) {
+      if (f.object.kind === w.kind && f.object.name === w.name) {
+        units[0]!.fields.push(f);
+        continue;
+      }
+      const what = `${f.object.kind} ${f.object.name}`;
+      let unit = units.find((u) => u.what === what);
+      if (!unit) {
+        const other = input.model.hpas.find(
+          (h) =>
+            f.object.kind === 'HorizontalPodAutoscaler' &&
+            h.name === f.object.name &&
+            h.namespace === f.object.namespace,
+        );
+        const at = locator.locate({
+          kind: f.object.kind,
+          name: f.object.name,
+          namespace: f.object.namespace,
+          gitops: other?.gitops ?? w.gitops,
+        });
+        if ('skip' in at) {
+          unitSkip = { reason: at.skip.reason, detail: `${what}: ${at.skip.detail}` };
+          break;
+        }
+        if (at.location.flavour === 'helm-values') {
+          unitSkip = {
+            reason: 'render-refused',
+            detail: `${what} comes from a Helm chart; its autoscaling values are the chart's own, not mapped here`,
+          };
+          break;
+        }
+        unit = {
+          what,
+          loc: at.location,
+          target: targetFor(index, at.location, w, input.cluster),
+          fields: [],
+        };
+        units.push(unit);
+      }
+      unit.fields.push(f);
+    }
+    if (unitSkip) {
+      skip(unitSkip.reason, unitSkip.detail);
+      continue;
+    }
     // Compare Git with live for every field first; a single disagreement leaves the workload alone.
-    const fields = [];
     const missing = new Set<string>();
     let mismatch: string | undefined;
     try {
-      for (const f of change.fields) {
-        const g = target.gitValue(f.path);
-        if ('missing' in g) {
-          missing.add(g.missing);
-          continue;
+      for (const u of units) {
+        const kept = [];
+        for (const f of u.fields) {
+          const g = u.target.gitValue(f.path);
+          if ('missing' in g) {
+            missing.add(g.missing);
+            continue;
+          }
+          if (!sameValue(g.value, f.current)) {
+            mismatch = `${u.what}: ${formatFieldPath(f.path)} is ${show(g.value)} in Git but ${show(f.current)} live`;
+            break;
+          }
+          kept.push(f);
         }
-        if (!sameValue(g.value, f.current)) {
-          mismatch = `${formatFieldPath(f.path)} is ${show(g.value)} in Git but ${show(f.current)} live`;
-          break;
-        }
-        fields.push(f);
+        u.fields = kept;
+        if (mismatch) break;
       }
     } catch (err) {
       if (!(err instanceof YamlEditError)) throw err;
@@ -105,13 +168,15 @@ export async function renderChanges(input: RenderInput): Promise<RenderResult> {
       );
       continue;
     }
-    const edits = fields
-      .filter((f) => !sameValue(f.proposed, f.current))
-      .map((f) => ({ path: f.path, value: f.proposed }));
+    const editsOf = (fields: typeof change.fields) =>
+      fields
+        .filter((f) => !sameValue(f.proposed, f.current))
+        .map((f) => ({ path: f.path, value: f.proposed }));
+    const edits = editsOf(units[0]!.fields);
     const files: string[] = [];
     // Field edits in a plain manifest wait, so a file holding many workloads is edited (parsed
     // and verified) once for all of them.
-    if (loc.flavour === 'plain-manifest' && !change.objects.length) {
+    if (loc.flavour === 'plain-manifest' && !change.objects.length && units.length === 1) {
       if (edits.length) {
         const list = pending.get(loc.file) ?? [];
         pending.set(loc.file, list);
@@ -119,9 +184,20 @@ export async function renderChanges(input: RenderInput): Promise<RenderResult> {
       }
       continue;
     }
+    const snapshot = index.snapshot();
     try {
-      if (edits.length) files.push(...target.apply(edits));
-      for (const obj of change.objects)
+      if (edits.length) files.push(...units[0]!.target.apply(edits));
+      for (const u of units.slice(1)) {
+        const e = editsOf(u.fields);
+        if (e.length) files.push(...u.target.apply(e));
+      }
+      for (const obj of change.objects) {
+        const invalid = schemaProblem(obj.schema, obj.manifest);
+        if (invalid)
+          throw new YamlEditError(
+            'not-a-mapping',
+            `the new ${obj.object.kind} ${obj.object.name} fails its schema: ${invalid}`,
+          );
         files.push(
           ...placeObject(
             index,
@@ -134,8 +210,10 @@ export async function renderChanges(input: RenderInput): Promise<RenderResult> {
             w,
           ),
         );
+      }
     } catch (err) {
       if (!(err instanceof YamlEditError)) throw err;
+      index.restore(snapshot);
       skip(
         err.reason === 'unconfirmed' ? 'render-unconfirmed' : 'render-refused',
         `${locationText(loc)}: ${err.message}`,

@@ -58,6 +58,19 @@ export class RepoIndex {
     return this.overlay;
   }
 
+  /** The edits so far, to go back to when one workload's change fails half-way. */
+  snapshot(): Map<string, string> {
+    return new Map(this.overlay);
+  }
+
+  restore(snapshot: Map<string, string>): void {
+    for (const rel of new Set([...this.overlay.keys(), ...snapshot.keys()])) {
+      if (this.overlay.get(rel) !== snapshot.get(rel)) this.parsed.delete(rel);
+    }
+    this.overlay.clear();
+    for (const [k, v] of snapshot) this.overlay.set(k, v);
+  }
+
   exists(rel: string, onDiskOnly = false): boolean {
     if (!onDiskOnly && this.overlay.has(rel)) return true;
     const p = join(this.root, rel);

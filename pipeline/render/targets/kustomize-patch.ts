@@ -43,7 +43,8 @@ export function kustomizeTarget(
         index.write(t.file, applyEdits(index.read(t.file), t.index, t.edits));
         files.push(t.file);
       }
-      if (forPatch.length) files.push(...writeOverlayPatch(index, overlay, r, forPatch, meta));
+      if (forPatch.length)
+        files.push(...writeOverlayPatch(index, overlay, r, liftListEdits(r, forPatch), meta));
       return files;
     },
   };
@@ -146,4 +147,40 @@ function setIn(root: Record<string, unknown>, path: FieldPath, value: JsonValue)
       node = item;
     } else throw new YamlEditError('not-a-mapping', 'list positions cannot be patched');
   }
+}
+
+/**
+ * A strategic-merge patch cannot address a list item by position, and lists without a merge key
+ * (an HPA's metrics) are replaced whole. So an edit inside such a list becomes one edit of the
+ * whole list: the base's list with the changes applied.
+ */
+function liftListEdits(r: ResolvedResource, edits: FieldEdit[]): FieldEdit[] {
+  const out: FieldEdit[] = [];
+  const lists = new Map<string, { path: FieldPath; value: JsonValue[] }>();
+  for (const e of edits) {
+    const k = e.path.findIndex((seg) => typeof seg === 'number');
+    if (k < 0) {
+      out.push(e);
+      continue;
+    }
+    const listPath = e.path.slice(0, k);
+    const key = JSON.stringify(listPath);
+    let list = lists.get(key);
+    if (!list) {
+      const current = dataAt(effectiveData(r), listPath);
+      if (!('value' in current) || !Array.isArray(current.value))
+        throw new YamlEditError('not-a-mapping', `${listPath.join('.')} is not a list in the base`);
+      list = { path: listPath, value: structuredClone(current.value) as JsonValue[] };
+      lists.set(key, list);
+    }
+    let node: unknown = list.value;
+    const rest = e.path.slice(k);
+    for (let i = 0; i < rest.length - 1; i++)
+      node = (node as Record<string | number, unknown>)[rest[i] as string | number];
+    if (node === undefined || node === null || typeof rest.at(-1) === 'object')
+      throw new YamlEditError('not-a-mapping', `cannot follow ${e.path.join('.')} in the base`);
+    (node as Record<string | number, unknown>)[rest.at(-1) as string | number] = e.value;
+  }
+  for (const l of lists.values()) out.push({ path: l.path, value: l.value });
+  return out;
 }

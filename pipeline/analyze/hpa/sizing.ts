@@ -1,0 +1,109 @@
+/**
+ * The numbers behind an HPA, as pure functions of a workload's demand series, so each can be
+ * checked by hand: replica demand, fluctuation, target utilization, floor and elastic ceiling.
+ * The cronhpa analyzer reuses them, so a schedule and the HPA it drives agree on what a replica is.
+ */
+import { quantileSorted } from 'simple-statistics';
+import type { DemandSeries } from '../../model/usage/types.js';
+
+/** The slots that have data, as plain arrays (time of slot start, unix seconds). */
+export interface DemandView {
+  step: number;
+  times: number[];
+  /** Σ over pods of mean cores in the slot. */
+  cpu: number[];
+  /** Hottest pod's peak over the average pod's mean: the burst an HPA cannot react to in time. */
+  burst: number[];
+  pods: number[];
+}
+
+export function demandView(s: DemandSeries): DemandView {
+  const v: DemandView = { step: s.step, times: [], cpu: [], burst: [], pods: [] };
+  for (let i = 0; i < s.cpu.length; i++) {
+    const pods = s.pods[i]!;
+    if (!(pods >= 0.5)) continue;
+    const cpu = s.cpu[i]!;
+    v.times.push(s.start + i * s.step);
+    v.cpu.push(cpu);
+    v.pods.push(pods);
+    const mean = cpu / pods;
+    v.burst.push(mean > 1e-6 ? Math.max(1, s.cpuMax[i]! / mean) : 1);
+  }
+  return v;
+}
+
+export function historyDays(v: DemandView): number {
+  return (v.times.length * v.step) / 86400;
+}
+
+export function percentile(values: number[], p: number): number {
+  if (!values.length) return 0;
+  return quantileSorted(
+    [...values].sort((a, b) => a - b),
+    p,
+  );
+}
+
+/**
+ * Crane's fluctuation: the median demand of each hour of the day (UTC), highest over lowest. A
+ * lowest of 0 counts as 1 millicore, so an idle night still reads as strongly fluctuating.
+ */
+export function fluctuation(v: DemandView): number {
+  const byHour: number[][] = Array.from({ length: 24 }, () => []);
+  for (let i = 0; i < v.times.length; i++)
+    byHour[new Date(v.times[i]! * 1000).getUTCHours()]!.push(v.cpu[i]!);
+  const medians = byHour.filter((h) => h.length > 0).map((h) => percentile(h, 0.5));
+  if (medians.length < 2) return 1;
+  const max = Math.max(...medians);
+  const min = Math.max(Math.min(...medians), 0.001);
+  return max / min;
+}
+
+/**
+ * Target utilization (percent): pods average at the target so that the P95 burst of the hottest
+ * pod still fits in its request before the HPA reacts — 100 / P95(burst), clamped by policy.
+ */
+export function targetUtilization(
+  v: DemandView,
+  min: number,
+  max: number,
+): { target: number; burstP95: number } {
+  const burstP95 = Math.max(1, percentile(v.burst, 0.95));
+  const target = Math.round(100 / burstP95);
+  return { target: Math.min(max, Math.max(min, target)), burstP95 };
+}
+
+/** Replicas needed per slot when each pod runs at `target` % of `podRequestCores`. */
+export function replicaDemand(v: DemandView, podRequestCores: number, target: number): number[] {
+  const perPod = podRequestCores * (target / 100);
+  return v.cpu.map((c) => c / perPod);
+}
+
+export interface ReplicaRange {
+  min: number;
+  max: number;
+  /** The highest replica demand seen in the window. */
+  peakDemand: number;
+  /** True when the elastic ceiling was cut by the policy cap. */
+  capped: boolean;
+}
+
+/**
+ * Floor from a low percentile of demand; ceiling with headroom over the highest demand seen, so
+ * an unexpected surge is not capped. Never below what runs now: the cluster is the truth.
+ */
+export function replicaRange(
+  demand: number[],
+  o: { floor: number; minPercentile: number; headroom: number; cap: number; live: number },
+): ReplicaRange {
+  const peakDemand = demand.length ? Math.max(...demand) : 0;
+  const min = Math.max(o.floor, ceilSafe(percentile(demand, o.minPercentile)));
+  const wanted = Math.max(min + 1, ceilSafe(peakDemand * (1 + o.headroom)), o.live);
+  const max = Math.min(o.cap, wanted);
+  return { min: Math.min(min, max), max, peakDemand, capped: wanted > o.cap };
+}
+
+/** Ceil that ignores float32 noise: demand stored as 6.0000002 still needs 6 replicas, not 7. */
+export function ceilSafe(x: number): number {
+  return Math.ceil(x - 1e-5 * Math.max(1, Math.abs(x)));
+}
