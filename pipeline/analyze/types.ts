@@ -42,6 +42,27 @@ export interface ObjectProposal {
   manifest: Record<string, JsonValue>;
   /** JSON Schema $id it must validate against before it reaches a PR. */
   schema: string;
+  /**
+   * Objects this one takes the place of in the same change: a KEDA ScaledObject or Crane EHPA
+   * owns the HPA, so the plain HPA another analyzer proposed (object or fields) is dropped.
+   */
+  replaces?: ObjectRef[];
+}
+
+/**
+ * Fields an in-cluster controller owns from now on (an HPA owns the workload's replicas; Aliyun's
+ * CronHPA rewrites the HPA's min/max). The GitOps engine must stop reverting them: render adds
+ * the engine's ignore rule (Argo CD ignoreDifferences + RespectIgnoreDifferences, Flux spec.ignore)
+ * or refuses the change.
+ */
+export interface DriftHandOver {
+  object: ObjectRef;
+  /** JSON pointers, e.g. "/spec/replicas". */
+  pointers: string[];
+  /** Who owns them now, for the PR body. */
+  owner: string;
+  /** True when the change must not ship without the ignore rule (the controller would be fought). */
+  required: boolean;
 }
 
 export interface Confidence {
@@ -86,6 +107,7 @@ export interface Recommendation {
   delta?: { cpuCores: number; memoryBytes: number };
   /** Profile, mode or other analyzer-specific facts shown in plan.json. */
   details?: Record<string, unknown>;
+  handOver?: DriftHandOver[];
 }
 
 export type SkipReason =

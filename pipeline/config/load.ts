@@ -2,6 +2,7 @@
  * Loads a Pipeline config: YAML → schema validation (every problem reported with file and
  * field) → defaults → absolute paths. Nothing else in the pipeline reads the file.
  */
+import { IANAZone } from 'luxon';
 import { readFileSync, existsSync, statSync } from 'node:fs';
 import { dirname, resolve, join } from 'node:path';
 import { parseDocument } from 'yaml';
@@ -78,6 +79,16 @@ function normalize(raw: RawConfig, file: string): PipelineConfig {
     if (names.has(c.name))
       throw new ConfigError('duplicate cluster name', { file, object, field: `clusters[${i}].name` });
     names.add(c.name);
+    const autoscaling = (c.settings as { autoscaling?: Record<string, unknown> } | undefined)?.autoscaling;
+    for (const key of ['timezone', 'controllerTimezone']) {
+      const zone = autoscaling?.[key];
+      if (typeof zone === 'string' && !IANAZone.isValidZone(zone))
+        throw new ConfigError(`"${zone}" is not an IANA timezone (e.g. Asia/Shanghai, UTC)`, {
+          file,
+          object,
+          field: `clusters[${i}].settings.autoscaling.${key}`,
+        });
+    }
     // A repo to clone has no path until `run` has cloned it.
     const clone = c.repo.clone === true;
     const repoPath = clone ? '' : abs(c.repo.path!);

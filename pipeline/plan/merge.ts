@@ -30,7 +30,14 @@ export function mergeChanges(
       );
     let change = byWorkload.get(rec.workload);
     if (!change) {
-      change = { cluster, workload: rec.workload, recommendations: [], fields: [], objects: [] };
+      change = {
+        cluster,
+        workload: rec.workload,
+        recommendations: [],
+        fields: [],
+        objects: [],
+        handOver: [],
+      };
       byWorkload.set(rec.workload, change);
     }
     change.recommendations.push(rec);
@@ -75,6 +82,16 @@ export function mergeChanges(
       objectOwner.set(key, owned);
       change.objects.push(owned);
     }
+    change.handOver.push(...(rec.handOver ?? []));
+  }
+
+  // An object that takes another's place (KEDA's ScaledObject for the plain HPA) drops what was
+  // proposed for the replaced one, and its hand-over rules with it.
+  for (const change of byWorkload.values()) {
+    const replaced = new Set(change.objects.flatMap((o) => (o.replaces ?? []).map(objectKey)));
+    if (!replaced.size) continue;
+    change.objects = change.objects.filter((o) => !replaced.has(objectKey(o.object)));
+    change.fields = change.fields.filter((f) => !replaced.has(objectKey(f.object)));
   }
 
   return [...byWorkload.values()]

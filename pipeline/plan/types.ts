@@ -2,7 +2,7 @@
  * The merged change set: one WorkloadChange per workload, holding what every analyzer proposed
  * and policy accepted. Render turns each into file edits; publish groups them into PRs.
  */
-import type { AnalyzerId, FieldProposal, ObjectProposal, Skipped } from '../analyze/types.js';
+import type { AnalyzerId, DriftHandOver, FieldProposal, ObjectProposal, Skipped } from '../analyze/types.js';
 import type { DecidedRecommendation } from '../policy/types.js';
 import type { WorkloadKey } from '../model/types.js';
 
@@ -22,6 +22,8 @@ export interface WorkloadChange {
   recommendations: DecidedRecommendation[];
   fields: OwnedFieldProposal[];
   objects: OwnedObjectProposal[];
+  /** Fields GitOps must stop reverting, from every accepted recommendation. */
+  handOver: DriftHandOver[];
 }
 
 export interface ClusterPlan {

@@ -43,6 +43,7 @@ function change(name: string, from: string, to: string): WorkloadChange {
     workload,
     fields: [field],
     objects: [],
+    handOver: [],
     recommendations: [
       {
         id: field.recommendation,
@@ -153,7 +154,7 @@ async function renderIntoCheckout(
       rendered.set(ch.workload, [path]);
     }
   }
-  return { edits, skipped: [], locations: new Map(), rendered };
+  return { edits, skipped: [], locations: new Map(), rendered, handOverNotes: new Map() };
 }
 
 describe('publish/publish', () => {

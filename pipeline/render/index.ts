@@ -18,6 +18,7 @@ import type { FileEdit, RenderResult, SourceLocation } from './types.js';
 import { RepoIndex, normalize } from './locate/repo-index.js';
 import { Locator, type Location } from './locate/locate.js';
 import { kustomizationIn } from './locate/kustomize.js';
+import { autoscalingValuesFor } from './locate/helm.js';
 import { YamlEditError } from './edit/errors.js';
 import { applyEdits, applyEditsToDocuments, type YamlEdit } from './edit/yaml-editor.js';
 import { appendToTopLevelList } from './edit/list-append.js';
@@ -25,6 +26,8 @@ import { plainManifestTarget } from './targets/plain-manifest.js';
 import { kustomizeTarget } from './targets/kustomize-patch.js';
 import { helmValuesTarget } from './targets/helm-values.js';
 import type { Target } from './targets/target.js';
+import { GitOpsEngines } from './locate/gitops-engines.js';
+import { applyHandOver } from './handover.js';
 import { getValidator, describeAjvError } from '../core/json-schema.js';
 
 /** A rendered object must pass its closed schema before it reaches a PR; the first problem, or undefined. */
@@ -47,6 +50,11 @@ export interface RenderInput {
 export async function renderChanges(input: RenderInput): Promise<RenderResult> {
   const index = new RepoIndex(input.repoDir);
   const locator = new Locator(index, input.repo);
+  const engines = new GitOpsEngines(index, {
+    argocdDir: input.repo.argocd?.applications,
+    fluxDir: input.repo.flux?.kustomizations,
+  });
+  const handOverNotes = new Map<string, string[]>();
   const skipped: Skipped[] = [];
   const rendered = new Map<string, string[]>();
   const locations = new Map<string, SourceLocation>();
@@ -176,7 +184,12 @@ export async function renderChanges(input: RenderInput): Promise<RenderResult> {
     const files: string[] = [];
     // Field edits in a plain manifest wait, so a file holding many workloads is edited (parsed
     // and verified) once for all of them.
-    if (loc.flavour === 'plain-manifest' && !change.objects.length && units.length === 1) {
+    if (
+      loc.flavour === 'plain-manifest' &&
+      !change.objects.length &&
+      !change.handOver?.length &&
+      units.length === 1
+    ) {
       if (edits.length) {
         const list = pending.get(loc.file) ?? [];
         pending.set(loc.file, list);
@@ -211,11 +224,18 @@ export async function renderChanges(input: RenderInput): Promise<RenderResult> {
           ),
         );
       }
+      const handed = applyHandOver(index, engines, w.gitops, change.handOver ?? []);
+      files.push(...handed.files);
+      if (handed.notes.length) handOverNotes.set(w.key, handed.notes);
     } catch (err) {
       if (!(err instanceof YamlEditError)) throw err;
       index.restore(snapshot);
       skip(
-        err.reason === 'unconfirmed' ? 'render-unconfirmed' : 'render-refused',
+        err.reason === 'handover'
+          ? 'handover-impossible'
+          : err.reason === 'unconfirmed'
+            ? 'render-unconfirmed'
+            : 'render-refused',
         `${locationText(loc)}: ${err.message}`,
       );
       continue;
@@ -260,7 +280,7 @@ export async function renderChanges(input: RenderInput): Promise<RenderResult> {
   }
   edits.sort((a, b) => a.path.localeCompare(b.path));
   input.logger.debug('render done', { edits: edits.length, skipped: skipped.length });
-  return { edits, skipped, locations, rendered };
+  return { edits, skipped, locations, rendered, handOverNotes };
 }
 
 function targetFor(index: RepoIndex, loc: Location, w: WorkloadModel, cluster: string): Target {
@@ -285,11 +305,7 @@ function placeObject(
   cluster: string,
   w: WorkloadModel,
 ): string[] {
-  if (loc.flavour === 'helm-values')
-    throw new YamlEditError(
-      'not-a-mapping',
-      `new ${kind} objects cannot be added to a Helm release; use the chart's own values`,
-    );
+  if (loc.flavour === 'helm-values') return helmAutoscaling(index, loc, kind, manifest, w);
   const dir = loc.flavour === 'kustomize' ? loc.overlay : loc.dir;
   const file = normalize(posix.join(dir, `tidemark-${kind.toLowerCase()}-${name}.yaml`));
   const header = `# Added by Tidemark (${analyzer}) for ${w.kind} ${w.namespace}/${w.name} in cluster ${cluster}.\n`;
@@ -301,6 +317,51 @@ function placeObject(
     files.push(k.file);
   }
   return files;
+}
+
+/**
+ * A Helm release gets no new files: an HPA becomes the chart's own autoscaling values when its
+ * templates read them (helm create's `autoscaling.{enabled,minReplicas,maxReplicas,
+ * targetCPUUtilizationPercentage}`); anything else is refused with the reason.
+ */
+function helmAutoscaling(
+  index: RepoIndex,
+  loc: Extract<Location, { flavour: 'helm-values' }>,
+  kind: string,
+  manifest: unknown,
+  w: WorkloadModel,
+): string[] {
+  if (kind !== 'HorizontalPodAutoscaler')
+    throw new YamlEditError('not-a-mapping', `a ${kind} cannot be added to a Helm release from its values`);
+  const main = w.template.containers[0]?.name ?? '';
+  const found = autoscalingValuesFor(index, loc.chartDir, w.kind, w.name, main, loc.config);
+  if ('error' in found) throw new YamlEditError('not-a-mapping', found.error);
+  const spec = (
+    manifest as {
+      spec: {
+        minReplicas: number;
+        maxReplicas: number;
+        metrics: { type: string; resource?: { name: string; target: { averageUtilization?: number } } }[];
+      };
+    }
+  ).spec;
+  const cpu = spec.metrics.find((m) => m.type === 'Resource' && m.resource?.name === 'cpu');
+  const at = (key: string): FieldPath => [...found.prefix, 'autoscaling', key];
+  const edits: YamlEdit[] = [
+    { path: at('minReplicas'), value: spec.minReplicas },
+    { path: at('maxReplicas'), value: spec.maxReplicas },
+  ];
+  if (found.keys.has('enabled')) edits.unshift({ path: at('enabled'), value: true });
+  if (found.keys.has('targetCPUUtilizationPercentage')) {
+    if (!cpu?.resource?.target.averageUtilization)
+      throw new YamlEditError(
+        'not-a-mapping',
+        'the chart only takes a pod CPU target; this HPA measures one container',
+      );
+    edits.push({ path: at('targetCPUUtilizationPercentage'), value: cpu.resource.target.averageUtilization });
+  }
+  index.write(loc.editFile, applyEdits(index.read(loc.editFile), 0, edits));
+  return [loc.editFile];
 }
 
 function sourceLocation(workload: string, loc: Location): SourceLocation {

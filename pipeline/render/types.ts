@@ -34,4 +34,6 @@ export interface RenderResult {
   skipped: Skipped[];
   /** Workloads rendered, with the files each one touched. */
   rendered: Map<WorkloadKey, string[]>;
+  /** Per workload: the GitOps engine rules added so a controller's fields are not reverted. */
+  handOverNotes: Map<WorkloadKey, string[]>;
 }

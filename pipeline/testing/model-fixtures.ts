@@ -180,7 +180,12 @@ export function inventory(
 export function deploymentWithPods(
   name: string,
   ns: string,
-  opts: { replicas?: number; containers?: any[] } = {},
+  opts: {
+    replicas?: number;
+    containers?: any[];
+    annotations?: Record<string, string>;
+    labels?: Record<string, string>;
+  } = {},
 ): KubeObject[] {
   const d = deployment(name, ns, opts);
   const rs = replicaSet(d);

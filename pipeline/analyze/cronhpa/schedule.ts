@@ -141,24 +141,26 @@ function windowOf(
   return { rampStart, rampEnd, upAt: (rampStart - o.leadMinutes + 1440) % 1440, replicas };
 }
 
-/** Spread (hours) of the first hour over the threshold, day by day, near the usual ramp. */
+/**
+ * Spread (hours) of the day-by-day ramp: for each recent day, the rising edge over the threshold
+ * closest to the usual ramp hour, as a signed distance from it. A steady cycle spreads an hour at most.
+ */
 function rampJitter(hours: LocalHour[], threshold: number, usual: number, recentDays: number): number {
-  const byDay = new Map<string, LocalHour[]>();
-  for (const h of hours) byDay.set(h.day, [...(byDay.get(h.day) ?? []), h]);
-  const starts: number[] = [];
-  for (const day of [...byDay.keys()].slice(-recentDays)) {
-    const list = byDay.get(day)!;
-    if (list.length < 20) continue;
-    const first = list.find((h) => h.value >= threshold);
-    if (!first) continue;
-    // distance from the usual ramp, on the circle
-    let d = first.hour - usual;
+  const days = [...new Set(hours.map((h) => h.day))].slice(-recentDays);
+  const keep = new Set(days);
+  const distances = new Map<string, number>();
+  for (let i = 1; i < hours.length; i++) {
+    const h = hours[i]!;
+    if (!keep.has(h.day) || !(hours[i - 1]!.value < threshold && h.value >= threshold)) continue;
+    let d = h.hour - usual;
     if (d > 12) d -= 24;
     if (d < -12) d += 24;
-    starts.push(d);
+    const best = distances.get(h.day);
+    if (best === undefined || Math.abs(d) < Math.abs(best)) distances.set(h.day, d);
   }
-  if (starts.length < 2) return 0;
-  return Math.max(...starts) - Math.min(...starts);
+  const list = [...distances.values()];
+  if (list.length < 2) return 0;
+  return Math.max(...list) - Math.min(...list);
 }
 
 function similar(a: ScalingWindow, b: ScalingWindow): boolean {

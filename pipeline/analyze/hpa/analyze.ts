@@ -268,6 +268,12 @@ function adopt(
         peak: range.peakDemand,
       },
       risk: 'medium',
+      // The HPA owns the replicas from now on. Git keeps its value (deleting it would reset the
+      // workload to 1 on the next apply) and the GitOps engine is told to leave it alone.
+      handOver:
+        w.replicas !== undefined
+          ? [{ object: ref(w), pointers: ['/spec/replicas'], owner: `HPA ${w.name}`, required: true }]
+          : [],
       details: {
         decision: 'adopt-hpa' satisfies HpaDecision,
         liveReplicas: live,

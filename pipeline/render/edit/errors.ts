@@ -9,7 +9,8 @@ export type EditRefusal =
   | 'block-scalar'
   | 'not-a-mapping'
   | 'list-item-missing'
-  | 'unconfirmed';
+  | 'unconfirmed'
+  | 'handover';
 
 export class YamlEditError extends Error {
   constructor(

@@ -70,6 +70,10 @@ export function applyToData(data: unknown, edits: EditLike[]): unknown {
         }
       } else {
         const list = node as unknown[];
+        if (last && typeof seg === 'number') {
+          list[seg] = e.value;
+          break;
+        }
         node =
           typeof seg === 'number'
             ? list[seg]

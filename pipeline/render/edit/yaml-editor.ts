@@ -10,6 +10,7 @@
  */
 import {
   parse,
+  stringify,
   isMap,
   isSeq,
   isScalar,
@@ -25,7 +26,7 @@ import {
 import type { FieldPath, JsonValue } from '../../analyze/types.js';
 import { YamlEditError } from './errors.js';
 import { formatScalarLike, plainOrQuoted } from './scalar-style.js';
-import { verifyEdit } from './verify.js';
+import { sameData, verifyEdit } from './verify.js';
 import { parseDocuments } from './parse-cache.js';
 
 export interface YamlEdit {
@@ -131,7 +132,15 @@ function documentSplices(
         node = pair.value as Node | null;
         if (i === edit.path.length - 1) {
           if (edit.value === undefined) splices.push(removePair(src, pair));
-          else {
+          else if (
+            typeof edit.value === 'object' &&
+            edit.value !== null &&
+            sameData(node && typeof node.toJSON === 'function' ? node.toJSON() : node, edit.value)
+          ) {
+            // A mapping or list that already holds exactly this: nothing to write.
+            expected.push({ path: edit.path, value: edit.value });
+            continue;
+          } else {
             const splice = replaceValue(src, pair, node, edit.value, eol, aliased);
             splices.push(splice);
             expected.push({ path: edit.path, value: typedAs(splice.text.trim(), edit.value) });
@@ -145,6 +154,13 @@ function documentSplices(
         }
       } else {
         if (!isSeq(node)) throw new YamlEditError('not-a-mapping', `${pathText(edit.path, i)} is not a list`);
+        if (typeof seg === 'number' && seg === node.items.length && i === edit.path.length - 1) {
+          // One past the end: append an item in the list's own style.
+          if (edit.value === undefined) break;
+          splices.push(appendItem(src, node, edit.value, eol));
+          expected.push({ path: edit.path, value: edit.value });
+          break;
+        }
         const item =
           typeof seg === 'number'
             ? node.items[seg]
@@ -381,15 +397,56 @@ function renderBlock(tree: Tree, indent: string, unit: number, eol: string): str
   for (const [k, v] of tree) {
     if (v instanceof Map)
       out += `${indent}${plainOrQuoted(k)}:${eol}${renderBlock(v, indent + ' '.repeat(unit), unit, eol)}`;
+    else if (v !== null && typeof v === 'object')
+      out += `${indent}${plainOrQuoted(k)}:${eol}${blockLines(v, indent + ' '.repeat(unit), unit, eol)}`;
     else out += `${indent}${plainOrQuoted(k)}: ${scalarText(v)}${eol}`;
   }
   return out;
 }
 
+/** A mapping or list value as block YAML, every line at `indent`, with the file's line ends. */
+function blockLines(v: JsonValue, indent: string, unit: number, eol: string): string {
+  const text = stringify(v, { indent: unit, lineWidth: 0 }).replace(/\n$/, '');
+  return text
+    .split('\n')
+    .map((l) => `${indent}${l}${eol}`)
+    .join('');
+}
+
 function renderFlow(tree: Tree): string {
   return [...tree]
-    .map(([k, v]) => `${plainOrQuoted(k)}: ${v instanceof Map ? `{${renderFlow(v)}}` : scalarText(v)}`)
+    .map(
+      ([k, v]) =>
+        `${plainOrQuoted(k)}: ${v instanceof Map ? `{${renderFlow(v)}}` : v !== null && typeof v === 'object' ? JSON.stringify(v) : scalarText(v)}`,
+    )
     .join(', ');
+}
+
+/**
+ * A new last item for a list: `- item` at the dash column of the existing items (a mapping item
+ * continues at dash + 2), or `, item` before the `]` of a flow list.
+ */
+function appendItem(src: string, seq: YAMLSeq, value: JsonValue, eol: string): Splice {
+  if (!seq.range) throw new YamlEditError('not-a-mapping', 'a list without a position');
+  if (seq.flow) {
+    const close = src.lastIndexOf(']', seq.range[1] - 1);
+    const text = value !== null && typeof value === 'object' ? JSON.stringify(value) : scalarText(value);
+    return { start: close, end: close, text: seq.items.length ? `, ${text}` : text };
+  }
+  const last = seq.items.at(-1) as Node | undefined;
+  if (!last?.range) throw new YamlEditError('not-a-mapping', 'an empty block list');
+  const first = seq.items[0] as Node;
+  const dash = src.lastIndexOf('-', first.range![0]);
+  const dashCol = column(src, dash);
+  const pad = ' '.repeat(dashCol);
+  let text: string;
+  if (value !== null && typeof value === 'object') {
+    const unit = Math.max(2, column(src, first.range![0]) - dashCol);
+    const lines = stringify(value, { indent: unit, lineWidth: 0 }).replace(/\n$/, '').split('\n');
+    text = lines.map((l, i) => (i === 0 ? `${pad}- ${l}` : `${pad}  ${l}`)).join(eol) + eol;
+  } else text = `${pad}- ${scalarText(value)}${eol}`;
+  const at = lineEnd(src, last.range[1] - 1);
+  return insertAt(src, at, text, eol);
 }
 
 function scalarText(v: JsonValue): string {

@@ -40,6 +40,32 @@ export class GitOpsEngines {
     return undefined;
   }
 
+  /** The Application or Kustomization document that syncs an object with this tracking, if unique. */
+  engineDocument(
+    tracking: GitOpsTracking,
+  ): { engine: 'argocd' | 'flux'; name: string; doc: DocRef } | undefined {
+    const argoApp = tracking.argocdTrackingId?.split(':')[0] ?? tracking.argocdInstance;
+    if (argoApp) {
+      this.apps ??= this.collect(
+        (d) => d.kind === 'Application' && d.apiVersion.startsWith('argoproj.io/'),
+        this.opts.argocdDir,
+      );
+      const found = this.apps.get(argoApp) ?? [];
+      return found.length === 1 ? { engine: 'argocd', name: argoApp, doc: found[0]! } : undefined;
+    }
+    if (tracking.fluxKustomization) {
+      this.kustomizations ??= this.collect(
+        (d) => d.kind === 'Kustomization' && d.apiVersion.startsWith('kustomize.toolkit.fluxcd.io/'),
+        this.opts.fluxDir,
+        true,
+      );
+      const key = `${tracking.fluxKustomization.namespace}/${tracking.fluxKustomization.name}`;
+      const found = this.kustomizations.get(key) ?? [];
+      return found.length === 1 ? { engine: 'flux', name: key, doc: found[0]! } : undefined;
+    }
+    return undefined;
+  }
+
   private argo(app: string, how: string): EngineLookup {
     this.apps ??= this.collect(
       (d) => d.kind === 'Application' && d.apiVersion.startsWith('argoproj.io/'),

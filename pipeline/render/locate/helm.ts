@@ -80,3 +80,30 @@ export function chartValues(index: RepoIndex, chartDir: string): any {
     return {};
   }
 }
+
+/** Keys a chart reads under `.Values.<prefix>.autoscaling` (helm create's layout), by template scan. */
+export function autoscalingValuesFor(
+  index: RepoIndex,
+  chartDir: string,
+  kind: string,
+  workloadName: string,
+  container: string,
+  configured?: HelmReleaseConfig,
+): { prefix: string[]; keys: Set<string> } | { error: string } {
+  const resources = resourcesPathFor(index, chartDir, kind, workloadName, container, configured);
+  if ('error' in resources)
+    return { error: `cannot tell which values belong to ${kind} ${workloadName}: ${resources.error}` };
+  const prefix = resources.path.slice(0, -1);
+  const dotted = prefix.length ? `${prefix.join('\\.')}\\.` : '';
+  const re = new RegExp(`\\.Values\\.${dotted}autoscaling\\.([A-Za-z]+)`, 'g');
+  const keys = new Set<string>();
+  for (const file of index.yamlFiles(normalize(posix.join(chartDir, 'templates')))) {
+    for (const m of index.read(file).matchAll(re)) keys.add(m[1]!);
+  }
+  const where = `.Values.${prefix.length ? `${prefix.join('.')}.` : ''}autoscaling`;
+  if (!keys.has('minReplicas') || !keys.has('maxReplicas'))
+    return {
+      error: `the chart's templates read no ${where}.minReplicas/maxReplicas, so an HPA cannot be added to this Helm release from its values`,
+    };
+  return { prefix, keys };
+}
