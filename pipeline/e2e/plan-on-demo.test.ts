@@ -5,6 +5,7 @@
  */
 import { readFileSync, existsSync, writeFileSync, mkdtempSync, cpSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse } from 'yaml';
 import { tmpdir } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { simpleGit } from 'simple-git';
@@ -49,6 +50,14 @@ describe('e2e/plan-on-demo', () => {
     expect(pr).toMatch(/### Namespace `shop`/);
     expect(pr).toMatch(/### How to revert/);
     expect(pr).toMatch(/\$\d+(\.\d+)?\/month/);
+    // autoscaling: the demand chart, the cycle and its strength, the schedule in its zone, the surge, the hand-over
+    const auto = pr.slice(pr.indexOf('### Autoscaling'), pr.indexOf('### Evidence'));
+    expect(auto).toMatch(/#### `Deployment\/shop\/checkout`/);
+    expect(auto).toMatch(/```mermaid\nxychart-beta/);
+    expect(auto).toMatch(/cycle, strength [\d.]+/);
+    expect(auto).toMatch(/`30 \d+ \* \* \*` → `0 \d+ \* \* \*` \(Europe\/Berlin\): at least \d+/);
+    expect(auto).toMatch(/On a surge:\*\* The HPA still scales above the planned floor/);
+    expect(auto).toMatch(/RespectIgnoreDifferences=true for Deployment checkout \/spec\/replicas/);
   });
 
   it('decides what a platform engineer expects on each demo workload', () => {
@@ -110,17 +119,31 @@ describe('e2e/plan-on-demo', () => {
       .find((d) => /kind: Deployment/.test(d) && /\n  name: cart\n/.test(d))!;
     expect(cart).toMatch(/cpu: 800m/);
     expect(cart).toMatch(/memory: 1639Mi/);
-    // the tuned HPA builds with its whole metrics list (no merge key) and the new ceiling; the
-    // adopted one is listed in the overlay and builds too
+    // The demo cluster schedules through KEDA: checkout's adopted HPA and web's live one become
+    // ScaledObjects with cron and CPU triggers (web's by ownership transfer, its HPA left as it is)
     const docs = built.split('\n---\n');
+    const scaled = (name: string) =>
+      parse(docs.find((d) => /kind: ScaledObject/.test(d) && new RegExp(`\n  name: ${name}\n`).test(d))!);
+    const web = scaled('web');
+    expect(web.metadata.annotations).toEqual({ 'scaledobject.keda.sh/transfer-hpa-ownership': 'true' });
+    expect(web.spec.advanced.horizontalPodAutoscalerConfig.name).toBe('web');
+    expect(web.spec.triggers.map((t: { type: string }) => t.type)).toEqual(['cron', 'cpu']);
+    expect(web.spec.triggers[0].metadata.timezone).toBe('Europe/Berlin');
+    expect(scaled('checkout').spec.minReplicaCount).toBeGreaterThanOrEqual(2);
+    expect(docs.some((d) => /kind: HorizontalPodAutoscaler/.test(d) && /\n  name: checkout\n/.test(d))).toBe(
+      false,
+    );
     const webHpa = docs.find((d) => /kind: HorizontalPodAutoscaler/.test(d) && /\n  name: web\n/.test(d))!;
-    expect(webHpa).toMatch(/averageUtilization: 75/);
-    expect(webHpa).toMatch(/minReplicas: 2/);
-    const checkoutHpa = docs.find(
-      (d) => /kind: HorizontalPodAutoscaler/.test(d) && /\n  name: checkout\n/.test(d),
-    )!;
-    expect(checkoutHpa).toMatch(/name: checkout\n/);
-    expect(checkoutHpa).toMatch(/namespace: shop/);
+    expect(webHpa).toMatch(/averageUtilization: 70/);
+    // and Argo CD is told to leave checkout's replicas and web's HPA to KEDA
+    const app = parse(readFileSync(join(dir, 'argocd/shop.yaml'), 'utf8'));
+    expect(app.spec.syncPolicy.syncOptions).toContain('RespectIgnoreDifferences=true');
+    expect(app.spec.ignoreDifferences).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ kind: 'Deployment', name: 'checkout', jsonPointers: ['/spec/replicas'] }),
+        expect.objectContaining({ kind: 'HorizontalPodAutoscaler', name: 'web', jsonPointers: ['/spec'] }),
+      ]),
+    );
     const prod = execFileSync('kubectl', ['kustomize', join(dir, 'clusters/prod/shop')], {
       encoding: 'utf8',
     });

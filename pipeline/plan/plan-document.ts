@@ -44,7 +44,7 @@ export interface PlanClusterJson {
   window: { start: string; end: string; step: number };
   recommendations: PlanRecommendationJson[];
   skipped: Skipped[];
-  changes: { workload: string; files: string[]; fields: number; objects: number }[];
+  changes: { workload: string; files: string[]; fields: number; objects: number; handOver?: string[] }[];
   summary: {
     recommendations: number;
     accepted: number;
@@ -139,6 +139,9 @@ export function buildPlanDocument(
           files: c.render.rendered.get(ch.workload) ?? [],
           fields: ch.fields.length,
           objects: ch.objects.length,
+          ...(c.render.handOverNotes?.get(ch.workload)?.length
+            ? { handOver: c.render.handOverNotes.get(ch.workload) }
+            : {}),
         })),
         summary: {
           recommendations: recs.length,

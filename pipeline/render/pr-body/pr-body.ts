@@ -7,6 +7,7 @@ import type { PlanClusterJson, PlanDocument, PlanRecommendationJson } from '../.
 import { formatMoney, addSavings, NO_SAVINGS } from '../../plan/savings.js';
 import { humanBytes, parseQuantity } from '../../core/quantity.js';
 import { rowsOf, type ChangeRow } from './rows.js';
+import { autoscalingSection } from './autoscaling.js';
 
 export interface PrBodyOptions {
   maxChars?: number;
@@ -31,7 +32,7 @@ export function renderPrBody(
   const workloads = new Set(recs.filter((r) => r.render.status === 'rendered').map((r) => r.workload));
 
   const head: string[] = [];
-  head.push(`## Tidemark: right-sizing for ${included.map((c) => `\`${c.name}\``).join(', ')}`);
+  head.push(`## Tidemark: ${titleOf(recs)} for ${included.map((c) => `\`${c.name}\``).join(', ')}`);
   head.push('');
   head.push(
     `${workloads.size} workload(s), ${recs.filter((r) => r.render.status === 'rendered').length} change(s). ` +
@@ -81,6 +82,7 @@ export function renderPrBody(
   const fixed = [
     ...head,
     ...tables,
+    ...autoscalingSection(included),
     ...riskSection,
     ...(opts.extraSections ?? []).flatMap((s) => ['', s]),
     ...skippedSection,
@@ -103,7 +105,7 @@ export function renderPrBody(
     evidence += `\n\n_${omitted} more evidence block(s) omitted to fit GitHub's limit; see \`plan.json\`._`;
 
   // Evidence sits between the tables and the risks so a reviewer reads numbers before caveats.
-  const beforeRisks = [...head, ...tables].join('\n');
+  const beforeRisks = [...head, ...tables, ...autoscalingSection(included)].join('\n');
   const afterRisks = fixed.slice(beforeRisks.length);
   let body = beforeRisks + (evidenceBlocks.length ? evidenceHeader + evidence : '') + afterRisks;
   if (body.length > max) {
@@ -114,6 +116,15 @@ export function renderPrBody(
       (opts.footerMarker ? '\n' + opts.footerMarker : '');
   }
   return body.endsWith('\n') ? body : body + '\n';
+}
+
+function titleOf(recs: PlanRecommendationJson[]): string {
+  const kinds = new Set(recs.map((r) => r.analyzer));
+  const parts = [
+    ...(kinds.has('rightsize') ? ['right-sizing'] : []),
+    ...(kinds.has('hpa') || kinds.has('cronhpa') ? ['autoscaling'] : []),
+  ];
+  return parts.join(' and ') || 'plan';
 }
 
 function isShown(r: PlanRecommendationJson): boolean {
