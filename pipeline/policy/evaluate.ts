@@ -16,6 +16,7 @@ import { minHistoryRule } from './rules/min-history.js';
 import { oomMemoryRule } from './rules/oom-memory.js';
 import { resourceBoundsRule } from './rules/resource-bounds.js';
 import { maxDecreaseRule } from './rules/max-decrease.js';
+import { afterRevertRule } from './rules/after-revert.js';
 import { limitRangeRule } from './rules/limit-range.js';
 import { limitsConsistencyRule } from './rules/limits-consistency.js';
 import { minChangeRule } from './rules/min-change.js';
@@ -54,6 +55,7 @@ export function evaluatePolicies(
         minHistoryRule,
         oomMemoryRule,
         resourceBoundsRule,
+        afterRevertRule,
         maxDecreaseRule,
         limitRangeRule,
         limitsConsistencyRule,

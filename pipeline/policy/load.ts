@@ -89,6 +89,8 @@ function toPolicy(data: Record<string, any>, file: string): PolicyDoc {
   if (rules.minHistory?.toLower)
     check(() => parseDuration(rules.minHistory.toLower), 'spec.rules.minHistory.toLower');
   if (rules.maxDecrease?.per) check(() => parseDuration(rules.maxDecrease.per), 'spec.rules.maxDecrease.per');
+  if (rules.afterRevert?.holdDecreases)
+    check(() => parseDuration(rules.afterRevert.holdDecreases), 'spec.rules.afterRevert.holdDecreases');
   for (const r of ['cpu', 'memory'] as const) {
     for (const b of ['min', 'max'] as const) {
       const v = rules.resources?.[r]?.[b];

@@ -42,6 +42,7 @@ const RULE_KEYS: (keyof PolicyRules)[] = [
   'minHistory',
   'minChange',
   'maxDecrease',
+  'afterRevert',
   'resources',
   'limitRange',
   'resourceQuota',

@@ -39,7 +39,7 @@ interface Case {
     proposed: string;
   }[];
   evidence?: { days?: number; samples?: number; ooms?: number };
-  history?: { daysAgo: number; field: string; from: string; to: string }[];
+  history?: { daysAgo: number; field: string; from?: string; to: string }[];
   objects?: KubeObject[];
   expect: { decision: string; rule?: string; policy?: string; fields?: Record<string, string> };
 }

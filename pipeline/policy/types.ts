@@ -58,6 +58,8 @@ export interface PolicyRules {
   minHistory?: { duration?: string; samples?: number; toLower?: string };
   minChange?: number;
   maxDecrease?: { fraction?: number; per?: string };
+  /** After one of our changes was reverted for a regression: no decrease for this long. */
+  afterRevert?: { holdDecreases?: string };
   resources?: {
     cpu?: { min?: string | number; max?: string | number };
     memory?: { min?: string | number; max?: string | number };

@@ -69,14 +69,14 @@ function change(name: string, from: string, to: string): WorkloadChange {
 
 function fakeRun(
   changes: WorkloadChange[],
-  opts: { skipped?: Skipped[]; workloads?: string[] } = {},
+  opts: { skipped?: Skipped[]; workloads?: string[]; model?: Record<string, unknown> } = {},
 ): { clusters: ClusterPlanResult[]; doc: PlanDocument } {
   const workloads = new Map(
     (opts.workloads ?? changes.map((c) => c.workload)).map((w) => [w, { key: w } as never]),
   );
   const cluster = {
     cluster: { name: 'demo' },
-    model: { workloads },
+    model: { workloads, pods: new Map(), ooms: [], hpas: [], ...opts.model },
     changes,
     decided: changes.flatMap((c) => c.recommendations),
     skipped: opts.skipped ?? [],
@@ -488,5 +488,108 @@ describe('publish/publish', () => {
     expect((err as Error).message).not.toContain(bad);
     expect(git.pushCount()).toBe(seedPushes);
     expect(gh.repo(OWNER, REPO).pulls).toHaveLength(0);
+  });
+
+  describe('after merge', () => {
+    /** Merges the PR the way GitHub's merge button does: a merge commit on main, then the API state. */
+    async function mergeOnGitHub(number: number, branch: string): Promise<void> {
+      const dir = mkdtempSync(join(tmpdir(), 'merge-'));
+      const url = git.repoUrl(OWNER, REPO).replace('http://', `http://x:${TOKEN}@`);
+      await simpleGit().clone(url, dir, ['--branch', 'main']);
+      const g = simpleGit({ baseDir: dir, config: ['user.name=GitHub', 'user.email=noreply@github.com'] });
+      await g.fetch('origin', branch);
+      await g.raw([
+        'merge',
+        '--no-ff',
+        '-m',
+        `Merge pull request #${number} from ${OWNER}/${branch}`,
+        'FETCH_HEAD',
+      ]);
+      await g.push('origin', 'main');
+      gh.human.mergePull(OWNER, REPO, number);
+    }
+
+    /** The web pod OOM-killed `secondsAfter` from now (after the merge). */
+    const oomModel = (secondsAfter: number) => ({
+      pods: new Map([
+        [
+          'shop/web-7d9f8c6b5-aaaaa',
+          { namespace: 'shop', name: 'web-7d9f8c6b5-aaaaa', workload: 'Deployment/shop/web', statuses: [] },
+        ],
+      ]),
+      ooms: [
+        {
+          namespace: 'shop',
+          pod: 'web-7d9f8c6b5-aaaaa',
+          container: 'web',
+          time: Date.now() / 1000 + secondsAfter,
+          source: 'snapshot',
+        },
+      ],
+    });
+
+    it('opens one priority revert PR on a regression, outside the limits, and never a second', async () => {
+      await publishPlan(input([change('web', '500m', '250m')]));
+      await mergeOnGitHub(1, 'tidemark/demo/shop-deployment-web');
+      // limits that would hold any normal PR
+      const limits = { prConcurrentLimit: 1, prHourlyLimit: 1 };
+      const r = await publishPlan(
+        input([change('cart', '500m', '400m')], {}, limits, { model: oomModel(5) }),
+      );
+      // the hourly limit holds cart's PR back; the revert goes anyway
+      expect(r.outcomes.map((o) => o.action).sort()).toEqual(['limited', 'revert-opened']);
+      const pulls = gh.repo(OWNER, REPO).pulls;
+      const revert = pulls.find((p) => p.head === 'tidemark/demo/revert-pr-1')!;
+      expect(revert.title).toBe('revert(tidemark): #1 — regression after merge (demo)');
+      expect(revert.labels).toEqual(['tidemark', 'tidemark:revert']);
+      expect(revert.body).toMatch(/`Deployment\/shop\/web`: 1 OOM kill\(s\) since the merge \(web;/);
+      expect(decodeMarker(revert.body)?.revertOf).toBe(1);
+      // the branch holds exactly the revert: web back at 500m, and the trailer later runs read
+      const check = mkdtempSync(join(tmpdir(), 'check-'));
+      await simpleGit().clone(git.repoUrl(OWNER, REPO).replace('http://', `http://x:${TOKEN}@`), check, [
+        '--branch',
+        'tidemark/demo/revert-pr-1',
+      ]);
+      expect(readFileSync(join(check, 'apps/web.yaml'), 'utf8')).toBe(manifest('web', '500m'));
+      const head = await simpleGit(check).raw(['log', '-1', '--format=%B']);
+      expect(head).toMatch(/^Tidemark-Change: Deployment\/shop\/web revert -->pr-1$/m);
+      // the merged PR links to it, once
+      expect(gh.repo(OWNER, REPO).comments.filter((c) => c.issue === 1)).toHaveLength(1);
+      // the next run sees the open revert: no second PR, no push
+      const pushes = git.pushCount();
+      const again = await publishPlan(input([], {}, limits, { model: oomModel(5) }));
+      expect(again.outcomes.find((o) => o.action.startsWith('revert'))).toMatchObject({
+        action: 'revert-exists',
+        pull: revert.number,
+      });
+      expect(
+        gh.repo(OWNER, REPO).pulls.filter((p) => p.head.startsWith('tidemark/demo/revert')),
+      ).toHaveLength(1);
+      expect(git.pushCount()).toBe(pushes);
+      // and the open revert is never closed as "no longer needed"
+      expect(gh.repo(OWNER, REPO).pulls.find((p) => p.number === revert.number)!.state).toBe('open');
+    });
+
+    it('opens nothing for a healthy merge, or for trouble that came before the merge', async () => {
+      await publishPlan(input([change('web', '500m', '250m')]));
+      await mergeOnGitHub(1, 'tidemark/demo/shop-deployment-web');
+      const healthy = await publishPlan(input([]));
+      expect(healthy.outcomes).toEqual([expect.objectContaining({ action: 'watched', pull: 1 })]);
+      const before = await publishPlan(input([], {}, {}, { model: oomModel(-3600) }));
+      expect(before.outcomes.map((o) => o.action)).toEqual(['watched']);
+      expect(gh.repo(OWNER, REPO).pulls).toHaveLength(1);
+    });
+
+    it('writes no revert in a dry run', async () => {
+      await publishPlan(input([change('web', '500m', '250m')]));
+      await mergeOnGitHub(1, 'tidemark/demo/shop-deployment-web');
+      const pushes = git.pushCount();
+      const writes = gh.writes().length;
+      const dry = await publishPlan(input([], { dryRun: 'full' }, {}, { model: oomModel(5) }));
+      expect(dry.outcomes.map((o) => o.action)).toEqual(['revert-opened']);
+      expect(dry.writes.map((w) => w.action)).toEqual(['push', 'create pull request']);
+      expect(git.pushCount()).toBe(pushes);
+      expect(gh.writes().length).toBe(writes);
+    });
   });
 });

@@ -40,6 +40,7 @@ import {
   type Workspace,
 } from './git/workspace.js';
 import { DEFAULT_IDENTITY, type CommitIdentity } from './git/local-branch.js';
+import { DEFAULT_WATCH, watchMerged, type WatchSettings } from './watch.js';
 
 export interface PublishSettings {
   owner: string;
@@ -58,6 +59,8 @@ export interface PublishSettings {
   /** Relative change that counts as "material" after a human closed a PR (default 0.1). */
   materialChange: number;
   cloneUrl?: string;
+  /** Post-merge watch (days 0 = off). */
+  watch: WatchSettings;
 }
 
 export const DEFAULT_SETTINGS: Omit<PublishSettings, 'owner' | 'repo'> = {
@@ -72,6 +75,7 @@ export const DEFAULT_SETTINGS: Omit<PublishSettings, 'owner' | 'repo'> = {
   rebaseLabel: 'tidemark:rebase',
   identity: DEFAULT_IDENTITY,
   materialChange: 0.1,
+  watch: DEFAULT_WATCH,
 };
 
 export type GroupAction =
@@ -84,7 +88,11 @@ export type GroupAction =
   | 'closed'
   | 'kept'
   | 'nothing-to-change'
-  | 'lease-rejected';
+  | 'lease-rejected'
+  | 'watched'
+  | 'revert-opened'
+  | 'revert-exists'
+  | 'revert-impossible';
 
 export interface GroupOutcome {
   cluster: string;
@@ -192,6 +200,7 @@ export async function publishPlan(input: PublishInput): Promise<PublishResult> {
     for (const pr of open) {
       if (seenBranches.has(pr.head)) continue;
       const marker = decodeMarker(pr.body)!;
+      if (marker.revertOf) continue; // a revert waits for a human, whatever this run recommends
       const cluster = input.clusters.find((c) => c.cluster.name === marker.cluster);
       if (!cluster) continue; // a cluster not in this run: nothing known about it
       const verdict = withdrawVerdict(cluster, marker);
@@ -241,6 +250,21 @@ export async function publishPlan(input: PublishInput): Promise<PublishResult> {
         detail: verdict.reason,
       });
     }
+
+    // Merged PRs are watched for regressions; a revert skips the limits (it fixes an incident).
+    if (!input.emergency)
+      result.outcomes.push(
+        ...(await watchMerged({
+          settings: s,
+          watch: s.watch,
+          platform,
+          clusters: input.clusters,
+          ws,
+          gate,
+          clock: input.clock,
+          logger,
+        })),
+      );
     return result;
   } finally {
     ws.close();

@@ -4,6 +4,7 @@ import type { PipelineConfig } from '../config/types.js';
 import type { AuthConfig } from './platform/github/auth.js';
 import { DEFAULT_SETTINGS, type PublishSettings } from './publish.js';
 import type { Grouping } from './pr/grouping.js';
+import type { WatchSettings } from './watch.js';
 
 export interface GitHubPublishConfig {
   owner: string;
@@ -23,6 +24,7 @@ export interface GitHubPublishConfig {
   branchPrefix?: string;
   rebaseLabel?: string;
   commitIdentity?: { name: string; email: string };
+  watch?: Partial<WatchSettings>;
 }
 
 export interface ResolvedPublish {
@@ -61,6 +63,7 @@ export function publishSettingsFrom(config: PipelineConfig): ResolvedPublish {
       rebaseLabel: gh.rebaseLabel ?? DEFAULT_SETTINGS.rebaseLabel,
       identity: gh.commitIdentity ?? DEFAULT_SETTINGS.identity,
       cloneUrl: gh.gitUrl,
+      watch: { ...DEFAULT_SETTINGS.watch, ...(gh.watch ?? {}) },
     },
   };
 }

@@ -17,26 +17,50 @@ export function fieldId(path: (string | number | { name: string })[]): string {
   return s;
 }
 
+/** The verb for what a change does: right-size, autoscale, or both. */
+function verbOf(changes: WorkloadChange[]): string {
+  const ids = new Set(changes.flatMap((c) => [...c.fields, ...c.objects].map((x) => x.analyzer)));
+  const verbs = [
+    ...(ids.has('rightsize') ? ['right-size'] : []),
+    ...(ids.has('hpa') || ids.has('cronhpa') ? ['autoscale'] : []),
+  ];
+  return verbs.join(' + ') || 'update';
+}
+
 export function commitMessage(changes: WorkloadChange[], opts: { cluster?: string } = {}): string {
   const fields = changes.flatMap((c) => c.fields.map((f) => ({ c, f })));
+  const objects = changes.flatMap((c) => c.objects.map((o) => ({ c, o })));
+  const verb = verbOf(changes);
   let subject: string;
-  if (changes.length === 1 && fields.length >= 1) {
+  if (changes.length === 1 && fields.length === 0 && objects.length >= 1) {
+    const [, ns, name] = changes[0]!.workload.split('/');
+    subject = `chore(tidemark): ${verb} ${ns}/${name} (add ${objects.map(({ o }) => o.object.kind).join(', ')})`;
+  } else if (changes.length === 1 && fields.length >= 1) {
     const [kind, ns, name] = changes[0]!.workload.split('/');
     const parts = fields.map(({ f }) => {
       const id = fieldId(f.path).split('/');
       const what = id.length === 4 ? `${id[3]}${id[2] === 'limits' ? ' limit' : ''}` : fieldId(f.path);
       return `${what} ${String(f.current ?? '—')}→${String(f.proposed ?? '∅')}`;
     });
-    subject = `chore(tidemark): right-size ${ns}/${name} ${parts.join(', ')}`;
+    subject = `chore(tidemark): ${verb} ${ns}/${name} ${parts.join(', ')}`;
     if (subject.length > 100)
-      subject = `chore(tidemark): right-size ${kind?.toLowerCase()} ${ns}/${name} (${fields.length} fields)`;
+      subject = `chore(tidemark): ${verb} ${kind?.toLowerCase()} ${ns}/${name} (${fields.length + objects.length} changes)`;
   } else {
-    subject = `chore(tidemark): right-size ${changes.length} workloads${opts.cluster ? ` in ${opts.cluster}` : ''}`;
+    subject = `chore(tidemark): ${verb} ${changes.length} workloads${opts.cluster ? ` in ${opts.cluster}` : ''}`;
   }
-  const body = fields.map(
-    ({ c, f }) =>
-      `- ${c.workload} ${fieldId(f.path)}: ${String(f.current ?? '—')} → ${String(f.proposed ?? '(removed)')}`,
-  );
+  const body = [
+    ...fields.map(
+      ({ c, f }) =>
+        `- ${c.workload} ${fieldId(f.path)}: ${String(f.current ?? '—')} → ${String(f.proposed ?? '(removed)')}`,
+    ),
+    ...objects.map(({ c, o }) => `- ${c.workload}: new ${o.object.kind} ${o.object.name}`),
+    ...changes.flatMap((c) =>
+      (c.handOver ?? []).map(
+        (h) =>
+          `- ${c.workload}: ${h.object.kind} ${h.object.name} ${h.pointers.join(', ')} left to ${h.owner} (GitOps ignore rule)`,
+      ),
+    ),
+  ];
   const policies = [
     ...new Set(changes.flatMap((c) => c.recommendations.flatMap((r) => r.outcomes.map((o) => o.policy)))),
   ].sort();

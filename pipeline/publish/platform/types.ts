@@ -15,6 +15,7 @@ export interface PullInfo {
   author: string;
   labels: string[];
   createdAt: string;
+  updatedAt: string;
   closedAt: string | null;
   mergedAt: string | null;
 }
@@ -35,6 +36,8 @@ export interface Platform {
   findPullsByHead(branch: string): Promise<PullInfo[]>;
   /** Open PRs, all pages. */
   listOpenPulls(): Promise<PullInfo[]>;
+  /** PRs merged at or after the time (ISO). */
+  listMergedSince(since: string): Promise<PullInfo[]>;
   /** PRs created at or after the time (ISO), any state. */
   listPullsCreatedSince(since: string): Promise<PullInfo[]>;
   createPull(p: {

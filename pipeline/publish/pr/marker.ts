@@ -17,6 +17,8 @@ export interface PrMarker {
   base: string;
   emergency?: boolean;
   closedByTidemark?: string;
+  /** A revert PR the post-merge watch opened for this merged PR. */
+  revertOf?: number;
 }
 
 const RE = /<!--\s*tidemark:v1\s+([A-Za-z0-9+/=_-]+)\s*-->/;

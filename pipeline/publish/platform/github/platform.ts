@@ -165,6 +165,24 @@ export function createGitHubPlatform(opts: GitHubPlatformOptions): Platform {
       }
       return out;
     },
+    async listMergedSince(since) {
+      const out: PullInfo[] = [];
+      // Most recently updated first: a PR merged in the window was updated in it, so paging stops
+      // at the first page that reaches past the window.
+      for await (const page of octokit.paginate.iterator(octokit.rest.pulls.list, {
+        owner,
+        repo,
+        state: 'closed',
+        sort: 'updated',
+        direction: 'desc',
+        per_page: 100,
+      })) {
+        const pulls = page.data.map(toPull);
+        out.push(...pulls.filter((p) => p.merged && p.mergedAt !== null && p.mergedAt >= since));
+        if (pulls.some((p) => p.updatedAt < since)) break;
+      }
+      return out;
+    },
     async createPull(p) {
       const r = await call('create pull request', () =>
         octokit.rest.pulls.create({
@@ -264,6 +282,7 @@ interface RawPull {
   user: { login: string } | null;
   labels: { name?: string }[];
   created_at: string;
+  updated_at?: string;
   closed_at: string | null;
   merged?: boolean;
 }
@@ -281,6 +300,7 @@ function toPull(p: RawPull): PullInfo {
     author: p.user?.login ?? '',
     labels: p.labels.map((l) => l.name ?? '').filter(Boolean),
     createdAt: p.created_at,
+    updatedAt: p.updated_at ?? p.created_at,
     closedAt: p.closed_at,
     mergedAt: p.merged_at,
   };

@@ -1,0 +1,277 @@
+/**
+ * After merge: each workload a merged Tidemark PR changed is watched for a number of days. A
+ * regression — OOM kills or restarts since the merge, its HPA pinned at maxReplicas, replicas not
+ * ready — opens one priority revert PR (bypassing the PR limits) with the evidence, and the revert
+ * commit carries a `Tidemark-Change: <workload> revert` trailer, so later runs hold cuts for that
+ * workload (policy rule after-revert). A closed revert PR is a human's no: never reopened.
+ * Level-triggered like the rest: every run recomputes from GitHub, git and the cluster.
+ */
+import type { Logger } from '../core/logger.js';
+import type { Clock } from '../core/clock.js';
+import type { ClusterModel } from '../model/types.js';
+import type { ClusterPlanResult } from '../plan/run.js';
+import { formatChangeTrailer } from '../collect/git-history/trailers.js';
+import { REVERT_FIELD } from '../policy/rules/after-revert.js';
+import type { Platform, PullInfo } from './platform/types.js';
+import type { WriteGate } from './write-gate.js';
+import type { GroupOutcome, PublishSettings } from './publish.js';
+import { decodeMarker, encodeMarker, type PrMarker } from './pr/marker.js';
+import { branchName } from './pr/branch-name.js';
+import { commitAll, remoteSha, pushWithLease, type Workspace } from './git/workspace.js';
+
+export interface WatchSettings {
+  days: number;
+  maxOomKills: number;
+  maxRestarts: number;
+  hpaAtMax: boolean;
+  unready: boolean;
+}
+
+export const DEFAULT_WATCH: WatchSettings = {
+  days: 7,
+  maxOomKills: 0,
+  maxRestarts: 2,
+  hpaAtMax: true,
+  unready: true,
+};
+
+export const REVERT_LABEL = 'tidemark:revert';
+
+/** What went wrong with one workload since the merge, one sentence per signal. */
+export function regressionSignals(
+  model: ClusterModel,
+  workload: string,
+  since: number,
+  w: WatchSettings,
+): string[] {
+  const out: string[] = [];
+  const pods = [...model.pods.values()].filter((p) => p.workload === workload);
+  const podNames = new Set(pods.map((p) => `${p.namespace}/${p.name}`));
+  const ooms = model.ooms.filter((o) => podNames.has(`${o.namespace}/${o.pod}`) && o.time > since);
+  if (ooms.length > w.maxOomKills)
+    out.push(
+      `${ooms.length} OOM kill(s) since the merge (${[...new Set(ooms.map((o) => o.container))].join(', ')}; last ${iso(Math.max(...ooms.map((o) => o.time)))})`,
+    );
+  const restarts = pods.flatMap((p) =>
+    p.statuses.filter(
+      (s) =>
+        s.lastTerminatedAt !== undefined &&
+        s.lastTerminatedAt > since &&
+        s.lastTerminationReason !== 'OOMKilled',
+    ),
+  );
+  if (restarts.length > w.maxRestarts)
+    out.push(
+      `${restarts.length} container restart(s) since the merge (${[...new Set(restarts.map((r) => r.lastTerminationReason ?? 'Error'))].join(', ')})`,
+    );
+  const wl = model.workloads.get(workload);
+  if (w.hpaAtMax)
+    for (const h of model.hpas.filter((x) => x.workload === workload))
+      if (h.currentReplicas !== undefined && h.currentReplicas >= h.maxReplicas)
+        out.push(`HPA ${h.name} is pinned at maxReplicas (${h.maxReplicas})`);
+  if (
+    w.unready &&
+    wl?.replicas !== undefined &&
+    wl.readyReplicas !== undefined &&
+    wl.readyReplicas < wl.replicas
+  )
+    out.push(`only ${wl.readyReplicas} of ${wl.replicas} replicas are ready`);
+  return out;
+}
+
+export interface WatchInput {
+  settings: PublishSettings;
+  watch: WatchSettings;
+  platform: Platform;
+  clusters: ClusterPlanResult[];
+  ws: Workspace;
+  gate: WriteGate;
+  clock: Clock;
+  logger: Logger;
+}
+
+export async function watchMerged(input: WatchInput): Promise<GroupOutcome[]> {
+  const { platform, settings: s, watch, gate, ws, logger } = input;
+  if (watch.days <= 0) return [];
+  const now = Math.floor(input.clock.now() / 1000);
+  const merged = (await platform.listMergedSince(iso(now - watch.days * 86400))).filter((p) => {
+    const m = decodeMarker(p.body);
+    return m && !m.revertOf && p.head.startsWith(s.branchPrefix);
+  });
+  const outcomes: GroupOutcome[] = [];
+  for (const pr of merged) {
+    const marker = decodeMarker(pr.body)!;
+    const cluster = input.clusters.find((c) => c.cluster.name === marker.cluster);
+    if (!cluster) continue; // no data about that cluster in this run: nothing can be concluded
+    const mergedAt = Date.parse(pr.mergedAt!) / 1000;
+    const workloads = [...new Set(Object.keys(marker.fields).map((k) => k.split('#')[0]!))];
+    const evidence = workloads
+      .map((w) => ({ w, signals: regressionSignals(cluster.model, w, mergedAt, watch) }))
+      .filter((x) => x.signals.length);
+    const branch = branchName(s.branchPrefix, marker.cluster, `revert-pr-${pr.number}`);
+    const base = { cluster: marker.cluster, group: marker.group, branch, pull: pr.number };
+    if (!evidence.length) {
+      outcomes.push({ ...base, action: 'watched', detail: `healthy since the merge of #${pr.number}` });
+      continue;
+    }
+    const log = logger.child({ branch, merged: pr.number });
+    const existing = await platform.findPullsByHead(branch);
+    if (existing.length) {
+      outcomes.push({
+        ...base,
+        action: 'revert-exists',
+        pull: existing[0]!.number,
+        detail:
+          existing[0]!.state === 'open' ? 'the revert PR is open' : 'the revert PR was closed; not reopened',
+      });
+      continue;
+    }
+    const commit = await mergedCommit(ws, pr, marker);
+    const lines = evidence.flatMap((e) => e.signals.map((sig) => `- \`${e.w}\`: ${sig}`));
+    if (!commit) {
+      await gate.write('comment', `#${pr.number}`, () =>
+        platform.ensureComment(
+          pr.number,
+          'regression',
+          `Tidemark saw a regression after this change was merged, but cannot find its commit on \`${ws.base}\` to revert:\n\n${lines.join('\n')}\n\nPlease revert it by hand.`,
+        ),
+      );
+      outcomes.push({ ...base, action: 'revert-impossible', detail: 'merged commit not found' });
+      continue;
+    }
+    const reverted = await revertOnto(
+      ws,
+      branch,
+      commit,
+      pr,
+      evidence.map((e) => e.w),
+      lines,
+    );
+    if (!reverted) {
+      await gate.write('comment', `#${pr.number}`, () =>
+        platform.ensureComment(
+          pr.number,
+          'regression',
+          `Tidemark saw a regression after this change was merged, but reverting it conflicts with later commits on \`${ws.base}\`:\n\n${lines.join('\n')}\n\nPlease revert it by hand.`,
+        ),
+      );
+      outcomes.push({ ...base, action: 'revert-impossible', detail: 'the revert conflicts' });
+      continue;
+    }
+    const revertMarker: PrMarker = {
+      v: 1,
+      cluster: marker.cluster,
+      group: marker.group,
+      fields: {},
+      fingerprint: `revert-${pr.number}`,
+      labels: [...s.labels, REVERT_LABEL],
+      base: ws.base,
+      revertOf: pr.number,
+    };
+    const title = `revert(tidemark): #${pr.number} — regression after merge (${marker.cluster})`;
+    const body = [
+      `## Tidemark: revert #${pr.number}`,
+      '',
+      `Merged ${pr.mergedAt}. Since then, in cluster \`${marker.cluster}\`:`,
+      '',
+      ...lines,
+      '',
+      `This pull request reverts exactly the commit of #${pr.number} (\`${commit.sha.slice(0, 12)}\`). It is opened at once, outside the usual PR limits.`,
+      `After it merges, Tidemark proposes no cuts to ${evidence.length > 1 ? 'these workloads' : 'this workload'} for 30 days (policy rule \`afterRevert\`).`,
+      '',
+      encodeMarker(revertMarker),
+      '',
+    ].join('\n');
+    await gate.write('push', branch, () => pushWithLease(ws, branch, undefined));
+    const created = await gate.write('create pull request', branch, () =>
+      platform.createPull({ head: branch, base: ws.base, title, body, draft: false }),
+    );
+    if (created) {
+      await gate.write('label', `#${created.number}`, () =>
+        platform.addLabels(created.number, revertMarker.labels),
+      );
+      await gate.write('comment', `#${pr.number}`, () =>
+        platform.ensureComment(
+          pr.number,
+          'regression',
+          `Tidemark saw a regression after this change and opened #${created.number} to revert it:\n\n${lines.join('\n')}`,
+        ),
+      );
+    }
+    log.warn('regression after merge: revert PR opened', { revert: created?.number, signals: lines.length });
+    outcomes.push({ ...base, action: 'revert-opened', pull: created?.number, detail: lines.join(' ') });
+  }
+  return outcomes;
+}
+
+interface FoundCommit {
+  sha: string;
+  parents: number;
+}
+
+/**
+ * The commit that brought the PR into the base: GitHub's merge commit ("Merge pull request #N"),
+ * a squash ("… (#N)"), or — for rebase merges — the commit carrying exactly our trailers.
+ */
+async function mergedCommit(ws: Workspace, pr: PullInfo, marker: PrMarker): Promise<FoundCommit | undefined> {
+  const since = new Date(Date.parse(pr.mergedAt!) - 2 * 86400_000).toISOString();
+  const out = await ws.git.raw([
+    'log',
+    `refs/remotes/origin/${ws.base}`,
+    `--since=${since}`,
+    '--format=%H%x1f%P%x1f%B%x1e',
+  ]);
+  const expected = Object.entries(marker.fields)
+    .filter(([k]) => !k.includes('#object:'))
+    .map(([k, v]) => {
+      const [workload, field] = k.split('#');
+      return `Tidemark-Change: ${workload} ${field} `;
+    });
+  for (const record of out.split('\x1e')) {
+    const [sha, parents, message] = record.trim().split('\x1f');
+    if (!sha || message === undefined) continue;
+    const n = (parents ?? '').split(' ').filter(Boolean).length;
+    if (
+      new RegExp(`^Merge pull request #${pr.number}\\b`).test(message) ||
+      new RegExp(`\\(#${pr.number}\\)\\s*$`, 'm').test(message.split('\n')[0]!)
+    )
+      return { sha, parents: n };
+    if (expected.length && expected.every((t) => message.includes(t)) && n === 1) return { sha, parents: n };
+  }
+  return undefined;
+}
+
+/** A revert commit on a fresh branch from the base; undefined when it conflicts. */
+async function revertOnto(
+  ws: Workspace,
+  branch: string,
+  commit: FoundCommit,
+  pr: PullInfo,
+  workloads: string[],
+  lines: string[],
+): Promise<boolean> {
+  await ws.git.raw(['checkout', '-q', '-B', branch, `refs/remotes/origin/${ws.base}`]);
+  try {
+    await ws.git.raw(['revert', '--no-commit', ...(commit.parents > 1 ? ['-m', '1'] : []), commit.sha]);
+  } catch {
+    await ws.git.raw(['revert', '--abort']).catch(() => undefined);
+    await ws.git.raw(['reset', '-q', '--hard']);
+    return false;
+  }
+  const message = [
+    `revert(tidemark): #${pr.number} after a regression`,
+    '',
+    ...lines,
+    '',
+    ...workloads.map((w) => formatChangeTrailer({ workload: w, field: REVERT_FIELD, to: `pr-${pr.number}` })),
+    `Tidemark-Policy: watch`,
+    '',
+  ].join('\n');
+  return (await commitAll(ws, message)) !== undefined;
+}
+
+function iso(t: number): string {
+  return new Date(t * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+export { remoteSha };
