@@ -223,7 +223,7 @@ async function mergedCommit(ws: Workspace, pr: PullInfo, marker: PrMarker): Prom
   ]);
   const expected = Object.entries(marker.fields)
     .filter(([k]) => !k.includes('#object:'))
-    .map(([k, v]) => {
+    .map(([k]) => {
       const [workload, field] = k.split('#');
       return `Tidemark-Change: ${workload} ${field} `;
     });
