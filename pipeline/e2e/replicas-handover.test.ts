@@ -1,5 +1,5 @@
 /**
- * Handing a workload's replicas to its new HPA, proven on the run's real kube-apiserver (1.34):
+ * Handing a workload's replicas to its new HPA, proven on a real kube-apiserver (1.34, started for this suite):
  * apply with N replicas, scale to M through /scale as the HPA controller does, apply the PR's
  * version, assert M survives. The PR is rendered by our render stage from a real repository.
  *
@@ -13,15 +13,13 @@
  * without RespectIgnoreDifferences re-applies Git's N.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { renderChanges } from '../render/index.js';
 import { silentLogger } from '../core/logger.js';
 import { modelOf, deploymentWithPods, container } from '../testing/model-fixtures.js';
-import { sharedCluster, type SharedCluster } from '../testing/shared-cluster.js';
+import { startControlPlane, type ControlPlane } from '../testing/control-plane/index.js';
 import { describeWithControlPlane } from '../testing/kube-tier.js';
+import { tempRepo } from '../testing/temp-repo.js';
 import { kubeRequest } from '../testing/control-plane/seed.js';
 import type { WorkloadChange } from '../plan/types.js';
 
@@ -52,22 +50,19 @@ const deploymentYaml = (name: string, replicas: number | undefined) =>
 
 /** The adoption change the hpa analyzer makes, rendered by our render stage into a repo. */
 async function renderAdoption(name: string, engine: 'argocd' | 'flux') {
-  const root = mkdtempSync(join(tmpdir(), 'tidemark-handover-'));
-  const write = (f: string, text: string) => {
-    mkdirSync(dirname(join(root, f)), { recursive: true });
-    writeFileSync(join(root, f), text);
-  };
-  write(`clusters/demo/${name}.yaml`, deploymentYaml(name, N));
-  if (engine === 'argocd')
-    write(
-      'argocd/app.yaml',
-      `apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: app\n  namespace: argocd\nspec:\n  source:\n    repoURL: https://example.com/gitops.git\n    path: clusters/demo\n  syncPolicy:\n    automated: { prune: true, selfHeal: true }\n`,
-    );
-  else
-    write(
-      'flux/app.yaml',
-      `apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: app\n  namespace: flux-system\nspec:\n  path: ./clusters/demo\n  prune: true\n`,
-    );
+  const root = tempRepo(
+    {
+      [`clusters/demo/${name}.yaml`]: deploymentYaml(name, N),
+      ...(engine === 'argocd'
+        ? {
+            'argocd/app.yaml': `apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: app\n  namespace: argocd\nspec:\n  source:\n    repoURL: https://example.com/gitops.git\n    path: clusters/demo\n  syncPolicy:\n    automated: { prune: true, selfHeal: true }\n`,
+          }
+        : {
+            'flux/app.yaml': `apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: app\n  namespace: flux-system\nspec:\n  path: ./clusters/demo\n  prune: true\n`,
+          }),
+    },
+    'tidemark-handover-',
+  );
   const tracking =
     engine === 'argocd'
       ? { annotations: { 'argocd.argoproj.io/tracking-id': `app:apps/Deployment:${NS}/${name}` } }
@@ -161,7 +156,7 @@ function pointerSet(o: any, pointer: string, v: unknown): void {
 }
 
 describeWithControlPlane()('e2e/replicas hand-over on a real kube-apiserver', () => {
-  let cp: SharedCluster;
+  let cp: ControlPlane;
   const kubectl = (args: string[], input?: string) =>
     execFileSync('kubectl', ['--kubeconfig', cp.kubeconfig, ...args], { input, encoding: 'utf8' });
   const live = async (name: string) =>
@@ -219,16 +214,15 @@ describeWithControlPlane()('e2e/replicas hand-over on a real kube-apiserver', ()
     );
   };
 
-  beforeAll(() => {
-    const shared = sharedCluster();
-    if (!shared)
-      throw new Error('the shared control plane was not started (pipeline/testing/global-setup.ts)');
-    cp = shared;
+  // A control plane of its own: the objects these tests write must not show up in the shared,
+  // seeded cluster other suites compare with the demo snapshot.
+  beforeAll(async () => {
+    cp = await startControlPlane();
     kubectl(['create', 'namespace', NS]);
-  });
+  }, 120_000);
 
-  afterAll(() => {
-    if (cp) kubectl(['delete', 'namespace', NS, '--wait=false']);
+  afterAll(async () => {
+    await cp?.stop();
   });
 
   it('Argo CD: with ignoreDifferences + RespectIgnoreDifferences the HPA keeps its M replicas across a sync', async () => {

@@ -8,7 +8,7 @@
  */
 import type { Logger } from '../core/logger.js';
 import type { Clock } from '../core/clock.js';
-import type { ClusterModel } from '../model/types.js';
+import type { ClusterModel, WorkloadModel } from '../model/types.js';
 import type { ClusterPlanResult } from '../plan/run.js';
 import { formatChangeTrailer } from '../collect/git-history/trailers.js';
 import { REVERT_FIELD } from '../policy/rules/after-revert.js';
@@ -25,6 +25,8 @@ export interface WatchSettings {
   maxRestarts: number;
   hpaAtMax: boolean;
   unready: boolean;
+  /** A container newly running at its CPU limit (so CFS-throttled) after the merge. */
+  throttling: boolean;
 }
 
 export const DEFAULT_WATCH: WatchSettings = {
@@ -33,6 +35,7 @@ export const DEFAULT_WATCH: WatchSettings = {
   maxRestarts: 2,
   hpaAtMax: true,
   unready: true,
+  throttling: true,
 };
 
 export const REVERT_LABEL = 'tidemark:revert';
@@ -69,6 +72,7 @@ export function regressionSignals(
     for (const h of model.hpas.filter((x) => x.workload === workload))
       if (h.currentReplicas !== undefined && h.currentReplicas >= h.maxReplicas)
         out.push(`HPA ${h.name} is pinned at maxReplicas (${h.maxReplicas})`);
+  if (w.throttling && wl) out.push(...newThrottling(model, wl, since));
   if (
     w.unready &&
     wl?.replicas !== undefined &&
@@ -76,6 +80,37 @@ export function regressionSignals(
     wl.readyReplicas < wl.replicas
   )
     out.push(`only ${wl.readyReplicas} of ${wl.replicas} replicas are ready`);
+  return out;
+}
+
+/**
+ * CPU throttling, from the usage digests: a day whose highest 5-minute CPU mean reached 95 % of
+ * the container's CPU limit means CFS throttled it. It counts only when new since the merge (a
+ * container that always ran at its limit did not regress because of us).
+ */
+function newThrottling(model: ClusterModel, w: WorkloadModel, since: number): string[] {
+  const usage = model.usage.get(w.key);
+  if (!usage) return [];
+  const out: string[] = [];
+  for (const c of w.template.containers) {
+    const limit = c.limits.cpu;
+    const d = usage.containers.get(c.name);
+    if (!limit || !d) continue;
+    // Days that start after the merge, and days that end before it.
+    const firstAfter = Math.ceil((since - d.windowStart) / 86400);
+    const lastBefore = Math.floor((since - d.windowStart) / 86400) - 1;
+    let after = 0;
+    let before = 0;
+    d.dailyCpuPeak.forEach((peak, day) => {
+      if (!(peak >= 0) || peak * 1000 < 0.95 * limit) return;
+      if (day >= firstAfter) after++;
+      else if (day <= lastBefore) before++;
+    });
+    if (after > 0 && before === 0)
+      out.push(
+        `container ${c.name} ran at its CPU limit (${limit}m, CFS-throttled) on ${after} day(s) since the merge, on none before`,
+      );
+  }
   return out;
 }
 

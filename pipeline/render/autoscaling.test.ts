@@ -4,25 +4,16 @@
  * release gets the chart's own autoscaling values; an existing HPA is tuned byte-minimally; an
  * object failing its closed schema is refused with nothing written.
  */
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
 import { parse } from 'yaml';
 import { renderChanges } from './index.js';
 import { modelOf, deploymentWithPods, container, hpa } from '../testing/model-fixtures.js';
 import { silentLogger } from '../core/logger.js';
+import { tempRepo } from '../testing/temp-repo.js';
 import type { WorkloadChange } from '../plan/types.js';
 import type { RepoConfig } from '../config/types.js';
 import type { KubeObject } from '../collect/types.js';
 
-function repo(files: Record<string, string>): string {
-  const root = mkdtempSync(join(tmpdir(), 'tidemark-autoscale-'));
-  for (const [f, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(root, f)), { recursive: true });
-    writeFileSync(join(root, f), text);
-  }
-  return root;
-}
+const repo = (files: Record<string, string>): string => tempRepo(files, 'tidemark-autoscale-');
 
 const deploymentYaml = `# checkout, owned by the shop team
 apiVersion: apps/v1

@@ -7,6 +7,7 @@
 import type { ClusterModel, HpaModel, WorkloadModel } from '../../model/types.js';
 import type { AnalyzeContext, AnalyzerResult, JsonValue, Recommendation, Skipped } from '../types.js';
 import { recommendationId } from '../types.js';
+import { liveContainers } from '../../model/live-containers.js';
 import { demandView, historyDays, percentile, replicaDemand, ceilSafe } from '../hpa/sizing.js';
 import { CRONHPA_DEFAULTS, type AutoscalingSettings, type CronHpaArgs } from './args.js';
 import { DETECT_DEFAULTS, detectCycles, toHourly, type CycleDetection } from './periodicity.js';
@@ -59,7 +60,7 @@ function analyzeWorkload(
       },
     };
   const upstream = ctx.upstream?.get('hpa')?.recommendations.find((r) => r.workload === w.key);
-  const basis = hpaBasis(w, live, upstream);
+  const basis = hpaBasis(model, w, live, upstream);
   const form = settings.cronForm;
   if (form === 'tkestack' && basis)
     return {
@@ -87,7 +88,7 @@ function analyzeWorkload(
         detail: `${historyDays(v).toFixed(1)} days of demand; ${a.minHistoryDays} needed to trust a cycle`,
       },
     };
-  const perPod = basis ? basis.podCores * (basis.target / 100) : podCores(w) * a.fixedUtilization;
+  const perPod = basis ? basis.podCores * (basis.target / 100) : podCores(model, w) * a.fixedUtilization;
   if (!(perPod > 0))
     return { skip: { reason: 'no-cpu-request', detail: 'no CPU request to turn demand into replicas' } };
   const demand = replicaDemand({ ...v, cpu: v.cpu.map((c) => c * (basis?.share ?? 1)) }, perPod, 100);
@@ -205,6 +206,7 @@ interface Basis {
 
 /** The HPA the schedule drives: adopted or tuned in this change (upstream), else the live one. */
 function hpaBasis(
+  model: ClusterModel,
   w: WorkloadModel,
   live: HpaModel | undefined,
   upstream: Recommendation | undefined,
@@ -238,7 +240,7 @@ function hpaBasis(
   const cores =
     metric.type === 'ContainerResource'
       ? (w.template.containers.find((c) => c.name === metric.container)?.requests.cpu ?? 0) / 1000
-      : podCores(w);
+      : podCores(model, w);
   return {
     hpa: {
       name: live.name,
@@ -255,11 +257,8 @@ function hpaBasis(
   };
 }
 
-function podCores(w: WorkloadModel): number {
-  return [...w.template.containers, ...w.template.initContainers.filter((c) => c.role === 'sidecar')].reduce(
-    (s, c) => s + (c.requests.cpu ?? 0) / 1000,
-    0,
-  );
+function podCores(model: ClusterModel, w: WorkloadModel): number {
+  return liveContainers(model, w).reduce((s, c) => s + (c.requests.cpu ?? 0) / 1000, 0);
 }
 
 function scheduleTargets(spec: unknown, w: WorkloadModel, live: HpaModel | undefined): boolean {

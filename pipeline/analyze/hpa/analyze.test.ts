@@ -181,6 +181,34 @@ describe('hpa analyzer', () => {
     expect(getValidator(r.objects[0]!.schema)(r.objects[0]!.manifest)).toBe(true);
   });
 
+  it('counts an injected sidecar in the pod request, as the HPA does', () => {
+    const objects = deploymentWithPods('web', 'shop', {
+      replicas: 3,
+      containers: [container({ name: 'web', cpu: '500m' })],
+    });
+    for (const o of objects.filter((x) => x.kind === 'Pod'))
+      (o.spec as any).containers = [
+        ...(o.spec as any).containers,
+        container({ name: 'istio-proxy', cpu: '100m' }),
+      ];
+    const m = modelOf(objects, END, { metricsApiAvailable: true });
+    const w = windowOf(END);
+    withUsage(
+      m,
+      w,
+      [...m.pods.values()].map((p) =>
+        series(
+          w,
+          { namespace: 'shop', pod: p.name, container: 'web' },
+          { cpu: daily(0.1, 0.4), mem: () => MiB },
+        ),
+      ),
+    );
+    const r = only(analyzeHpa(m, HPA_DEFAULTS, ctx()));
+    expect(r.details).toMatchObject({ podRequestCores: 0.6 });
+    expect((r.objects[0]!.manifest.spec as any).metrics[0].type).toBe('Resource');
+  });
+
   it('tunes an existing HPA, changing only what must change', () => {
     const existing = hpa('web', 'shop', 'web', { min: 2, max: 4, cpuUtilization: 60 });
     const r = only(analyzeHpa(webModel(daily(0.1, 0.4), { extra: [existing] }), HPA_DEFAULTS, ctx()));

@@ -27,6 +27,7 @@ import {
   type DemandView,
 } from './sizing.js';
 import { hpaManifest, toleranceSupported } from './manifest.js';
+import { liveContainers } from '../../model/live-containers.js';
 
 const SCALABLE = new Set(['Deployment', 'StatefulSet']);
 
@@ -143,10 +144,8 @@ function podCpuRequest(model: ClusterModel, w: WorkloadModel, ctx: AnalyzeContex
       if (f.quantity?.resource === 'cpu' && f.quantity.role === 'request')
         proposed.set(f.quantity.container, f.quantity.proposed);
   }
-  const containers = [
-    ...w.template.containers,
-    ...w.template.initContainers.filter((c) => c.role === 'sidecar'),
-  ];
+  // Injected containers count too: the HPA divides the pod's whole usage by the pod's whole request.
+  const containers = liveContainers(model, w);
   let total = 0;
   let all = true;
   let fromRightsize = false;

@@ -16,6 +16,7 @@ import type {
 import { recommendationId } from '../types.js';
 import { RIGHTSIZE_DEFAULTS, type RightsizeArgs } from './args.js';
 import { estimateContainer, type ContainerEstimate } from './estimator.js';
+import { podOnlyContainers } from '../../model/live-containers.js';
 
 const SIZEABLE = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet']);
 
@@ -97,16 +98,6 @@ export function analyzeRightsize(
  * admission (e.g. istio-proxy). They are sized like the rest; render then finds them missing in
  * Git and skips them with a reason, never patching them in.
  */
-function podOnlyContainers(model: ClusterModel, w: WorkloadModel): ContainerModel[] {
-  const declared = new Set([...w.template.containers, ...w.template.initContainers].map((c) => c.name));
-  const out = new Map<string, ContainerModel>();
-  for (const name of w.podNames) {
-    const pod = model.pods.get(`${w.namespace}/${name}`);
-    for (const c of pod?.containers ?? []) if (!declared.has(c.name) && !out.has(c.name)) out.set(c.name, c);
-  }
-  return [...out.values()];
-}
-
 function hpaScalesCpu(model: ClusterModel, w: WorkloadModel): Set<string> {
   const out = new Set<string>();
   for (const h of model.hpas) {

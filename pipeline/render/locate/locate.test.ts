@@ -2,20 +2,11 @@
  * Locating a live workload's source: the GitOps engine's tracking first, then a search that
  * understands kustomize's name prefixes and namespace; two candidates are ambiguous, never a guess.
  */
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
 import { RepoIndex } from './repo-index.js';
+import { tempRepo } from '../../testing/temp-repo.js';
 import { Locator, type ObjectId } from './locate.js';
 
-function repo(files: Record<string, string>): string {
-  const root = mkdtempSync(join(tmpdir(), 'tidemark-locate-'));
-  for (const [rel, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(root, rel)), { recursive: true });
-    writeFileSync(join(root, rel), text);
-  }
-  return root;
-}
+const repo = (files: Record<string, string>): string => tempRepo(files, 'tidemark-locate-');
 
 const deployment = (name: string, namespace?: string): string =>
   [

@@ -87,6 +87,32 @@ export function createGitHubPlatform(opts: GitHubPlatformOptions): Platform {
   });
   let login: string | undefined;
 
+  /** Pull requests newest first, stopping at the first page that reaches past the window. */
+  async function pullsWithin(
+    state: 'all' | 'closed',
+    sort: 'created' | 'updated',
+    keep: (p: PullInfo) => boolean,
+    pastWindow: (p: PullInfo) => boolean,
+  ): Promise<PullInfo[]> {
+    return call('list pull requests', async () => {
+      const out: PullInfo[] = [];
+      const pages = octokit.paginate.iterator(octokit.rest.pulls.list, {
+        owner,
+        repo,
+        state,
+        sort,
+        direction: 'desc',
+        per_page: 100,
+      });
+      for await (const page of pages) {
+        const pulls = page.data.map(toPull);
+        out.push(...pulls.filter(keep));
+        if (pulls.some(pastWindow)) break;
+      }
+      return out;
+    });
+  }
+
   async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
@@ -148,40 +174,22 @@ export function createGitHubPlatform(opts: GitHubPlatformOptions): Platform {
       );
       return items.map(toPull);
     },
-    async listPullsCreatedSince(since) {
-      const out: PullInfo[] = [];
-      // Newest first: stop paging once past the window instead of reading the whole history.
-      for await (const page of octokit.paginate.iterator(octokit.rest.pulls.list, {
-        owner,
-        repo,
-        state: 'all',
-        sort: 'created',
-        direction: 'desc',
-        per_page: 100,
-      })) {
-        const pulls = page.data.map(toPull);
-        out.push(...pulls.filter((p) => p.createdAt >= since));
-        if (pulls.some((p) => p.createdAt < since)) break;
-      }
-      return out;
+    listPullsCreatedSince(since) {
+      return pullsWithin(
+        'all',
+        'created',
+        (p) => p.createdAt >= since,
+        (p) => p.createdAt < since,
+      );
     },
-    async listMergedSince(since) {
-      const out: PullInfo[] = [];
-      // Most recently updated first: a PR merged in the window was updated in it, so paging stops
-      // at the first page that reaches past the window.
-      for await (const page of octokit.paginate.iterator(octokit.rest.pulls.list, {
-        owner,
-        repo,
-        state: 'closed',
-        sort: 'updated',
-        direction: 'desc',
-        per_page: 100,
-      })) {
-        const pulls = page.data.map(toPull);
-        out.push(...pulls.filter((p) => p.merged && p.mergedAt !== null && p.mergedAt >= since));
-        if (pulls.some((p) => p.updatedAt < since)) break;
-      }
-      return out;
+    listMergedSince(since) {
+      // A PR merged in the window was updated in it, so paging by update time can stop early too.
+      return pullsWithin(
+        'closed',
+        'updated',
+        (p) => p.merged && p.mergedAt !== null && p.mergedAt >= since,
+        (p) => p.updatedAt < since,
+      );
     },
     async createPull(p) {
       const r = await call('create pull request', () =>
