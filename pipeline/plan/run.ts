@@ -8,7 +8,8 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from '../core/logger.js';
 import type { Clock } from '../core/clock.js';
 import { ConfigError } from '../core/errors.js';
-import { getValidator } from '../core/json-schema.js';
+import { getValidator, describeAjvError } from '../core/json-schema.js';
+import type { PolicyDoc } from '../policy/types.js';
 import type { ClusterConfig, PipelineConfig } from '../config/types.js';
 import { assertCheckout } from '../config/load.js';
 import type {
@@ -106,6 +107,7 @@ export async function runPlan(opts: {
   checkOwnership(analyzers);
   const analyzerArgs = resolveAnalyzerArgs(config, analyzers);
   const policySet = await timed('policy.load', () => deps.policies.load(config.policies));
+  checkPolicySettings(policySet, analyzers);
 
   const selected = opts.clusters?.length
     ? config.clusters.filter((c) => opts.clusters!.includes(c.name))
@@ -238,6 +240,33 @@ function withLimit(model: ClusterModel, oom: OomEvent): OomEvent {
   const c = model.pods.get(`${oom.namespace}/${oom.pod}`)?.containers.find((x) => x.name === oom.container);
   const limit = c?.limits.memory;
   return limit === undefined ? oom : { ...oom, limitBytes: limit };
+}
+
+/**
+ * A policy's per-analyzer settings are that analyzer's arguments for matching workloads: checked
+ * against the same schema, so `allowSingleton` for `allowSingletons` fails here, not silently.
+ */
+export function checkPolicySettings(set: unknown, analyzers: Analyzer<unknown>[]): void {
+  for (const p of (set as { policies?: PolicyDoc[] }).policies ?? []) {
+    for (const [id, given] of Object.entries(p.settings)) {
+      const a = analyzers.find((x) => x.id === id);
+      if (!a)
+        throw new ConfigError(`unknown analyzer "${id}"`, {
+          file: p.file,
+          object: `Policy ${p.name}`,
+          field: `spec.settings.${id}`,
+        });
+      const validate = getValidator(a.argsSchema);
+      if (!validate(given)) {
+        const e = describeAjvError(validate.errors![0]!);
+        throw new ConfigError(e.message, {
+          file: p.file,
+          object: `Policy ${p.name}`,
+          field: `spec.settings.${id}.${e.field}`,
+        });
+      }
+    }
+  }
 }
 
 function resolveAnalyzerArgs(

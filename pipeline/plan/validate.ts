@@ -8,6 +8,7 @@ import type { PipelineConfig } from '../config/types.js';
 import type { PlanDeps } from './run.js';
 import { orderAnalyzers } from './analyzer-order.js';
 import { checkOwnership } from './merge.js';
+import { checkPolicySettings } from './run.js';
 import { RepoIndex } from '../render/locate/repo-index.js';
 import { assertCheckout } from '../config/load.js';
 import { Locator } from '../render/locate/locate.js';
@@ -27,6 +28,7 @@ export async function validatePipeline(
   const analyzers = orderAnalyzers(deps.analyzers());
   checkOwnership(analyzers);
   const set = deps.policies.load(config.policies);
+  checkPolicySettings(set, analyzers);
   const report: ValidationReport = { problems: [], located: 0, unlocated: [], excluded: 0 };
   for (const cluster of config.clusters) {
     assertCheckout(config, cluster);
