@@ -1,0 +1,318 @@
+/**
+ * Editing JSON that lives inside a YAML literal block scalar (`data: {key: |\n  {...}}`, as in
+ * Koordinator's slo-controller-config): the one place we edit inside a block scalar. Only the
+ * JSON values that change are rewritten, in the JSON's own layout; only the block lines holding
+ * them are rewritten, at the block's indentation and with the file's line endings. Afterwards the
+ * YAML and the JSON are both re-parsed: the document must equal the old one except for this
+ * string, and the JSON must equal the old JSON with exactly these edits — else nothing is written.
+ */
+import { isScalar, type Scalar } from 'yaml';
+import type { FieldPath, JsonValue } from '../../analyze/types.js';
+import { YamlEditError } from './errors.js';
+import { parseYamlFile, readPath, refuseFile } from './yaml-editor.js';
+import { sameData } from './verify.js';
+import { documentData } from './parse-cache.js';
+
+export type JsonPath = (string | number)[];
+
+export interface JsonEdit {
+  path: JsonPath;
+  /** undefined removes the member. */
+  value: JsonValue | undefined;
+}
+
+interface Span {
+  start: number;
+  end: number;
+}
+
+interface Member {
+  key: string;
+  keyStart: number;
+  value: Node;
+}
+
+type Node =
+  | (Span & { kind: 'object'; members: Member[] })
+  | (Span & { kind: 'array'; items: Node[] })
+  | (Span & { kind: 'scalar' });
+
+/** A JSON parser that keeps where each value is (our own: positions are the point). */
+function parseJson(text: string): Node {
+  let i = 0;
+  const ws = () => {
+    while (i < text.length && /\s/.test(text[i]!)) i++;
+  };
+  const fail = (what: string): never => {
+    throw new YamlEditError('unparsable', `the embedded JSON is invalid at offset ${i}: ${what}`);
+  };
+  const value = (): Node => {
+    ws();
+    const start = i;
+    const c = text[i];
+    if (c === '{') {
+      i++;
+      const members: Member[] = [];
+      ws();
+      if (text[i] === '}') return { kind: 'object', start, end: ++i, members };
+      for (;;) {
+        ws();
+        const keyStart = i;
+        const key = string();
+        ws();
+        if (text[i++] !== ':') fail('expected ":"');
+        members.push({ key, keyStart, value: value() });
+        ws();
+        if (text[i] === ',') {
+          i++;
+          continue;
+        }
+        if (text[i] === '}') return { kind: 'object', start, end: ++i, members };
+        fail('expected "," or "}"');
+      }
+    }
+    if (c === '[') {
+      i++;
+      const items: Node[] = [];
+      ws();
+      if (text[i] === ']') return { kind: 'array', start, end: ++i, items };
+      for (;;) {
+        items.push(value());
+        ws();
+        if (text[i] === ',') {
+          i++;
+          continue;
+        }
+        if (text[i] === ']') return { kind: 'array', start, end: ++i, items };
+        fail('expected "," or "]"');
+      }
+    }
+    if (c === '"') {
+      string();
+      return { kind: 'scalar', start, end: i };
+    }
+    const m = /^(-?\d+(\.\d+)?([eE][+-]?\d+)?|true|false|null)/.exec(text.slice(i));
+    if (!m) fail('unexpected character');
+    i += m![0].length;
+    return { kind: 'scalar', start, end: i };
+  };
+  const string = (): string => {
+    if (text[i] !== '"') fail('expected a string');
+    const start = i++;
+    while (i < text.length && text[i] !== '"') i += text[i] === '\\' ? 2 : 1;
+    if (text[i++] !== '"') fail('unterminated string');
+    return JSON.parse(text.slice(start, i)) as string;
+  };
+  const root = value();
+  ws();
+  if (i !== text.length) fail('trailing text');
+  return root;
+}
+
+interface Splice {
+  start: number;
+  end: number;
+  text: string;
+}
+
+/** Indentation and separator style of an object's members, to write a new one like its siblings. */
+function memberStyle(text: string, obj: Extract<Node, { kind: 'object' }>): { sep: string } {
+  const last = obj.members.at(-1);
+  if (!last) return { sep: '' };
+  const lineStart = text.lastIndexOf('\n', last.keyStart - 1);
+  const multiline = text.slice(obj.start, obj.end).includes('\n');
+  if (!multiline || lineStart < obj.start) return { sep: ', ' };
+  const indent = text.slice(lineStart + 1, last.keyStart);
+  return { sep: /^\s*$/.test(indent) ? `,\n${indent}` : ', ' };
+}
+
+function jsonText(v: JsonValue): string {
+  return JSON.stringify(v);
+}
+
+function jsonSplices(text: string, root: Node, edits: JsonEdit[]): Splice[] {
+  const out: Splice[] = [];
+  for (const e of edits) {
+    let node: Node = root;
+    let parent: Extract<Node, { kind: 'object' }> | undefined;
+    let member: Member | undefined;
+    let done = false;
+    for (let k = 0; k < e.path.length; k++) {
+      const seg = e.path[k]!;
+      const last = k === e.path.length - 1;
+      if (typeof seg === 'string') {
+        if (node.kind !== 'object')
+          throw new YamlEditError(
+            'not-a-mapping',
+            `${e.path.slice(0, k).join('.') || '(root)'} is not a JSON object`,
+          );
+        const found = node.members.find((m) => m.key === seg);
+        if (!found) {
+          if (e.value === undefined) {
+            done = true;
+            break;
+          }
+          // Missing: add the rest of the path as one new member, after the last one.
+          let v: JsonValue = e.value;
+          for (let r = e.path.length - 1; r > k; r--) {
+            const s = e.path[r]!;
+            if (typeof s !== 'string')
+              throw new YamlEditError('list-item-missing', 'cannot create JSON array items');
+            v = { [s]: v };
+          }
+          const { sep } = memberStyle(text, node);
+          const at = node.members.length ? node.members.at(-1)!.value.end : node.start + 1;
+          out.push({ start: at, end: at, text: `${sep}${jsonText(seg)}: ${jsonText(v)}` });
+          done = true;
+          break;
+        }
+        parent = node;
+        member = found;
+        node = found.value;
+      } else {
+        if (node.kind !== 'array' || !node.items[seg])
+          throw new YamlEditError(
+            'list-item-missing',
+            `no JSON item ${seg} at ${e.path.slice(0, k).join('.')}`,
+          );
+        parent = undefined;
+        member = undefined;
+        node = node.items[seg]!;
+      }
+      if (last) break;
+    }
+    if (done) continue;
+    if (e.value === undefined) {
+      if (!parent || !member) throw new YamlEditError('not-a-mapping', 'only object members can be removed');
+      const i = parent.members.indexOf(member);
+      const prev = parent.members[i - 1];
+      const next = parent.members[i + 1];
+      // Take the separator before the member (or after it, for the first one).
+      out.push(
+        prev
+          ? { start: prev.value.end, end: member.value.end, text: '' }
+          : { start: member.keyStart, end: next ? next.keyStart : member.value.end, text: '' },
+      );
+      continue;
+    }
+    const current = JSON.parse(text.slice(node.start, node.end)) as JsonValue;
+    if (sameData(current, e.value)) continue;
+    out.push({ start: node.start, end: node.end, text: jsonText(e.value) });
+  }
+  return out;
+}
+
+function applySplices(text: string, splices: Splice[]): string {
+  // From the end backwards; two inserts at one place keep the order of their edits.
+  const sorted = splices.map((s, n) => ({ ...s, n })).sort((a, b) => b.start - a.start || b.n - a.n);
+  for (let k = 1; k < sorted.length; k++)
+    if (sorted[k]!.end > sorted[k - 1]!.start)
+      throw new YamlEditError('unconfirmed', 'two JSON edits overlap');
+  let out = text;
+  for (const s of sorted) out = out.slice(0, s.start) + s.text + out.slice(s.end);
+  return out;
+}
+
+/** Plain-data JSON edits, for the verification. */
+function applyToJson(data: JsonValue, edits: JsonEdit[]): JsonValue {
+  const root = structuredClone(data);
+  for (const e of edits) {
+    let node = root as Record<string | number, JsonValue>;
+    for (let k = 0; k < e.path.length - 1; k++) {
+      const seg = e.path[k]!;
+      if (node[seg] === undefined || node[seg] === null) {
+        if (e.value === undefined) break;
+        node[seg] = {};
+      }
+      node = node[seg] as Record<string | number, JsonValue>;
+    }
+    const last = e.path.at(-1)!;
+    if (e.value === undefined) delete node[last];
+    else node[last] = e.value;
+  }
+  return root;
+}
+
+/**
+ * Applies JSON edits to the JSON held by the literal block scalar at `yamlPath` of document
+ * `docIndex`. Throws YamlEditError (and changes nothing) when that cannot be done and proven.
+ */
+export function editJsonInBlockScalar(
+  src: string,
+  docIndex: number,
+  yamlPath: FieldPath,
+  edits: JsonEdit[],
+): string {
+  refuseFile(src);
+  const docs = parseYamlFile(src);
+  const doc = docs[docIndex];
+  if (!doc) throw new YamlEditError('not-a-mapping', `document ${docIndex + 1} does not exist`);
+  const node = doc.getIn(
+    yamlPath.map((s) => (typeof s === 'object' ? s.name : s)),
+    true,
+  ) as Scalar | undefined;
+  const where = yamlPath.map((s) => (typeof s === 'object' ? s.name : s)).join('.');
+  if (!isScalar(node) || typeof node.value !== 'string')
+    throw new YamlEditError('not-a-mapping', `${where} is not a string holding JSON`);
+  if (node.type !== 'BLOCK_LITERAL')
+    throw new YamlEditError(
+      'block-scalar',
+      `${where} is not a literal block scalar (|); other styles would change how the text reads`,
+    );
+  const eol = src.includes('\r\n') ? '\r\n' : '\n';
+  const old = node.value;
+  const tree = parseJson(old);
+  const oldJson = JSON.parse(old) as JsonValue;
+  const updated = applySplices(old, jsonSplices(old, tree, edits));
+  if (updated === old) return src;
+
+  // Rewrite only the block lines that differ: common leading and trailing lines stay as bytes.
+  const [blockStart, , blockEnd] = node.range!;
+  const header = src.indexOf('\n', blockStart) + 1;
+  const bodyText = src.slice(header, blockEnd);
+  const srcLines = bodyText.split('\n');
+  const oldLines = old.split('\n');
+  const newLines = updated.split('\n');
+  const indent = /^[ ]*/.exec(srcLines.find((l) => l.trim() !== '') ?? '')![0];
+  let head = 0;
+  while (head < oldLines.length && head < newLines.length && oldLines[head] === newLines[head]) head++;
+  let tail = 0;
+  while (
+    tail < oldLines.length - head &&
+    tail < newLines.length - head &&
+    oldLines[oldLines.length - 1 - tail] === newLines[newLines.length - 1 - tail]
+  )
+    tail++;
+  const cr = eol === '\r\n' ? '\r' : '';
+  const replaced = newLines
+    .slice(head, newLines.length - tail)
+    .map((l) => (l === '' ? cr : `${indent}${l}${cr}`));
+  const out = [
+    ...srcLines.slice(0, head),
+    ...replaced,
+    ...srcLines.slice(head + (oldLines.length - head - tail)),
+  ];
+  const result = src.slice(0, header) + out.join('\n') + src.slice(blockEnd);
+
+  // Prove it: the YAML reads the same except this string, and the string is the JSON we meant.
+  const after = parseYamlFile(result);
+  const expectedJson = applyToJson(oldJson, edits);
+  const value = readPath(after[docIndex]!, yamlPath);
+  if (typeof value !== 'string' || value !== updated || !sameData(JSON.parse(value), expectedJson))
+    throw new YamlEditError('unconfirmed', `${where} does not read back as the edited JSON`);
+  if (after.length !== docs.length) throw new YamlEditError('unconfirmed', 'the number of documents changed');
+  for (let d = 0; d < docs.length; d++) {
+    const before = documentData(docs[d]!);
+    const now = documentData(after[d]!);
+    if (d === docIndex) {
+      const patched = structuredClone(before) as Record<string, unknown>;
+      let n = patched as Record<string, unknown>;
+      const keys = yamlPath.map((s) => (typeof s === 'object' ? s.name : s));
+      for (const k of keys.slice(0, -1)) n = n[k as string] as Record<string, unknown>;
+      n[keys.at(-1) as string] = updated;
+      if (!sameData(patched, now))
+        throw new YamlEditError('unconfirmed', `document ${d + 1} changed elsewhere`);
+    } else if (!sameData(before, now)) throw new YamlEditError('unconfirmed', `document ${d + 1} changed`);
+  }
+  return result;
+}
