@@ -184,6 +184,17 @@ describe('render: autoscaling changes', () => {
     ]);
   });
 
+  it('never overwrites an object file a person changed', async () => {
+    const root = repo({
+      'clusters/demo/shop/checkout.yaml': deploymentYaml,
+      'argocd/shop.yaml': application,
+      'clusters/demo/shop/tidemark-horizontalpodautoscaler-checkout.yaml': '# tuned by hand\napiVersion: autoscaling/v2\n',
+    });
+    const result = await render(root, workload({ annotations: ARGO }), [adopt()]);
+    expect(result.edits).toEqual([]);
+    expect(result.skipped).toEqual([expect.objectContaining({ reason: 'object-exists' })]);
+  });
+
   it('refuses an object that fails its closed schema (a misspelled field), and writes nothing', async () => {
     const root = repo({
       'clusters/demo/shop/checkout.yaml': deploymentYaml,

@@ -233,9 +233,11 @@ export async function renderChanges(input: RenderInput): Promise<RenderResult> {
       skip(
         err.reason === 'handover'
           ? 'handover-impossible'
-          : err.reason === 'unconfirmed'
-            ? 'render-unconfirmed'
-            : 'render-refused',
+          : err.reason === 'exists'
+            ? 'object-exists'
+            : err.reason === 'unconfirmed'
+              ? 'render-unconfirmed'
+              : 'render-refused',
         `${locationText(loc)}: ${err.message}`,
       );
       continue;
@@ -309,7 +311,14 @@ function placeObject(
   const dir = loc.flavour === 'kustomize' ? loc.overlay : loc.dir;
   const file = normalize(posix.join(dir, `tidemark-${kind.toLowerCase()}-${name}.yaml`));
   const header = `# Added by Tidemark (${analyzer}) for ${w.kind} ${w.namespace}/${w.name} in cluster ${cluster}.\n`;
-  index.write(file, header + stringify(manifest, { lineWidth: 0 }));
+  const text = header + stringify(manifest, { lineWidth: 0 });
+  // Git already holds it (merged, not yet live) or someone changed it: never overwrite a person's edit.
+  if (index.exists(file) && index.read(file) !== text)
+    throw new YamlEditError(
+      'exists',
+      `${file} already exists with other content (edited, or not yet synced); it is never overwritten`,
+    );
+  index.write(file, text);
   const files = [file];
   const k = kustomizationIn(index, dir);
   if (k && !(k.data.resources ?? []).includes(posix.basename(file))) {

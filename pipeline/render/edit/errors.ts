@@ -10,7 +10,8 @@ export type EditRefusal =
   | 'not-a-mapping'
   | 'list-item-missing'
   | 'unconfirmed'
-  | 'handover';
+  | 'handover'
+  | 'exists';
 
 export class YamlEditError extends Error {
   constructor(
