@@ -188,7 +188,8 @@ describe('render: autoscaling changes', () => {
     const root = repo({
       'clusters/demo/shop/checkout.yaml': deploymentYaml,
       'argocd/shop.yaml': application,
-      'clusters/demo/shop/tidemark-horizontalpodautoscaler-checkout.yaml': '# tuned by hand\napiVersion: autoscaling/v2\n',
+      'clusters/demo/shop/tidemark-horizontalpodautoscaler-checkout.yaml':
+        '# tuned by hand\napiVersion: autoscaling/v2\n',
     });
     const result = await render(root, workload({ annotations: ARGO }), [adopt()]);
     expect(result.edits).toEqual([]);
