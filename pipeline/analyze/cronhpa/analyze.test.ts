@@ -279,6 +279,19 @@ describe('cronhpa analyzer', () => {
     expect(flat.cron.skipped[0]).toMatchObject({ reason: 'no-cycle' });
   });
 
+  it('leaves a schedule a human wrote alone, in this namespace only', () => {
+    const scaled = (ns: string): KubeObject => ({
+      apiVersion: 'keda.sh/v1alpha1',
+      kind: 'ScaledObject',
+      metadata: { name: 'web-by-hand', namespace: ns },
+      spec: { scaleTargetRef: { name: 'web', kind: 'Deployment' }, triggers: [] },
+    });
+    const mine = plan(model(shanghaiOffice, { extra: [scaled('shop')] }), { cronForm: 'keda', ...SH });
+    expect(mine.cron.skipped[0]).toMatchObject({ reason: 'exists' });
+    const elsewhere = plan(model(shanghaiOffice, { extra: [scaled('other')] }), { cronForm: 'keda', ...SH });
+    expect(elsewhere.cron.recommendations).toHaveLength(1);
+  });
+
   it('reports a cycle without rendering when the cluster has no cron form configured', () => {
     const { cron } = plan(model(shanghaiOffice), {});
     expect(cron.recommendations).toHaveLength(0);

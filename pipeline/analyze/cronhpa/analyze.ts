@@ -71,7 +71,9 @@ function analyzeWorkload(
     };
   if (!basis && form !== 'tkestack') return undefined; // scheduled scaling rides on an HPA
   const existing = form
-    ? model.others.get(FORM_KINDS[form]!)?.find((o) => scheduleTargets(o.spec, w, live))
+    ? model.others
+        .get(FORM_KINDS[form]!)
+        ?.find((o) => o.namespace === w.namespace && scheduleTargets(o.spec, w, live))
     : undefined;
   if (existing)
     return {
