@@ -6,6 +6,7 @@ import type { Analyzer, AnalyzerId } from './types.js';
 import { rightsize } from './rightsize/index.js';
 import { hpa } from './hpa/index.js';
 import { cronhpa } from './cronhpa/index.js';
+import { overcommit } from './overcommit/index.js';
 
 const registry = new Map<AnalyzerId, Analyzer<never>>();
 
@@ -25,3 +26,4 @@ export function getAnalyzer(id: AnalyzerId): Analyzer<unknown> | undefined {
 registerAnalyzer(rightsize);
 registerAnalyzer(hpa);
 registerAnalyzer(cronhpa);
+registerAnalyzer(overcommit);

@@ -34,6 +34,8 @@ export interface FieldProposal {
   current?: JsonValue;
   proposed?: JsonValue;
   quantity?: QuantityInfo;
+  /** For a structured value (JSON inside a ConfigMap key): the schema $id it must pass before a PR. */
+  schema?: string;
 }
 
 /** A whole object to add to the GitOps repo (an HPA, a CronHPA, a ScaledObject…). */

@@ -268,6 +268,8 @@ export interface GenericObjectModel {
   annotations: Record<string, string>;
   spec?: unknown;
   status?: unknown;
+  /** ConfigMap data (only Koordinator's slo-controller-config is read). */
+  data?: Record<string, string>;
 }
 
 export interface ClusterModel {

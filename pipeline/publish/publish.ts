@@ -469,7 +469,11 @@ function renderedChanges(c: ClusterPlanResult): WorkloadChange[] {
 function fieldsOf(changes: WorkloadChange[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const c of changes)
-    for (const f of c.fields) out[`${c.workload}#${fieldId(f.path)}`] = String(f.proposed ?? '');
+    for (const f of c.fields)
+      out[`${c.workload}#${fieldId(f.path)}`] =
+        f.proposed !== null && typeof f.proposed === 'object'
+          ? JSON.stringify(f.proposed)
+          : String(f.proposed ?? '');
   for (const c of changes)
     for (const o of c.objects)
       out[`${c.workload}#object:${o.object.kind}/${o.object.name}`] = JSON.stringify(o.manifest);

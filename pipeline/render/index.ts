@@ -11,7 +11,7 @@ import type { Logger } from '../core/logger.js';
 import { parseQuantity } from '../core/quantity.js';
 import type { RepoConfig } from '../config/types.js';
 import type { ClusterModel, WorkloadModel } from '../model/types.js';
-import type { FieldPath, Skipped } from '../analyze/types.js';
+import type { FieldPath, JsonValue, Skipped } from '../analyze/types.js';
 import type { WorkloadChange } from '../plan/types.js';
 import { formatFieldPath } from '../plan/field-path.js';
 import type { FileEdit, RenderResult, SourceLocation } from './types.js';
@@ -21,6 +21,10 @@ import { kustomizationIn } from './locate/kustomize.js';
 import { autoscalingValuesFor } from './locate/helm.js';
 import { YamlEditError } from './edit/errors.js';
 import { applyEdits, applyEditsToDocuments, type YamlEdit } from './edit/yaml-editor.js';
+import { editJsonInBlockScalar, jsonDiff } from './edit/json-in-block.js';
+import { sameData } from './edit/verify.js';
+import { dataAt } from './targets/target.js';
+import { isProblem } from './locate/repo-index.js';
 import { appendToTopLevelList } from './edit/list-append.js';
 import { plainManifestTarget } from './targets/plain-manifest.js';
 import { kustomizeTarget } from './targets/kustomize-patch.js';
@@ -75,6 +79,13 @@ export async function renderChanges(input: RenderInput): Promise<RenderResult> {
       });
     };
     if (!w) {
+      // Cluster-level subjects (Koordinator's ConfigMap, the ClusterResourceOverride, a Namespace).
+      if (SUBJECT_KINDS.has(change.workload.split('/')[0]!)) {
+        const out = renderSubject(index, locator, change);
+        if ('skip' in out) skip(out.skip.reason, out.skip.detail);
+        else rendered.set(change.workload, out.files);
+        continue;
+      }
       skip('not-in-cluster', 'the workload is not in the live cluster state');
       continue;
     }
@@ -296,6 +307,90 @@ function targetFor(index: RepoIndex, loc: Location, w: WorkloadModel, cluster: s
   }
 }
 
+const SUBJECT_KINDS = new Set(['ConfigMap', 'ClusterResourceOverride', 'Namespace']);
+
+/**
+ * Fields of one cluster-level object. It is edited where it is declared: a plain manifest, or a
+ * kustomize resource of the cluster's own folder (never a shared base). A JSON value held in a
+ * ConfigMap key is edited inside its block scalar, after the proposal passes its closed schema.
+ */
+function renderSubject(
+  index: RepoIndex,
+  locator: Locator,
+  change: WorkloadChange,
+): { files: string[] } | { skip: { reason: string; detail: string } } {
+  const [kind, namespace, name] = change.workload.split('/') as [string, string, string];
+  const found = locator.locate({ kind, name, namespace: namespace || undefined, gitops: {} });
+  if ('skip' in found) return found;
+  const loc = found.location;
+  const at =
+    loc.flavour === 'plain-manifest'
+      ? { file: loc.file, docIndex: loc.docIndex }
+      : loc.flavour === 'kustomize' &&
+          (loc.resource.doc.file.startsWith(`${loc.overlay}/`) || loc.overlay === '')
+        ? { file: loc.resource.doc.file, docIndex: loc.resource.doc.index }
+        : undefined;
+  if (!at)
+    return {
+      skip: {
+        reason: 'render-refused',
+        detail: `${kind} ${name} comes from ${locationText(loc)} outside this cluster's own folder; a shared copy is never edited`,
+      },
+    };
+  const docs = index.docs(at.file);
+  if (isProblem(docs)) return { skip: { reason: 'render-refused', detail: `${at.file}: ${docs.detail}` } };
+  const data = docs.find((d) => d.index === at.docIndex)!.data as unknown;
+  const snapshot = index.snapshot();
+  try {
+    for (const f of change.fields) {
+      const g = dataAt(data, f.path);
+      const git = 'value' in g ? g.value : undefined;
+      if (!sameValue(git, f.current))
+        return {
+          skip: {
+            reason: 'git-live-mismatch',
+            detail: `${kind} ${name}: ${formatFieldPath(f.path)} differs between Git and the cluster (a merged change not yet synced, or drift); left alone until they agree`,
+          },
+        };
+    }
+    for (const f of change.fields) {
+      if (f.proposed !== null && typeof f.proposed === 'object') {
+        if (f.schema) {
+          const invalid = schemaProblem(f.schema, f.proposed);
+          if (invalid)
+            throw new YamlEditError(
+              'not-a-mapping',
+              `${formatFieldPath(f.path)} fails its schema: ${invalid}`,
+            );
+        }
+        const git = dataAt(data, f.path);
+        const text = 'value' in git && typeof git.value === 'string' ? git.value : undefined;
+        if (text === undefined)
+          throw new YamlEditError('not-a-mapping', `${formatFieldPath(f.path)} holds no JSON text in Git`);
+        index.write(
+          at.file,
+          editJsonInBlockScalar(
+            index.read(at.file),
+            at.docIndex,
+            f.path,
+            jsonDiff(JSON.parse(text) as JsonValue, f.proposed),
+          ),
+        );
+      } else if (!sameValue(f.proposed, f.current)) {
+        index.write(
+          at.file,
+          applyEdits(index.read(at.file), at.docIndex, [{ path: f.path, value: f.proposed }]),
+        );
+      }
+    }
+  } catch (err) {
+    index.restore(snapshot);
+    if (!(err instanceof YamlEditError)) throw err;
+    return { skip: { reason: 'render-refused', detail: `${at.file}: ${err.message}` } };
+  }
+  return { files: [at.file] };
+}
+
 /** A new object goes where only this cluster sees it, listed in that folder's kustomization. */
 function placeObject(
   index: RepoIndex,
@@ -395,9 +490,19 @@ function locationText(loc: Location): string {
       : loc.editFile;
 }
 
-/** Git and live values mean the same thing (quantities compared by value: 1 == 1000m, 1Gi == 1024Mi). */
+/**
+ * Git and live values mean the same thing: quantities compared by value (1 == 1000m, 1Gi == 1024Mi),
+ * JSON text by what it parses to (Git's layout may differ from what the API server stores).
+ */
 export function sameValue(a: unknown, b: unknown): boolean {
   if (a === b) return true;
+  if (typeof a === 'string' && typeof b === 'string' && /^\s*[{[]/.test(a) && /^\s*[{[]/.test(b)) {
+    try {
+      return sameData(JSON.parse(a), JSON.parse(b));
+    } catch {
+      return false;
+    }
+  }
   if (a === undefined || a === null || b === undefined || b === null)
     return (a ?? undefined) === (b ?? undefined);
   if ((typeof a === 'string' || typeof a === 'number') && (typeof b === 'string' || typeof b === 'number')) {

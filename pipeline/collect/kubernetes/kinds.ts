@@ -1,6 +1,7 @@
 /**
  * The inventory every stage needs: one cluster-wide LIST per kind. Kinds from CRDs are read only
- * where discovery finds them. Secrets are never read; ConfigMaps are not in the inventory at all.
+ * where discovery finds them. Secrets are never read; of ConfigMaps only Koordinator's
+ * slo-controller-config, by name (the overcommit analyzer's current ratios).
  */
 export interface KindSpec {
   group: string; // '' for the core group
@@ -11,12 +12,22 @@ export interface KindSpec {
   keep: 'full' | 'metadata';
   /** Read only when discovery lists the group/version/resource (CRDs). */
   optional?: boolean;
+  /** One named object only (a LIST with a metadata.name field selector in its namespace). */
+  only?: { namespace: string; name: string };
 }
 
 export const INVENTORY: KindSpec[] = [
   { group: '', version: 'v1', resource: 'nodes', kind: 'Node', keep: 'full' },
   { group: '', version: 'v1', resource: 'pods', kind: 'Pod', keep: 'full' },
   { group: '', version: 'v1', resource: 'namespaces', kind: 'Namespace', keep: 'full' },
+  {
+    group: '',
+    version: 'v1',
+    resource: 'configmaps',
+    kind: 'ConfigMap',
+    keep: 'full',
+    only: { namespace: 'koordinator-system', name: 'slo-controller-config' },
+  },
   { group: '', version: 'v1', resource: 'services', kind: 'Service', keep: 'full' },
   {
     group: '',
@@ -128,7 +139,7 @@ export const INVENTORY: KindSpec[] = [
     optional: true,
   },
   {
-    group: 'config.openshift.io',
+    group: 'operator.autoscaling.openshift.io',
     version: 'v1',
     resource: 'clusterresourceoverrides',
     kind: 'ClusterResourceOverride',
@@ -142,5 +153,17 @@ export function apiVersionOf(k: KindSpec): string {
 }
 
 export function listPath(k: KindSpec): string {
-  return k.group ? `/apis/${k.group}/${k.version}/${k.resource}` : `/api/${k.version}/${k.resource}`;
+  const ns = k.only ? `/namespaces/${k.only.namespace}` : '';
+  return k.group
+    ? `/apis/${k.group}/${k.version}${ns}/${k.resource}`
+    : `/api/${k.version}${ns}/${k.resource}`;
+}
+
+/** The query of a kind's LIST: from the watch cache, metadata only where that is all we keep. */
+export function listQuery(k: KindSpec, metadataMark: string): string {
+  return [
+    'resourceVersion=0',
+    ...(k.keep === 'metadata' ? [metadataMark] : []),
+    ...(k.only ? [`fieldSelector=${encodeURIComponent(`metadata.name=${k.only.name}`)}`] : []),
+  ].join('&');
 }

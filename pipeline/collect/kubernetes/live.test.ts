@@ -65,13 +65,21 @@ describeWithControlPlane()('collect/kubernetes (real kube-apiserver)', () => {
     const core = [...INVENTORY.filter((k) => !k.optional).map((k) => k.resource), 'verticalpodautoscalers'];
     expect([...perResource.keys()].sort()).toEqual([...core].sort());
     expect([...perResource.values()].every((n) => n === 1)).toBe(true);
-    expect(lists.every((e) => e.requestURI.includes('resourceVersion=0') && !e.objectRef!.namespace)).toBe(
-      true,
-    );
-    expect(events.every((e) => (e.responseStatus?.code ?? 200) < 400)).toBe(true);
+    // Cluster-wide LISTs, except the one ConfigMap read by name in its namespace (RBAC allows that
+    // name only: the reader role's resourceNames works with the metadata.name field selector).
     expect(
-      events.some((e) => e.objectRef?.resource === 'secrets' || e.objectRef?.resource === 'configmaps'),
-    ).toBe(false);
+      lists.every(
+        (e) =>
+          e.requestURI.includes('resourceVersion=0') &&
+          (!e.objectRef!.namespace || e.objectRef!.resource === 'configmaps'),
+      ),
+    ).toBe(true);
+    const configMaps = events.filter((e) => e.objectRef?.resource === 'configmaps');
+    expect(configMaps).toHaveLength(1);
+    expect(configMaps[0]!.objectRef!.namespace).toBe('koordinator-system');
+    expect(configMaps[0]!.requestURI).toContain('fieldSelector=metadata.name%3Dslo-controller-config');
+    expect(events.every((e) => (e.responseStatus?.code ?? 200) < 400)).toBe(true);
+    expect(events.some((e) => e.objectRef?.resource === 'secrets')).toBe(false);
     expect(JSON.stringify(inv.objects)).not.toContain('hunter2');
     expect(inv.objects.some((o) => 'managedFields' in o.metadata)).toBe(false);
     expect(inv.facts.version).toMatch(/^v1\.\d+/);

@@ -16,7 +16,7 @@ import { parseDuration } from '../../core/duration.js';
 import { registerSecret, sanitizeText } from '../../core/sanitize.js';
 import type { KubernetesSourceConfig } from '../../config/types.js';
 import type { KubeObject, KubernetesInventory, KubernetesSource, SourceContext } from '../types.js';
-import { INVENTORY, apiVersionOf, listPath, type KindSpec } from './kinds.js';
+import { INVENTORY, apiVersionOf, listPath, listQuery, type KindSpec } from './kinds.js';
 import { trimObject } from './trim.js';
 import { ListItemSplitter } from './list-items.js';
 
@@ -139,7 +139,7 @@ async function listKind(
   get: (path: string, onBody: (res: IncomingMessage) => Promise<unknown>) => Promise<unknown>,
 ): Promise<{ objects: KubeObject[]; bytes: number }> {
   const apiVersion = apiVersionOf(k);
-  const query = `resourceVersion=0${k.keep === 'metadata' ? `&${METADATA_MARK}` : ''}`;
+  const query = listQuery(k, METADATA_MARK);
   return (await get(`${listPath(k)}?${query}`, async (res) => {
     const objects: KubeObject[] = [];
     const splitter = new ListItemSplitter();

@@ -48,6 +48,8 @@ export function trimObject(o: any, apiVersion: string, kind: string, keep: 'full
     kind: o.kind ?? kind,
     metadata: trimMetadata(o.metadata),
   };
+  // The one ConfigMap read (Koordinator's SLO settings) is read for its data.
+  if (kind === 'ConfigMap' && o.data !== undefined) base.data = o.data;
   if (o.spec !== undefined) {
     let spec = o.spec;
     if (kind === 'Pod') spec = scrubPodSpec(spec);

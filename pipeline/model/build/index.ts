@@ -524,6 +524,9 @@ function genericModel(o: KubeObject): GenericObjectModel {
     annotations: o.metadata.annotations ?? {},
     spec: o.spec,
     status: o.status,
+    ...((o as { data?: Record<string, string> }).data
+      ? { data: (o as { data?: Record<string, string> }).data }
+      : {}),
   };
 }
 

@@ -3,6 +3,7 @@
  * one `Tidemark-Change:` trailer per field so later runs find our last change to a field in the
  * repository history (the max-decrease rule counts from it) — see collect/git-history/trailers.ts.
  */
+import { createHash } from 'node:crypto';
 import type { WorkloadChange } from '../../plan/types.js';
 import { formatFieldPath } from '../../plan/field-path.js';
 import { formatChangeTrailer } from '../../collect/git-history/trailers.js';
@@ -17,12 +18,40 @@ export function fieldId(path: (string | number | { name: string })[]): string {
   return s;
 }
 
-/** The verb for what a change does: right-size, autoscale, or both. */
+/**
+ * A value as one token for subjects and trailers: structured values (JSON in a ConfigMap key) by a
+ * short digest of what they mean, so a trailer stays one line and equal JSON reads equal.
+ */
+export function valueText(v: unknown): string {
+  let data: unknown = v;
+  if (typeof v === 'string' && /^\s*[{[]/.test(v)) {
+    try {
+      data = JSON.parse(v);
+    } catch {
+      return v;
+    }
+  }
+  if (data === null || typeof data !== 'object') return String(v);
+  return `json:${createHash('sha256').update(canonical(data)).digest('hex').slice(0, 8)}`;
+}
+
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object')
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  return JSON.stringify(v);
+}
+
+/** The verb for what a change does: right-size, autoscale, overcommit, or several. */
 function verbOf(changes: WorkloadChange[]): string {
   const ids = new Set(changes.flatMap((c) => [...c.fields, ...c.objects].map((x) => x.analyzer)));
   const verbs = [
     ...(ids.has('rightsize') ? ['right-size'] : []),
     ...(ids.has('hpa') || ids.has('cronhpa') ? ['autoscale'] : []),
+    ...(ids.has('overcommit') ? ['overcommit'] : []),
   ];
   return verbs.join(' + ') || 'update';
 }
@@ -40,7 +69,7 @@ export function commitMessage(changes: WorkloadChange[], opts: { cluster?: strin
     const parts = fields.map(({ f }) => {
       const id = fieldId(f.path).split('/');
       const what = id.length === 4 ? `${id[3]}${id[2] === 'limits' ? ' limit' : ''}` : fieldId(f.path);
-      return `${what} ${String(f.current ?? '—')}→${String(f.proposed ?? '∅')}`;
+      return `${what} ${valueText(f.current ?? '—')}→${valueText(f.proposed ?? '∅')}`;
     });
     subject = `chore(tidemark): ${verb} ${ns}/${name} ${parts.join(', ')}`;
     if (subject.length > 100)
@@ -51,7 +80,7 @@ export function commitMessage(changes: WorkloadChange[], opts: { cluster?: strin
   const body = [
     ...fields.map(
       ({ c, f }) =>
-        `- ${c.workload} ${fieldId(f.path)}: ${String(f.current ?? '—')} → ${String(f.proposed ?? '(removed)')}`,
+        `- ${c.workload} ${fieldId(f.path)}: ${valueText(f.current ?? '—')} → ${valueText(f.proposed ?? '(removed)')}`,
     ),
     ...objects.map(({ c, o }) => `- ${c.workload}: new ${o.object.kind} ${o.object.name}`),
     ...changes.flatMap((c) =>
@@ -68,8 +97,8 @@ export function commitMessage(changes: WorkloadChange[], opts: { cluster?: strin
     formatChangeTrailer({
       workload: c.workload,
       field: fieldId(f.path),
-      from: f.current === undefined ? undefined : String(f.current),
-      to: f.proposed === undefined ? undefined : String(f.proposed),
+      from: f.current === undefined ? undefined : valueText(f.current),
+      to: f.proposed === undefined ? undefined : valueText(f.proposed),
     }),
   );
   trailers.push(`Tidemark-Policy: ${policies.length ? policies.join(', ') : 'defaults'}`);

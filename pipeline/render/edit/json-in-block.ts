@@ -126,6 +126,39 @@ function memberStyle(text: string, obj: Extract<Node, { kind: 'object' }>): { se
   return { sep: /^\s*$/.test(indent) ? `,\n${indent}` : ', ' };
 }
 
+function itemSeparator(text: string, arr: Extract<Node, { kind: 'array' }>, last: Node): string {
+  const lineStart = text.lastIndexOf('\n', last.start - 1);
+  if (!text.slice(arr.start, arr.end).includes('\n') || lineStart < arr.start) return ', ';
+  const indent = text.slice(lineStart + 1, last.start);
+  return /^\s*$/.test(indent) ? `,\n${indent}` : ', ';
+}
+
+/**
+ * The edits that turn one JSON value into another, as deep as the structure allows: changed
+ * leaves, added and removed members, items appended to arrays; a value of another shape is
+ * replaced whole.
+ */
+export function jsonDiff(a: JsonValue, b: JsonValue, path: JsonPath = []): JsonEdit[] {
+  const isObj = (x: unknown): x is Record<string, JsonValue> =>
+    !!x && typeof x === 'object' && !Array.isArray(x);
+  if (isObj(a) && isObj(b)) {
+    const out: JsonEdit[] = [];
+    for (const k of Object.keys(b)) {
+      if (!(k in a)) out.push({ path: [...path, k], value: b[k] });
+      else out.push(...jsonDiff(a[k]!, b[k]!, [...path, k]));
+    }
+    for (const k of Object.keys(a)) if (!(k in b)) out.push({ path: [...path, k], value: undefined });
+    return out;
+  }
+  if (Array.isArray(a) && Array.isArray(b) && b.length >= a.length) {
+    const out: JsonEdit[] = [];
+    a.forEach((x, i) => out.push(...jsonDiff(x, b[i]!, [...path, i])));
+    for (let i = a.length; i < b.length; i++) out.push({ path: [...path, i], value: b[i]! });
+    return out;
+  }
+  return sameData(a, b) ? [] : [{ path, value: b }];
+}
+
 function jsonText(v: JsonValue): string {
   return JSON.stringify(v);
 }
@@ -170,6 +203,15 @@ function jsonSplices(text: string, root: Node, edits: JsonEdit[]): Splice[] {
         member = found;
         node = found.value;
       } else {
+        if (node.kind === 'array' && seg === node.items.length && last && e.value !== undefined) {
+          // One past the end: a new last item, in the array's own layout.
+          const prev = node.items.at(-1);
+          const sep = prev ? itemSeparator(text, node, prev) : '';
+          const at = prev ? prev.end : node.start + 1;
+          out.push({ start: at, end: at, text: `${sep}${jsonText(e.value)}` });
+          done = true;
+          break;
+        }
         if (node.kind !== 'array' || !node.items[seg])
           throw new YamlEditError(
             'list-item-missing',

@@ -8,6 +8,7 @@ import { formatMoney, addSavings, NO_SAVINGS } from '../../plan/savings.js';
 import { humanBytes, parseQuantity } from '../../core/quantity.js';
 import { rowsOf, type ChangeRow } from './rows.js';
 import { autoscalingSection } from './autoscaling.js';
+import { overcommitSection } from './overcommit.js';
 
 export interface PrBodyOptions {
   maxChars?: number;
@@ -83,6 +84,7 @@ export function renderPrBody(
     ...head,
     ...tables,
     ...autoscalingSection(included),
+    ...overcommitSection(included),
     ...riskSection,
     ...(opts.extraSections ?? []).flatMap((s) => ['', s]),
     ...skippedSection,
@@ -105,7 +107,12 @@ export function renderPrBody(
     evidence += `\n\n_${omitted} more evidence block(s) omitted to fit GitHub's limit; see \`plan.json\`._`;
 
   // Evidence sits between the tables and the risks so a reviewer reads numbers before caveats.
-  const beforeRisks = [...head, ...tables, ...autoscalingSection(included)].join('\n');
+  const beforeRisks = [
+    ...head,
+    ...tables,
+    ...autoscalingSection(included),
+    ...overcommitSection(included),
+  ].join('\n');
   const afterRisks = fixed.slice(beforeRisks.length);
   let body = beforeRisks + (evidenceBlocks.length ? evidenceHeader + evidence : '') + afterRisks;
   if (body.length > max) {
@@ -123,6 +130,7 @@ function titleOf(recs: PlanRecommendationJson[]): string {
   const parts = [
     ...(kinds.has('rightsize') ? ['right-sizing'] : []),
     ...(kinds.has('hpa') || kinds.has('cronhpa') ? ['autoscaling'] : []),
+    ...(kinds.has('overcommit') ? ['overcommit'] : []),
   ];
   return parts.join(' and ') || 'plan';
 }

@@ -1,0 +1,192 @@
+/**
+ * Rendering cluster-level subjects (overcommit): Koordinator's ConfigMap with its JSON edited inside
+ * the block scalars, the ClusterResourceOverride singleton, a Namespace label — golden files, each
+ * result validated against its schema, and Git/live agreement read by meaning (JSON layout differs).
+ */
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { renderChanges } from './index.js';
+import { modelOf } from '../testing/model-fixtures.js';
+import { tempRepo } from '../testing/temp-repo.js';
+import { referenceValidator } from '../testing/reference-schemas.js';
+import { packageRoot } from '../core/json-schema.js';
+import { silentLogger } from '../core/logger.js';
+import type { WorkloadChange } from '../plan/types.js';
+import type { JsonValue } from '../analyze/types.js';
+
+const FIX = join(packageRoot(), 'fixtures', 'overcommit');
+const read = (f: string) => readFileSync(join(FIX, f), 'utf8');
+const goldenFile = (name: string, text: string) => {
+  const file = join(FIX, name);
+  if (process.env.UPDATE_GOLDEN || !existsSync(file)) writeFileSync(file, text);
+  expect(text).toBe(readFileSync(file, 'utf8'));
+};
+
+const CM = {
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  namespace: 'koordinator-system',
+  name: 'slo-controller-config',
+};
+const liveJson = (text: string) => JSON.stringify(JSON.parse(text)); // the API server's copy: compact
+
+function configMapChange(before: string, colocation: JsonValue, amplification: JsonValue): WorkloadChange {
+  const data = parse(before).data as Record<string, string>;
+  return {
+    cluster: 'demo',
+    workload: 'ConfigMap/koordinator-system/slo-controller-config',
+    recommendations: [],
+    objects: [],
+    handOver: [],
+    fields: [
+      {
+        object: CM,
+        path: ['data', 'colocation-config'],
+        current: liveJson(data['colocation-config']!),
+        proposed: colocation,
+        schema: 'https://tidemark.io/schemas/kubernetes/koordinator-colocation-config.json',
+        analyzer: 'overcommit',
+        recommendation: 'o',
+      },
+      {
+        object: CM,
+        path: ['data', 'resource-amplification-config'],
+        current: liveJson(data['resource-amplification-config']!),
+        proposed: amplification,
+        schema: 'https://tidemark.io/schemas/kubernetes/koordinator-resource-amplification-config.json',
+        analyzer: 'overcommit',
+        recommendation: 'o',
+      },
+    ],
+  } as unknown as WorkloadChange;
+}
+
+async function render(files: Record<string, string>, changes: WorkloadChange[]) {
+  const root = tempRepo(files, 'tidemark-subjects-');
+  return renderChanges({
+    repoDir: root,
+    repo: { path: root, root: 'clusters/demo' },
+    cluster: 'demo',
+    model: modelOf([]),
+    changes,
+    logger: silentLogger,
+  });
+}
+
+const pool = (name: string, fields: object) => ({
+  name,
+  nodeSelector: { matchLabels: { 'node-pool': name } },
+  ...fields,
+});
+
+describe('render: cluster-level subjects', () => {
+  it("edits Koordinator's JSON inside its block scalars, only the lines that change, and adds a new pool", async () => {
+    const before = read('slo-controller-config.before.yaml');
+    const colocation = {
+      enable: true,
+      nodeConfigs: [
+        pool('big', { cpuReclaimThresholdPercent: 55, memoryReclaimThresholdPercent: 60 }),
+        pool('gpu', { cpuReclaimThresholdPercent: 55, memoryReclaimThresholdPercent: 60 }),
+      ],
+    };
+    const amplification = {
+      enable: true,
+      nodeConfigs: [
+        pool('big', { resourceAmplificationRatio: { cpu: 1.1, memory: 1.1 } }),
+        pool('gpu', { resourceAmplificationRatio: { cpu: 1.0, memory: 1.0 } }),
+      ],
+    };
+    const result = await render({ 'clusters/demo/koordinator/slo.yaml': before }, [
+      configMapChange(before, colocation, amplification),
+    ]);
+    expect(result.skipped).toEqual([]);
+    const after = result.edits[0]!.after;
+    goldenFile('slo-controller-config.after.yaml', after);
+    const data = parse(after).data;
+    expect(JSON.parse(data['colocation-config'])).toEqual(colocation);
+    expect(JSON.parse(data['resource-amplification-config'])).toEqual(amplification);
+    expect(data['resource-threshold-config']).toBe(parse(before).data['resource-threshold-config']);
+    const upstream = referenceValidator('koordinator_colocation-config_derived.json');
+    if (upstream) expect(upstream(JSON.parse(data['colocation-config']))).toBe(true);
+  });
+
+  it('leaves the ConfigMap alone when Git and the cluster disagree, whatever the JSON layout', async () => {
+    const before = read('slo-controller-config.before.yaml');
+    const change = configMapChange(before, { enable: true }, { enable: true });
+    (change.fields[1] as { current: string }).current =
+      '{"enable":true,"resourceAmplificationRatio":{"cpu":1.5}}';
+    const result = await render({ 'clusters/demo/koordinator/slo.yaml': before }, [change]);
+    expect(result.edits).toEqual([]);
+    expect(result.skipped[0]).toMatchObject({ reason: 'git-live-mismatch' });
+  });
+
+  it('refuses a proposal its closed schema rejects, writing nothing', async () => {
+    const before = read('slo-controller-config.before.yaml');
+    const change = configMapChange(before, { enable: true, cpuReclaimTresholdPercent: 50 } as JsonValue, {
+      enable: true,
+    });
+    const result = await render({ 'clusters/demo/koordinator/slo.yaml': before }, [change]);
+    expect(result.edits).toEqual([]);
+    expect(result.skipped[0]!.detail).toMatch(/cpuReclaimTresholdPercent is not a known field/);
+  });
+
+  it('sets the ClusterResourceOverride percentages byte-minimally, valid against the operator CRD', async () => {
+    const before = read('cluster-resource-override.before.yaml');
+    const object = {
+      apiVersion: 'operator.autoscaling.openshift.io/v1',
+      kind: 'ClusterResourceOverride',
+      name: 'cluster',
+    };
+    const change = {
+      cluster: 'demo',
+      workload: 'ClusterResourceOverride//cluster',
+      recommendations: [],
+      objects: [],
+      handOver: [],
+      fields: [
+        {
+          object,
+          path: ['spec', 'podResourceOverride', 'spec', 'cpuRequestToLimitPercent'],
+          current: 50,
+          proposed: 31,
+          analyzer: 'overcommit',
+          recommendation: 'o',
+        },
+      ],
+    } as unknown as WorkloadChange;
+    const result = await render({ 'clusters/demo/cro.yaml': before }, [change]);
+    expect(result.skipped).toEqual([]);
+    goldenFile('cluster-resource-override.after.yaml', result.edits[0]!.after);
+    expect(result.edits[0]!.after).toBe(
+      before.replace('cpuRequestToLimitPercent: 50', 'cpuRequestToLimitPercent: 31'),
+    );
+    const upstream = referenceValidator('operator.autoscaling.openshift.io_ClusterResourceOverride_v1.json');
+    if (upstream) expect(upstream(parse(result.edits[0]!.after))).toBe(true);
+  });
+
+  it("adds a namespace's opt-in label where a policy asked, and nothing else", async () => {
+    const before =
+      'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: batch\n  labels:\n    team: data   # owners\n';
+    const label = 'clusterresourceoverrides.admission.autoscaling.openshift.io/enabled';
+    const change = {
+      cluster: 'demo',
+      workload: 'Namespace//batch',
+      recommendations: [],
+      objects: [],
+      handOver: [],
+      fields: [
+        {
+          object: { apiVersion: 'v1', kind: 'Namespace', name: 'batch' },
+          path: ['metadata', 'labels', label],
+          proposed: 'true',
+          analyzer: 'overcommit',
+          recommendation: 'o',
+        },
+      ],
+    } as unknown as WorkloadChange;
+    const result = await render({ 'clusters/demo/namespaces/batch.yaml': before }, [change]);
+    expect(result.skipped).toEqual([]);
+    expect(result.edits[0]!.after).toBe(`${before}    ${label}: "true"\n`);
+  });
+});
