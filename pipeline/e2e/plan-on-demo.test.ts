@@ -58,6 +58,9 @@ describe('e2e/plan-on-demo', () => {
     expect(auto).toMatch(/`30 \d+ \* \* \*` → `0 \d+ \* \* \*` \(Europe\/Berlin\): at least \d+/);
     expect(auto).toMatch(/On a surge:\*\* The HPA still scales above the planned floor/);
     expect(auto).toMatch(/RespectIgnoreDifferences=true for Deployment checkout \/spec\/replicas/);
+    // overcommit: the general pool's figures, its ratio and what happens when load rises
+    expect(pr).toMatch(/### Overcommit[\s\S]*#### Pool `general` \(3 node\(s\)\)/);
+    expect(pr).toMatch(/\*\*When load rises:\*\*/);
   });
 
   it('decides what a platform engineer expects on each demo workload', () => {
@@ -98,6 +101,19 @@ describe('e2e/plan-on-demo', () => {
     expect(hpaSkip('Deployment/batch/report-worker')?.reason).toBe('too-bursty');
     expect(hpaSkip('Deployment/batch/etl')?.reason).toBe('not-eligible');
     expect(hpaSkip('StatefulSet/shop/carts-db')?.reason).toBe('not-eligible');
+    // overcommit: Koordinator's ConfigMap, edited inside its block scalars, two lines only
+    const slo = doc.clusters[0]!.recommendations.find((r) => r.analyzer === 'overcommit')!;
+    expect(slo.render).toEqual({
+      status: 'rendered',
+      files: ['clusters/demo/koordinator/slo-controller-config.yaml'],
+    });
+    const diff = readFileSync(join(outDir, 'changes.diff'), 'utf8');
+    const section = diff.slice(diff.indexOf('diff --git a/clusters/demo/koordinator/'));
+    const changed = section
+      .slice(0, section.indexOf('\ndiff --git', 1) > 0 ? section.indexOf('\ndiff --git', 1) : undefined)
+      .split('\n')
+      .filter((l) => /^[-+]\s/.test(l));
+    expect(changed.length).toBeLessThanOrEqual(6);
     // every recommendation carries its evidence
     for (const r of doc.clusters[0]!.recommendations) {
       expect(r.evidence.confidence?.days).toBeGreaterThan(13);
@@ -176,7 +192,7 @@ describe('e2e/plan-on-demo', () => {
     const log = await git.log(['tidemark/rightsize', '-1', '--format=%B']);
     const body = await git.raw(['log', '-1', '--format=%B', 'tidemark/rightsize']);
     expect(log.total).toBe(1);
-    expect(body).toMatch(/^chore\(tidemark\): right-size \+ autoscale \d+ workloads in demo/);
+    expect(body).toMatch(/^chore\(tidemark\): right-size \+ autoscale \+ overcommit \d+ workloads in demo/);
     expect(body).toMatch(/^Tidemark-Change: Deployment\/shop\/cart container\/cart\/requests\/cpu 1->800m$/m);
     expect(body).toMatch(/^Tidemark-Policy: /m);
     expect(await git.raw(['rev-list', '--count', `${head}..tidemark/rightsize`])).toBe('1\n');

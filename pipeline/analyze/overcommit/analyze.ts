@@ -216,6 +216,7 @@ function koordinator(
         : { start: ctx.now, end: ctx.now },
       samples: pools.length,
       ooms: 0,
+      confidence: confidenceOf(model),
       statistic: `P${Math.round(args.percentile * 100)} of each container's usage, summed per pool`,
       why: `Lendable capacity per pool = capacity × threshold − higher tiers − system reserved − ${Math.round(args.margin * 100)}% margin. ${why}.${warn}`,
     },
@@ -329,6 +330,7 @@ function openshift(
           : { start: ctx.now, end: ctx.now },
         samples: workloads.length,
         ooms: oomed.length,
+        confidence: confidenceOf(model),
         statistic: `P${Math.round(args.compressionPercentile * 100)} across workloads of P${Math.round(args.percentile * 100)} usage / limit`,
         why: `Requests at ${cpuPct}% (CPU) and ${memPct}% (memory) of limits cover the usage of ${Math.round(args.compressionPercentile * 100)}% of the opted-in workloads; limits keep the burst headroom.${oomed.length ? ` Not compressed: ${oomed.join(', ')} (OOM-killed in the window).` : ''}`,
       },
@@ -337,6 +339,13 @@ function openshift(
     });
   else skip(subject, 'no-change', `the percentages already fit (CPU ${cpuPct}%, memory ${memPct}%)`);
   return out;
+}
+
+/** Days of usage behind the figures (the window the digests cover). */
+function confidenceOf(model: ClusterModel): { days: number; level: 'low' | 'medium' | 'high' } {
+  const w = model.usageWindow;
+  const days = w ? Math.round(((w.end - w.start) / 86400) * 10) / 10 : 0;
+  return { days, level: days >= 7 ? 'high' : days >= 3 ? 'medium' : 'low' };
 }
 
 function round(o: object): Record<string, number> {

@@ -17,6 +17,7 @@ const ORDER = [
   'PriorityClass',
   'LimitRange',
   'ResourceQuota',
+  'ConfigMap',
   'Deployment',
   'StatefulSet',
   'DaemonSet',
