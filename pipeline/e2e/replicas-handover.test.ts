@@ -20,8 +20,8 @@ import { modelOf, deploymentWithPods, container } from '../testing/model-fixture
 import { startControlPlane, type ControlPlane } from '../testing/control-plane/index.js';
 import { describeWithControlPlane } from '../testing/kube-tier.js';
 import { tempRepo } from '../testing/temp-repo.js';
+import { hpaAdoptionChange } from '../testing/changes.js';
 import { kubeRequest } from '../testing/control-plane/seed.js';
-import type { WorkloadChange } from '../plan/types.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -96,29 +96,7 @@ async function renderAdoption(name: string, engine: 'argocd' | 'flux') {
       ],
     },
   };
-  const change = {
-    cluster: 'demo',
-    workload: `Deployment/${NS}/${name}`,
-    recommendations: [],
-    fields: [],
-    objects: [
-      {
-        object: { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', namespace: NS, name },
-        manifest: hpa,
-        schema: 'https://tidemark.io/schemas/kubernetes/horizontalpodautoscaler-v2.json',
-        analyzer: 'hpa',
-        recommendation: 'r',
-      },
-    ],
-    handOver: [
-      {
-        object: { apiVersion: 'apps/v1', kind: 'Deployment', namespace: NS, name },
-        pointers: ['/spec/replicas'],
-        owner: `HPA ${name}`,
-        required: true,
-      },
-    ],
-  } as unknown as WorkloadChange;
+  const change = hpaAdoptionChange(NS, name, hpa);
   const result = await renderChanges({
     repoDir: root,
     repo: {

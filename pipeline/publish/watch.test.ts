@@ -32,42 +32,14 @@ describe('publish/watch regression signals', () => {
         ),
       );
     };
-    const newly = regressionSignals(
-      model((t) => (t >= MERGED ? 0.49 : 0.2)),
-      'Deployment/shop/web',
-      MERGED,
-      DEFAULT_WATCH,
-    );
-    expect(newly).toEqual([
+    const signals = (cpu: (t: number) => number, w = DEFAULT_WATCH) =>
+      regressionSignals(model(cpu), 'Deployment/shop/web', MERGED, w);
+    expect(signals((t) => (t >= MERGED ? 0.49 : 0.2))).toEqual([
       'container web ran at its CPU limit (500m, CFS-throttled) on 3 day(s) since the merge, on none before',
     ]);
-    expect(
-      regressionSignals(
-        model(() => 0.49),
-        'Deployment/shop/web',
-        MERGED,
-        DEFAULT_WATCH,
-      ),
-    ).toEqual([]);
-    expect(
-      regressionSignals(
-        model(() => 0.3),
-        'Deployment/shop/web',
-        MERGED,
-        DEFAULT_WATCH,
-      ),
-    ).toEqual([]);
-    expect(
-      regressionSignals(
-        model((t) => (t >= MERGED ? 0.49 : 0.2)),
-        'Deployment/shop/web',
-        MERGED,
-        {
-          ...DEFAULT_WATCH,
-          throttling: false,
-        },
-      ),
-    ).toEqual([]);
+    expect(signals(() => 0.49)).toEqual([]);
+    expect(signals(() => 0.3)).toEqual([]);
+    expect(signals((t) => (t >= MERGED ? 0.49 : 0.2), { ...DEFAULT_WATCH, throttling: false })).toEqual([]);
   });
 
   it('counts OOM kills after the merge only, and sees an HPA pinned at its ceiling', () => {

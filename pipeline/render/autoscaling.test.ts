@@ -9,6 +9,7 @@ import { renderChanges } from './index.js';
 import { modelOf, deploymentWithPods, container, hpa } from '../testing/model-fixtures.js';
 import { silentLogger } from '../core/logger.js';
 import { tempRepo } from '../testing/temp-repo.js';
+import { hpaAdoptionChange } from '../testing/changes.js';
 import type { WorkloadChange } from '../plan/types.js';
 import type { RepoConfig } from '../config/types.js';
 import type { KubeObject } from '../collect/types.js';
@@ -60,36 +61,8 @@ const hpaManifest = {
   },
 };
 
-function adopt(manifest: Record<string, unknown> = hpaManifest): WorkloadChange {
-  return {
-    cluster: 'demo',
-    workload: 'Deployment/shop/checkout',
-    recommendations: [],
-    fields: [],
-    objects: [
-      {
-        object: {
-          apiVersion: 'autoscaling/v2',
-          kind: 'HorizontalPodAutoscaler',
-          namespace: 'shop',
-          name: 'checkout',
-        },
-        manifest,
-        schema: 'https://tidemark.io/schemas/kubernetes/horizontalpodautoscaler-v2.json',
-        analyzer: 'hpa',
-        recommendation: 'hpa:Deployment/shop/checkout:autoscaling',
-      },
-    ],
-    handOver: [
-      {
-        object: { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'shop', name: 'checkout' },
-        pointers: ['/spec/replicas'],
-        owner: 'HPA checkout',
-        required: true,
-      },
-    ],
-  } as unknown as WorkloadChange;
-}
+const adopt = (manifest: Record<string, unknown> = hpaManifest): WorkloadChange =>
+  hpaAdoptionChange('shop', 'checkout', manifest);
 
 function workload(
   meta: { annotations?: Record<string, string>; labels?: Record<string, string> } = {},

@@ -211,9 +211,7 @@ function koordinator(
     fields,
     objects: [],
     evidence: {
-      window: model.usageWindow
-        ? { start: model.usageWindow.start, end: model.usageWindow.end }
-        : { start: ctx.now, end: ctx.now },
+      window: usageWindowOf(model, ctx.now),
       samples: pools.length,
       ooms: 0,
       confidence: confidenceOf(model),
@@ -325,9 +323,7 @@ function openshift(
       fields,
       objects: [],
       evidence: {
-        window: model.usageWindow
-          ? { start: model.usageWindow.start, end: model.usageWindow.end }
-          : { start: ctx.now, end: ctx.now },
+        window: usageWindowOf(model, ctx.now),
         samples: workloads.length,
         ooms: oomed.length,
         confidence: confidenceOf(model),
@@ -339,6 +335,12 @@ function openshift(
     });
   else skip(subject, 'no-change', `the percentages already fit (CPU ${cpuPct}%, memory ${memPct}%)`);
   return out;
+}
+
+function usageWindowOf(model: ClusterModel, now: number): { start: number; end: number } {
+  return model.usageWindow
+    ? { start: model.usageWindow.start, end: model.usageWindow.end }
+    : { start: now, end: now };
 }
 
 /** Days of usage behind the figures (the window the digests cover). */
