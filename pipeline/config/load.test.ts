@@ -1,0 +1,60 @@
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfig } from './load.js';
+import { ConfigError } from '../core/errors.js';
+import { tempRepo } from '../testing/temp-repo.js';
+
+/** A config beside a snapshot folder and a repository folder, with these cluster settings. */
+function configWith(settings: string): string {
+  const dir = tempRepo({ 'gitops/README.md': 'repo\n', 'metrics.om': '# EOF\n' }, 'tidemark-config-');
+  mkdirSync(join(dir, 'cluster'));
+  const file = join(dir, 'tidemark.yaml');
+  writeFileSync(
+    file,
+    [
+      'apiVersion: tidemark.io/v1alpha1',
+      'kind: Pipeline',
+      'clusters:',
+      '  - name: demo',
+      '    kubernetes: { snapshot: cluster/ }',
+      '    metrics: { openmetrics: metrics.om }',
+      '    repo: { path: gitops/ }',
+      `    settings: ${settings}`,
+      '',
+    ].join('\n'),
+  );
+  return file;
+}
+
+function errorOf(file: string): ConfigError {
+  try {
+    loadConfig(file);
+  } catch (e) {
+    return e as ConfigError;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('config: cluster settings', () => {
+  it('accepts the autoscaling and overcommit settings', () => {
+    const c = loadConfig(
+      configWith(
+        '{ autoscaling: { cronForm: aliyun, timezone: Asia/Shanghai, controllerTimezone: UTC }, overcommit: { form: koordinator, poolLabel: pool } }',
+      ),
+    );
+    expect(c.clusters[0]!.settings).toMatchObject({ overcommit: { form: 'koordinator' } });
+  });
+
+  it('names the file and field of a timezone that does not exist', () => {
+    const file = configWith('{ autoscaling: { cronForm: keda, timezone: Mars/Olympus } }');
+    const err = errorOf(file);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err.message).toMatch(/"Mars\/Olympus" is not an IANA timezone/);
+    expect(err.context).toMatchObject({ file, field: 'clusters[0].settings.autoscaling.timezone' });
+  });
+
+  it('rejects an unknown cron or overcommit form, naming the field', () => {
+    expect(errorOf(configWith('{ autoscaling: { cronForm: kubecron } }')).message).toMatch(/cronForm/);
+    expect(errorOf(configWith('{ overcommit: { form: volcano } }')).message).toMatch(/overcommit\.form/);
+  });
+});
