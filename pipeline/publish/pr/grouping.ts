@@ -18,7 +18,11 @@ export interface ChangeGroup {
 export function groupKeyOf(workload: string, grouping: Grouping): { key: string; slug: string } {
   const [kind = '', ns = '', name = ''] = workload.split('/');
   if (grouping === 'workload') return { key: workload, slug: slugify(`${ns}-${kind}-${name}`) };
-  if (grouping === 'namespace') return { key: `namespace/${ns}`, slug: slugify(ns) };
+  // Cluster-scoped subjects (a ClusterResourceOverride, a Namespace) have no namespace to group by.
+  if (grouping === 'namespace')
+    return ns
+      ? { key: `namespace/${ns}`, slug: slugify(ns) }
+      : { key: 'cluster-scoped', slug: 'cluster-scoped' };
   return { key: 'cluster', slug: 'all' };
 }
 
