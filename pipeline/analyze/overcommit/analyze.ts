@@ -18,7 +18,7 @@ import { recommendationId } from '../types.js';
 import { OVERCOMMIT_DEFAULTS, type OvercommitArgs, type OvercommitSettings } from './args.js';
 import { buildPools, lendable, nextRatio, type Pool } from './pools.js';
 import { tierRatios } from './compression.js';
-import { CRO_LABEL } from '../../policy/rules/resource-override.js';
+import { CRO_LABEL } from '../../model/well-known.js';
 
 export const SLO_CONFIG = { namespace: 'koordinator-system', name: 'slo-controller-config' };
 export const SLO_SUBJECT = `ConfigMap/${SLO_CONFIG.namespace}/${SLO_CONFIG.name}`;

@@ -4,7 +4,7 @@ import { OVERCOMMIT_DEFAULTS } from './args.js';
 import { workloadRatios } from './compression.js';
 import { container, deploymentWithPods, modelOf } from '../../testing/model-fixtures.js';
 import { series, windowOf, withUsage } from '../../testing/usage-fixtures.js';
-import { CRO_LABEL } from '../../policy/rules/resource-override.js';
+import { CRO_LABEL } from '../../model/well-known.js';
 import type { KubeObject } from '../../collect/types.js';
 import type { AnalyzeContext } from '../types.js';
 

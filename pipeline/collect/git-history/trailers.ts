@@ -6,6 +6,12 @@
  */
 export const CHANGE_TRAILER = 'Tidemark-Change';
 
+/**
+ * The field name a revert records (`Tidemark-Change: <workload> revert -->pr-12`): the post-merge
+ * watch writes it, the afterRevert policy rule reads it.
+ */
+export const REVERT_FIELD = 'revert';
+
 export interface ChangeTrailer {
   workload: string;
   field: string;

@@ -4,9 +4,8 @@
  * repository history as a `Tidemark-Change: <workload> revert` trailer, so every later run sees it.
  */
 import { parseDuration } from '../../core/duration.js';
+import { REVERT_FIELD } from '../../collect/git-history/trailers.js';
 import { dropField, quantityFields, isDecrease, BUILTIN, type Rule } from './context.js';
-
-export const REVERT_FIELD = 'revert';
 
 export const afterRevertRule: Rule = (ctx) => {
   const r = ctx.rules.afterRevert;

@@ -4,8 +4,7 @@
  * request that runs (formats.md §4.3).
  */
 import { reject, quantityFields, BUILTIN, type Rule } from './context.js';
-
-export const CRO_LABEL = 'clusterresourceoverrides.admission.autoscaling.openshift.io/enabled';
+import { CRO_LABEL } from '../../model/well-known.js';
 
 export const resourceOverrideRule: Rule = (ctx) => {
   if (ctx.rules.respectClusterResourceOverride?.value === false || !quantityFields(ctx).length) return;
