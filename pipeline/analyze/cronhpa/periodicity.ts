@@ -2,8 +2,8 @@
  * Daily and weekly cycle detection in a demand series, after Crane's DSP test (recommenders.md
  * §3.4): the cycle's spectral amplitude must beat what shuffled copies of the same samples reach
  * (a permutation test, so noise and bursts cannot pass), and the autocorrelation must peak at
- * the period. Crane reports a cycle only at exactly 24 h or 168 h; so do we. Works on hourly means
- * so 14 days is 336 points and a workload costs about a millisecond.
+ * the period. Crane reports a cycle only at exactly 24 h or 168 h; so do we. Works on hourly means,
+ * so 14 days are 336 points.
  */
 import FFT from 'fft.js';
 import { prng } from '../../core/prng.js';
