@@ -16,7 +16,7 @@ import type { WriteGate } from './write-gate.js';
 import type { GroupOutcome, PublishSettings } from './publish.js';
 import { decodeMarker, encodeMarker, type PrMarker } from './pr/marker.js';
 import { branchName } from './pr/branch-name.js';
-import { commitAll, remoteSha, pushWithLease, type Workspace } from './git/workspace.js';
+import { commitAll, pushWithLease, type Workspace } from './git/workspace.js';
 
 export interface WatchSettings {
   days: number;
@@ -307,5 +307,3 @@ async function revertOnto(
 function iso(t: number): string {
   return new Date(t * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
-
-export { remoteSha };

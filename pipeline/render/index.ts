@@ -5,42 +5,26 @@
  * branch proposes nothing.
  */
 import { createTwoFilesPatch } from 'diff';
-import { stringify } from 'yaml';
-import { posix } from 'node:path';
 import type { Logger } from '../core/logger.js';
-import { parseQuantity } from '../core/quantity.js';
 import type { RepoConfig } from '../config/types.js';
 import type { ClusterModel, WorkloadModel } from '../model/types.js';
-import type { FieldPath, JsonValue, Skipped } from '../analyze/types.js';
+import type { FieldPath, Skipped } from '../analyze/types.js';
 import type { WorkloadChange } from '../plan/types.js';
 import { formatFieldPath } from '../plan/field-path.js';
 import type { FileEdit, RenderResult, SourceLocation } from './types.js';
-import { RepoIndex, normalize } from './locate/repo-index.js';
+import { RepoIndex } from './locate/repo-index.js';
 import { Locator, type Location } from './locate/locate.js';
-import { kustomizationIn } from './locate/kustomize.js';
-import { autoscalingValuesFor } from './locate/helm.js';
 import { YamlEditError } from './edit/errors.js';
 import { applyEdits, applyEditsToDocuments, type YamlEdit } from './edit/yaml-editor.js';
-import { editJsonInBlockScalar, jsonDiff } from './edit/json-in-block.js';
-import { sameData } from './edit/verify.js';
-import { dataAt } from './targets/target.js';
-import { isProblem } from './locate/repo-index.js';
-import { appendToTopLevelList } from './edit/list-append.js';
 import { plainManifestTarget } from './targets/plain-manifest.js';
 import { kustomizeTarget } from './targets/kustomize-patch.js';
 import { helmValuesTarget } from './targets/helm-values.js';
 import type { Target } from './targets/target.js';
 import { GitOpsEngines } from './locate/gitops-engines.js';
 import { applyHandOver } from './handover.js';
-import { getValidator, describeAjvError } from '../core/json-schema.js';
-
-/** A rendered object must pass its closed schema before it reaches a PR; the first problem, or undefined. */
-function schemaProblem(schema: string, manifest: unknown): string | undefined {
-  const validate = getValidator(schema);
-  if (validate(manifest)) return undefined;
-  const e = describeAjvError(validate.errors![0]!);
-  return `${e.field} ${e.message}`;
-}
+import { locationText, sameValue, schemaProblem, show } from './values.js';
+import { renderSubject, SUBJECT_KINDS } from './subjects.js';
+import { placeObject } from './new-objects.js';
 
 export interface RenderInput {
   repoDir: string;
@@ -307,167 +291,6 @@ function targetFor(index: RepoIndex, loc: Location, w: WorkloadModel, cluster: s
   }
 }
 
-const SUBJECT_KINDS = new Set(['ConfigMap', 'ClusterResourceOverride', 'Namespace']);
-
-/**
- * Fields of one cluster-level object. It is edited where it is declared: a plain manifest, or a
- * kustomize resource of the cluster's own folder (never a shared base). A JSON value held in a
- * ConfigMap key is edited inside its block scalar, after the proposal passes its closed schema.
- */
-function renderSubject(
-  index: RepoIndex,
-  locator: Locator,
-  change: WorkloadChange,
-): { files: string[] } | { skip: { reason: string; detail: string } } {
-  const [kind, namespace, name] = change.workload.split('/') as [string, string, string];
-  const found = locator.locate({ kind, name, namespace: namespace || undefined, gitops: {} });
-  if ('skip' in found) return found;
-  const loc = found.location;
-  const at =
-    loc.flavour === 'plain-manifest'
-      ? { file: loc.file, docIndex: loc.docIndex }
-      : loc.flavour === 'kustomize' &&
-          (loc.resource.doc.file.startsWith(`${loc.overlay}/`) || loc.overlay === '')
-        ? { file: loc.resource.doc.file, docIndex: loc.resource.doc.index }
-        : undefined;
-  if (!at)
-    return {
-      skip: {
-        reason: 'render-refused',
-        detail: `${kind} ${name} comes from ${locationText(loc)} outside this cluster's own folder; a shared copy is never edited`,
-      },
-    };
-  const docs = index.docs(at.file);
-  if (isProblem(docs)) return { skip: { reason: 'render-refused', detail: `${at.file}: ${docs.detail}` } };
-  const data = docs.find((d) => d.index === at.docIndex)!.data as unknown;
-  const snapshot = index.snapshot();
-  try {
-    for (const f of change.fields) {
-      const g = dataAt(data, f.path);
-      const git = 'value' in g ? g.value : undefined;
-      if (!sameValue(git, f.current))
-        return {
-          skip: {
-            reason: 'git-live-mismatch',
-            detail: `${kind} ${name}: ${formatFieldPath(f.path)} differs between Git and the cluster (a merged change not yet synced, or drift); left alone until they agree`,
-          },
-        };
-    }
-    for (const f of change.fields) {
-      if (f.proposed !== null && typeof f.proposed === 'object') {
-        if (f.schema) {
-          const invalid = schemaProblem(f.schema, f.proposed);
-          if (invalid)
-            throw new YamlEditError(
-              'not-a-mapping',
-              `${formatFieldPath(f.path)} fails its schema: ${invalid}`,
-            );
-        }
-        const git = dataAt(data, f.path);
-        const text = 'value' in git && typeof git.value === 'string' ? git.value : undefined;
-        if (text === undefined)
-          throw new YamlEditError('not-a-mapping', `${formatFieldPath(f.path)} holds no JSON text in Git`);
-        index.write(
-          at.file,
-          editJsonInBlockScalar(
-            index.read(at.file),
-            at.docIndex,
-            f.path,
-            jsonDiff(JSON.parse(text) as JsonValue, f.proposed),
-          ),
-        );
-      } else if (!sameValue(f.proposed, f.current)) {
-        index.write(
-          at.file,
-          applyEdits(index.read(at.file), at.docIndex, [{ path: f.path, value: f.proposed }]),
-        );
-      }
-    }
-  } catch (err) {
-    index.restore(snapshot);
-    if (!(err instanceof YamlEditError)) throw err;
-    return { skip: { reason: 'render-refused', detail: `${at.file}: ${err.message}` } };
-  }
-  return { files: [at.file] };
-}
-
-/** A new object goes where only this cluster sees it, listed in that folder's kustomization. */
-function placeObject(
-  index: RepoIndex,
-  loc: Location,
-  kind: string,
-  name: string,
-  manifest: unknown,
-  analyzer: string,
-  cluster: string,
-  w: WorkloadModel,
-): string[] {
-  if (loc.flavour === 'helm-values') return helmAutoscaling(index, loc, kind, manifest, w);
-  const dir = loc.flavour === 'kustomize' ? loc.overlay : loc.dir;
-  const file = normalize(posix.join(dir, `tidemark-${kind.toLowerCase()}-${name}.yaml`));
-  const header = `# Added by Tidemark (${analyzer}) for ${w.kind} ${w.namespace}/${w.name} in cluster ${cluster}.\n`;
-  const text = header + stringify(manifest, { lineWidth: 0 });
-  // Git already holds it (merged, not yet live) or someone changed it: never overwrite a person's edit.
-  if (index.exists(file) && index.read(file) !== text)
-    throw new YamlEditError(
-      'exists',
-      `${file} already exists with other content (edited, or not yet synced); it is never overwritten`,
-    );
-  index.write(file, text);
-  const files = [file];
-  const k = kustomizationIn(index, dir);
-  if (k && !(k.data.resources ?? []).includes(posix.basename(file))) {
-    index.write(k.file, appendToTopLevelList(index.read(k.file), 'resources', posix.basename(file)));
-    files.push(k.file);
-  }
-  return files;
-}
-
-/**
- * A Helm release gets no new files: an HPA becomes the chart's own autoscaling values when its
- * templates read them (helm create's `autoscaling.{enabled,minReplicas,maxReplicas,
- * targetCPUUtilizationPercentage}`); anything else is refused with the reason.
- */
-function helmAutoscaling(
-  index: RepoIndex,
-  loc: Extract<Location, { flavour: 'helm-values' }>,
-  kind: string,
-  manifest: unknown,
-  w: WorkloadModel,
-): string[] {
-  if (kind !== 'HorizontalPodAutoscaler')
-    throw new YamlEditError('not-a-mapping', `a ${kind} cannot be added to a Helm release from its values`);
-  const main = w.template.containers[0]?.name ?? '';
-  const found = autoscalingValuesFor(index, loc.chartDir, w.kind, w.name, main, loc.config);
-  if ('error' in found) throw new YamlEditError('not-a-mapping', found.error);
-  const spec = (
-    manifest as {
-      spec: {
-        minReplicas: number;
-        maxReplicas: number;
-        metrics: { type: string; resource?: { name: string; target: { averageUtilization?: number } } }[];
-      };
-    }
-  ).spec;
-  const cpu = spec.metrics.find((m) => m.type === 'Resource' && m.resource?.name === 'cpu');
-  const at = (key: string): FieldPath => [...found.prefix, 'autoscaling', key];
-  const edits: YamlEdit[] = [
-    { path: at('minReplicas'), value: spec.minReplicas },
-    { path: at('maxReplicas'), value: spec.maxReplicas },
-  ];
-  if (found.keys.has('enabled')) edits.unshift({ path: at('enabled'), value: true });
-  if (found.keys.has('targetCPUUtilizationPercentage')) {
-    if (!cpu?.resource?.target.averageUtilization)
-      throw new YamlEditError(
-        'not-a-mapping',
-        'the chart only takes a pod CPU target; this HPA measures one container',
-      );
-    edits.push({ path: at('targetCPUUtilizationPercentage'), value: cpu.resource.target.averageUtilization });
-  }
-  index.write(loc.editFile, applyEdits(index.read(loc.editFile), 0, edits));
-  return [loc.editFile];
-}
-
 function sourceLocation(workload: string, loc: Location): SourceLocation {
   if (loc.flavour === 'plain-manifest')
     return { workload, flavour: loc.flavour, file: loc.file, via: loc.via };
@@ -480,44 +303,6 @@ function sourceLocation(workload: string, loc: Location): SourceLocation {
       via: loc.via,
     };
   return { workload, flavour: 'helm-values', file: loc.editFile, via: loc.via };
-}
-
-function locationText(loc: Location): string {
-  return loc.flavour === 'plain-manifest'
-    ? loc.file
-    : loc.flavour === 'kustomize'
-      ? `${loc.overlay}/ (kustomize)`
-      : loc.editFile;
-}
-
-/**
- * Git and live values mean the same thing: quantities compared by value (1 == 1000m, 1Gi == 1024Mi),
- * JSON text by what it parses to (Git's layout may differ from what the API server stores).
- */
-export function sameValue(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a === 'string' && typeof b === 'string' && /^\s*[{[]/.test(a) && /^\s*[{[]/.test(b)) {
-    try {
-      return sameData(JSON.parse(a), JSON.parse(b));
-    } catch {
-      return false;
-    }
-  }
-  if (a === undefined || a === null || b === undefined || b === null)
-    return (a ?? undefined) === (b ?? undefined);
-  if ((typeof a === 'string' || typeof a === 'number') && (typeof b === 'string' || typeof b === 'number')) {
-    if (String(a) === String(b)) return true;
-    try {
-      return Math.abs(parseQuantity(a) - parseQuantity(b)) < 1e-9;
-    } catch {
-      return false;
-    }
-  }
-  return JSON.stringify(a) === JSON.stringify(b);
-}
-
-function show(v: unknown): string {
-  return v === undefined ? '(unset)' : JSON.stringify(v);
 }
 
 /** A git-style unified diff of the edits (new files from /dev/null). */
@@ -538,4 +323,5 @@ export function unifiedDiff(edits: FileEdit[]): string {
     .join('');
 }
 
+export { sameValue };
 export type { FieldPath };

@@ -7,8 +7,9 @@
 import type { ClusterModel, HpaModel, WorkloadModel } from '../../model/types.js';
 import type { AnalyzeContext, AnalyzerResult, JsonValue, Recommendation, Skipped } from '../types.js';
 import { recommendationId } from '../types.js';
-import { liveContainers } from '../../model/live-containers.js';
-import { demandView, historyDays, percentile, replicaDemand, ceilSafe } from '../hpa/sizing.js';
+import { liveCpuRequestCores } from '../../model/live-containers.js';
+import { demandView, historyDays, replicaDemand } from '../hpa/sizing.js';
+import { ceilSafe, percentile } from '../../core/stats.js';
 import { CRONHPA_DEFAULTS, type AutoscalingSettings, type CronHpaArgs } from './args.js';
 import { DETECT_DEFAULTS, detectCycles, toHourly, type CycleDetection } from './periodicity.js';
 import { buildSchedule, clock, type Schedule } from './schedule.js';
@@ -90,7 +91,9 @@ function analyzeWorkload(
         detail: `${historyDays(v).toFixed(1)} days of demand; ${a.minHistoryDays} needed to trust a cycle`,
       },
     };
-  const perPod = basis ? basis.podCores * (basis.target / 100) : podCores(model, w) * a.fixedUtilization;
+  const perPod = basis
+    ? basis.podCores * (basis.target / 100)
+    : liveCpuRequestCores(model, w) * a.fixedUtilization;
   if (!(perPod > 0))
     return { skip: { reason: 'no-cpu-request', detail: 'no CPU request to turn demand into replicas' } };
   const demand = replicaDemand({ ...v, cpu: v.cpu.map((c) => c * (basis?.share ?? 1)) }, perPod, 100);
@@ -242,7 +245,7 @@ function hpaBasis(
   const cores =
     metric.type === 'ContainerResource'
       ? (w.template.containers.find((c) => c.name === metric.container)?.requests.cpu ?? 0) / 1000
-      : podCores(model, w);
+      : liveCpuRequestCores(model, w);
   return {
     hpa: {
       name: live.name,
@@ -257,10 +260,6 @@ function hpaBasis(
     target: metric.averageUtilization!,
     share: 1,
   };
-}
-
-function podCores(model: ClusterModel, w: WorkloadModel): number {
-  return liveContainers(model, w).reduce((s, c) => s + (c.requests.cpu ?? 0) / 1000, 0);
 }
 
 function scheduleTargets(spec: unknown, w: WorkloadModel, live: HpaModel | undefined): boolean {

@@ -4,7 +4,7 @@
  * they differ. Windows are then written as cron lines for each form (cron.ts).
  */
 import { DateTime } from 'luxon';
-import { ceilSafe, percentile } from '../hpa/sizing.js';
+import { ceilSafe, percentile } from '../../core/stats.js';
 import type { HourlySeries } from './periodicity.js';
 
 /** ISO weekdays: 1 = Monday … 7 = Sunday. */

@@ -19,13 +19,12 @@ import {
   demandView,
   fluctuation,
   historyDays,
-  percentile,
   replicaDemand,
   replicaRange,
-  ceilSafe,
   targetUtilization,
   type DemandView,
 } from './sizing.js';
+import { ceilSafe, percentile } from '../../core/stats.js';
 import { hpaManifest, toleranceSupported } from './manifest.js';
 import { liveContainers } from '../../model/live-containers.js';
 

@@ -3,7 +3,7 @@
  * checked by hand: replica demand, fluctuation, target utilization, floor and elastic ceiling.
  * The cronhpa analyzer reuses them, so a schedule and the HPA it drives agree on what a replica is.
  */
-import { quantileSorted } from 'simple-statistics';
+import { ceilSafe, percentile } from '../../core/stats.js';
 import type { DemandSeries } from '../../model/usage/types.js';
 
 /** The slots that have data, as plain arrays (time of slot start, unix seconds). */
@@ -34,14 +34,6 @@ export function demandView(s: DemandSeries): DemandView {
 
 export function historyDays(v: DemandView): number {
   return (v.times.length * v.step) / 86400;
-}
-
-export function percentile(values: number[], p: number): number {
-  if (!values.length) return 0;
-  return quantileSorted(
-    [...values].sort((a, b) => a - b),
-    p,
-  );
 }
 
 /**
@@ -101,9 +93,4 @@ export function replicaRange(
   const wanted = Math.max(min + 1, ceilSafe(peakDemand * (1 + o.headroom)), o.live);
   const max = Math.min(o.cap, wanted);
   return { min: Math.min(min, max), max, peakDemand, capped: wanted > o.cap };
-}
-
-/** Ceil that ignores float32 noise: demand stored as 6.0000002 still needs 6 replicas, not 7. */
-export function ceilSafe(x: number): number {
-  return Math.ceil(x - 1e-5 * Math.max(1, Math.abs(x)));
 }

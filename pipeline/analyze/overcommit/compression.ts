@@ -6,7 +6,7 @@
  * window are never compressed (they are left out, and named).
  */
 import type { ClusterModel, WorkloadModel } from '../../model/types.js';
-import { percentile } from '../hpa/sizing.js';
+import { percentile } from '../../core/stats.js';
 import { RIGHTSIZE_DEFAULTS } from '../rightsize/args.js';
 
 export interface TierRatio {

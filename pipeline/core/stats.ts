@@ -1,0 +1,16 @@
+/** Small statistics shared by the analyzers (percentiles come from simple-statistics). */
+import { quantileSorted } from 'simple-statistics';
+
+/** Interpolated percentile (0…1) of unsorted values; 0 for none. */
+export function percentile(values: number[], p: number): number {
+  if (!values.length) return 0;
+  return quantileSorted(
+    [...values].sort((a, b) => a - b),
+    p,
+  );
+}
+
+/** Ceil that ignores float32 noise: demand stored as 6.0000002 still needs 6 replicas, not 7. */
+export function ceilSafe(x: number): number {
+  return Math.ceil(x - 1e-5 * Math.max(1, Math.abs(x)));
+}
