@@ -12,6 +12,9 @@ import { silentLogger } from '../core/logger.js';
 import type { PlanDocument } from '../plan/plan-document.js';
 import { sharedCluster } from '../testing/shared-cluster.js';
 import { describeWithControlPlane } from '../testing/kube-tier.js';
+import { allowSlowTests } from '../testing/slow.js';
+
+allowSlowTests();
 
 async function plan(config: string, out: string): Promise<PlanDocument> {
   const code = await main(['plan', '--config', config, '--out', out], {
@@ -27,7 +30,7 @@ describeWithControlPlane()('e2e/plan from a live cluster', () => {
 
   beforeAll(async () => {
     ws = await prepareDemoWorkspace();
-  }, 120_000);
+  });
 
   it('recommends what the snapshot path recommends, and counts one LIST per kind', async () => {
     const cp = sharedCluster();
@@ -86,5 +89,5 @@ describeWithControlPlane()('e2e/plan from a live cluster', () => {
     expect(kube.Pod).toMatchObject({ requests: 1 });
     expect(kube.Pod!.bytes).toBeGreaterThan(10_000);
     expect(Object.values(kube).every((k) => k.requests === 1)).toBe(true);
-  }, 180_000);
+  });
 });

@@ -14,6 +14,9 @@ import { prepareDemoWorkspace, type DemoWorkspace } from '../cli/demo-workspace.
 import { getValidator } from '../core/json-schema.js';
 import { createMemoryLogger } from '../core/logger.js';
 import type { PlanDocument, PlanRecommendationJson } from '../plan/plan-document.js';
+import { allowSlowTests } from '../testing/slow.js';
+
+allowSlowTests();
 
 async function run(args: string[]): Promise<{ code: number; out: string; logs: string[] }> {
   let out = '';
@@ -39,7 +42,7 @@ describe('e2e/plan-on-demo', () => {
     const r = await run(['plan', '--config', ws.config, '--out', outDir]);
     expect(r.code).toBe(0);
     doc = JSON.parse(readFileSync(join(outDir, 'plan.json'), 'utf8')) as PlanDocument;
-  }, 180_000);
+  });
 
   it("writes plan.json valid against its schema, a diff, and a PR body under GitHub's limit", () => {
     expect(getValidator('https://tidemark.io/schemas/plan.json')(doc)).toBe(true);
@@ -226,7 +229,7 @@ describe('e2e/bad-input', () => {
   let ws: DemoWorkspace;
   beforeAll(async () => {
     ws = await prepareDemoWorkspace();
-  }, 180_000);
+  });
 
   const errOf = async (args: string[]): Promise<{ code: number; err: string }> => {
     const chunks: string[] = [];
@@ -273,5 +276,5 @@ describe('e2e/bad-input', () => {
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/metrics\.om: line \d+: the file does not end with # EOF/);
     expect(existsSync(out)).toBe(false);
-  }, 180_000);
+  });
 });

@@ -22,6 +22,9 @@ import { describeWithControlPlane } from '../testing/kube-tier.js';
 import { tempRepo } from '../testing/temp-repo.js';
 import { hpaAdoptionChange } from '../testing/changes.js';
 import { kubeRequest } from '../testing/control-plane/seed.js';
+import { allowSlowTests } from '../testing/slow.js';
+
+allowSlowTests();
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -197,7 +200,7 @@ describeWithControlPlane()('e2e/replicas hand-over on a real kube-apiserver', ()
   beforeAll(async () => {
     cp = await startControlPlane();
     kubectl(['create', 'namespace', NS]);
-  }, 120_000);
+  });
 
   afterAll(async () => {
     await cp?.stop();

@@ -14,6 +14,9 @@ import { createMemoryLogger } from '../core/logger.js';
 import { clearRegisteredSecrets } from '../core/sanitize.js';
 import { startGitRemote, type GitRemote } from '../testing/git-remote.js';
 import { startFakeGitHub, type FakeGitHub } from '../testing/github-fake/server.js';
+import { allowSlowTests } from '../testing/slow.js';
+
+allowSlowTests();
 
 const TOKEN = 'ghp_e2eTOKENvalue0123456789';
 const OWNER = 'platform';
@@ -65,7 +68,7 @@ describe('e2e/run publishes the demo plan as pull requests', () => {
       ].join('\n'),
     );
     process.env.TIDEMARK_E2E_TOKEN = TOKEN;
-  }, 180_000);
+  });
 
   afterAll(async () => {
     delete process.env.TIDEMARK_E2E_TOKEN;
@@ -85,7 +88,7 @@ describe('e2e/run publishes the demo plan as pull requests', () => {
     expect(gh.writes()).toHaveLength(0);
     expect(git.pushCount()).toBe(pushes);
     expect(r.out + r.logs).not.toContain(TOKEN);
-  }, 180_000);
+  });
 
   it('--dry-run=plan prints each pull request body and diff, and writes nothing', async () => {
     const r = await run(['run', '--config', ws.config, '--out', join(ws.dir, 'o2'), '--dry-run', 'plan']);
@@ -93,7 +96,7 @@ describe('e2e/run publishes the demo plan as pull requests', () => {
     expect(r.out).toMatch(/=== tidemark\/demo\/[a-z-]+: /);
     expect(r.out).toMatch(/^diff --git a\//m);
     expect(gh.writes()).toHaveLength(0);
-  }, 180_000);
+  });
 
   it('opens one pull request per namespace, and a second run changes nothing', async () => {
     const r1 = await run(['run', '--config', ws.config, '--out', join(ws.dir, 'o3')]);
@@ -147,7 +150,7 @@ describe('e2e/run publishes the demo plan as pull requests', () => {
     const v = await run(['validate', '--config', join(dir, 'tidemark.yaml')]);
     expect(v.code).toBe(2);
     expect(v.logs).toMatch(/only `tidemark run` clones the repository/);
-  }, 180_000);
+  });
 
   it('a missing token is a clear config error before any planning, with nothing pushed', async () => {
     const saved = process.env.TIDEMARK_E2E_TOKEN;

@@ -15,6 +15,9 @@ import type { PlanDocument } from '../plan/plan-document.js';
 import type { WorkloadChange } from '../plan/types.js';
 import type { RenderResult, FileEdit } from '../render/types.js';
 import type { Skipped } from '../analyze/types.js';
+import { allowSlowTests } from '../testing/slow.js';
+
+allowSlowTests();
 
 const TOKEN = 'ghs_publishtesttoken_abcdef0123456789';
 const OWNER = 'acme';

@@ -25,6 +25,9 @@ import { startControlPlane, type ControlPlane } from '../../testing/control-plan
 import { kubeRequest, prepareReadableCluster } from '../../testing/control-plane/seed.js';
 import { sharedCluster, SHARED_USERS, type SharedCluster } from '../../testing/shared-cluster.js';
 import { describeWithControlPlane } from '../../testing/kube-tier.js';
+import { allowSlowTests } from '../../testing/slow.js';
+
+allowSlowTests();
 
 const demo = join(packageRoot(), 'fixtures', 'demo', 'cluster');
 
@@ -264,7 +267,7 @@ describeWithControlPlane()('collect/kubernetes across an API server restart', ()
     cp = await startControlPlane({ users: SHARED_USERS });
     await prepareReadableCluster(cp, packageRoot());
     reader = cp.kubeconfigFor('reader');
-  }, 180_000);
+  });
 
   afterAll(async () => {
     await cp?.stop();
@@ -280,5 +283,5 @@ describeWithControlPlane()('collect/kubernetes across an API server restart', ()
     const inv = await reading;
     expect(inv.objects.filter((o) => o.kind === 'Pod').length).toBeGreaterThan(20);
     expect(logger.lines.some((l) => l.includes('kubernetes request failed, retrying'))).toBe(true);
-  }, 120_000);
+  });
 });

@@ -148,6 +148,29 @@ describe('collect/openmetrics', () => {
     await expect(read('/nonexistent/m.om', req([]))).rejects.toThrow(/metrics file not found/);
   });
 
+  it('reads one series written with its labels in another order, escaped quotes and braces in values, and CRLF lines', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'om-'));
+    const p = join(dir, 'm.om');
+    const lines = [
+      `container_cpu_usage_seconds_total{namespace="shop",pod="web-1",container="web",note="a \\"}\\" b"} 0 ${T0}`,
+      `container_cpu_usage_seconds_total{container="web",note="a \\"}\\" b",pod="web-1",namespace="shop"} 30 ${T0 + 300}`,
+      `container_cpu_usage_seconds_total{namespace="shop",pod="web-1",container="web",note="a \\"}\\" b"} 60 ${T0 + 600}`,
+      '# EOF',
+    ];
+    writeFileSync(p, lines.join('\r\n') + '\r\n');
+    const b = await read(p, req([['shop', 'web-1', 'web']]));
+    expect(b.series).toHaveLength(1);
+    expect(b.series[0]!.cpuMean[0]).toBeCloseTo(0.1, 6);
+    expect(b.series[0]!.cpuMean[1]).toBeCloseTo(0.1, 6);
+    // one label set, so one series: the two spellings did not become two scrape jobs
+    expect(b.series[0]!.samples).toBe(3);
+  });
+
+  it('rejects a sample line whose value or timestamp is missing even in a series it skips', async () => {
+    const lines = [`container_cpu_usage_seconds_total{namespace="other",pod="x-1",container="x"} 1`, '# EOF'];
+    await expect(read(file(lines), req([['shop', 'web-1', 'web']]))).rejects.toThrow(/line 1: malformed/);
+  });
+
   it('reports the newest sample time, so a file that ends in the past sets the analysis time', async () => {
     const src = createOpenMetricsSource(file([cpu('web-1', 0, T0), mem('web-1', 5, T0 + 500), '# EOF']));
     expect(await src.latestTimestamp!({ logger: silentLogger })).toBe(T0 + 500);

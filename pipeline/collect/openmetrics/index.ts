@@ -7,8 +7,7 @@
  * held until the end (about 48 KB per container for 14 days at 5 minutes). That suits the demo
  * and bug-report snapshots; large clusters use the Prometheus source, which streams by batch.
  */
-import { createReadStream, existsSync, statSync } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { existsSync, statSync } from 'node:fs';
 import { InputError } from '../../core/errors.js';
 import type {
   MetricsSource,
@@ -20,7 +19,8 @@ import type {
   UsageSeries,
   UsageWindow,
 } from '../types.js';
-import { parseSampleLine } from './parse-line.js';
+import { parseSeries, splitSampleLine } from './parse-line.js';
+import { lineBatches } from './lines.js';
 import { maxInto, trimSeries } from '../usage-series.js';
 import {
   addCpuSample,
@@ -44,6 +44,8 @@ interface SeriesState {
   /** Last value of the OOM gauge / restart counter, for transitions. */
   lastOom?: number;
   lastRestarts?: number;
+  /** The OOM gauge's series with reason="OOMKilled" (other reasons are ignored). */
+  oomKilled?: boolean;
 }
 
 export function createOpenMetricsSource(file: string): MetricsSource {
@@ -65,12 +67,12 @@ export function createOpenMetricsSource(file: string): MetricsSource {
 async function scanLatest(file: string): Promise<number | undefined> {
   assertFile(file);
   let max: number | undefined;
-  for await (const line of createInterface({ input: createReadStream(file), crlfDelay: Infinity })) {
-    if (!line || line[0] === '#') continue;
-    const sp = line.lastIndexOf(' ');
-    const t = Number(line.slice(sp + 1));
-    if (Number.isFinite(t) && (max === undefined || t > max)) max = t;
-  }
+  for await (const lines of lineBatches(file))
+    for (const line of lines) {
+      if (!line || line.charCodeAt(0) === 35 /* # */) continue;
+      const t = Number(line.slice(line.lastIndexOf(' ') + 1));
+      if (Number.isFinite(t) && (max === undefined || t > max)) max = t;
+    }
   return max;
 }
 
@@ -86,63 +88,73 @@ async function readFile(file: string, request: UsageRequest, stats: MetricsStats
   // Keyed by the full label set, so two scrape jobs exporting the same container stay apart
   // and are merged with max (never summed) at the end.
   const series = new Map<string, SeriesState>();
+  // The same series text repeats on every sample line; its labels are parsed once. `null`:
+  // a series this request does not need.
+  const byText = new Map<string, { name: string; st: SeriesState } | null>();
   const ooms: OomEvent[] = [];
   const restarts: RestartEvent[] = [];
   let lineNo = 0;
   let sawEof = false;
   stats.bytes += statSync(file).size;
 
-  for await (const line of createInterface({ input: createReadStream(file), crlfDelay: Infinity })) {
-    lineNo++;
-    if (line === '# EOF') {
-      sawEof = true;
-      continue;
-    }
-    if (sawEof && line.trim())
-      throw new InputError('content after # EOF', { file, object: `line ${lineNo}` });
-    const s = parseSampleLine(line);
-    if (s === undefined) continue;
-    if (s === 'invalid')
-      throw new InputError(`malformed OpenMetrics sample: ${line.slice(0, 120)}`, {
-        file,
-        object: `line ${lineNo}`,
-      });
-    if (s.name !== CPU && s.name !== MEM && s.name !== OOM && s.name !== RESTARTS) continue;
-    const { namespace, pod, container } = s.labels;
-    if (!namespace || !pod || !container || container === 'POD') continue;
-    if (!wanted.has(`${namespace}/${pod}/${container}`)) continue;
-    stats.samples++;
-    const key = `${s.name}|${labelKey(s.labels)}`;
-    let st = series.get(key);
-    if (!st) {
-      st = { ref: { namespace, pod, container }, node: s.labels.node, memSamples: 0 };
-      series.set(key, st);
-    }
-    if (s.name === CPU) {
-      st.cpu ??= newCpuAccumulator(slots);
-      addCpuSample(st.cpu, w, s.time, s.value);
-    } else if (s.name === MEM) {
-      st.mem ??= new Float32Array(slots).fill(NaN);
-      if (addMemorySample(st.mem, w, s.time, s.value)) st.memSamples++;
-    } else if (s.name === OOM) {
-      if (s.labels.reason !== 'OOMKilled' || !Number.isFinite(s.value)) continue;
-      if (
-        s.value >= 1 &&
-        (st.lastOom === undefined || st.lastOom < 1) &&
-        s.time >= w.start &&
-        s.time < w.end
-      ) {
-        ooms.push({ ...st.ref, time: s.time, source: 'metrics' });
+  for await (const lines of lineBatches(file))
+    for (const line of lines) {
+      lineNo++;
+      if (line === '# EOF') {
+        sawEof = true;
+        continue;
       }
-      st.lastOom = s.value;
-    } else {
-      if (!Number.isFinite(s.value)) continue;
-      if (st.lastRestarts !== undefined && s.value > st.lastRestarts && s.time >= w.start && s.time < w.end) {
-        restarts.push({ ...st.ref, time: s.time, count: s.value - st.lastRestarts });
+      if (sawEof && line.trim())
+        throw new InputError('content after # EOF', { file, object: `line ${lineNo}` });
+      const s = splitSampleLine(line);
+      if (s === undefined) continue;
+      const malformed = (): InputError =>
+        new InputError(`malformed OpenMetrics sample: ${line.slice(0, 120)}`, {
+          file,
+          object: `line ${lineNo}`,
+        });
+      if (s === 'invalid') throw malformed();
+      let known = byText.get(s.series);
+      if (known === undefined) {
+        const id = parseSeries(s.series);
+        if (id === 'invalid') throw malformed();
+        known = wantedSeries(id.name, id.labels, wanted, series);
+        byText.set(s.series, known);
       }
-      st.lastRestarts = s.value;
+      if (known === null) continue;
+      stats.samples++;
+      const st = known.st;
+      const name = known.name;
+      if (name === CPU) {
+        st.cpu ??= newCpuAccumulator(slots);
+        addCpuSample(st.cpu, w, s.time, s.value);
+      } else if (name === MEM) {
+        st.mem ??= new Float32Array(slots).fill(NaN);
+        if (addMemorySample(st.mem, w, s.time, s.value)) st.memSamples++;
+      } else if (name === OOM) {
+        if (!st.oomKilled || !Number.isFinite(s.value)) continue;
+        if (
+          s.value >= 1 &&
+          (st.lastOom === undefined || st.lastOom < 1) &&
+          s.time >= w.start &&
+          s.time < w.end
+        ) {
+          ooms.push({ ...st.ref, time: s.time, source: 'metrics' });
+        }
+        st.lastOom = s.value;
+      } else {
+        if (!Number.isFinite(s.value)) continue;
+        if (
+          st.lastRestarts !== undefined &&
+          s.value > st.lastRestarts &&
+          s.time >= w.start &&
+          s.time < w.end
+        ) {
+          restarts.push({ ...st.ref, time: s.time, count: s.value - st.lastRestarts });
+        }
+        st.lastRestarts = s.value;
+      }
     }
-  }
   if (lineNo > 0 && !sawEof)
     throw new InputError('the file does not end with # EOF (truncated?)', { file, object: `line ${lineNo}` });
 
@@ -174,6 +186,27 @@ async function readFile(file: string, request: UsageRequest, stats: MetricsStats
   const out = [...merged.values()].map(trimSeries);
   stats.series += series.size;
   return { series: out.filter((s) => s.cpuMean.length > 0), ooms, restarts };
+}
+
+function wantedSeries(
+  name: string,
+  labels: Record<string, string>,
+  wanted: Set<string>,
+  series: Map<string, SeriesState>,
+): { name: string; st: SeriesState } | null {
+  if (name !== CPU && name !== MEM && name !== OOM && name !== RESTARTS) return null;
+  const { namespace, pod, container } = labels;
+  if (!namespace || !pod || !container || container === 'POD') return null;
+  if (!wanted.has(`${namespace}/${pod}/${container}`)) return null;
+  // Keyed by the full label set: the same set written in another label order is the same series.
+  const key = `${name}|${labelKey(labels)}`;
+  let st = series.get(key);
+  if (!st) {
+    st = { ref: { namespace, pod, container }, node: labels.node, memSamples: 0 };
+    if (name === OOM) st.oomKilled = labels.reason === 'OOMKilled';
+    series.set(key, st);
+  }
+  return { name, st };
 }
 
 function labelKey(labels: Record<string, string>): string {

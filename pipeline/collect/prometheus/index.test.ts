@@ -18,6 +18,7 @@ import { describeWithPrometheus } from '../../testing/prometheus-tier.js';
 import { writeSyntheticOpenMetrics, type SyntheticContainer } from '../../testing/usage-openmetrics.js';
 import { prng } from '../../core/prng.js';
 import { makeTestPki } from '../../testing/tls.js';
+import { SLOW_TEST_MS } from '../../testing/slow.js';
 
 const STEP = 300;
 const END = 1_800_000_000 - (1_800_000_000 % 86400); // a day boundary, aligned to every step
@@ -149,7 +150,7 @@ describeWithPrometheus()('collect/prometheus (real Prometheus)', () => {
       containers: cs.map(({ namespace, pod, container }) => ({ namespace, pod, container })),
     };
     (globalThis as { __om?: string }).__om = om;
-  }, 120_000);
+  }, SLOW_TEST_MS);
 
   afterAll(async () => {
     await prom?.stop();
