@@ -7,6 +7,7 @@ import { rightsize } from './rightsize/index.js';
 import { hpa } from './hpa/index.js';
 import { cronhpa } from './cronhpa/index.js';
 import { overcommit } from './overcommit/index.js';
+import { scaledown } from './scaledown/index.js';
 
 const registry = new Map<AnalyzerId, Analyzer<never>>();
 
@@ -27,3 +28,4 @@ registerAnalyzer(rightsize);
 registerAnalyzer(hpa);
 registerAnalyzer(cronhpa);
 registerAnalyzer(overcommit);
+registerAnalyzer(scaledown);

@@ -36,6 +36,11 @@ export interface FieldProposal {
   quantity?: QuantityInfo;
   /** For a structured value (JSON inside a ConfigMap key): the schema $id it must pass before a PR. */
   schema?: string;
+  /**
+   * For a subject that is not a Kubernetes object (a node pool's size in a Terraform-values or
+   * YAML file named in config): the repo file that holds it, relative to the repo root.
+   */
+  file?: string;
 }
 
 /** A whole object to add to the GitOps repo (an HPA, a CronHPA, a ScaledObject…). */
@@ -142,9 +147,20 @@ export interface Skipped {
   container?: string;
 }
 
+/**
+ * Findings that are not changes to Git (nodes are not in Git): shown in plan.json and in a PR-body
+ * section, with every number behind them.
+ */
+export interface AnalyzerReport {
+  analyzer: AnalyzerId;
+  title: string;
+  data: Record<string, unknown>;
+}
+
 export interface AnalyzerResult {
   recommendations: Recommendation[];
   skipped: Skipped[];
+  reports?: AnalyzerReport[];
 }
 
 export interface AnalyzeContext {

@@ -5,7 +5,7 @@
  */
 import type { MilliCpu, Bytes } from '../core/quantity.js';
 import type { OomEvent, UsageWindow } from '../collect/types.js';
-import type { WorkloadUsage } from './usage/types.js';
+import type { PodRecentUsage, WorkloadUsage } from './usage/types.js';
 
 export type WorkloadKind = 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'ReplicaSet' | 'Job' | 'CronJob';
 
@@ -155,6 +155,10 @@ export interface PodModel {
   tolerations: Toleration[];
   topologySpreadConstraints?: unknown[];
   hostNetwork?: boolean;
+  /** spec.readinessGates condition types (load-balancer target health and the like). */
+  readinessGates?: string[];
+  /** metadata.deletionTimestamp is set: already leaving. */
+  terminating?: boolean;
   /** Mirror pods (static) and DaemonSet pods need special handling in scale-down and guardian. */
   isMirror: boolean;
   isDaemonSet: boolean;
@@ -291,6 +295,8 @@ export interface ClusterModel {
   resourceQuotas: ResourceQuotaModel[];
   /** Objects kept verbatim by kind ("keda.sh/ScaledObject" → objects). */
   others: Map<string, GenericObjectModel[]>;
+  /** Each pod's last hour ("namespace/pod"), for capacity scoring; absent without metrics. */
+  podUsage?: Map<string, PodRecentUsage>;
   /** Usage digests per workload; absent when no metrics were read for it. */
   usage: Map<WorkloadKey, WorkloadUsage>;
   usageWindow?: UsageWindow;

@@ -39,7 +39,10 @@ export function buildOutputs(
   }
   const edits = run.clusters.flatMap((c) => c.render.edits);
   const diff = opts.unifiedDiff(edits);
-  const prBody = renderPrBody(doc, doc.clusters, { maxChars: config.output.prBodyMaxChars });
+  const prBody = renderPrBody(doc, doc.clusters, {
+    maxChars: config.output.prBodyMaxChars,
+    reports: true,
+  });
   return {
     run,
     doc,

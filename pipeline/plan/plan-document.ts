@@ -2,7 +2,7 @@
  * plan.json: every recommendation (with its policy decision and render outcome) and every
  * skipped workload with its reason, plus a run summary. Schema: schemas/tidemark/plan.schema.json.
  */
-import type { Skipped, Evidence, JsonValue } from '../analyze/types.js';
+import type { AnalyzerReport, Skipped, Evidence, JsonValue } from '../analyze/types.js';
 import type { RuleOutcome } from '../policy/types.js';
 import type { PipelineConfig } from '../config/types.js';
 import type { MetricsStats, UsageWindow } from '../collect/types.js';
@@ -58,6 +58,7 @@ export interface PlanClusterJson {
     kubernetes?: Record<string, { requests: number; bytes: number; objects: number }>;
     metrics: MetricsStats;
   };
+  reports?: AnalyzerReport[];
 }
 
 export interface PlanDocument {
@@ -153,6 +154,7 @@ export function buildPlanDocument(
           savings: total,
         },
         sources: { kubernetes: c.stats.kubernetes, metrics: c.stats.metrics },
+        ...reportsOf(c),
       };
     }),
     run: { stagesMs: run.stages },
@@ -161,4 +163,9 @@ export function buildPlanDocument(
 
 function windowJson(w: UsageWindow): PlanClusterJson['window'] {
   return { start: iso(w.start), end: iso(w.end), step: w.step };
+}
+
+function reportsOf(c: PlanRun['clusters'][number]): { reports?: AnalyzerReport[] } {
+  const reports = [...c.analyzerResults.values()].flatMap((r) => r.reports ?? []);
+  return reports.length ? { reports } : {};
 }

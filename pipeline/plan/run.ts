@@ -169,6 +169,7 @@ export async function runPlan(opts: {
         if (wl) folder.addOom(wl, oom);
       }
       model.usage = folder.finish();
+      model.podUsage = folder.podRecent();
       log.info('metrics read', {
         source: metrics.description,
         workloads: model.usage.size,

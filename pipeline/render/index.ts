@@ -23,7 +23,7 @@ import type { Target } from './targets/target.js';
 import { GitOpsEngines } from './locate/gitops-engines.js';
 import { applyHandOver } from './handover.js';
 import { locationText, sameValue, schemaProblem, show } from './values.js';
-import { renderSubject, SUBJECT_KINDS } from './subjects.js';
+import { FILE_SUBJECT_KINDS, renderFileSubject, renderSubject, SUBJECT_KINDS } from './subjects.js';
 import { placeObject } from './new-objects.js';
 
 export interface RenderInput {
@@ -64,8 +64,11 @@ export async function renderChanges(input: RenderInput): Promise<RenderResult> {
     };
     if (!w) {
       // Cluster-level subjects (Koordinator's ConfigMap, the ClusterResourceOverride, a Namespace).
-      if (SUBJECT_KINDS.has(change.workload.split('/')[0]!)) {
-        const out = renderSubject(index, locator, change);
+      const subjectKind = change.workload.split('/')[0]!;
+      if (SUBJECT_KINDS.has(subjectKind) || FILE_SUBJECT_KINDS.has(subjectKind)) {
+        const out = FILE_SUBJECT_KINDS.has(subjectKind)
+          ? renderFileSubject(index, change)
+          : renderSubject(index, locator, change);
         if ('skip' in out) skip(out.skip.reason, out.skip.detail);
         else rendered.set(change.workload, out.files);
         continue;

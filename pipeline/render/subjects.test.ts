@@ -189,4 +189,50 @@ describe('render: cluster-level subjects', () => {
     expect(result.skipped).toEqual([]);
     expect(result.edits[0]!.after).toBe(`${before}    ${label}: "true"\n`);
   });
+
+  describe('a node pool sized in a repo file', () => {
+    const pools =
+      '# Read by Terraform: one entry per node group.\r\npools:\r\n  general:\r\n    size: 3        # desired nodes\r\n    instance: "m6i.xlarge"\r\n  gpu:\r\n    size: 3\r\n';
+    const change = (current: number, file = 'infra/pools.yaml') =>
+      ({
+        cluster: 'demo',
+        workload: 'NodeGroup//general',
+        recommendations: [],
+        objects: [],
+        handOver: [],
+        fields: [
+          {
+            object: { apiVersion: 'tidemark.io/v1alpha1', kind: 'NodeGroup', name: 'general' },
+            path: ['pools', 'general', 'size'],
+            current,
+            proposed: current - 1,
+            file,
+            analyzer: 'scaledown',
+            recommendation: 's',
+          },
+        ],
+      }) as unknown as WorkloadChange;
+
+    it('changes only the number, keeping the comment, CRLF endings and the other pool', async () => {
+      const result = await render({ 'infra/pools.yaml': pools }, [change(3)]);
+      expect(result.skipped).toEqual([]);
+      expect(result.rendered.get('NodeGroup//general')).toEqual(['infra/pools.yaml']);
+      expect(result.edits[0]!.after).toBe(pools.replace('size: 3        #', 'size: 2        #'));
+    });
+
+    it('leaves the file alone when it disagrees with the live node count, or is missing', async () => {
+      const mismatch = await render({ 'infra/pools.yaml': pools }, [change(4)]);
+      expect(mismatch.edits).toEqual([]);
+      expect(mismatch.skipped[0]).toMatchObject({
+        reason: 'git-live-mismatch',
+        detail: expect.stringContaining('pools.general.size is 3 in Git but the cluster runs 4'),
+      });
+      const missing = await render({ 'infra/pools.yaml': pools }, [change(3, 'infra/other.yaml')]);
+      expect(missing.edits).toEqual([]);
+      expect(missing.skipped[0]).toMatchObject({
+        reason: 'not-in-git',
+        detail: expect.stringContaining('infra/other.yaml'),
+      });
+    });
+  });
 });

@@ -7,6 +7,7 @@ import type { WorkloadChange } from '../plan/types.js';
 import { formatFieldPath } from '../plan/field-path.js';
 import { YamlEditError } from './edit/errors.js';
 import { applyEdits } from './edit/yaml-editor.js';
+import { documentData, firstError, parseDocuments } from './edit/parse-cache.js';
 import { editJsonInBlockScalar, jsonDiff } from './edit/json-in-block.js';
 import { dataAt } from './targets/target.js';
 import { isProblem, type RepoIndex } from './locate/repo-index.js';
@@ -14,6 +15,62 @@ import type { Locator } from './locate/locate.js';
 import { locationText, sameValue, schemaProblem } from './values.js';
 
 export const SUBJECT_KINDS = new Set(['ConfigMap', 'ClusterResourceOverride', 'Namespace']);
+
+/** Subjects that are a value in a file the config names (a node pool's size), not an object. */
+export const FILE_SUBJECT_KINDS = new Set(['NodeGroup']);
+
+/**
+ * A value at a dotted path of a file named in config. The file must exist and hold the value the
+ * cluster shows (the pool's live node count); otherwise Git and the cluster disagree and the
+ * file is left alone.
+ */
+export function renderFileSubject(
+  index: RepoIndex,
+  change: WorkloadChange,
+): { files: string[] } | { skip: { reason: string; detail: string } } {
+  const files = new Set<string>();
+  const snapshot = index.snapshot();
+  for (const f of change.fields) {
+    const file = f.file;
+    if (!file || !index.exists(file))
+      return {
+        skip: {
+          reason: 'not-in-git',
+          detail: `${file ?? '(no file)'} does not exist in the repo (clusters[].settings.capacity.nodeGroups)`,
+        },
+      };
+    // Not a Kubernetes object: every document of the file, with or without a kind.
+    const parsed = parseDocuments(index.read(file));
+    const bad = firstError(parsed);
+    if (bad) return { skip: { reason: 'render-refused', detail: `${file}: ${bad}` } };
+    const valueIn = (i: number) => {
+      const g = dataAt(documentData(parsed[i]!), f.path);
+      return 'value' in g ? g.value : undefined;
+    };
+    const at = parsed.findIndex((_, i) => valueIn(i) !== undefined);
+    if (at < 0)
+      return {
+        skip: { reason: 'not-in-git', detail: `${file}: no value at ${formatFieldPath(f.path)}` },
+      };
+    const git = valueIn(at);
+    if (!sameValue(git, f.current))
+      return {
+        skip: {
+          reason: 'git-live-mismatch',
+          detail: `${file}: ${formatFieldPath(f.path)} is ${JSON.stringify(git)} in Git but the cluster runs ${JSON.stringify(f.current)}; left alone until they agree`,
+        },
+      };
+    try {
+      index.write(file, applyEdits(index.read(file), at, [{ path: f.path, value: f.proposed }]));
+    } catch (err) {
+      index.restore(snapshot);
+      if (!(err instanceof YamlEditError)) throw err;
+      return { skip: { reason: 'render-refused', detail: `${file}: ${err.message}` } };
+    }
+    files.add(file);
+  }
+  return { files: [...files] };
+}
 
 /**
  * Fields of one cluster-level object. It is edited where it is declared: a plain manifest, or a

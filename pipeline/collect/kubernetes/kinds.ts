@@ -59,7 +59,7 @@ export const INVENTORY: KindSpec[] = [
     kind: 'PodDisruptionBudget',
     keep: 'full',
   },
-  { group: 'networking.k8s.io', version: 'v1', resource: 'ingresses', kind: 'Ingress', keep: 'metadata' },
+  { group: 'networking.k8s.io', version: 'v1', resource: 'ingresses', kind: 'Ingress', keep: 'full' },
   {
     group: 'discovery.k8s.io',
     version: 'v1',

@@ -376,6 +376,10 @@ function podModel(o: KubeObject, w: { object: string; file?: string }): PodModel
     tolerations: tolerationsOf(spec),
     topologySpreadConstraints: spec.topologySpreadConstraints,
     hostNetwork: spec.hostNetwork === true || undefined,
+    readinessGates: Array.isArray(spec.readinessGates)
+      ? spec.readinessGates.map((g: any) => String(g?.conditionType ?? ''))
+      : undefined,
+    terminating: o.metadata.deletionTimestamp ? true : undefined,
     isMirror: !!annotations['kubernetes.io/config.mirror'],
     isDaemonSet: false,
   };

@@ -4,7 +4,7 @@
  */
 import type { OomEvent, RestartEvent, UsageSeries, UsageWindow } from '../../collect/types.js';
 import type { WorkloadKey } from '../types.js';
-import type { ContainerUsageDigest, WorkloadUsage } from './types.js';
+import type { ContainerUsageDigest, PodRecentUsage, WorkloadUsage } from './types.js';
 import { addInterval, createDigest, DEFAULT_DIGEST_OPTIONS, type DigestOptions } from './container-digest.js';
 
 export const DEFAULT_DEMAND_STEP = 900;
@@ -14,7 +14,11 @@ export interface UsageFolder {
   addOom(workload: WorkloadKey, event: OomEvent): void;
   addRestart(workload: WorkloadKey, event: RestartEvent): void;
   finish(): Map<WorkloadKey, WorkloadUsage>;
+  /** "namespace/pod" → the pod's last hour. */
+  podRecent(): Map<string, PodRecentUsage>;
 }
+
+const RECENT_SECONDS = 3600;
 
 export function createUsageFolder(
   window: UsageWindow,
@@ -22,6 +26,8 @@ export function createUsageFolder(
   options: DigestOptions = DEFAULT_DIGEST_OPTIONS,
 ): UsageFolder {
   const out = new Map<WorkloadKey, WorkloadUsage>();
+  const recent = new Map<string, PodRecentUsage>();
+  const recentFrom = Math.ceil((window.end - window.start - RECENT_SECONDS) / window.step);
   const step = Math.max(demandStep, window.step);
   const slots = Math.ceil((window.end - window.start) / step);
   const perSlot = step / window.step;
@@ -60,6 +66,7 @@ export function createUsageFolder(
         u.containers.set(s.container, d);
       }
       d.samples += s.samples;
+      addRecent(s);
       // Per pod and demand slot: Σ CPU means (averaged over the slot) and presence.
       for (let i = 0; i < s.cpuMean.length; i++) {
         const cpu = s.cpuMean[i]!;
@@ -90,5 +97,32 @@ export function createUsageFolder(
     finish() {
       return out;
     },
+    podRecent() {
+      return recent;
+    },
   };
+
+  function addRecent(s: UsageSeries): void {
+    let cpuSum = 0;
+    let cpuN = 0;
+    let last = NaN;
+    let mem = 0;
+    for (let idx = Math.max(recentFrom, s.offset); idx < s.offset + s.cpuMean.length; idx++) {
+      const cpu = s.cpuMean[idx - s.offset]!;
+      const m = s.memMax[idx - s.offset]!;
+      if (cpu >= 0) {
+        cpuSum += cpu;
+        cpuN++;
+        last = cpu;
+      }
+      if (m > mem) mem = m;
+    }
+    if (!cpuN && !mem) return;
+    const key = `${s.namespace}/${s.pod}`;
+    const r = recent.get(key) ?? { cpu1h: 0, cpu5m: 0, memory1h: 0, node: s.node };
+    r.cpu1h += cpuN ? cpuSum / cpuN : 0;
+    r.cpu5m += Number.isNaN(last) ? 0 : last;
+    r.memory1h += mem;
+    recent.set(key, r);
+  }
 }

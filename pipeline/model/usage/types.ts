@@ -26,6 +26,20 @@ export interface DemandSeries {
   pods: Float32Array;
 }
 
+/**
+ * One pod's recent load, summed over its containers: what scale-down scoring and the guardian ask
+ * ("how busy is it right now"), which the 14-day digests cannot answer.
+ */
+export interface PodRecentUsage {
+  /** Mean cores over the last hour of the window. */
+  cpu1h: number;
+  /** Mean cores over the last 5-minute interval with data. */
+  cpu5m: number;
+  /** Peak working-set bytes over the last hour. */
+  memory1h: number;
+  node?: string;
+}
+
 export interface WorkloadUsage {
   workload: WorkloadKey;
   window: UsageWindow;

@@ -9,6 +9,7 @@ import { humanBytes, parseQuantity } from '../../core/quantity.js';
 import { rowsOf, type ChangeRow } from './rows.js';
 import { autoscalingSection } from './autoscaling.js';
 import { overcommitSection } from './overcommit.js';
+import { scaledownSection } from './capacity.js';
 
 export interface PrBodyOptions {
   maxChars?: number;
@@ -16,6 +17,11 @@ export interface PrBodyOptions {
   extraSections?: string[];
   /** A hidden marker (fingerprint) the publish stage appends; counted in the budget. */
   footerMarker?: string;
+  /**
+   * Show cluster-level reports (scale-down candidates): in the plan's own pr.md, and in a PR that
+   * changes a node pool. A PR about one workload does not carry them.
+   */
+  reports?: boolean;
 }
 
 export const PR_BODY_LIMIT = 65000;
@@ -31,6 +37,8 @@ export function renderPrBody(
   const recs = included.flatMap((c) => c.recommendations);
   const savings = recs.reduce((acc, r) => addSavings(acc, r.savings), NO_SAVINGS);
   const workloads = new Set(recs.filter((r) => r.render.status === 'rendered').map((r) => r.workload));
+  const showReports =
+    opts.reports ?? recs.some((r) => r.analyzer === 'scaledown' && r.subject === 'node count');
 
   const head: string[] = [];
   head.push(`## Tidemark: ${titleOf(recs)} for ${included.map((c) => `\`${c.name}\``).join(', ')}`);
@@ -85,6 +93,7 @@ export function renderPrBody(
     ...tables,
     ...autoscalingSection(included),
     ...overcommitSection(included),
+    ...(showReports ? scaledownSection(included) : []),
     ...riskSection,
     ...(opts.extraSections ?? []).flatMap((s) => ['', s]),
     ...skippedSection,
@@ -112,6 +121,7 @@ export function renderPrBody(
     ...tables,
     ...autoscalingSection(included),
     ...overcommitSection(included),
+    ...(showReports ? scaledownSection(included) : []),
   ].join('\n');
   const afterRisks = fixed.slice(beforeRisks.length);
   let body = beforeRisks + (evidenceBlocks.length ? evidenceHeader + evidence : '') + afterRisks;
