@@ -16,8 +16,6 @@ import { DO_NOT_DISRUPT, SAFE_TO_EVICT, nodeBlocker, podBlocker } from './blocke
 import { buildCluster, podsToMove, simulateDrain, type Move } from './packing.js';
 import { matchesSelector, type LabelSelector } from './selectors.js';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
-
 export const DEFAULT_POOL_LABEL = 'karpenter.sh/nodepool';
 
 export interface NodeReport {
