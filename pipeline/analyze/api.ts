@@ -8,6 +8,7 @@ import { hpa } from './hpa/index.js';
 import { cronhpa } from './cronhpa/index.js';
 import { overcommit } from './overcommit/index.js';
 import { scaledown } from './scaledown/index.js';
+import { placement } from './placement/index.js';
 
 const registry = new Map<AnalyzerId, Analyzer<never>>();
 
@@ -29,3 +30,4 @@ registerAnalyzer(hpa);
 registerAnalyzer(cronhpa);
 registerAnalyzer(overcommit);
 registerAnalyzer(scaledown);
+registerAnalyzer(placement);

@@ -169,6 +169,8 @@ export interface AnalyzeContext {
   cluster: string;
   /** Per-cluster settings an analyzer may read (kubernetes version, cron form, provider…). */
   clusterSettings: Record<string, unknown>;
+  /** Node prices from config (what a requested core and GiB cost per hour), for cost comparisons. */
+  prices?: { cpuCoreHour: number; memoryGiBHour: number; currency: string };
   /** What right-sizing proposes, for analyzers that build on it (HPA targets use the new request). */
   upstream?: Map<AnalyzerId, AnalyzerResult>;
   /**

@@ -185,6 +185,7 @@ export async function runPlan(opts: {
           now: end,
           cluster: cluster.name,
           clusterSettings: cluster.settings,
+          prices: config.prices,
           upstream: out,
           overrides,
         });

@@ -10,6 +10,7 @@ import { rowsOf, type ChangeRow } from './rows.js';
 import { autoscalingSection } from './autoscaling.js';
 import { overcommitSection } from './overcommit.js';
 import { scaledownSection } from './capacity.js';
+import { placementSection } from './placement.js';
 
 export interface PrBodyOptions {
   maxChars?: number;
@@ -93,6 +94,7 @@ export function renderPrBody(
     ...tables,
     ...autoscalingSection(included),
     ...overcommitSection(included),
+    ...placementSection(included),
     ...(showReports ? scaledownSection(included) : []),
     ...riskSection,
     ...(opts.extraSections ?? []).flatMap((s) => ['', s]),
@@ -121,6 +123,7 @@ export function renderPrBody(
     ...tables,
     ...autoscalingSection(included),
     ...overcommitSection(included),
+    ...placementSection(included),
     ...(showReports ? scaledownSection(included) : []),
   ].join('\n');
   const afterRisks = fixed.slice(beforeRisks.length);
@@ -141,6 +144,8 @@ function titleOf(recs: PlanRecommendationJson[]): string {
     ...(kinds.has('rightsize') ? ['right-sizing'] : []),
     ...(kinds.has('hpa') || kinds.has('cronhpa') ? ['autoscaling'] : []),
     ...(kinds.has('overcommit') ? ['overcommit'] : []),
+    ...(kinds.has('placement') ? ['virtual-node placement'] : []),
+    ...(kinds.has('scaledown') ? ['scale-down'] : []),
   ];
   return parts.join(' and ') || 'plan';
 }
