@@ -190,6 +190,45 @@ describe('render: cluster-level subjects', () => {
     expect(result.edits[0]!.after).toBe(`${before}    ${label}: "true"\n`);
   });
 
+  it("lowers a Karpenter NodePool's limits in place, valid against Karpenter's CRD", async () => {
+    const before = `apiVersion: karpenter.sh/v1
+kind: NodePool
+metadata:
+  name: general
+spec:
+  template:
+    spec:
+      nodeClassRef: { group: karpenter.k8s.aws, kind: EC2NodeClass, name: default }
+      requirements:
+        - { key: karpenter.sh/capacity-type, operator: In, values: [on-demand] }
+  limits:
+    cpu: 100        # raise with finance's approval
+    memory: 400Gi
+`;
+    const field = (resource: string, current: string, proposed: string) => ({
+      object: { apiVersion: 'karpenter.sh/v1', kind: 'NodePool', name: 'general' },
+      path: ['spec', 'limits', resource],
+      current,
+      proposed,
+      analyzer: 'scaledown',
+      recommendation: 's',
+    });
+    const change = {
+      cluster: 'demo',
+      workload: 'NodePool//general',
+      recommendations: [],
+      objects: [],
+      handOver: [],
+      fields: [field('cpu', '100', '96'), field('memory', '400Gi', '384Gi')],
+    } as unknown as WorkloadChange;
+    const result = await render({ 'clusters/demo/karpenter/general.yaml': before }, [change]);
+    expect(result.skipped).toEqual([]);
+    const after = result.edits[0]!.after;
+    expect(after).toBe(before.replace('cpu: 100', 'cpu: 96').replace('memory: 400Gi', 'memory: 384Gi'));
+    const upstream = referenceValidator('karpenter.sh_NodePool_v1.json');
+    if (upstream) expect(upstream(parse(after))).toBe(true);
+  });
+
   describe('a node pool sized in a repo file', () => {
     const pools =
       '# Read by Terraform: one entry per node group.\r\npools:\r\n  general:\r\n    size: 3        # desired nodes\r\n    instance: "m6i.xlarge"\r\n  gpu:\r\n    size: 3\r\n';

@@ -14,7 +14,7 @@ import { isProblem, type RepoIndex } from './locate/repo-index.js';
 import type { Locator } from './locate/locate.js';
 import { locationText, sameValue, schemaProblem } from './values.js';
 
-export const SUBJECT_KINDS = new Set(['ConfigMap', 'ClusterResourceOverride', 'Namespace']);
+export const SUBJECT_KINDS = new Set(['ConfigMap', 'ClusterResourceOverride', 'Namespace', 'NodePool']);
 
 /** Subjects that are a value in a file the config names (a node pool's size), not an object. */
 export const FILE_SUBJECT_KINDS = new Set(['NodeGroup']);

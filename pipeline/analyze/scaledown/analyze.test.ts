@@ -184,6 +184,32 @@ describe('analyze/scaledown: candidates and packing', () => {
     });
   });
 
+  it("honours a resident pod's anti-affinity against the newcomer (the symmetric check)", () => {
+    const host = (n: string) => node(n, { labels: { 'kubernetes.io/hostname': n } });
+    // db on node-c refuses any pod labelled app=web on its host; web itself has no terms
+    const db = placed('db', ['node-c'], '100m', (p) => {
+      p.spec.affinity = {
+        podAntiAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: [
+            { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { app: 'web' } } },
+          ],
+        },
+      };
+    });
+    const r = run([host('node-a'), kept(host('node-c')), ...db, ...placed('web', ['node-a'])]);
+    expect(nodeOf(r, 'node-a').reason).toBe(
+      "pod shop/web-7d9f8c6b5-aaaaa fits on no other node: pod shop/db-7d9f8c6b5-aaaaa's anti-affinity (1 node(s))",
+    );
+    // without the term, the same node goes
+    const free = run([
+      host('node-a'),
+      kept(host('node-c')),
+      ...placed('db', ['node-c'], '100m'),
+      ...placed('web', ['node-a']),
+    ]);
+    expect(nodeOf(free, 'node-a').status).toBe('candidate');
+  });
+
   it('refuses a move a topology spread forbids, and honours host ports and max pods', () => {
     const zone = (n: string, z: string) => node(n, { labels: { 'topology.kubernetes.io/zone': z } });
     const spread = (p: any) =>
@@ -330,6 +356,37 @@ describe('analyze/scaledown: what it renders', () => {
     });
     const lone = run([pool('node-a'), ...placed('web', ['node-a'])], {}, ctx(settings));
     expect(lone.recommendations).toEqual([]);
+  });
+
+  it("lowers a Karpenter NodePool's limits by the drained nodes' capacity, in the limit's own units", () => {
+    const pool = (n: string) => node(n, { labels: { 'karpenter.sh/nodepool': 'general' } });
+    const nodePool = {
+      apiVersion: 'karpenter.sh/v1',
+      kind: 'NodePool',
+      metadata: { name: 'general' },
+      spec: { limits: { cpu: '100', memory: '400Gi' }, template: { spec: {} } },
+    } as unknown as KubeObject;
+    const objs = [
+      pool('node-a'),
+      pool('node-b'),
+      pool('node-c'),
+      nodePool,
+      ...placed('filler', ['node-b', 'node-c'], '2'),
+      ...placed('web', ['node-a']),
+    ];
+    const r = run(objs);
+    expect(r.recommendations).toHaveLength(1);
+    expect(r.recommendations[0]).toMatchObject({
+      workload: 'NodePool//general',
+      subject: 'limits',
+      fields: [
+        { path: ['spec', 'limits', 'cpu'], current: '100', proposed: '96' },
+        { path: ['spec', 'limits', 'memory'], current: '400Gi', proposed: '384Gi' },
+      ],
+    });
+    // a limit already at what the remaining nodes hold stays where it is
+    (nodePool.spec as any).limits = { cpu: '8' };
+    expect(run(objs).recommendations).toEqual([]);
   });
 
   it('puts the eviction guards a policy asks for on the pod template, once', () => {

@@ -10,11 +10,21 @@ import type { ClusterModel, PdbModel, PodModel, WorkloadModel } from '../../mode
 import type { AnalyzeContext, AnalyzerResult, FieldProposal, Recommendation, Skipped } from '../types.js';
 import { recommendationId } from '../types.js';
 import { SCALEDOWN_DEFAULTS, type CapacitySettings, type ScaledownArgs } from './args.js';
-import { buildContext, podKey, requestedShare } from './context.js';
+import { buildContext, podIndex, podKey, requestedShare } from './context.js';
 import { nodeScore, podScore, workloadScore, type Score } from './scores.js';
 import { DO_NOT_DISRUPT, SAFE_TO_EVICT, nodeBlocker, podBlocker } from './blockers.js';
 import { buildCluster, podsToMove, simulateDrain, type Move } from './packing.js';
-import { matchesSelector, type LabelSelector } from './selectors.js';
+import type { LabelSelector } from './selectors.js';
+import {
+  cpuStyleOf,
+  formatCpu,
+  formatMemory,
+  memoryUnitOf,
+  parseCpu,
+  parseMemory,
+} from '../../core/quantity.js';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
 
 export const DEFAULT_POOL_LABEL = 'karpenter.sh/nodepool';
 
@@ -63,7 +73,12 @@ export function analyzeScaledown(
   const args = mergeArgs(SCALEDOWN_DEFAULTS, given);
   const settings = (ctx.clusterSettings.capacity ?? {}) as CapacitySettings;
   const poolLabel = settings.poolLabel ?? DEFAULT_POOL_LABEL;
-  const per = (w: string) => mergeArgs(args, ctx.overrides?.(w, 'scaledown') as Partial<ScaledownArgs>);
+  const perCache = new Map<string, ScaledownArgs>();
+  const per = (w: string): ScaledownArgs => {
+    let v = perCache.get(w);
+    if (!v) perCache.set(w, (v = mergeArgs(args, ctx.overrides?.(w, 'scaledown') as Partial<ScaledownArgs>)));
+    return v;
+  };
   const cctx = buildContext(model, args.candidateUtilization);
 
   const workloadScores = new Map<string, Score>();
@@ -167,6 +182,7 @@ export function analyzeScaledown(
   const recommendations: Recommendation[] = [];
   const skipped: Skipped[] = [];
   recommendations.push(...nodeGroupSizes(model, candidates, settings, poolLabel, ctx, skipped));
+  recommendations.push(...nodePoolLimits(model, candidates, ctx));
   for (const w of model.workloads.values()) {
     const rec = protectRecommendation(w, per(w.key).protect, workloadScores.get(w.key)!, ctx);
     if (rec) recommendations.push(rec);
@@ -187,11 +203,10 @@ export function analyzeScaledown(
 const pct = (x: number): string => `${Math.round(x * 100)} %`;
 
 function pdbIndex(model: ClusterModel): Map<string, PdbModel[]> {
+  const index = podIndex(model);
   const out = new Map<string, PdbModel[]>();
   for (const pdb of model.pdbs)
-    for (const p of model.pods.values()) {
-      if (p.namespace !== pdb.namespace) continue;
-      if (!matchesSelector(p.labels, pdb.selector as LabelSelector)) continue;
+    for (const p of index.matching(pdb.namespace, pdb.selector as LabelSelector)) {
       const list = out.get(podKey(p)) ?? [];
       list.push(pdb);
       out.set(podKey(p), list);
@@ -260,6 +275,64 @@ function nodeGroupSizes(
       },
       risk: removed.length > 1 ? 'medium' : 'low',
       details: { pool: g.pool, nodes: removed.map((r) => r.node), file: g.file, path: g.path },
+    });
+  }
+  return out;
+}
+
+/**
+ * A Karpenter NodePool caps its pool with `spec.limits`; after a drain the cap comes down by the
+ * drained nodes' capacity, so Karpenter cannot provision the same room back. Only limits that
+ * exist are lowered, never below what the remaining nodes of the pool hold.
+ */
+function nodePoolLimits(
+  model: ClusterModel,
+  candidates: NodeReport[],
+  ctx: AnalyzeContext,
+): Recommendation[] {
+  const out: Recommendation[] = [];
+  for (const pool of model.others.get('karpenter.sh/NodePool') ?? []) {
+    const nodes = [...model.nodes.values()].filter((n) => n.labels[DEFAULT_POOL_LABEL] === pool.name);
+    const drained = candidates.filter((c) => nodes.some((n) => n.name === c.node));
+    if (!drained.length) continue;
+    const limits = ((pool.spec as any)?.limits ?? {}) as Record<string, string | number>;
+    const fields: FieldProposal[] = [];
+    for (const [resource, parse, format] of [
+      ['cpu', parseCpu, (m: number) => formatCpu(m, cpuStyleOf(limits.cpu))],
+      ['memory', parseMemory, (b: number) => formatMemory(b, memoryUnitOf(limits.memory))],
+    ] as const) {
+      const raw = limits[resource];
+      if (raw === undefined) continue;
+      const capacity = (names: string[]) =>
+        names.reduce((s, n) => s + (model.nodes.get(n)?.capacity[resource] ?? 0), 0);
+      const removed = capacity(drained.map((d) => d.node));
+      const remaining = capacity(nodes.map((n) => n.name).filter((n) => !drained.some((d) => d.node === n)));
+      const next = Math.max(parse(raw) - removed, remaining);
+      if (next >= parse(raw)) continue;
+      fields.push({
+        object: { apiVersion: 'karpenter.sh/v1', kind: 'NodePool', name: pool.name },
+        path: ['spec', 'limits', resource],
+        current: raw,
+        proposed: format(next),
+      });
+    }
+    if (!fields.length) continue;
+    const workload = `NodePool//${pool.name}`;
+    out.push({
+      id: recommendationId('scaledown', workload, 'limits'),
+      analyzer: 'scaledown',
+      workload,
+      subject: 'limits',
+      fields,
+      objects: [],
+      evidence: {
+        window: { start: model.usageWindow?.start ?? ctx.now, end: ctx.now },
+        samples: 0,
+        ooms: 0,
+        why: `${drained.length} node(s) of NodePool ${pool.name} (${drained.map((d) => d.node).join(', ')}) can be drained: every pod fits on the remaining nodes; the pool's limits come down by their capacity so Karpenter does not provision it again`,
+      },
+      risk: drained.length > 1 ? 'medium' : 'low',
+      details: { pool: pool.name, nodes: drained.map((d) => d.node) },
     });
   }
   return out;

@@ -10,7 +10,7 @@ import type {
   WorkloadKey,
 } from '../../model/types.js';
 import { podRequests, type PodRequests } from '../../model/pod-requests.js';
-import { matchesSelector } from './selectors.js';
+import { PodLabelIndex } from './selectors.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -58,19 +58,13 @@ export function buildContext(model: ClusterModel, candidateUtilization: number):
     for (const name of ingressServices(ing)) ingressBackends.add(`${ing.namespace}/${name}`);
   const behindService = new Set<string>();
   const behindLoadBalancer = new Set<string>();
-  const podsByNs = new Map<string, PodModel[]>();
-  for (const p of model.pods.values()) {
-    const list = podsByNs.get(p.namespace) ?? [];
-    list.push(p);
-    podsByNs.set(p.namespace, list);
-  }
+  const index = podIndex(model);
   for (const svc of services) {
     const spec = (svc.spec ?? {}) as any;
     const selector = spec.selector as Record<string, string> | undefined;
     if (!selector || !Object.keys(selector).length) continue;
     const lb = spec.type === 'LoadBalancer' || ingressBackends.has(`${svc.namespace}/${svc.name}`);
-    for (const p of podsByNs.get(svc.namespace ?? 'default') ?? []) {
-      if (!matchesSelector(p.labels, { matchLabels: selector })) continue;
+    for (const p of index.matching(svc.namespace ?? 'default', { matchLabels: selector })) {
       behindService.add(podKey(p));
       if (lb) behindLoadBalancer.add(podKey(p));
     }
@@ -103,4 +97,13 @@ function ingressServices(ing: GenericObjectModel): string[] {
   add(spec.defaultBackend ?? spec.backend);
   for (const rule of spec.rules ?? []) for (const path of rule?.http?.paths ?? []) add(path?.backend);
   return out;
+}
+
+const indexes = new WeakMap<ClusterModel, PodLabelIndex<PodModel>>();
+
+/** One label index per model, shared by the Service and PDB lookups. */
+export function podIndex(model: ClusterModel): PodLabelIndex<PodModel> {
+  let idx = indexes.get(model);
+  if (!idx) indexes.set(model, (idx = new PodLabelIndex(model.pods.values())));
+  return idx;
 }

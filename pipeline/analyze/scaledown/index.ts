@@ -12,6 +12,7 @@ export const scaledown: Analyzer<ScaledownArgs> = {
   defaults: SCALEDOWN_DEFAULTS,
   owns: [
     { kind: 'NodeGroup', path: ['**'] },
+    { kind: 'NodePool', path: ['spec', 'limits', '*'] },
     ...guarded(['Deployment', 'StatefulSet', 'ReplicaSet', 'Job'], ['spec', 'template']),
     ...guarded(['CronJob'], ['spec', 'jobTemplate', 'spec', 'template']),
   ],

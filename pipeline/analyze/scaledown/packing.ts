@@ -6,7 +6,15 @@
  */
 import type { ClusterModel, PodModel } from '../../model/types.js';
 import type { PodRequests } from '../../model/pod-requests.js';
-import { place, refusal, type Cluster, type NodeState } from './predicates.js';
+import {
+  indexAntiAffinity,
+  place,
+  podView,
+  refusal,
+  requiredTerms,
+  type Cluster,
+  type NodeState,
+} from './predicates.js';
 import { isFinished, podKey } from './context.js';
 
 export interface Move {
@@ -41,7 +49,18 @@ export function buildCluster(
       removed: false,
     });
   }
-  return { model, nodes };
+  const cluster: Cluster = {
+    model,
+    nodes,
+    antiAffinity: new Map(),
+    antiByDomain: new Map(),
+    antiKeys: new Set(),
+    domains: new Map(),
+  };
+  for (const state of nodes.values())
+    for (const p of state.residents)
+      if (requiredTerms(p.affinity, 'podAntiAffinity').length) indexAntiAffinity(cluster, p, state, true);
+  return cluster;
 }
 
 /** The pods a drain must find a home for: not DaemonSet or mirror pods, not finished or leaving. */
@@ -65,6 +84,10 @@ export function simulateDrain(
   const undo = () => {
     for (const d of done.reverse()) {
       source.residents.push(d.pod);
+      if (cluster.antiAffinity.has(d.pod)) {
+        indexAntiAffinity(cluster, d.pod, d.state, false);
+        indexAntiAffinity(cluster, d.pod, source, true);
+      }
       d.state.free.cpu += d.req.cpu;
       d.state.free.memory += d.req.memory;
       d.state.pods--;
@@ -84,9 +107,12 @@ export function simulateDrain(
     const reasons: Record<string, number> = {};
     let best: NodeState | undefined;
     let bestLeft = Infinity;
+    // The pod leaves the source first: its own anti-affinity and spread must not count it.
+    source.residents.splice(source.residents.indexOf(pod), 1);
+    const view = podView(cluster, pod);
     for (const state of cluster.nodes.values()) {
       if (state === source || state.removed) continue;
-      const why = refusal(cluster, pod, req, state);
+      const why = refusal(cluster, pod, req, state, view);
       if (why) {
         const short = why.replace(/\d+m CPU requested, \d+m free/, 'not enough CPU free');
         reasons[short] = (reasons[short] ?? 0) + 1;
@@ -103,12 +129,11 @@ export function simulateDrain(
       }
     }
     if (!best) {
+      source.residents.push(pod);
       undo();
       return { ok: false, pod: podKey(pod), reasons };
     }
-    // The pod leaves the source before it lands (its own anti-affinity must not see itself).
-    source.residents.splice(source.residents.indexOf(pod), 1);
-    place(best, pod, req);
+    place(cluster, best, pod, req);
     done.push({ state: best, pod, req });
     moves.push({
       pod: podKey(pod),

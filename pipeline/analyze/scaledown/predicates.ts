@@ -24,6 +24,58 @@ export interface NodeState {
 export interface Cluster {
   model: ClusterModel;
   nodes: Map<string, NodeState>;
+  /** Where each pod with a required anti-affinity term lives now (the symmetric check's input). */
+  antiAffinity: Map<PodModel, NodeState>;
+  /** Those pods by `topologyKey\0domain value`, so a target sees only the pods of its domains. */
+  antiByDomain: Map<string, Set<PodModel>>;
+  antiKeys: Set<string>;
+  /** Nodes by `topologyKey` then value, built on first use (node labels do not change). */
+  domains: Map<string, Map<string, NodeState[]>>;
+}
+
+/** Index (or unindex) an anti-affinity pod under the domains of the node it lives on. */
+export function indexAntiAffinity(cluster: Cluster, pod: PodModel, state: NodeState, add: boolean): void {
+  for (const term of requiredTerms(pod.affinity, 'podAntiAffinity')) {
+    const key = term?.topologyKey as string;
+    const value = state.node.labels[key];
+    if (value === undefined) continue;
+    cluster.antiKeys.add(key);
+    const id = `${key}\0${value}`;
+    let set = cluster.antiByDomain.get(id);
+    if (!set) cluster.antiByDomain.set(id, (set = new Set()));
+    if (add) set.add(pod);
+    else set.delete(pod);
+  }
+  if (add) cluster.antiAffinity.set(pod, state);
+}
+
+/** What one pod's checks need about the whole cluster, computed once per pod, not per target. */
+export interface PodView {
+  /** Per DoNotSchedule constraint: matching pods per domain value, and the smallest count. */
+  spread: { key: string; maxSkew: number; counts: Map<string, number>; min: number }[];
+}
+
+export function podView(cluster: Cluster, pod: PodModel): PodView {
+  const spread: PodView['spread'] = [];
+  for (const c of (pod.topologySpreadConstraints ?? []) as any[]) {
+    if (c?.whenUnsatisfiable !== 'DoNotSchedule') continue;
+    const key = c.topologyKey as string;
+    const counts = new Map<string, number>();
+    for (const s of cluster.nodes.values()) {
+      if (s.removed) continue;
+      const d = s.node.labels[key];
+      if (d === undefined) continue;
+      // Domains are those of nodes the pod could use (nodeAffinityPolicy: Honor).
+      if (Object.entries(pod.nodeSelector).some(([k, v]) => s.node.labels[k] !== v)) continue;
+      const matching = s.residents.filter(
+        (o) => o !== pod && o.namespace === pod.namespace && matchesSelector(o.labels, c.labelSelector),
+      ).length;
+      counts.set(d, (counts.get(d) ?? 0) + matching);
+    }
+    if (counts.size)
+      spread.push({ key, maxSkew: Number(c.maxSkew ?? 1), counts, min: Math.min(...counts.values()) });
+  }
+  return { spread };
 }
 
 export function tolerates(
@@ -38,7 +90,7 @@ export function tolerates(
   });
 }
 
-function requiredTerms(affinity: any, kind: 'podAffinity' | 'podAntiAffinity'): any[] {
+export function requiredTerms(affinity: any, kind: 'podAffinity' | 'podAntiAffinity'): any[] {
   const list = affinity?.[kind]?.requiredDuringSchedulingIgnoredDuringExecution;
   return Array.isArray(list) ? list : [];
 }
@@ -57,7 +109,19 @@ function termMatches(term: any, owner: PodModel, other: PodModel): boolean {
 }
 
 function sameDomain(cluster: Cluster, key: string, value: string): NodeState[] {
-  return [...cluster.nodes.values()].filter((s) => !s.removed && s.node.labels[key] === value);
+  let byValue = cluster.domains.get(key);
+  if (!byValue) {
+    byValue = new Map();
+    for (const s of cluster.nodes.values()) {
+      const v = s.node.labels[key];
+      if (v === undefined) continue;
+      const list = byValue.get(v) ?? [];
+      list.push(s);
+      byValue.set(v, list);
+    }
+    cluster.domains.set(key, byValue);
+  }
+  return (byValue.get(value) ?? []).filter((s) => !s.removed);
 }
 
 /** Why `pod` cannot go to `target`, or undefined when it fits. */
@@ -66,6 +130,7 @@ export function refusal(
   pod: PodModel,
   req: PodRequests,
   target: NodeState,
+  view: PodView = podView(cluster, pod),
 ): string | undefined {
   const n = target.node;
   if (target.removed) return 'being removed';
@@ -93,15 +158,16 @@ export function refusal(
       if (s.residents.some((o) => o !== pod && termMatches(term, pod, o)))
         return `required pod anti-affinity on ${term.topologyKey}`;
   }
-  // Symmetry: a pod already there may refuse the newcomer.
-  for (const s of cluster.nodes.values()) {
-    if (s.removed) continue;
-    for (const o of s.residents)
-      for (const term of requiredTerms(o.affinity, 'podAntiAffinity')) {
-        const value = s.node.labels[term?.topologyKey];
-        if (value !== undefined && n.labels[term.topologyKey] === value && termMatches(term, o, pod))
+  // Symmetry: a pod already there may refuse the newcomer (only pods of the target's domains).
+  for (const key of cluster.antiKeys) {
+    const value = n.labels[key];
+    if (value === undefined) continue;
+    for (const o of cluster.antiByDomain.get(`${key}\0${value}`) ?? []) {
+      if (o === pod || cluster.antiAffinity.get(o)?.removed) continue;
+      for (const term of requiredTerms(o.affinity, 'podAntiAffinity'))
+        if (term?.topologyKey === key && termMatches(term, o, pod))
           return `pod ${o.namespace}/${o.name}'s anti-affinity`;
-      }
+    }
   }
   for (const term of requiredTerms(affinity, 'podAffinity')) {
     const value = n.labels[term?.topologyKey];
@@ -111,8 +177,12 @@ export function refusal(
     );
     if (!found) return `required pod affinity on ${term.topologyKey}`;
   }
-  const spread = topologySpread(cluster, pod, n);
-  if (spread) return spread;
+  for (const c of view.spread) {
+    const value = n.labels[c.key];
+    if (value === undefined) return `topology spread: node has no ${c.key}`;
+    if ((c.counts.get(value) ?? 0) + 1 - c.min > c.maxSkew)
+      return `topology spread on ${c.key} (maxSkew ${c.maxSkew})`;
+  }
   return undefined;
 }
 
@@ -134,33 +204,12 @@ function volumeZone(model: ClusterModel, pod: PodModel, n: NodeModel): string | 
   return undefined;
 }
 
-function topologySpread(cluster: Cluster, pod: PodModel, n: NodeModel): string | undefined {
-  for (const c of (pod.topologySpreadConstraints ?? []) as any[]) {
-    if (c?.whenUnsatisfiable !== 'DoNotSchedule') continue;
-    const key = c.topologyKey as string;
-    const value = n.labels[key];
-    if (value === undefined) return `topology spread: node has no ${key}`;
-    const counts = new Map<string, number>();
-    for (const s of cluster.nodes.values()) {
-      if (s.removed) continue;
-      const d = s.node.labels[key];
-      if (d === undefined) continue;
-      // Domains are those of nodes the pod could use (nodeAffinityPolicy: Honor).
-      if (Object.entries(pod.nodeSelector).some(([k, v]) => s.node.labels[k] !== v)) continue;
-      const matching = s.residents.filter(
-        (o) => o !== pod && o.namespace === pod.namespace && matchesSelector(o.labels, c.labelSelector),
-      ).length;
-      counts.set(d, (counts.get(d) ?? 0) + matching);
-    }
-    if (!counts.size) continue;
-    const min = Math.min(...counts.values());
-    const after = (counts.get(value) ?? 0) + 1;
-    if (after - min > Number(c.maxSkew ?? 1)) return `topology spread on ${key} (maxSkew ${c.maxSkew})`;
+export function place(cluster: Cluster, state: NodeState, pod: PodModel, req: PodRequests): void {
+  const from = cluster.antiAffinity.get(pod);
+  if (from) {
+    indexAntiAffinity(cluster, pod, from, false);
+    indexAntiAffinity(cluster, pod, state, true);
   }
-  return undefined;
-}
-
-export function place(state: NodeState, pod: PodModel, req: PodRequests): void {
   state.free.cpu -= req.cpu;
   state.free.memory -= req.memory;
   state.pods++;

@@ -57,3 +57,36 @@ export function matchesNodeSelectorTerms(
     );
   });
 }
+
+/**
+ * Pods by namespace and label pair, so "which pods does this Service / PDB select" costs the pods
+ * carrying one of its labels, not every pod of the namespace (thousands of Services × thousands of
+ * pods on a big cluster).
+ */
+export class PodLabelIndex<P extends { namespace: string; labels: Record<string, string> }> {
+  private readonly byNamespace = new Map<string, P[]>();
+  private readonly byLabel = new Map<string, P[]>();
+
+  constructor(pods: Iterable<P>) {
+    for (const p of pods) {
+      push(this.byNamespace, p.namespace, p);
+      for (const [k, v] of Object.entries(p.labels)) push(this.byLabel, `${p.namespace}\0${k}\0${v}`, p);
+    }
+  }
+
+  matching(namespace: string, sel: LabelSelector | undefined): P[] {
+    if (!sel) return [];
+    let from = this.byNamespace.get(namespace) ?? [];
+    for (const [k, v] of Object.entries(sel.matchLabels ?? {})) {
+      const list = this.byLabel.get(`${namespace}\0${k}\0${v}`) ?? [];
+      if (list.length < from.length) from = list;
+    }
+    return from.filter((p) => matchesSelector(p.labels, sel));
+  }
+}
+
+function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
+  const list = m.get(k);
+  if (list) list.push(v);
+  else m.set(k, [v]);
+}

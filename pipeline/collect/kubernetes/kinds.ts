@@ -139,6 +139,14 @@ export const INVENTORY: KindSpec[] = [
     optional: true,
   },
   {
+    group: 'karpenter.sh',
+    version: 'v1',
+    resource: 'nodepools',
+    kind: 'NodePool',
+    keep: 'full',
+    optional: true,
+  },
+  {
     group: 'operator.autoscaling.openshift.io',
     version: 'v1',
     resource: 'clusterresourceoverrides',

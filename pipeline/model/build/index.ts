@@ -144,7 +144,14 @@ export function buildClusterModel(
   }
 
   for (const h of get('HorizontalPodAutoscaler')) model.hpas.push(hpaModel(h, model));
-  for (const p of get('PodDisruptionBudget')) model.pdbs.push(pdbModel(p, model));
+  // Grouped by namespace once: thousands of PDBs × every workload is minutes on a big cluster.
+  const workloadsByNamespace = new Map<string, WorkloadModel[]>();
+  for (const w of model.workloads.values()) {
+    const list = workloadsByNamespace.get(w.namespace) ?? [];
+    list.push(w);
+    workloadsByNamespace.set(w.namespace, list);
+  }
+  for (const p of get('PodDisruptionBudget')) model.pdbs.push(pdbModel(p, workloadsByNamespace));
   for (const v of get('VerticalPodAutoscaler')) {
     const spec = v.spec as any;
     const ns = v.metadata.namespace ?? 'default';
@@ -455,12 +462,12 @@ function hpaModel(o: KubeObject, model: ClusterModel): HpaModel {
   };
 }
 
-function pdbModel(o: KubeObject, model: ClusterModel): PdbModel {
+function pdbModel(o: KubeObject, byNamespace: Map<string, WorkloadModel[]>): PdbModel {
   const spec = (o.spec ?? {}) as any;
   const status = (o.status ?? {}) as any;
   const ns = o.metadata.namespace ?? 'default';
-  const workloads = [...model.workloads.values()]
-    .filter((w) => w.namespace === ns && spec.selector && selectorMatches(spec.selector, w.template.labels))
+  const workloads = (byNamespace.get(ns) ?? [])
+    .filter((w) => spec.selector && selectorMatches(spec.selector, w.template.labels))
     .map((w) => w.key);
   return {
     namespace: ns,

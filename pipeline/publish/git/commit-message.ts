@@ -52,6 +52,10 @@ function verbOf(changes: WorkloadChange[]): string {
     ...(ids.has('rightsize') ? ['right-size'] : []),
     ...(ids.has('hpa') || ids.has('cronhpa') ? ['autoscale'] : []),
     ...(ids.has('overcommit') ? ['overcommit'] : []),
+    ...(ids.has('placement') ? ['place'] : []),
+    ...(ids.has('scaledown')
+      ? [changes.some((c) => /^Node(Group|Pool)\//.test(c.workload)) ? 'scale down' : 'protect']
+      : []),
   ];
   return verbs.join(' + ') || 'update';
 }

@@ -33,7 +33,7 @@ function describeAnalyzers(changes: WorkloadChange[]): string {
     hpa: 'autoscale',
     cronhpa: 'schedule scaling for',
     placement: 'place',
-    scaledown: 'protect',
+    scaledown: changes.some((c) => /^Node(Group|Pool)\//.test(c.workload)) ? 'scale down' : 'protect',
     overcommit: 'overcommit',
   };
   return ids.map((i) => words[i] ?? i).join(' + ') || 'update';

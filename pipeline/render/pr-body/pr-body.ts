@@ -39,7 +39,8 @@ export function renderPrBody(
   const savings = recs.reduce((acc, r) => addSavings(acc, r.savings), NO_SAVINGS);
   const workloads = new Set(recs.filter((r) => r.render.status === 'rendered').map((r) => r.workload));
   const showReports =
-    opts.reports ?? recs.some((r) => r.analyzer === 'scaledown' && r.subject === 'node count');
+    opts.reports ??
+    recs.some((r) => r.analyzer === 'scaledown' && (r.subject === 'node count' || r.subject === 'limits'));
 
   const head: string[] = [];
   head.push(`## Tidemark: ${titleOf(recs)} for ${included.map((c) => `\`${c.name}\``).join(', ')}`);
