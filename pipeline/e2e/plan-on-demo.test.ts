@@ -195,7 +195,9 @@ describe('e2e/plan-on-demo', () => {
     const log = await git.log(['tidemark/rightsize', '-1', '--format=%B']);
     const body = await git.raw(['log', '-1', '--format=%B', 'tidemark/rightsize']);
     expect(log.total).toBe(1);
-    expect(body).toMatch(/^chore\(tidemark\): right-size \+ autoscale \+ overcommit \d+ workloads in demo/);
+    expect(body).toMatch(
+      /^chore\(tidemark\): right-size \+ autoscale \+ overcommit \+ place \d+ workloads in demo/,
+    );
     expect(body).toMatch(/^Tidemark-Change: Deployment\/shop\/cart container\/cart\/requests\/cpu 1->800m$/m);
     expect(body).toMatch(/^Tidemark-Policy: /m);
     expect(await git.raw(['rev-list', '--count', `${head}..tidemark/rightsize`])).toBe('1\n');

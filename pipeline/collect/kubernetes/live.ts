@@ -34,13 +34,14 @@ export interface LiveSourceOptions {
   retryAfterUnitMs?: number;
 }
 
-interface Conn {
+export interface Conn {
   server: URL;
   options: RequestOptions;
   user: string;
 }
 
-async function connect(cfg: KubernetesSourceConfig, saRoot?: string): Promise<Conn> {
+/** A connection to the API server from a kubeconfig or the in-cluster service account. */
+export async function connect(cfg: KubernetesSourceConfig, saRoot?: string): Promise<Conn> {
   const kc = new KubeConfig();
   if ('inCluster' in cfg) {
     if (!process.env.KUBERNETES_SERVICE_HOST)

@@ -61,8 +61,16 @@ export interface ClientStats {
   bytes: number;
 }
 
+/** One series of an instant query: its labels and [unix seconds, value]. */
+export interface VectorSample {
+  metric: Record<string, string>;
+  value: [number, string];
+}
+
 export interface PrometheusClient {
   queryRange(q: RangeQuery, signal?: AbortSignal): Promise<RangeResult>;
+  /** `/api/v1/query` at `time` (default: the server's now), same failure handling. */
+  queryInstant(query: string, time?: number, signal?: AbortSignal): Promise<VectorSample[]>;
   readonly stats: ClientStats;
   readonly baseUrl: string;
   close(): Promise<void>;
@@ -112,19 +120,64 @@ export function createPrometheusClient(cfg: PrometheusConfig, opts: ClientOption
   const stats: ClientStats = { requests: 0, retries: 0, bytes: 0 };
 
   async function once(q: RangeQuery, signal?: AbortSignal): Promise<RangeResult> {
+    const data = await post(
+      '/api/v1/query_range',
+      {
+        query: q.query,
+        start: String(q.start),
+        end: String(q.end),
+        step: String(q.step),
+        stats: 'all',
+      },
+      q.query,
+      signal,
+    );
+    if (data?.resultType !== 'matrix' || !Array.isArray(data.result))
+      throw new QueryFailure(
+        'bad-query',
+        `expected a matrix from query_range, got ${data?.resultType}`,
+        q.query,
+      );
+    return {
+      result: data.result as Matrix[],
+      serverSamples: data.stats?.samples?.totalQueryableSamples,
+    };
+  }
+
+  async function instant(query: string, time?: number, signal?: AbortSignal): Promise<VectorSample[]> {
+    const data = await post(
+      '/api/v1/query',
+      { query, ...(time !== undefined ? { time: String(time) } : {}) },
+      query,
+      signal,
+    );
+    if (data?.resultType !== 'vector' || !Array.isArray(data.result))
+      throw new QueryFailure('bad-query', `expected a vector from query, got ${data?.resultType}`, query);
+    return data.result as VectorSample[];
+  }
+
+  interface ResponseData {
+    resultType?: string;
+    result?: unknown[];
+    stats?: { samples?: { totalQueryableSamples?: number } };
+  }
+
+  async function post(
+    path: string,
+    params: Record<string, string>,
+    query: string,
+    signal?: AbortSignal,
+  ): Promise<ResponseData | undefined> {
+    const q = { query };
     const body = new URLSearchParams({
-      query: q.query,
-      start: String(q.start),
-      end: String(q.end),
-      step: String(q.step),
+      ...params,
       // The server stops the query itself rather than running on after we gave up.
       timeout: `${Math.max(1, Math.floor(timeoutMs / 1000))}s`,
-      stats: 'all',
     }).toString();
     stats.requests++;
     let res: Dispatcher.ResponseData;
     try {
-      res = await request(`${base}/api/v1/query_range`, {
+      res = await request(`${base}${path}`, {
         method: 'POST',
         headers,
         body,
@@ -149,11 +202,7 @@ export function createPrometheusClient(cfg: PrometheusConfig, opts: ClientOption
       errorType?: string;
       error?: string;
       warnings?: string[];
-      data?: {
-        resultType?: string;
-        result?: Matrix[];
-        stats?: { samples?: { totalQueryableSamples?: number } };
-      };
+      data?: ResponseData;
     };
     try {
       parsed = JSON.parse(text) as typeof parsed;
@@ -187,16 +236,7 @@ export function createPrometheusClient(cfg: PrometheusConfig, opts: ClientOption
           q.query,
           status,
         );
-      if (parsed.data?.resultType !== 'matrix' || !Array.isArray(parsed.data.result))
-        throw new QueryFailure(
-          'bad-query',
-          `expected a matrix from query_range, got ${parsed.data?.resultType}`,
-          q.query,
-        );
-      return {
-        result: parsed.data.result,
-        serverSamples: parsed.data.stats?.samples?.totalQueryableSamples,
-      };
+      return parsed.data;
     }
     const msg = sanitizeText(parsed.error ?? `HTTP ${status}`);
     const type = parsed.errorType ?? '';
@@ -221,9 +261,24 @@ export function createPrometheusClient(cfg: PrometheusConfig, opts: ClientOption
     );
   }
 
+  const retrying = <T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> =>
+    pRetry(fn, {
+      retries: cfg.retries ?? 4,
+      factor: 2,
+      minTimeout: opts.retryMinMs ?? 1000,
+      maxTimeout: opts.retryMaxMs ?? 30000,
+      randomize: true,
+      signal,
+      shouldRetry: ({ error }) => error instanceof QueryFailure && error.kind === 'unavailable',
+      onFailedAttempt: ({ error, retriesLeft }) => {
+        if (error instanceof QueryFailure && error.kind === 'unavailable' && retriesLeft > 0) stats.retries++;
+      },
+    });
+
   return {
     stats,
     baseUrl: base,
+    queryInstant: (query, time, signal) => retrying(() => instant(query, time, signal), signal),
     queryRange: (q, signal) =>
       pRetry(() => once(q, signal), {
         retries: cfg.retries ?? 4,

@@ -1,0 +1,148 @@
+/**
+ * What the guardian intends this tick, from every node's signal and what it already did. Pure and
+ * level-triggered: the same state gives the same intents, so a restarted guardian (or a new
+ * leader) continues exactly where the last one stopped. The cluster-wide brakes live here: a
+ * share of each pool, a headroom floor, and Events only when most of the fleet is hot.
+ */
+import type { NodeSignal } from './signals.js';
+import type { GuardianSettings } from './settings.js';
+
+export interface NodeView {
+  name: string;
+  pool: string;
+  /** Why the guardian must not touch it (NotReady, NetworkUnavailable, disk pressure, stale metrics). */
+  handsOff?: string;
+  /** Carries the hotspot taint, put there by the guardian (journal entry id). */
+  taintedBy?: string;
+  /** Unschedulable for reasons of its own (cordoned, another NoSchedule taint). */
+  unschedulable: boolean;
+  signal: NodeSignal;
+  /** Unix seconds since the signal has been `cool` without a break. */
+  coolSince?: number;
+  /** Unix seconds of the guardian's last step on this node. */
+  lastStepAt?: number;
+  allocatableCpu: number;
+  requestedCpu: number;
+}
+
+export type Intent =
+  | { kind: 'taint'; node: string; why: string; signal: NodeSignal }
+  | { kind: 'untaint'; node: string; why: string; entry: string }
+  | { kind: 'event'; node: string; why: string };
+
+export interface Refusal {
+  node: string;
+  reason: 'fleet-surge' | 'pool-share' | 'headroom' | 'cooldown' | 'hands-off' | 'disabled';
+  detail: string;
+}
+
+const pct = (x: number): string => `${Math.round(x * 100)} %`;
+
+export function decide(
+  nodes: NodeView[],
+  g: GuardianSettings,
+  now: number,
+): { intents: Intent[]; refused: Refusal[] } {
+  const intents: Intent[] = [];
+  const refused: Refusal[] = [];
+
+  // Reverts first: they only ever reduce what the guardian holds.
+  for (const n of nodes)
+    if (
+      n.taintedBy &&
+      n.signal.state === 'cool' &&
+      n.coolSince !== undefined &&
+      now - n.coolSince >= g.coolSeconds
+    )
+      intents.push({
+        kind: 'untaint',
+        node: n.name,
+        entry: n.taintedBy,
+        why: `cool for ${Math.round(now - n.coolSince)} s (CPU p${Math.round((1 - g.percentile) * 100)} ${pct(n.signal.high.cpu)}, memory ${pct(n.signal.high.memory)})`,
+      });
+
+  const hot = nodes.filter((n) => n.signal.state === 'hot');
+  for (const n of hot.filter((x) => x.handsOff)) {
+    intents.push({ kind: 'event', node: n.name, why: `hot but hands-off: ${n.handsOff}` });
+    refused.push({ node: n.name, reason: 'hands-off', detail: n.handsOff! });
+  }
+  const judged = nodes.filter((n) => !n.handsOff);
+  const candidates = hot
+    .filter((n) => !n.handsOff && !n.taintedBy)
+    .sort((a, b) => excess(b, g) - excess(a, g) || a.name.localeCompare(b.name));
+  if (!candidates.length) return { intents, refused };
+
+  const hotShare = hot.filter((n) => !n.handsOff).length / Math.max(1, judged.length);
+  if (hotShare >= g.brakes.fleetHotShare) {
+    for (const n of candidates) {
+      intents.push({ kind: 'event', node: n.name, why: `hot during a fleet-wide surge; not tainted` });
+      refused.push({
+        node: n.name,
+        reason: 'fleet-surge',
+        detail: `${pct(hotShare)} of nodes are hot (brake at ${pct(g.brakes.fleetHotShare)}): tainting would only push load around; Events only`,
+      });
+    }
+    return { intents, refused };
+  }
+  if (!g.actions.taint) {
+    for (const n of candidates)
+      refused.push({ node: n.name, reason: 'disabled', detail: 'actions.taint is off' });
+    return { intents, refused };
+  }
+
+  const poolSize = new Map<string, number>();
+  const poolTainted = new Map<string, number>();
+  for (const n of nodes) {
+    poolSize.set(n.pool, (poolSize.get(n.pool) ?? 0) + 1);
+    if (n.taintedBy) poolTainted.set(n.pool, (poolTainted.get(n.pool) ?? 0) + 1);
+  }
+  const total = nodes.filter((n) => !n.handsOff).reduce((s, n) => s + n.allocatableCpu, 0);
+  const room = (n: NodeView) => Math.max(0, n.allocatableCpu - n.requestedCpu);
+  let headroom = nodes
+    .filter((n) => !n.handsOff && !n.taintedBy && !n.unschedulable)
+    .reduce((s, n) => s + room(n), 0);
+
+  for (const n of candidates) {
+    if (n.lastStepAt !== undefined && now - n.lastStepAt < g.stepCooldownSeconds) {
+      refused.push({
+        node: n.name,
+        reason: 'cooldown',
+        detail: `last step ${Math.round(now - n.lastStepAt)} s ago (cool-down ${g.stepCooldownSeconds} s)`,
+      });
+      continue;
+    }
+    const cap = Math.max(1, Math.floor(g.brakes.maxPoolShare * (poolSize.get(n.pool) ?? 1)));
+    const held = poolTainted.get(n.pool) ?? 0;
+    if (held >= cap) {
+      refused.push({
+        node: n.name,
+        reason: 'pool-share',
+        detail: `${held} of ${poolSize.get(n.pool)} nodes of pool ${n.pool} already tainted (cap ${cap}, ${pct(g.brakes.maxPoolShare)})`,
+      });
+      continue;
+    }
+    const after = n.unschedulable ? headroom : headroom - room(n);
+    if (total > 0 && after / total < g.brakes.headroomFloor) {
+      refused.push({
+        node: n.name,
+        reason: 'headroom',
+        detail: `schedulable CPU headroom would fall to ${pct(after / total)} (floor ${pct(g.brakes.headroomFloor)})`,
+      });
+      continue;
+    }
+    headroom = after;
+    poolTainted.set(n.pool, held + 1);
+    const r = n.signal.resource!;
+    intents.push({
+      kind: 'taint',
+      node: n.name,
+      signal: n.signal,
+      why: `${r === 'cpu' ? 'CPU' : 'memory'} p${Math.round(g.percentile * 100)} over ${g.windowSeconds} s is ${pct(n.signal.low[r])} (threshold ${pct(r === 'cpu' ? g.cpuThreshold : g.memoryThreshold)})`,
+    });
+  }
+  return { intents, refused };
+}
+
+function excess(n: NodeView, g: GuardianSettings): number {
+  return Math.max(n.signal.low.cpu - g.cpuThreshold, n.signal.low.memory - g.memoryThreshold);
+}

@@ -1,0 +1,97 @@
+/**
+ * What the guardian keeps of Nodes and Pods: the fields it reads, nothing else (never
+ * managedFields, images or env), so a 50,000-pod cluster fits in a small pod.
+ */
+import { parseCpu } from '../../core/quantity.js';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+
+export interface NodeObject {
+  metadata: {
+    name: string;
+    resourceVersion?: string;
+    labels: Record<string, string>;
+    annotations: Record<string, string>;
+  };
+  spec: { taints?: { key: string; value?: string; effect: string }[]; unschedulable?: boolean };
+  status: { allocatableCpu: number; allocatableMemory: number; conditions: Record<string, string> };
+}
+
+export interface PodObject {
+  metadata: { name: string; namespace: string; resourceVersion?: string };
+  nodeName?: string;
+  phase?: string;
+  /** Millicores the scheduler counts for it. */
+  cpuRequest: number;
+}
+
+const quantity = (v: unknown): number => {
+  try {
+    return v === undefined ? 0 : parseCpu(v as string);
+  } catch {
+    return 0;
+  }
+};
+
+export function trimNode(raw: unknown): NodeObject {
+  const o = raw as any;
+  const conditions: Record<string, string> = {};
+  for (const c of o.status?.conditions ?? []) conditions[c.type] = c.status;
+  let memory = 0;
+  try {
+    memory = o.status?.allocatable?.memory ? parseMemoryLoose(o.status.allocatable.memory) : 0;
+  } catch {
+    memory = 0;
+  }
+  return {
+    metadata: {
+      name: o.metadata.name,
+      resourceVersion: o.metadata.resourceVersion,
+      labels: o.metadata.labels ?? {},
+      annotations: pick(o.metadata.annotations ?? {}, (k) => k.startsWith('tidemark.io/')),
+    },
+    spec: { taints: o.spec?.taints, unschedulable: o.spec?.unschedulable },
+    status: { allocatableCpu: quantity(o.status?.allocatable?.cpu), allocatableMemory: memory, conditions },
+  };
+}
+
+export function trimPod(raw: unknown): PodObject {
+  const o = raw as any;
+  const sum = (list: any[] | undefined) =>
+    (list ?? []).reduce((s: number, c: any) => s + quantity(c?.resources?.requests?.cpu), 0);
+  const init = Math.max(
+    0,
+    ...(o.spec?.initContainers ?? []).map((c: any) => quantity(c?.resources?.requests?.cpu)),
+  );
+  return {
+    metadata: {
+      name: o.metadata.name,
+      namespace: o.metadata.namespace,
+      resourceVersion: o.metadata.resourceVersion,
+    },
+    nodeName: o.spec?.nodeName,
+    phase: o.status?.phase,
+    cpuRequest: Math.max(sum(o.spec?.containers), init),
+  };
+}
+
+function parseMemoryLoose(v: string): number {
+  const m = /^([0-9.]+)([KMGTPE]i?)?$/.exec(String(v));
+  if (!m) return 0;
+  const units: Record<string, number> = {
+    '': 1,
+    K: 1e3,
+    M: 1e6,
+    G: 1e9,
+    T: 1e12,
+    Ki: 1024,
+    Mi: 2 ** 20,
+    Gi: 2 ** 30,
+    Ti: 2 ** 40,
+  };
+  return Number(m[1]) * (units[m[2] ?? ''] ?? 1);
+}
+
+function pick(o: Record<string, string>, keep: (k: string) => boolean): Record<string, string> {
+  return Object.fromEntries(Object.entries(o).filter(([k]) => keep(k)));
+}

@@ -1,0 +1,57 @@
+/**
+ * The guardian's settings (`guardian:` in the config, schema in config.schema.json). Every
+ * threshold and cap has a default chosen to act late rather than early: a sustained low
+ * percentile, hysteresis before cooling, and brakes that stop it when much of the cluster is hot.
+ */
+export interface GuardianSettings {
+  /** Namespace of the guardian's Lease, journal and Events. */
+  namespace: string;
+  /** Seconds between usage samples (and reconcile ticks). */
+  intervalSeconds: number;
+  /** A node is hot when this percentile of its usage over `windowSeconds` exceeds the threshold. */
+  percentile: number;
+  windowSeconds: number;
+  cpuThreshold: number;
+  memoryThreshold: number;
+  /** It cools when the high percentile (1 − percentile) stays this far under the threshold … */
+  hysteresis: number;
+  /** … for this long; then the guardian reverts what it did. */
+  coolSeconds: number;
+  /** No second step on a node before this many seconds after the first. */
+  stepCooldownSeconds: number;
+  /** A sample older than this many intervals makes the node hands-off (stale metrics). */
+  staleIntervals: number;
+  brakes: {
+    /** At most this share of a pool tainted by the guardian at a time. */
+    maxPoolShare: number;
+    /** Stop tainting when schedulable CPU headroom (share of allocatable) would fall under this. */
+    headroomFloor: number;
+    /** When this share of nodes is hot, only Events (and HPA ceilings): a fleet-wide surge. */
+    fleetHotShare: number;
+  };
+  actions: { taint: boolean };
+  /** Node label naming the pool (for the pool-share brake). */
+  poolLabel: string;
+  dryRun: boolean;
+}
+
+export const GUARDIAN_DEFAULTS: GuardianSettings = {
+  namespace: 'tidemark',
+  intervalSeconds: 10,
+  percentile: 0.2,
+  windowSeconds: 120,
+  cpuThreshold: 0.8,
+  memoryThreshold: 0.8,
+  hysteresis: 0.1,
+  coolSeconds: 600,
+  stepCooldownSeconds: 120,
+  staleIntervals: 3,
+  brakes: { maxPoolShare: 0.2, headroomFloor: 0.15, fleetHotShare: 0.5 },
+  actions: { taint: true },
+  poolLabel: 'node-pool',
+  dryRun: false,
+};
+
+export const HOTSPOT_TAINT = { key: 'tidemark.io/hotspot', value: 'true', effect: 'NoSchedule' } as const;
+/** On every object the guardian touches: the journal entry that explains it. */
+export const JOURNAL_ANNOTATION = 'tidemark.io/guardian-journal';
