@@ -13,6 +13,7 @@ import { registerValidateCommand } from './commands/validate.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerRunCommand } from './commands/run.js';
 import { registerSnapshotCommand } from './commands/snapshot.js';
+import { registerGuardianCommand } from './commands/guardian.js';
 import { tidemarkVersion } from '../plan/outputs.js';
 
 export function buildProgram(ctx: CliContext): Command {
@@ -29,6 +30,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerDemoCommand(program, ctx);
   registerRunCommand(program, ctx);
   registerSnapshotCommand(program, ctx);
+  registerGuardianCommand(program, ctx);
   return program;
 }
 

@@ -10,6 +10,7 @@ import { CronExpressionParser } from 'cron-parser';
 import { main } from './main.js';
 import { packageRoot, getValidator } from '../core/json-schema.js';
 import { createMemoryLogger } from '../core/logger.js';
+import { referenceValidator } from '../testing/reference-schemas.js';
 
 const root = packageRoot();
 const yaml = (rel: string): any => parse(readFileSync(join(root, rel), 'utf8')); // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -73,5 +74,46 @@ describe('shipped workflow, action and CronJob', () => {
     expect(getValidator('https://tidemark.io/schemas/config.json')(config)).toBe(true);
     expect(config.clusters[0].repo.clone).toBe(true);
     expect(config.clusters[0].kubernetes).toEqual({ inCluster: true });
+  });
+
+  it('deploy/guardian builds with kustomize: two replicas that tolerate their own taint, valid config, upstream-valid objects', () => {
+    const built = execFileSync('kubectl', ['kustomize', join(root, 'deploy', 'guardian')], {
+      encoding: 'utf8',
+    });
+    const objs = parseAllDocuments(built).map((d) => d.toJS());
+    const dep = objs.find((o) => o.kind === 'Deployment');
+    expect(dep.spec.replicas).toBe(2);
+    const pod = dep.spec.template.spec;
+    expect(pod.tolerations).toContainEqual({
+      key: 'tidemark.io/hotspot',
+      operator: 'Exists',
+      effect: 'NoSchedule',
+    });
+    expect(pod.priorityClassName).toBe('tidemark-guardian');
+    expect(pod.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution).toHaveLength(1);
+    expect(pod.containers[0].args).toEqual(['guardian', '--config', '/etc/tidemark/tidemark.yaml']);
+    expect(pod.containers[0].readinessProbe.httpGet.path).toBe('/healthz');
+    expect(objs.map((o) => o.kind).sort()).toEqual(
+      [
+        'ClusterRole',
+        'ClusterRoleBinding',
+        'ConfigMap',
+        'Deployment',
+        'Namespace',
+        'PodDisruptionBudget',
+        'PriorityClass',
+        'Role',
+        'RoleBinding',
+        'ServiceAccount',
+      ].sort(),
+    );
+    const config = parse(objs.find((o) => o.kind === 'ConfigMap').data['tidemark.yaml']);
+    expect(getValidator('https://tidemark.io/schemas/config.json')(config)).toBe(true);
+    const deploymentSchema = referenceValidator('apps_Deployment_v1.json');
+    if (deploymentSchema) expect(deploymentSchema(dep)).toBe(true);
+    const pdbSchema = referenceValidator('policy_PodDisruptionBudget_v1.json');
+    if (pdbSchema) expect(pdbSchema(objs.find((o) => o.kind === 'PodDisruptionBudget'))).toBe(true);
+    const pcSchema = referenceValidator('scheduling.k8s.io_PriorityClass_v1.json');
+    if (pcSchema) expect(pcSchema(objs.find((o) => o.kind === 'PriorityClass'))).toBe(true);
   });
 });

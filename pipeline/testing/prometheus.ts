@@ -31,6 +31,8 @@ export interface StartOptions {
   webConfig?: string;
   /** Scheme for the readiness probe and the returned URL. */
   scheme?: 'http' | 'https';
+  /** prometheus.yml (default: no scrape jobs; tests that scrape a live exporter pass their own). */
+  config?: string;
 }
 
 let availability: { ok: true } | { ok: false; reason: string } | undefined;
@@ -80,7 +82,10 @@ export async function startPrometheus(opts: StartOptions = {}): Promise<Promethe
   if (opts.inPlace) mkdirSync(dataDir, { recursive: true });
   else if (opts.blocks && existsSync(opts.blocks)) cpSync(opts.blocks, dataDir, { recursive: true });
   else mkdirSync(dataDir, { recursive: true });
-  writeFileSync(join(dir, 'prometheus.yml'), 'global: { scrape_interval: 60s }\nscrape_configs: []\n');
+  writeFileSync(
+    join(dir, 'prometheus.yml'),
+    opts.config ?? 'global: { scrape_interval: 60s }\nscrape_configs: []\n',
+  );
   const port = await freePort();
   const args = [
     `--config.file=${join(dir, 'prometheus.yml')}`,

@@ -11,7 +11,10 @@ export interface NodeObject {
     name: string;
     resourceVersion?: string;
     labels: Record<string, string>;
+    /** Only tidemark.io/ annotations are kept … */
     annotations: Record<string, string>;
+    /** … and whether the node has any at all (a JSON patch adds a key only to an existing map). */
+    annotated: boolean;
   };
   spec: { taints?: { key: string; value?: string; effect: string }[]; unschedulable?: boolean };
   status: { allocatableCpu: number; allocatableMemory: number; conditions: Record<string, string> };
@@ -49,6 +52,7 @@ export function trimNode(raw: unknown): NodeObject {
       resourceVersion: o.metadata.resourceVersion,
       labels: o.metadata.labels ?? {},
       annotations: pick(o.metadata.annotations ?? {}, (k) => k.startsWith('tidemark.io/')),
+      annotated: Object.keys(o.metadata.annotations ?? {}).length > 0,
     },
     spec: { taints: o.spec?.taints, unschedulable: o.spec?.unschedulable },
     status: { allocatableCpu: quantity(o.status?.allocatable?.cpu), allocatableMemory: memory, conditions },

@@ -1,0 +1,92 @@
+import { createServer } from 'node:http';
+import { hostname } from 'node:os';
+import type { Command } from 'commander';
+import { loadConfig } from '../../config/load.js';
+import { ConfigError } from '../../core/errors.js';
+import { systemClock } from '../../core/clock.js';
+import { connect } from '../../collect/kubernetes/live.js';
+import { createPrometheusClient } from '../../collect/prometheus/client.js';
+import { createKubeApi } from '../../guardian/kube/api.js';
+import { Guardian } from '../../guardian/controller.js';
+import { GUARDIAN_DEFAULTS, type GuardianSettings } from '../../guardian/settings.js';
+import { prometheusNodeUsage } from '../../guardian/usage.js';
+import type { CliContext } from '../context.js';
+
+export function registerGuardianCommand(program: Command, ctx: CliContext): void {
+  program
+    .command('guardian')
+    .description(
+      'run the in-cluster guardian: taint sustained hotspots, revert when cool, journal every step',
+    )
+    .requiredOption(
+      '-c, --config <file>',
+      'Pipeline config (its guardian: section, and the cluster it runs in)',
+    )
+    .option('--dry-run', 'log every action it would take, take none')
+    .action(async (opts: { config: string; dryRun?: boolean }) => {
+      const config = loadConfig(opts.config);
+      const raw = (config.raw.guardian ?? {}) as Partial<GuardianSettings> & {
+        cluster?: string;
+        listen?: string;
+      };
+      const cluster = raw.cluster ? config.clusters.find((c) => c.name === raw.cluster) : config.clusters[0];
+      if (!cluster)
+        throw new ConfigError(`guardian.cluster "${raw.cluster}" is not in clusters[]`, {
+          file: config.file,
+          field: 'guardian.cluster',
+        });
+      if (!('inCluster' in cluster.kubernetes) && !('kubeconfig' in cluster.kubernetes))
+        throw new ConfigError(
+          'the guardian needs a live cluster (kubernetes.inCluster or kubernetes.kubeconfig)',
+          {
+            file: config.file,
+            field: `clusters.${cluster.name}.kubernetes`,
+          },
+        );
+      if (!('prometheus' in cluster.metrics))
+        throw new ConfigError('the guardian reads node usage from Prometheus (metrics.prometheus)', {
+          file: config.file,
+          field: `clusters.${cluster.name}.metrics`,
+        });
+      const { cluster: _c, listen = ':9464', ...given } = raw;
+      const settings: GuardianSettings = {
+        ...GUARDIAN_DEFAULTS,
+        ...given,
+        brakes: { ...GUARDIAN_DEFAULTS.brakes, ...given.brakes },
+        actions: { ...GUARDIAN_DEFAULTS.actions, ...given.actions },
+        dryRun: opts.dryRun ?? given.dryRun ?? false,
+      };
+      const prom = cluster.metrics.prometheus;
+      const guardian = new Guardian({
+        api: createKubeApi(await connect(cluster.kubernetes)),
+        usage: prometheusNodeUsage(createPrometheusClient(prom), prom.selector),
+        clock: systemClock,
+        logger: ctx.logger.child({ component: 'guardian' }),
+        settings,
+        identity: process.env.POD_NAME ?? hostname(),
+      });
+      const server = createServer((req, res) => {
+        if (req.url === '/healthz') return res.end('ok\n');
+        if (req.url === '/metrics')
+          return void guardian.metrics.registry.metrics().then((text) => {
+            res.setHeader('content-type', guardian.metrics.registry.contentType);
+            res.end(text);
+          });
+        res.statusCode = 404;
+        res.end();
+      });
+      const [host, port] = [
+        listen.slice(0, listen.lastIndexOf(':')),
+        Number(listen.slice(listen.lastIndexOf(':') + 1)),
+      ];
+      server.listen(port, host || undefined);
+      const stop = new AbortController();
+      for (const s of ['SIGTERM', 'SIGINT'] as const) process.once(s, () => stop.abort());
+      ctx.logger.info('guardian starting', { cluster: cluster.name, dryRun: settings.dryRun, listen });
+      try {
+        await guardian.run(stop.signal);
+      } finally {
+        server.close();
+      }
+    });
+}

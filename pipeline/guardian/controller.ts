@@ -1,0 +1,174 @@
+/**
+ * The guardian's loop: sense (usage into per-node windows, state from the watch caches) → decide
+ * (decide.ts, pure) → act (gate.ts) → journal. Level-triggered: every tick reads the whole state
+ * afresh, so a missed event, a restart or a failover changes nothing about what it concludes.
+ * Only the Lease holder senses-and-acts; the other replica keeps its caches warm.
+ */
+import { performance } from 'node:perf_hooks';
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
+import type { KubeApi } from './kube/api.js';
+import { Informer } from './kube/informer.js';
+import { Journal } from './kube/journal.js';
+import { LeaderLease } from './kube/lease.js';
+import { trimNode, trimPod, type NodeObject, type PodObject } from './kube/objects.js';
+import { hasHotspotTaint } from './kube/nodes.js';
+import { UsageWindow } from './signals.js';
+import { decide, type NodeView, type Refusal } from './decide.js';
+import { Gate, type GateOutcome } from './gate.js';
+import { GuardianMetrics } from './metrics.js';
+import { HOTSPOT_TAINT, JOURNAL_ANNOTATION, type GuardianSettings } from './settings.js';
+import type { NodeUsageSource } from './usage.js';
+
+export interface GuardianDeps {
+  api: KubeApi;
+  usage: NodeUsageSource;
+  clock: Clock;
+  logger: Logger;
+  settings: GuardianSettings;
+  /** This replica's name (the pod name in a cluster). */
+  identity: string;
+  metrics?: GuardianMetrics;
+  leaseSeconds?: number;
+}
+
+export interface TickResult {
+  leader: boolean;
+  outcomes: { kind: string; node: string; outcome: GateOutcome }[];
+  refused: Refusal[];
+}
+
+export class Guardian {
+  readonly metrics: GuardianMetrics;
+  readonly nodes: Informer<NodeObject>;
+  readonly pods: Informer<PodObject>;
+  readonly lease: LeaderLease;
+  readonly journal: Journal;
+  private readonly gate: Gate;
+  private readonly windows = new Map<string, UsageWindow>();
+  private readonly coolSince = new Map<string, number>();
+  private leading = false;
+
+  constructor(private readonly d: GuardianDeps) {
+    this.metrics = d.metrics ?? new GuardianMetrics();
+    this.nodes = new Informer(d.api, '/api/v1/nodes', trimNode, d.clock, d.logger);
+    this.pods = new Informer(d.api, '/api/v1/pods', trimPod, d.clock, d.logger);
+    this.lease = new LeaderLease(
+      d.api,
+      d.settings.namespace,
+      'tidemark-guardian',
+      d.identity,
+      d.clock,
+      d.leaseSeconds,
+    );
+    this.journal = new Journal(d.api, d.settings.namespace);
+    this.gate = new Gate(d.api, this.lease, this.journal, d.settings, d.clock, d.logger, this.metrics);
+  }
+
+  async start(signal: AbortSignal): Promise<void> {
+    await this.nodes.start(signal);
+    await this.pods.start(signal);
+  }
+
+  /** Until `signal` aborts: a tick every interval; the Lease is given up on the way out. */
+  async run(signal: AbortSignal): Promise<void> {
+    await this.start(signal);
+    while (!signal.aborted) {
+      await this.tick().catch((err: Error) => this.d.logger.error('tick failed', { error: err.message }));
+      await this.d.clock.sleep(this.d.settings.intervalSeconds * 1000, signal).catch(() => undefined);
+    }
+    if (this.leading) await this.lease.release().catch(() => undefined);
+  }
+
+  async tick(): Promise<TickResult> {
+    const t0 = performance.now();
+    const g = this.d.settings;
+    const leader = await this.lease.tryAcquireOrRenew().catch((err: Error) => {
+      this.d.logger.warn('lease renewal failed', { error: err.message });
+      return false;
+    });
+    this.metrics.leader.set(leader ? 1 : 0);
+    this.metrics.watchRestarts.set({ kind: 'Node' }, this.nodes.stats.restarts);
+    this.metrics.watchRestarts.set({ kind: 'Pod' }, this.pods.stats.restarts);
+    if (!leader) {
+      this.leading = false;
+      return { leader: false, outcomes: [], refused: [] };
+    }
+    if (!this.leading) {
+      // A new leader (or a fresh pod) starts from what the journal says was done.
+      await this.journal.load();
+      this.leading = true;
+      this.d.logger.info('leading', { identity: this.d.identity, journal: this.journal.entries.length });
+    }
+    const now = this.d.clock.now() / 1000;
+    const nodes = [...this.nodes.cache.values()];
+    const usage = await this.d.usage.sample(nodes).catch((err: Error) => {
+      this.d.logger.warn('usage query failed; nodes without fresh samples go stale', { error: err.message });
+      return new Map();
+    });
+    const requested = new Map<string, number>();
+    for (const p of this.pods.cache.values())
+      if (p.nodeName && p.phase !== 'Succeeded' && p.phase !== 'Failed')
+        requested.set(p.nodeName, (requested.get(p.nodeName) ?? 0) + p.cpuRequest);
+
+    const views: NodeView[] = [];
+    for (const n of nodes) {
+      const name = n.metadata.name;
+      let w = this.windows.get(name);
+      if (!w) this.windows.set(name, (w = new UsageWindow()));
+      const s = usage.get(name);
+      if (s) w.add(s);
+      w.prune(now - Math.max(g.windowSeconds, 600));
+      const signal = w.signal(now, g);
+      this.metrics.signals.inc({ state: signal.state });
+      if (signal.state === 'cool') {
+        if (!this.coolSince.has(name)) this.coolSince.set(name, now);
+      } else this.coolSince.delete(name);
+      const target = `Node/${name}`;
+      const ours = hasHotspotTaint(n)
+        ? (this.journal.active(target, 'taint')?.id ?? n.metadata.annotations[JOURNAL_ANNOTATION])
+        : undefined;
+      const c = n.status.conditions;
+      const otherTaint = (n.spec.taints ?? []).some(
+        (t) => t.effect !== 'PreferNoSchedule' && !(t.key === HOTSPOT_TAINT.key && ours),
+      );
+      views.push({
+        name,
+        pool: n.metadata.labels[g.poolLabel] ?? '',
+        handsOff:
+          c['Ready'] !== 'True'
+            ? 'NotReady'
+            : c['NetworkUnavailable'] === 'True'
+              ? 'NetworkUnavailable'
+              : c['DiskPressure'] === 'True'
+                ? 'DiskPressure'
+                : signal.state === 'stale'
+                  ? 'metrics stale'
+                  : undefined,
+        taintedBy: ours,
+        unschedulable: !!n.spec.unschedulable || otherTaint,
+        signal,
+        coolSince: this.coolSince.get(name),
+        lastStepAt: this.journal.lastStep(target),
+        allocatableCpu: n.status.allocatableCpu,
+        requestedCpu: requested.get(name) ?? 0,
+      });
+    }
+    const { intents, refused } = decide(views, g, now);
+    for (const r of refused) this.metrics.refused.inc({ reason: r.reason });
+    const outcomes: TickResult['outcomes'] = [];
+    for (const intent of intents) {
+      const node = this.nodes.cache.get(intent.node);
+      if (!node) continue;
+      const outcome = await this.gate.execute(intent, node).catch((err: Error) => {
+        // A conflict (the node changed under us) or an API error: the next tick decides again.
+        this.d.logger.warn(`${intent.kind} failed`, { node: intent.node, error: err.message });
+        return 'refused' as const;
+      });
+      outcomes.push({ kind: intent.kind, node: intent.node, outcome });
+      if (outcome === 'refused' && intent.kind !== 'event') break;
+    }
+    this.metrics.reconcile.observe((performance.now() - t0) / 1000);
+    return { leader: true, outcomes, refused };
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * The one door every mutating step goes through: the rate cap, dry-run (the same path, logging
+ * instead of writing), and the Lease — re-read right before the call, so a leader that lost it
+ * while paused makes no call. Then the step, its journal entry and its Event.
+ */
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
+import type { KubeApi } from './kube/api.js';
+import type { Journal } from './kube/journal.js';
+import type { LeaderLease } from './kube/lease.js';
+import type { NodeObject } from './kube/objects.js';
+import { nodeEvent, taintNode, untaintNode } from './kube/nodes.js';
+import type { Intent } from './decide.js';
+import type { GuardianMetrics } from './metrics.js';
+import type { GuardianSettings } from './settings.js';
+
+export type GateOutcome = 'done' | 'dry-run' | 'refused';
+
+export class Gate {
+  private readonly recent: number[] = [];
+  private readonly lastEvent = new Map<string, number>();
+  private seq = 0;
+
+  constructor(
+    private readonly api: KubeApi,
+    private readonly lease: LeaderLease,
+    private readonly journal: Journal,
+    private readonly settings: GuardianSettings,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    private readonly metrics: GuardianMetrics,
+    private readonly maxPerMinute = 10,
+  ) {}
+
+  async execute(intent: Intent, node: NodeObject): Promise<GateOutcome> {
+    const now = this.clock.now();
+    if (intent.kind === 'event') {
+      // Events are not steps, but a hot node would get one per tick: one per node per 5 minutes.
+      if (now - (this.lastEvent.get(intent.node) ?? 0) < 300_000) return 'done';
+      this.lastEvent.set(intent.node, now);
+      if (this.settings.dryRun) return 'dry-run';
+      if (!(await this.lease.holds())) return this.refuse(intent, 'lost-lease');
+      await nodeEvent(this.api, intent.node, 'HotspotNoAction', intent.why, 'Warning');
+      return 'done';
+    }
+    while (this.recent.length && now - this.recent[0]! > 60_000) this.recent.shift();
+    if (this.recent.length >= this.maxPerMinute) return this.refuse(intent, 'rate-cap');
+    if (this.settings.dryRun) {
+      this.logger.info(`dry-run: would ${intent.kind} node`, { node: intent.node, why: intent.why });
+      this.metrics.actions.inc({ kind: intent.kind, outcome: 'dry-run' });
+      return 'dry-run';
+    }
+    if (!(await this.lease.holds())) return this.refuse(intent, 'lost-lease');
+    this.recent.push(now);
+    const target = `Node/${intent.node}`;
+    if (intent.kind === 'taint') {
+      const id = `${this.lease.identity}-${now}-${++this.seq}`;
+      await taintNode(this.api, node, id);
+      await this.journal.update((entries) =>
+        entries.push({
+          id,
+          at: Math.floor(now / 1000),
+          actor: this.lease.identity,
+          action: 'taint',
+          target,
+          why: intent.why,
+          signal: { low: intent.signal.low, high: intent.signal.high, samples: intent.signal.samples },
+          previous: { taints: node.spec.taints ?? [] },
+          state: 'active',
+        }),
+      );
+      await nodeEvent(
+        this.api,
+        intent.node,
+        'HotspotTainted',
+        `tidemark.io/hotspot=true:NoSchedule: ${intent.why}`,
+        'Warning',
+      );
+    } else {
+      await untaintNode(this.api, node);
+      await this.journal.update((entries) => {
+        for (const e of entries)
+          if (e.target === target && e.action === 'taint' && e.state === 'active') {
+            e.state = 'reverted';
+            e.revertedAt = Math.floor(now / 1000);
+          }
+      });
+      await nodeEvent(this.api, intent.node, 'HotspotCleared', `taint removed: ${intent.why}`);
+    }
+    this.logger.info(`${intent.kind} node`, { node: intent.node, why: intent.why });
+    this.metrics.actions.inc({ kind: intent.kind, outcome: 'done' });
+    return 'done';
+  }
+
+  private refuse(intent: Intent, reason: string): GateOutcome {
+    this.metrics.refused.inc({ reason });
+    this.logger.warn(`refused: ${intent.kind}`, { node: intent.node, reason });
+    return 'refused';
+  }
+}

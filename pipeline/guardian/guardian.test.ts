@@ -1,0 +1,376 @@
+/**
+ * The guardian against a real kube-apiserver (etcd + apiserver, no controllers), running as a user
+ * bound only to deploy/guardian's roles: a hot node tainted once its window is full and untainted
+ * after cooling, a spike ignored, the fleet-wide brake, a NotReady node left alone, dry-run, the
+ * Lease (only the leader acts; a paused leader makes no call after losing it; a new guardian
+ * continues from the journal), and watches surviving an API server restart.
+ *
+ * Time is a test clock advanced one interval per tick; usage comes from a scripted source (the
+ * Prometheus source has its own test against a real Prometheus).
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startControlPlane, type ControlPlane } from '../testing/control-plane/index.js';
+import { kubeRequest } from '../testing/control-plane/seed.js';
+import { describeWithControlPlane } from '../testing/kube-tier.js';
+import { allowSlowTests } from '../testing/slow.js';
+import { packageRoot } from '../core/json-schema.js';
+import { silentLogger } from '../core/logger.js';
+import type { Clock } from '../core/clock.js';
+import { connect } from '../collect/kubernetes/live.js';
+import { createKubeApi } from './kube/api.js';
+import { Guardian } from './controller.js';
+import { GUARDIAN_DEFAULTS, type GuardianSettings } from './settings.js';
+import type { NodeUsageSource } from './usage.js';
+import type { UsageSample } from './signals.js';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+
+allowSlowTests();
+
+const NODES = 10;
+const T0 = Date.parse('2026-12-01T12:00:00Z');
+
+class TestClock implements Clock {
+  t = T0;
+  now = () => this.t;
+  sleep = (ms: number, signal?: AbortSignal) =>
+    new Promise<void>((resolve, reject) => {
+      const h = setTimeout(resolve, Math.min(ms, 50));
+      signal?.addEventListener('abort', () => {
+        clearTimeout(h);
+        reject(signal.reason);
+      });
+    });
+}
+
+/** Usage per node, set by the test; `gate` lets a test hold a tick inside its sensing step. */
+class ScriptedUsage implements NodeUsageSource {
+  readonly queries = [];
+  cpu = new Map<string, number>();
+  hold?: Promise<void>;
+  constructor(private readonly clock: TestClock) {}
+  async sample(nodes: any[]) {
+    if (this.hold) await this.hold;
+    const out = new Map<string, UsageSample>();
+    for (const n of nodes)
+      out.set(n.metadata.name, {
+        t: this.clock.now() / 1000,
+        cpu: this.cpu.get(n.metadata.name) ?? 0.3,
+        memory: 0.3,
+      });
+    return out;
+  }
+}
+
+describeWithControlPlane()('guardian on a real kube-apiserver', () => {
+  let cp: ControlPlane;
+  /** Audit lines written while the API server restarts (its RBAC cache is empty for a moment). */
+  let restartWindow: [number, number] = [0, 0];
+  const kubectl = (args: string[], input?: string) =>
+    execFileSync('kubectl', ['--kubeconfig', cp.kubeconfig, ...args], { input, encoding: 'utf8' });
+  const node = async (name: string) => (await kubeRequest(cp, 'GET', `/api/v1/nodes/${name}`)).body;
+  const hotspot = async (name: string) =>
+    ((await node(name)).spec.taints ?? []).some((t: any) => t.key === 'tidemark.io/hotspot');
+  const journal = async () => {
+    const cm = await kubeRequest(
+      cp,
+      'GET',
+      '/api/v1/namespaces/tidemark/configmaps/tidemark-guardian-journal',
+    );
+    return cm.status === 200 ? (JSON.parse(cm.body.data['entries.json']) as any[]) : [];
+  };
+
+  async function guardian(
+    identity: string,
+    clock: TestClock,
+    usage: ScriptedUsage,
+    over: Partial<GuardianSettings> = {},
+  ) {
+    const conn = await connect({ kubeconfig: cp.kubeconfigFor(identity) } as any);
+    const g = new Guardian({
+      api: createKubeApi(conn),
+      usage,
+      clock,
+      logger: silentLogger,
+      settings: { ...GUARDIAN_DEFAULTS, poolLabel: 'pool', ...over },
+      identity,
+      leaseSeconds: 15,
+    });
+    const stop = new AbortController();
+    await g.start(stop.signal);
+    return { g, stop };
+  }
+
+  /** Ticks `n` times, advancing the clock one interval before each. */
+  async function ticks(g: Guardian, clock: TestClock, n: number) {
+    const results = [];
+    for (let i = 0; i < n; i++) {
+      clock.t += GUARDIAN_DEFAULTS.intervalSeconds * 1000;
+      results.push(await g.tick());
+    }
+    return results;
+  }
+
+  async function resetNodes() {
+    for (let i = 0; i < NODES; i++) {
+      const name = `node-${i}`;
+      const n = await node(name);
+      n.spec.taints = [];
+      if (n.metadata.annotations) delete n.metadata.annotations['tidemark.io/guardian-journal'];
+      n.status.conditions = [{ type: 'Ready', status: 'True' }];
+      await kubeRequest(cp, 'PUT', `/api/v1/nodes/${name}`, n);
+      const fresh = await node(name);
+      await kubeRequest(cp, 'PUT', `/api/v1/nodes/${name}/status`, { ...fresh, status: n.status });
+    }
+    await kubeRequest(cp, 'DELETE', '/api/v1/namespaces/tidemark/configmaps/tidemark-guardian-journal');
+    await kubeRequest(
+      cp,
+      'DELETE',
+      '/apis/coordination.k8s.io/v1/namespaces/tidemark/leases/tidemark-guardian',
+    );
+  }
+
+  beforeAll(async () => {
+    cp = await startControlPlane({ users: { 'guardian-a': [], 'guardian-b': [], 'guardian-c': [] } });
+    kubectl(['create', 'namespace', 'tidemark']);
+    kubectl(
+      ['apply', '-f', '-'],
+      readFileSync(join(packageRoot(), 'deploy', 'guardian', 'rbac.yaml'), 'utf8'),
+    );
+    // The test users stand in for the ServiceAccount: bound to exactly the same roles.
+    for (const u of ['guardian-a', 'guardian-b', 'guardian-c']) {
+      kubectl(['create', 'clusterrolebinding', `${u}`, '--clusterrole=tidemark-guardian', `--user=${u}`]);
+      kubectl(['-n', 'tidemark', 'create', 'rolebinding', `${u}`, '--role=tidemark-guardian', `--user=${u}`]);
+    }
+    for (let i = 0; i < NODES; i++) {
+      const res = { cpu: '16', memory: '64Gi', pods: '110' };
+      const created = await kubeRequest(cp, 'POST', '/api/v1/nodes', {
+        apiVersion: 'v1',
+        kind: 'Node',
+        metadata: { name: `node-${i}`, labels: { pool: 'general', 'kubernetes.io/hostname': `node-${i}` } },
+      });
+      await kubeRequest(cp, 'PUT', `/api/v1/nodes/node-${i}/status`, {
+        ...created.body,
+        status: { capacity: res, allocatable: res, conditions: [{ type: 'Ready', status: 'True' }] },
+      });
+    }
+  });
+
+  afterAll(async () => {
+    await cp?.stop();
+  });
+
+  beforeEach(resetNodes);
+
+  it('ignores a spike, taints a node hot for a whole window, and untaints it after cooling', async () => {
+    const clock = new TestClock();
+    const usage = new ScriptedUsage(clock);
+    const { g, stop } = await guardian('guardian-a', clock, usage);
+    try {
+      // one spike in an otherwise quiet window
+      await ticks(g, clock, 11);
+      usage.cpu.set('node-3', 0.99);
+      await ticks(g, clock, 1);
+      usage.cpu.set('node-3', 0.3);
+      await ticks(g, clock, 3);
+      expect(await hotspot('node-3')).toBe(false);
+
+      usage.cpu.set('node-3', 0.95);
+      const before = await ticks(g, clock, 8);
+      expect(before.flatMap((r) => r.outcomes)).toEqual([]); // p20 still holds earlier quiet samples
+      const hot = await ticks(g, clock, 6);
+      expect(hot.flatMap((r) => r.outcomes)).toEqual([{ kind: 'taint', node: 'node-3', outcome: 'done' }]);
+      expect(await hotspot('node-3')).toBe(true);
+      const entries = await journal();
+      expect(entries).toEqual([
+        expect.objectContaining({
+          action: 'taint',
+          target: 'Node/node-3',
+          state: 'active',
+          actor: 'guardian-a',
+        }),
+      ]);
+      expect((await node('node-3')).metadata.annotations['tidemark.io/guardian-journal']).toBe(entries[0].id);
+      const events = await kubeRequest(cp, 'GET', '/api/v1/namespaces/default/events');
+      expect(events.body.items.map((e: any) => [e.reason, e.involvedObject.name])).toContainEqual([
+        'HotspotTainted',
+        'node-3',
+      ]);
+
+      // cooling: under threshold − hysteresis for coolSeconds, then the taint goes
+      usage.cpu.set('node-3', 0.4);
+      await ticks(g, clock, 14);
+      expect(await hotspot('node-3')).toBe(true);
+      const cooled = await ticks(g, clock, GUARDIAN_DEFAULTS.coolSeconds / GUARDIAN_DEFAULTS.intervalSeconds);
+      expect(cooled.flatMap((r) => r.outcomes)).toEqual([
+        { kind: 'untaint', node: 'node-3', outcome: 'done' },
+      ]);
+      expect(await hotspot('node-3')).toBe(false);
+      expect((await journal())[0]).toMatchObject({ state: 'reverted' });
+    } finally {
+      stop.abort();
+    }
+  });
+
+  it('during a fleet-wide surge only emits Events; a NotReady node is never touched; dry-run writes nothing', async () => {
+    const clock = new TestClock();
+    const usage = new ScriptedUsage(clock);
+    const { g, stop } = await guardian('guardian-a', clock, usage);
+    try {
+      for (let i = 0; i < 6; i++) usage.cpu.set(`node-${i}`, 0.95);
+      const surge = await ticks(g, clock, 14);
+      expect(surge.flatMap((r) => r.outcomes).every((o) => o.kind === 'event')).toBe(true);
+      expect(surge.at(-1)!.refused.map((r) => r.reason)).toEqual(Array(6).fill('fleet-surge'));
+      for (let i = 0; i < NODES; i++) expect(await hotspot(`node-${i}`)).toBe(false);
+
+      usage.cpu.clear();
+      const n = await node('node-7');
+      await kubeRequest(cp, 'PUT', '/api/v1/nodes/node-7/status', {
+        ...n,
+        status: { ...n.status, conditions: [{ type: 'Ready', status: 'False' }] },
+      });
+      usage.cpu.set('node-7', 0.99);
+      await new Promise((r) => setTimeout(r, 300)); // the watch delivers the condition
+      const notReady = await ticks(g, clock, 14);
+      expect(notReady.at(-1)!.refused).toEqual([
+        expect.objectContaining({ node: 'node-7', reason: 'hands-off', detail: 'NotReady' }),
+      ]);
+      expect(await hotspot('node-7')).toBe(false);
+    } finally {
+      stop.abort();
+      await g.lease.release();
+    }
+
+    const dry = new TestClock();
+    const u2 = new ScriptedUsage(dry);
+    u2.cpu.set('node-2', 0.99);
+    const d = await guardian('guardian-b', dry, u2, { dryRun: true });
+    try {
+      const out = await ticks(d.g, dry, 14);
+      expect(out.flatMap((r) => r.outcomes)).toContainEqual({
+        kind: 'taint',
+        node: 'node-2',
+        outcome: 'dry-run',
+      });
+      expect(await hotspot('node-2')).toBe(false);
+    } finally {
+      d.stop.abort();
+    }
+  });
+
+  it('only the Lease holder acts; a paused leader makes no call after losing it; the next one continues from the journal', async () => {
+    const clock = new TestClock();
+    const usageA = new ScriptedUsage(clock);
+    const usageB = new ScriptedUsage(clock);
+    const a = await guardian('guardian-a', clock, usageA);
+    const b = await guardian('guardian-b', clock, usageB);
+    try {
+      usageA.cpu.set('node-5', 0.95);
+      usageB.cpu.set('node-5', 0.95);
+      for (let i = 0; i < 14; i++) {
+        clock.t += 10_000;
+        await a.g.tick();
+        expect((await b.g.tick()).leader).toBe(false);
+      }
+      expect(await hotspot('node-5')).toBe(true);
+      expect(await journal()).toHaveLength(1);
+
+      // A is paused in the middle of a tick (after renewing), past its lease; B takes over.
+      usageA.cpu.set('node-8', 0.95);
+      usageB.cpu.set('node-8', 0.95);
+      let resume!: () => void;
+      usageA.hold = new Promise((r) => (resume = r));
+      clock.t += 10_000;
+      const paused = a.g.tick();
+      await new Promise((r) => setTimeout(r, 200));
+      clock.t += 20_000;
+      for (let i = 0; i < 2; i++) {
+        clock.t += 10_000;
+        await b.g.tick();
+      }
+      expect(await b.g.lease.holds()).toBe(true);
+      const patchesBefore = cp
+        .audit()
+        .filter((e) => e.verb === 'patch' && e.user.username === 'guardian-a').length;
+      resume();
+      const late = await paused;
+      const patchesAfter = cp
+        .audit()
+        .filter((e) => e.verb === 'patch' && e.user.username === 'guardian-a').length;
+      expect(late.outcomes.filter((o) => o.outcome === 'done')).toEqual([]);
+      expect(patchesAfter).toBe(patchesBefore);
+
+      // B read A's journal: node-5's taint is A's and B reverts it when it cools; nothing is redone.
+      usageB.cpu.set('node-5', 0.3);
+      for (let i = 0; i < 14 + 60; i++) {
+        clock.t += 10_000;
+        await b.g.tick();
+      }
+      expect(await hotspot('node-5')).toBe(false);
+      const entries = await journal();
+      expect(entries.filter((e) => e.target === 'Node/node-5')).toEqual([
+        expect.objectContaining({ actor: 'guardian-a', state: 'reverted' }),
+      ]);
+      expect(entries.filter((e) => e.target === 'Node/node-8' && e.action === 'taint')).toHaveLength(1);
+    } finally {
+      a.stop.abort();
+      b.stop.abort();
+    }
+  });
+
+  it('keeps watching through an API server restart', async () => {
+    const clock = new TestClock();
+    const { g, stop } = await guardian('guardian-c', clock, new ScriptedUsage(clock));
+    try {
+      const from = cp.audit().length;
+      await cp.restartApiServer(500, { user: 'guardian-c', path: '/api/v1/nodes' });
+      await new Promise((r) => setTimeout(r, 2000));
+      restartWindow = [from, cp.audit().length];
+      const created = await kubeRequest(cp, 'POST', '/api/v1/nodes', {
+        apiVersion: 'v1',
+        kind: 'Node',
+        metadata: { name: 'node-late', labels: { pool: 'general' } },
+      });
+      expect(created.status).toBe(201);
+      const deadline = Date.now() + 60_000;
+      while (!g.nodes.cache.has('node-late') && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 200));
+      expect(g.nodes.cache.has('node-late')).toBe(true);
+      expect(g.nodes.stats.restarts).toBeGreaterThan(0);
+      await kubeRequest(cp, 'DELETE', '/api/v1/nodes/node-late');
+    } finally {
+      stop.abort();
+    }
+  });
+
+  it('uses every permission deploy/guardian grants, and was never refused one (runs last)', () => {
+    const used = new Set<string>();
+    for (const [i, e] of cp.audit().entries()) {
+      if (!e.user.username.startsWith('guardian-') || e.stage !== 'ResponseComplete') continue;
+      if (i >= restartWindow[0] && i < restartWindow[1]) continue;
+      expect([e.verb, e.objectRef?.resource, e.responseStatus?.code]).not.toEqual([
+        e.verb,
+        e.objectRef?.resource,
+        403,
+      ]);
+      used.add(`${e.objectRef?.resource}:${e.verb}`);
+    }
+    const granted = [
+      'nodes:list',
+      'nodes:watch',
+      'nodes:patch',
+      'pods:list',
+      'pods:watch',
+      'events:create',
+      'leases:create',
+      'leases:get',
+      'leases:update',
+      'configmaps:create',
+      'configmaps:get',
+      'configmaps:update',
+    ];
+    expect([...used].sort()).toEqual(granted.sort());
+  });
+});

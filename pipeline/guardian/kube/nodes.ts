@@ -1,0 +1,72 @@
+/**
+ * The node-level steps: put the hotspot taint on (with the journal entry's id as an annotation,
+ * so a guardian that lost its journal still knows the taint is its own) and take it off. JSON
+ * patches that `test` the resourceVersion first: if the node changed since we read it, the patch
+ * fails (422) and the next tick decides again from fresh state.
+ */
+import type { KubeApi } from './api.js';
+import type { NodeObject } from './objects.js';
+import { HOTSPOT_TAINT, JOURNAL_ANNOTATION } from '../settings.js';
+
+const pointer = (key: string): string => key.replace(/~/g, '~0').replace(/\//g, '~1');
+
+export function hasHotspotTaint(n: NodeObject): boolean {
+  return (n.spec.taints ?? []).some((t) => t.key === HOTSPOT_TAINT.key && t.effect === HOTSPOT_TAINT.effect);
+}
+
+export async function taintNode(api: KubeApi, n: NodeObject, entry: string): Promise<void> {
+  const ops: unknown[] = [
+    { op: 'test', path: '/metadata/resourceVersion', value: n.metadata.resourceVersion },
+  ];
+  ops.push(
+    n.spec.taints?.length
+      ? { op: 'add', path: '/spec/taints/-', value: { ...HOTSPOT_TAINT } }
+      : { op: 'add', path: '/spec/taints', value: [{ ...HOTSPOT_TAINT }] },
+  );
+  ops.push(annotationOp(n, entry));
+  await api.send('PATCH', `/api/v1/nodes/${n.metadata.name}`, ops, 'application/json-patch+json');
+}
+
+export async function untaintNode(api: KubeApi, n: NodeObject): Promise<void> {
+  const i = (n.spec.taints ?? []).findIndex(
+    (t) => t.key === HOTSPOT_TAINT.key && t.effect === HOTSPOT_TAINT.effect,
+  );
+  const ops: unknown[] = [
+    { op: 'test', path: '/metadata/resourceVersion', value: n.metadata.resourceVersion },
+  ];
+  if (i >= 0) ops.push({ op: 'remove', path: `/spec/taints/${i}` });
+  if (n.metadata.annotations[JOURNAL_ANNOTATION] !== undefined)
+    ops.push({ op: 'remove', path: `/metadata/annotations/${pointer(JOURNAL_ANNOTATION)}` });
+  if (ops.length === 1) return;
+  await api.send('PATCH', `/api/v1/nodes/${n.metadata.name}`, ops, 'application/json-patch+json');
+}
+
+function annotationOp(n: NodeObject, entry: string): unknown {
+  return n.metadata.annotated
+    ? { op: 'add', path: `/metadata/annotations/${pointer(JOURNAL_ANNOTATION)}`, value: entry }
+    : { op: 'add', path: '/metadata/annotations', value: { [JOURNAL_ANNOTATION]: entry } };
+}
+
+/** A Kubernetes Event on the node, as `kubectl describe node` shows them. */
+export async function nodeEvent(
+  api: KubeApi,
+  node: string,
+  reason: string,
+  message: string,
+  type: 'Normal' | 'Warning' = 'Normal',
+): Promise<void> {
+  const now = new Date().toISOString();
+  await api.send('POST', '/api/v1/namespaces/default/events', {
+    apiVersion: 'v1',
+    kind: 'Event',
+    metadata: { generateName: 'tidemark-guardian.', namespace: 'default' },
+    involvedObject: { apiVersion: 'v1', kind: 'Node', name: node, uid: node },
+    reason,
+    message: message.slice(0, 1000),
+    type,
+    source: { component: 'tidemark-guardian' },
+    firstTimestamp: now,
+    lastTimestamp: now,
+    count: 1,
+  });
+}
