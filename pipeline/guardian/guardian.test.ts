@@ -37,15 +37,22 @@ class TestClock implements Clock {
   now = () => this.t;
   sleep = (ms: number, signal?: AbortSignal) =>
     new Promise<void>((resolve, reject) => {
-      const h = setTimeout(resolve, Math.min(ms, 50));
-      signal?.addEventListener('abort', () => {
+      const onAbort = () => {
         clearTimeout(h);
-        reject(signal.reason);
-      });
+        reject(signal!.reason);
+      };
+      const h = setTimeout(
+        () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+        Math.min(ms, 50),
+      );
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
 }
 
-/** Usage per node, set by the test; `gate` lets a test hold a tick inside its sensing step. */
+/** Usage per node, set by the test; `hold` keeps a tick waiting inside its sensing step. */
 class ScriptedUsage implements NodeUsageSource {
   readonly queries = [];
   cpu = new Map<string, number>();

@@ -269,6 +269,7 @@ export function createPrometheusClient(cfg: PrometheusConfig, opts: ClientOption
       maxTimeout: opts.retryMaxMs ?? 30000,
       randomize: true,
       signal,
+      // Only transient failures are repeated; the planner splits too-large and timed-out queries.
       shouldRetry: ({ error }) => error instanceof QueryFailure && error.kind === 'unavailable',
       onFailedAttempt: ({ error, retriesLeft }) => {
         if (error instanceof QueryFailure && error.kind === 'unavailable' && retriesLeft > 0) stats.retries++;
@@ -279,21 +280,7 @@ export function createPrometheusClient(cfg: PrometheusConfig, opts: ClientOption
     stats,
     baseUrl: base,
     queryInstant: (query, time, signal) => retrying(() => instant(query, time, signal), signal),
-    queryRange: (q, signal) =>
-      pRetry(() => once(q, signal), {
-        retries: cfg.retries ?? 4,
-        factor: 2,
-        minTimeout: opts.retryMinMs ?? 1000,
-        maxTimeout: opts.retryMaxMs ?? 30000,
-        randomize: true,
-        signal,
-        // Only transient failures are repeated; the planner splits too-large and timed-out queries.
-        shouldRetry: ({ error }) => error instanceof QueryFailure && error.kind === 'unavailable',
-        onFailedAttempt: ({ error, retriesLeft }) => {
-          if (error instanceof QueryFailure && error.kind === 'unavailable' && retriesLeft > 0)
-            stats.retries++;
-        },
-      }),
+    queryRange: (q, signal) => retrying(() => once(q, signal), signal),
     close: () => dispatcher.close(),
   };
 }

@@ -26,7 +26,19 @@ export interface PodObject {
   phase?: string;
   /** Millicores the scheduler counts for it. */
   cpuRequest: number;
+  qosClass?: string;
+  priority: number;
+  /** Kind of its controller (ReplicaSet, DaemonSet, …); undefined for a bare pod. */
+  controller?: string;
+  mirror: boolean;
+  /** hostPath or on-disk emptyDir: its data dies with an eviction. */
+  localStorage: boolean;
+  /** One of the guardian's own replicas. */
+  guardian: boolean;
+  terminating: boolean;
 }
+
+export const GUARDIAN_POD_LABEL = { key: 'app.kubernetes.io/name', value: 'tidemark-guardian' } as const;
 
 const quantity = (v: unknown): number => {
   try {
@@ -76,6 +88,15 @@ export function trimPod(raw: unknown): PodObject {
     nodeName: o.spec?.nodeName,
     phase: o.status?.phase,
     cpuRequest: Math.max(sum(o.spec?.containers), init),
+    qosClass: o.status?.qosClass,
+    priority: typeof o.spec?.priority === 'number' ? o.spec.priority : 0,
+    controller: (o.metadata.ownerReferences ?? []).find((r: any) => r?.controller)?.kind,
+    mirror: !!o.metadata.annotations?.['kubernetes.io/config.mirror'],
+    localStorage: (o.spec?.volumes ?? []).some(
+      (v: any) => v?.hostPath || (v?.emptyDir && v.emptyDir.medium !== 'Memory'),
+    ),
+    guardian: o.metadata.labels?.[GUARDIAN_POD_LABEL.key] === GUARDIAN_POD_LABEL.value,
+    terminating: !!o.metadata.deletionTimestamp,
   };
 }
 
