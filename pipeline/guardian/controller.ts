@@ -19,6 +19,7 @@ import { Gate, type GateOutcome } from './gate.js';
 import { GuardianMetrics } from './metrics.js';
 import { HOTSPOT_TAINT, JOURNAL_ANNOTATION, type GuardianSettings } from './settings.js';
 import type { NodeUsageSource } from './usage.js';
+import { pickVictim } from './victims.js';
 
 export interface GuardianDeps {
   api: KubeApi;
@@ -47,6 +48,8 @@ export class Guardian {
   private readonly gate: Gate;
   private readonly windows = new Map<string, UsageWindow>();
   private readonly coolSince = new Map<string, number>();
+  /** A refused step (a PDB's 429) waits the same cool-down as a taken one before it is tried again. */
+  private readonly refusedAt = new Map<string, number>();
   private leading = false;
 
   constructor(private readonly d: GuardianDeps) {
@@ -149,10 +152,18 @@ export class Guardian {
         unschedulable: !!n.spec.unschedulable || otherTaint,
         signal,
         coolSince: this.coolSince.get(name),
-        lastStepAt: this.journal.lastStep(target),
+        lastStepAt: latest(this.journal.lastStep(target), this.refusedAt.get(name)),
         allocatableCpu: n.status.allocatableCpu,
         requestedCpu: requested.get(name) ?? 0,
       });
+    }
+    // Victims are looked up only where a second step may come: hot nodes the guardian tainted.
+    for (const v of views) {
+      if (v.signal.state !== 'hot' || !v.taintedBy || v.handsOff) continue;
+      const n = this.nodes.cache.get(v.name)!;
+      const pods = [...this.pods.cache.values()].filter((p) => p.nodeName === v.name);
+      const usage = await this.d.usage.pods(v.name).catch(() => new Map());
+      v.victim = pickVictim(pods, v.signal.resource!, usage, n.status, g.minCpuShare);
     }
     const { intents, refused } = decide(views, g, now);
     for (const r of refused) this.metrics.refused.inc({ reason: r.reason });
@@ -166,9 +177,15 @@ export class Guardian {
         return 'refused' as const;
       });
       outcomes.push({ kind: intent.kind, node: intent.node, outcome });
+      if (outcome === 'refused' && intent.kind !== 'event') this.refusedAt.set(intent.node, now);
       if (outcome === 'refused' && intent.kind !== 'event') break;
     }
     this.metrics.reconcile.observe((performance.now() - t0) / 1000);
     return { leader: true, outcomes, refused };
   }
+}
+
+function latest(...times: (number | undefined)[]): number | undefined {
+  const known = times.filter((t): t is number => t !== undefined);
+  return known.length ? Math.max(...known) : undefined;
 }

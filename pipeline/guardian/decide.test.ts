@@ -7,6 +7,8 @@ import { UsageWindow, type NodeSignal } from './signals.js';
 import { decide, type NodeView } from './decide.js';
 import { GUARDIAN_DEFAULTS as G } from './settings.js';
 
+/* eslint-disable @typescript-eslint/no-explicit-any */
+
 const T = 1_800_000_000;
 function windowOf(values: number[], memory = 0.3, end = T): UsageWindow {
   const w = new UsageWindow();
@@ -121,5 +123,38 @@ describe('guardian/decide', () => {
       ['notready', 'hands-off'],
       ['recent', 'cooldown'],
     ]);
+  });
+
+  it('evicts one victim from a node the taint did not cool, after the cool-down, never in a surge', () => {
+    const victim = {
+      pod: { metadata: { name: 'be', namespace: 'shop' } } as any,
+      why: 'BestEffort, priority 0, 512 MiB',
+    };
+    const tainted = (o: Partial<NodeView> = {}) =>
+      nodeView('hot', {
+        signal: sig('hot'),
+        taintedBy: 'j-1',
+        lastStepAt: T - G.stepCooldownSeconds,
+        victim,
+        ...o,
+      });
+    const quiet = Array.from({ length: 9 }, (_, i) => nodeView(`n${i}`));
+    expect(decide([tainted(), ...quiet], G, T).intents).toEqual([
+      {
+        kind: 'evict',
+        node: 'hot',
+        pod: 'shop/be',
+        why: 'still hot after the taint (cpu p20 90 %); victim: BestEffort, priority 0, 512 MiB',
+      },
+    ]);
+    expect(decide([tainted({ lastStepAt: T - 10 }), ...quiet], G, T).intents).toEqual([]);
+    expect(
+      decide([tainted({ victim: { why: 'all 3 pod(s) are protected' } }), ...quiet], G, T).refused,
+    ).toEqual([{ node: 'hot', reason: 'no-victim', detail: 'all 3 pod(s) are protected' }]);
+    const surge = [tainted(), ...quiet.map((n, i) => (i < 5 ? { ...n, signal: sig('hot') } : n))];
+    expect(decide(surge, G, T).intents.filter((i) => i.kind === 'evict')).toEqual([]);
+    expect(
+      decide([tainted(), ...quiet], { ...G, actions: { ...G.actions, evict: false } }, T).refused,
+    ).toEqual([{ node: 'hot', reason: 'disabled', detail: 'actions.evict is off' }]);
   });
 });

@@ -5,6 +5,7 @@
  * share of each pool, a headroom floor, and Events only when most of the fleet is hot.
  */
 import type { NodeSignal } from './signals.js';
+import type { VictimChoice } from './victims.js';
 import type { GuardianSettings } from './settings.js';
 
 export interface NodeView {
@@ -23,16 +24,19 @@ export interface NodeView {
   lastStepAt?: number;
   allocatableCpu: number;
   requestedCpu: number;
+  /** For a node already tainted and still hot: the pod to evict next, or why there is none. */
+  victim?: VictimChoice;
 }
 
 export type Intent =
   | { kind: 'taint'; node: string; why: string; signal: NodeSignal }
   | { kind: 'untaint'; node: string; why: string; entry: string }
+  | { kind: 'evict'; node: string; pod: string; why: string }
   | { kind: 'event'; node: string; why: string };
 
 export interface Refusal {
   node: string;
-  reason: 'fleet-surge' | 'pool-share' | 'headroom' | 'cooldown' | 'hands-off' | 'disabled';
+  reason: 'fleet-surge' | 'pool-share' | 'headroom' | 'cooldown' | 'hands-off' | 'disabled' | 'no-victim';
   detail: string;
 }
 
@@ -67,13 +71,35 @@ export function decide(
     refused.push({ node: n.name, reason: 'hands-off', detail: n.handsOff! });
   }
   const judged = nodes.filter((n) => !n.handsOff);
+  const hotShare = hot.filter((n) => !n.handsOff).length / Math.max(1, judged.length);
+  const surge = hotShare >= g.brakes.fleetHotShare;
+
+  // The second step, on a node the taint did not cool: one eviction, then the cool-down again.
+  for (const n of hot.filter((x) => !x.handsOff && x.taintedBy && !surge)) {
+    if (n.lastStepAt !== undefined && now - n.lastStepAt < g.stepCooldownSeconds) continue;
+    if (!g.actions.evict) {
+      refused.push({ node: n.name, reason: 'disabled', detail: 'actions.evict is off' });
+      continue;
+    }
+    if (!n.victim?.pod) {
+      refused.push({ node: n.name, reason: 'no-victim', detail: n.victim?.why ?? 'no pod chosen' });
+      continue;
+    }
+    const p = n.victim.pod;
+    intents.push({
+      kind: 'evict',
+      node: n.name,
+      pod: `${p.metadata.namespace}/${p.metadata.name}`,
+      why: `still hot after the taint (${n.signal.resource} p${Math.round(g.percentile * 100)} ${pct(n.signal.low[n.signal.resource!])}); victim: ${n.victim.why}`,
+    });
+  }
+
   const candidates = hot
     .filter((n) => !n.handsOff && !n.taintedBy)
     .sort((a, b) => excess(b, g) - excess(a, g) || a.name.localeCompare(b.name));
   if (!candidates.length) return { intents, refused };
 
-  const hotShare = hot.filter((n) => !n.handsOff).length / Math.max(1, judged.length);
-  if (hotShare >= g.brakes.fleetHotShare) {
+  if (surge) {
     for (const n of candidates) {
       intents.push({ kind: 'event', node: n.name, why: `hot during a fleet-wide surge; not tainted` });
       refused.push({

@@ -5,7 +5,7 @@
  */
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
-import type { KubeApi } from './kube/api.js';
+import { KubeApiError, type KubeApi } from './kube/api.js';
 import type { Journal } from './kube/journal.js';
 import type { LeaderLease } from './kube/lease.js';
 import type { NodeObject } from './kube/objects.js';
@@ -50,8 +50,17 @@ export class Gate {
       this.metrics.actions.inc({ kind: intent.kind, outcome: 'dry-run' });
       return 'dry-run';
     }
+    if (intent.kind === 'evict') {
+      const [ns] = intent.pod.split('/');
+      const s = Math.floor(now / 1000);
+      if (this.journal.evictions(s - 3600, { node: intent.node }) >= this.settings.evictCaps.perNodePerHour)
+        return this.refuse(intent, 'cap-node');
+      if (this.journal.evictions(s - 60, { namespace: ns }) >= this.settings.evictCaps.perNamespacePerMinute)
+        return this.refuse(intent, 'cap-namespace');
+    }
     if (!(await this.lease.holds())) return this.refuse(intent, 'lost-lease');
     this.recent.push(now);
+    if (intent.kind === 'evict') return this.evict(intent, now);
     const target = `Node/${intent.node}`;
     if (intent.kind === 'taint') {
       const id = `${this.lease.identity}-${now}-${++this.seq}`;
@@ -89,6 +98,44 @@ export class Gate {
     }
     this.logger.info(`${intent.kind} node`, { node: intent.node, why: intent.why });
     this.metrics.actions.inc({ kind: intent.kind, outcome: 'done' });
+    return 'done';
+  }
+
+  /** Through the Eviction API, so PodDisruptionBudgets decide: a 429 is a refusal, not an error. */
+  private async evict(intent: Extract<Intent, { kind: 'evict' }>, now: number): Promise<GateOutcome> {
+    const [namespace, name] = intent.pod.split('/') as [string, string];
+    try {
+      await this.api.send('POST', `/api/v1/namespaces/${namespace}/pods/${name}/eviction`, {
+        apiVersion: 'policy/v1',
+        kind: 'Eviction',
+        metadata: { name, namespace },
+      });
+    } catch (err) {
+      if (err instanceof KubeApiError && err.status === 429) return this.refuse(intent, 'pdb');
+      if (err instanceof KubeApiError && err.status === 404) return 'done';
+      throw err;
+    }
+    await this.journal.update((entries) =>
+      entries.push({
+        id: `${this.lease.identity}-${now}-${++this.seq}`,
+        at: Math.floor(now / 1000),
+        actor: this.lease.identity,
+        action: 'evict',
+        target: `Pod/${intent.pod}`,
+        node: intent.node,
+        why: intent.why,
+        state: 'done',
+      }),
+    );
+    await nodeEvent(
+      this.api,
+      intent.node,
+      'HotspotEviction',
+      `evicted ${intent.pod}: ${intent.why}`,
+      'Warning',
+    );
+    this.logger.info('evicted pod', { node: intent.node, pod: intent.pod, why: intent.why });
+    this.metrics.actions.inc({ kind: 'evict', outcome: 'done' });
     return 'done';
   }
 

@@ -56,7 +56,12 @@ class TestClock implements Clock {
 class ScriptedUsage implements NodeUsageSource {
   readonly queries = [];
   cpu = new Map<string, number>();
+  memory = new Map<string, number>();
+  podUse = new Map<string, { cpu: number; memory: number }>();
   hold?: Promise<void>;
+  async pods() {
+    return this.podUse;
+  }
   constructor(private readonly clock: TestClock) {}
   async sample(nodes: any[]) {
     if (this.hold) await this.hold;
@@ -65,7 +70,7 @@ class ScriptedUsage implements NodeUsageSource {
       out.set(n.metadata.name, {
         t: this.clock.now() / 1000,
         cpu: this.cpu.get(n.metadata.name) ?? 0.3,
-        memory: 0.3,
+        memory: this.memory.get(n.metadata.name) ?? 0.3,
       });
     return out;
   }
@@ -327,6 +332,113 @@ describeWithControlPlane()('guardian on a real kube-apiserver', () => {
     }
   });
 
+  it('evicts through the Eviction API when the taint did not cool the node: protections kept, a PDB answered with 429 respected', async () => {
+    kubectl(['create', 'namespace', 'shop']);
+    const mk = async (
+      name: string,
+      o: { owner?: string; labels?: Record<string, string>; volumes?: unknown[]; requests?: boolean },
+    ) => {
+      const r = await kubeRequest(cp, 'POST', '/api/v1/namespaces/shop/pods', {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: {
+          name,
+          namespace: 'shop',
+          labels: o.labels ?? { app: name },
+          ownerReferences: o.owner
+            ? [
+                {
+                  apiVersion: 'apps/v1',
+                  kind: o.owner,
+                  name: `${name}-owner`,
+                  uid: `uid-${name}`,
+                  controller: true,
+                },
+              ]
+            : [],
+        },
+        spec: {
+          nodeName: 'node-4',
+          containers: [
+            {
+              name: 'app',
+              image: 'registry.example.com/app:1',
+              ...(o.requests ? { resources: { requests: { cpu: '100m', memory: '256Mi' } } } : {}),
+            },
+          ],
+          ...(o.volumes ? { volumes: o.volumes } : {}),
+        },
+      });
+      expect(r.status).toBe(201);
+    };
+    await mk('batch-be', { owner: 'ReplicaSet' });
+    await mk('agent', { owner: 'DaemonSet' });
+    await mk('cache', { owner: 'ReplicaSet', volumes: [{ name: 'scratch', emptyDir: {} }] });
+    await mk('guarded', { owner: 'ReplicaSet', requests: true });
+    // a serving pod (Ready), so its budget counts it healthy and answers the eviction with 429
+    const guarded = (await kubeRequest(cp, 'GET', '/api/v1/namespaces/shop/pods/guarded')).body;
+    await kubeRequest(cp, 'PUT', '/api/v1/namespaces/shop/pods/guarded/status', {
+      ...guarded,
+      status: { ...guarded.status, phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] },
+    });
+    const pdb = await kubeRequest(cp, 'POST', '/apis/policy/v1/namespaces/shop/poddisruptionbudgets', {
+      apiVersion: 'policy/v1',
+      kind: 'PodDisruptionBudget',
+      metadata: { name: 'guarded', namespace: 'shop' },
+      spec: { minAvailable: 1, selector: { matchLabels: { app: 'guarded' } } },
+    });
+    await kubeRequest(cp, 'PUT', '/apis/policy/v1/namespaces/shop/poddisruptionbudgets/guarded/status', {
+      ...pdb.body,
+      status: {
+        observedGeneration: pdb.body.metadata.generation,
+        disruptionsAllowed: 0,
+        currentHealthy: 1,
+        desiredHealthy: 1,
+        expectedPods: 1,
+      },
+    });
+
+    const clock = new TestClock();
+    const usage = new ScriptedUsage(clock);
+    usage.memory.set('node-4', 0.93);
+    usage.podUse = new Map([
+      ['shop/batch-be', { cpu: 0.1, memory: 2 ** 29 }],
+      ['shop/agent', { cpu: 0.1, memory: 2 ** 30 }],
+      ['shop/cache', { cpu: 0.1, memory: 2 ** 31 }],
+      ['shop/guarded', { cpu: 0.1, memory: 2 ** 30 }],
+    ]);
+    const { g, stop } = await guardian('guardian-a', clock, usage);
+    try {
+      await new Promise((r) => setTimeout(r, 300)); // the pod watch has the pods
+      const first = await ticks(g, clock, 14);
+      expect(first.flatMap((r) => r.outcomes)).toEqual([{ kind: 'taint', node: 'node-4', outcome: 'done' }]);
+      // still hot: after the step cool-down, the BestEffort pod goes — never the DaemonSet pod or the one with an emptyDir
+      const second = await ticks(g, clock, 12);
+      expect(second.flatMap((r) => r.outcomes)).toEqual([{ kind: 'evict', node: 'node-4', outcome: 'done' }]);
+      const be = await kubeRequest(cp, 'GET', '/api/v1/namespaces/shop/pods/batch-be');
+      expect(be.status === 404 || !!be.body.metadata.deletionTimestamp).toBe(true);
+      expect((await journal()).filter((e) => e.action === 'evict')).toEqual([
+        expect.objectContaining({ target: 'Pod/shop/batch-be', node: 'node-4', state: 'done' }),
+      ]);
+      await new Promise((r) => setTimeout(r, 300));
+      // next: only `guarded` is left unprotected, and its PDB allows no disruption
+      const third = await ticks(g, clock, 12);
+      expect(third.flatMap((r) => r.outcomes)).toEqual([
+        { kind: 'evict', node: 'node-4', outcome: 'refused' },
+      ]);
+      for (const name of ['agent', 'cache', 'guarded'])
+        expect(
+          (await kubeRequest(cp, 'GET', `/api/v1/namespaces/shop/pods/${name}`)).body.metadata
+            .deletionTimestamp,
+        ).toBeUndefined();
+      const refusals = await g.metrics.refused.get();
+      expect(refusals.values.find((v) => v.labels.reason === 'pdb')?.value).toBeGreaterThan(0);
+    } finally {
+      stop.abort();
+      await g.lease.release();
+    }
+  });
+
   it('keeps watching through an API server restart', async () => {
     const clock = new TestClock();
     const { g, stop } = await guardian('guardian-c', clock, new ScriptedUsage(clock));
@@ -362,7 +474,8 @@ describeWithControlPlane()('guardian on a real kube-apiserver', () => {
         e.objectRef?.resource,
         403,
       ]);
-      used.add(`${e.objectRef?.resource}:${e.verb}`);
+      const sub = (e.objectRef as { subresource?: string } | undefined)?.subresource;
+      used.add(`${e.objectRef?.resource}${sub ? `/${sub}` : ''}:${e.verb}`);
     }
     const granted = [
       'nodes:list',
@@ -371,6 +484,7 @@ describeWithControlPlane()('guardian on a real kube-apiserver', () => {
       'pods:list',
       'pods:watch',
       'events:create',
+      'pods/eviction:create',
       'leases:create',
       'leases:get',
       'leases:update',

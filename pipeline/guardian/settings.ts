@@ -29,7 +29,11 @@ export interface GuardianSettings {
     /** When this share of nodes is hot, only Events (and HPA ceilings): a fleet-wide surge. */
     fleetHotShare: number;
   };
-  actions: { taint: boolean };
+  actions: { taint: boolean; evict: boolean };
+  /** Eviction caps: per node per hour, per namespace per minute (the gate's total cap applies too). */
+  evictCaps: { perNodePerHour: number; perNamespacePerMinute: number };
+  /** On CPU pressure a victim must itself use at least this share of the node's CPU. */
+  minCpuShare: number;
   /** Node label naming the pool (for the pool-share brake). */
   poolLabel: string;
   dryRun: boolean;
@@ -47,7 +51,9 @@ export const GUARDIAN_DEFAULTS: GuardianSettings = {
   stepCooldownSeconds: 120,
   staleIntervals: 3,
   brakes: { maxPoolShare: 0.2, headroomFloor: 0.15, fleetHotShare: 0.5 },
-  actions: { taint: true },
+  actions: { taint: true, evict: true },
+  evictCaps: { perNodePerHour: 3, perNamespacePerMinute: 2 },
+  minCpuShare: 0.1,
   poolLabel: 'node-pool',
   dryRun: false,
 };

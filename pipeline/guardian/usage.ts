@@ -7,9 +7,12 @@
 import type { PrometheusClient } from '../collect/prometheus/client.js';
 import type { UsageSample } from './signals.js';
 import type { NodeObject } from './kube/objects.js';
+import type { PodUsage } from './victims.js';
 
 export interface NodeUsageSource {
   sample(nodes: NodeObject[]): Promise<Map<string, UsageSample>>;
+  /** Per pod ("namespace/pod") on one node: cores and working-set bytes (eviction victims). */
+  pods(node: string): Promise<Map<string, PodUsage>>;
   /** The queries, for the README and the logs. */
   readonly queries: string[];
 }
@@ -29,8 +32,23 @@ export function prometheusNodeUsage(
     `sum by (node) (container_memory_working_set_bytes{${sel}})`,
     `max by (node) (timestamp(container_memory_working_set_bytes{${sel}}))`,
   ];
+  const escape = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
   return {
     queries,
+    async pods(node) {
+      const on = `${sel},node="${escape(node)}"`;
+      const [cpu, mem] = await Promise.all([
+        client.queryInstant(
+          `sum by (namespace, pod) (rate(container_cpu_usage_seconds_total{${on}}[${rateWindow}]))`,
+        ),
+        client.queryInstant(`sum by (namespace, pod) (container_memory_working_set_bytes{${on}})`),
+      ]);
+      const out = new Map<string, PodUsage>();
+      const at = (s: { metric: Record<string, string> }) => `${s.metric.namespace}/${s.metric.pod}`;
+      for (const s of cpu) out.set(at(s), { cpu: Number(s.value[1]), memory: 0 });
+      for (const s of mem) out.set(at(s), { cpu: out.get(at(s))?.cpu ?? 0, memory: Number(s.value[1]) });
+      return out;
+    },
     async sample(nodes) {
       const [cpu, mem, last] = await Promise.all(queries.map((q) => client.queryInstant(q)));
       const byNode = (v: typeof cpu) => new Map(v!.map((s) => [s.metric.node ?? '', Number(s.value[1])]));

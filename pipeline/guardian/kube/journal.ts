@@ -12,14 +12,17 @@ export interface JournalEntry {
   /** Unix seconds. */
   at: number;
   actor: string;
-  action: 'taint' | 'untaint';
+  action: 'taint' | 'untaint' | 'evict';
   target: string;
+  /** The node a pod-level step relieved. */
+  node?: string;
   why: string;
   /** The signal's numbers at the time. */
   signal?: Record<string, unknown>;
   /** What the object had before (for the revert). */
   previous?: unknown;
-  state: 'active' | 'reverted' | 'dry-run';
+  /** active: held until reverted; done: a step with nothing to revert (an eviction). */
+  state: 'active' | 'reverted' | 'done' | 'dry-run';
   revertedAt?: number;
 }
 
@@ -44,6 +47,18 @@ export class Journal {
     this.path = `/api/v1/namespaces/${namespace}/configmaps/${name}`;
   }
 
+  /** Evictions journaled since `since` (unix seconds), on a node or in a namespace. */
+  evictions(since: number, where: { node?: string; namespace?: string }): number {
+    return this.entries.filter(
+      (e) =>
+        e.action === 'evict' &&
+        e.state === 'done' &&
+        e.at >= since &&
+        (where.node === undefined || e.node === where.node) &&
+        (where.namespace === undefined || e.target.split('/')[1] === where.namespace),
+    ).length;
+  }
+
   async load(): Promise<void> {
     const cm = await this.api.get<ConfigMap>(this.path);
     this.rv = cm?.metadata.resourceVersion;
@@ -56,8 +71,9 @@ export class Journal {
   }
 
   lastStep(target: string): number | undefined {
+    const node = target.startsWith('Node/') ? target.slice(5) : undefined;
     const times = this.entries
-      .filter((e) => e.target === target && e.state !== 'dry-run')
+      .filter((e) => (e.target === target || (node && e.node === node)) && e.state !== 'dry-run')
       .map((e) => e.revertedAt ?? e.at);
     return times.length ? Math.max(...times) : undefined;
   }
