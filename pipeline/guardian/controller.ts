@@ -178,7 +178,8 @@ export class Guardian {
       });
       outcomes.push({ kind: intent.kind, node: intent.node, outcome });
       if (outcome === 'refused' && intent.kind !== 'event') this.refusedAt.set(intent.node, now);
-      if (outcome === 'refused' && intent.kind !== 'event') break;
+      // A refusal on one node (a PDB, a cap) does not hold back the others; losing the Lease does.
+      if (outcome === 'lost-lease') break;
     }
     this.metrics.reconcile.observe((performance.now() - t0) / 1000);
     return { leader: true, outcomes, refused };

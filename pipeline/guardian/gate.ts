@@ -14,7 +14,8 @@ import type { Intent } from './decide.js';
 import type { GuardianMetrics } from './metrics.js';
 import type { GuardianSettings } from './settings.js';
 
-export type GateOutcome = 'done' | 'dry-run' | 'refused';
+/** `lost-lease`: this replica is no longer the leader; nothing more this tick. */
+export type GateOutcome = 'done' | 'dry-run' | 'refused' | 'lost-lease';
 
 export class Gate {
   private readonly recent: number[] = [];
@@ -142,6 +143,6 @@ export class Gate {
   private refuse(intent: Intent, reason: string): GateOutcome {
     this.metrics.refused.inc({ reason });
     this.logger.warn(`refused: ${intent.kind}`, { node: intent.node, reason });
-    return 'refused';
+    return reason === 'lost-lease' ? 'lost-lease' : 'refused';
   }
 }
