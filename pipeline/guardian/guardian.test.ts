@@ -8,14 +8,11 @@
  * Time is a test clock advanced one interval per tick; usage comes from a scripted source (the
  * Prometheus source has its own test against a real Prometheus).
  */
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { startControlPlane, type ControlPlane } from '../testing/control-plane/index.js';
 import { kubeRequest } from '../testing/control-plane/seed.js';
+import { kubectlFor, prepareGuardianCluster } from '../testing/guardian-cluster.js';
 import { describeWithControlPlane } from '../testing/kube-tier.js';
 import { allowSlowTests } from '../testing/slow.js';
-import { packageRoot } from '../core/json-schema.js';
 import { silentLogger } from '../core/logger.js';
 import type { Clock } from '../core/clock.js';
 import { connect } from '../collect/kubernetes/live.js';
@@ -80,8 +77,7 @@ describeWithControlPlane()('guardian on a real kube-apiserver', () => {
   let cp: ControlPlane;
   /** Audit lines written while the API server restarts (its RBAC cache is empty for a moment). */
   let restartWindow: [number, number] = [0, 0];
-  const kubectl = (args: string[], input?: string) =>
-    execFileSync('kubectl', ['--kubeconfig', cp.kubeconfig, ...args], { input, encoding: 'utf8' });
+  const kubectl = (args: string[]) => kubectlFor(cp)(args);
   const node = async (name: string) => (await kubeRequest(cp, 'GET', `/api/v1/nodes/${name}`)).body;
   const hotspot = async (name: string) =>
     ((await node(name)).spec.taints ?? []).some((t: any) => t.key === 'tidemark.io/hotspot');
@@ -146,28 +142,7 @@ describeWithControlPlane()('guardian on a real kube-apiserver', () => {
 
   beforeAll(async () => {
     cp = await startControlPlane({ users: { 'guardian-a': [], 'guardian-b': [], 'guardian-c': [] } });
-    kubectl(['create', 'namespace', 'tidemark']);
-    kubectl(
-      ['apply', '-f', '-'],
-      readFileSync(join(packageRoot(), 'deploy', 'guardian', 'rbac.yaml'), 'utf8'),
-    );
-    // The test users stand in for the ServiceAccount: bound to exactly the same roles.
-    for (const u of ['guardian-a', 'guardian-b', 'guardian-c']) {
-      kubectl(['create', 'clusterrolebinding', `${u}`, '--clusterrole=tidemark-guardian', `--user=${u}`]);
-      kubectl(['-n', 'tidemark', 'create', 'rolebinding', `${u}`, '--role=tidemark-guardian', `--user=${u}`]);
-    }
-    for (let i = 0; i < NODES; i++) {
-      const res = { cpu: '16', memory: '64Gi', pods: '110' };
-      const created = await kubeRequest(cp, 'POST', '/api/v1/nodes', {
-        apiVersion: 'v1',
-        kind: 'Node',
-        metadata: { name: `node-${i}`, labels: { pool: 'general', 'kubernetes.io/hostname': `node-${i}` } },
-      });
-      await kubeRequest(cp, 'PUT', `/api/v1/nodes/node-${i}/status`, {
-        ...created.body,
-        status: { capacity: res, allocatable: res, conditions: [{ type: 'Ready', status: 'True' }] },
-      });
-    }
+    await prepareGuardianCluster(cp, ['guardian-a', 'guardian-b', 'guardian-c'], NODES);
   });
 
   afterAll(async () => {

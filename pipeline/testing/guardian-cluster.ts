@@ -1,0 +1,46 @@
+/**
+ * A control plane ready for the guardian: its namespace, deploy/guardian's roles bound to the
+ * given static-token users (standing in for the ServiceAccount), and Ready 16-core nodes.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from '../core/json-schema.js';
+import type { ControlPlane } from './control-plane/index.js';
+import { kubeRequest } from './control-plane/seed.js';
+
+export function kubectlFor(cp: ControlPlane): (args: string[], input?: string) => string {
+  return (args, input) =>
+    execFileSync('kubectl', ['--kubeconfig', cp.kubeconfig, ...args], { input, encoding: 'utf8' });
+}
+
+export async function prepareGuardianCluster(
+  cp: ControlPlane,
+  users: string[],
+  nodes: number,
+): Promise<void> {
+  const kubectl = kubectlFor(cp);
+  kubectl(['create', 'namespace', 'tidemark']);
+  kubectl(['apply', '-f', '-'], readFileSync(join(packageRoot(), 'deploy', 'guardian', 'rbac.yaml'), 'utf8'));
+  for (const u of users) {
+    kubectl(['create', 'clusterrolebinding', u, '--clusterrole=tidemark-guardian', `--user=${u}`]);
+    kubectl(['-n', 'tidemark', 'create', 'rolebinding', u, '--role=tidemark-guardian', `--user=${u}`]);
+  }
+  for (let i = 0; i < nodes; i++) {
+    const name = `node-${i}`;
+    const res = { cpu: '16', memory: '64Gi', pods: '110' };
+    const created = await kubeRequest(cp, 'POST', '/api/v1/nodes', {
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: { name, labels: { pool: 'general', 'kubernetes.io/hostname': name } },
+    });
+    await kubeRequest(cp, 'PUT', `/api/v1/nodes/${name}/status`, {
+      ...created.body,
+      status: { capacity: res, allocatable: res, conditions: [{ type: 'Ready', status: 'True' }] },
+    });
+    // Admission adds the not-ready taint at creation; the node lifecycle controller (not running
+    // here) would lift it once the node is Ready.
+    const fresh = (await kubeRequest(cp, 'GET', `/api/v1/nodes/${name}`)).body;
+    await kubeRequest(cp, 'PUT', `/api/v1/nodes/${name}`, { ...fresh, spec: { ...fresh.spec, taints: [] } });
+  }
+}
