@@ -10,7 +10,12 @@
  */
 import { startControlPlane, type ControlPlane } from '../testing/control-plane/index.js';
 import { kubeRequest } from '../testing/control-plane/seed.js';
-import { kubectlFor, prepareGuardianCluster } from '../testing/guardian-cluster.js';
+import {
+  hasHotspotTaint,
+  kubectlFor,
+  prepareGuardianCluster,
+  readJournal,
+} from '../testing/guardian-cluster.js';
 import { describeWithControlPlane } from '../testing/kube-tier.js';
 import { allowSlowTests } from '../testing/slow.js';
 import { silentLogger } from '../core/logger.js';
@@ -79,16 +84,8 @@ describeWithControlPlane()('guardian on a real kube-apiserver', () => {
   let restartWindow: [number, number] = [0, 0];
   const kubectl = (args: string[]) => kubectlFor(cp)(args);
   const node = async (name: string) => (await kubeRequest(cp, 'GET', `/api/v1/nodes/${name}`)).body;
-  const hotspot = async (name: string) =>
-    ((await node(name)).spec.taints ?? []).some((t: any) => t.key === 'tidemark.io/hotspot');
-  const journal = async () => {
-    const cm = await kubeRequest(
-      cp,
-      'GET',
-      '/api/v1/namespaces/tidemark/configmaps/tidemark-guardian-journal',
-    );
-    return cm.status === 200 ? (JSON.parse(cm.body.data['entries.json']) as any[]) : [];
-  };
+  const hotspot = (name: string) => hasHotspotTaint(cp, name);
+  const journal = async () => (await readJournal(cp)) as any[];
 
   async function guardian(
     identity: string,

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startControlPlane, type ControlPlane } from '../testing/control-plane/index.js';
 import { kubeRequest } from '../testing/control-plane/seed.js';
-import { prepareGuardianCluster } from '../testing/guardian-cluster.js';
+import { hasHotspotTaint, prepareGuardianCluster, readJournal } from '../testing/guardian-cluster.js';
 import { describeWithControlPlane } from '../testing/kube-tier.js';
 import { startPrometheus, type PrometheusServer } from '../testing/prometheus.js';
 import { describeWithPrometheus } from '../testing/prometheus-tier.js';
@@ -67,10 +67,7 @@ describeBoth('guardian processes: failover, a frozen leader, a fresh pod', () =>
       `${metrics.join('\n')}\ntimed out waiting for ${what}\n${[...logs].map(([u, l]) => `--- ${u}\n${l.slice(-1500)}`).join('\n')}`,
     );
   };
-  const tainted = async (n: string) =>
-    ((await kubeRequest(cp, 'GET', `/api/v1/nodes/${n}`)).body.spec.taints ?? []).some(
-      (t: any) => t.key === 'tidemark.io/hotspot',
-    );
+  const tainted = (n: string) => hasHotspotTaint(cp, n);
   const holder = async () =>
     (
       await kubeRequest(
@@ -79,14 +76,7 @@ describeBoth('guardian processes: failover, a frozen leader, a fresh pod', () =>
         '/apis/coordination.k8s.io/v1/namespaces/tidemark/leases/tidemark-guardian',
       )
     ).body?.spec?.holderIdentity as string | undefined;
-  const journal = async () => {
-    const cm = await kubeRequest(
-      cp,
-      'GET',
-      '/api/v1/namespaces/tidemark/configmaps/tidemark-guardian-journal',
-    );
-    return cm.status === 200 ? (JSON.parse(cm.body.data['entries.json']) as any[]) : [];
-  };
+  const journal = async () => (await readJournal(cp)) as any[];
 
   async function start(user: string): Promise<ChildProcess> {
     const port = await freePort();

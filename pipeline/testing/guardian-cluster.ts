@@ -44,3 +44,15 @@ export async function prepareGuardianCluster(
     await kubeRequest(cp, 'PUT', `/api/v1/nodes/${name}`, { ...fresh, spec: { ...fresh.spec, taints: [] } });
   }
 }
+
+/** The guardian's journal entries as the API server holds them ([] before the first write). */
+export async function readJournal(cp: ControlPlane): Promise<Record<string, unknown>[]> {
+  const cm = await kubeRequest(cp, 'GET', '/api/v1/namespaces/tidemark/configmaps/tidemark-guardian-journal');
+  return cm.status === 200 ? (JSON.parse(cm.body.data['entries.json']) as Record<string, unknown>[]) : [];
+}
+
+/** Whether the node carries the guardian's hotspot taint. */
+export async function hasHotspotTaint(cp: ControlPlane, node: string): Promise<boolean> {
+  const n = (await kubeRequest(cp, 'GET', `/api/v1/nodes/${node}`)).body;
+  return ((n.spec.taints ?? []) as { key: string }[]).some((t) => t.key === 'tidemark.io/hotspot');
+}
