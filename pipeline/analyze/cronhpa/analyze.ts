@@ -8,7 +8,8 @@ import type { ClusterModel, HpaModel, WorkloadModel } from '../../model/types.js
 import type { AnalyzeContext, AnalyzerResult, JsonValue, Recommendation, Skipped } from '../types.js';
 import { recommendationId } from '../types.js';
 import { liveCpuRequestCores } from '../../model/live-containers.js';
-import { demandView, historyDays, replicaDemand } from '../hpa/sizing.js';
+import { replicaDemand } from '../hpa/sizing.js';
+import { demandView, historyDays } from '../../model/usage/demand-view.js';
 import { ceilSafe, percentile } from '../../core/stats.js';
 import { CRONHPA_DEFAULTS, type AutoscalingSettings, type CronHpaArgs } from './args.js';
 import { DETECT_DEFAULTS, detectCycles, toHourly, type CycleDetection } from './periodicity.js';

@@ -15,15 +15,8 @@ import type {
 } from '../types.js';
 import { recommendationId } from '../types.js';
 import { HPA_DEFAULTS, type HpaArgs } from './args.js';
-import {
-  demandView,
-  fluctuation,
-  historyDays,
-  replicaDemand,
-  replicaRange,
-  targetUtilization,
-  type DemandView,
-} from './sizing.js';
+import { fluctuation, replicaDemand, replicaRange, targetUtilization } from './sizing.js';
+import { demandView, historyDays, type DemandView } from '../../model/usage/demand-view.js';
 import { ceilSafe, percentile } from '../../core/stats.js';
 import { hpaManifest, toleranceSupported } from './manifest.js';
 import { liveContainers } from '../../model/live-containers.js';

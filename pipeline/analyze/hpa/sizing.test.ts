@@ -1,4 +1,5 @@
-import { demandView, fluctuation, replicaDemand, replicaRange, targetUtilization } from './sizing.js';
+import { fluctuation, replicaDemand, replicaRange, targetUtilization } from './sizing.js';
+import { demandView } from '../../model/usage/demand-view.js';
 import type { DemandSeries } from '../../model/usage/types.js';
 
 const series = (cpu: number[], cpuMax: number[], pods: number[], step = 900, start = 0): DemandSeries => ({

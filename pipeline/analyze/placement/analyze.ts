@@ -17,7 +17,7 @@ import type {
 import { recommendationId } from '../types.js';
 import { podRequests } from '../../model/pod-requests.js';
 import { podOnlyContainers } from '../../model/live-containers.js';
-import { demandView, historyDays } from '../hpa/sizing.js';
+import { demandView, historyDays } from '../../model/usage/demand-view.js';
 import { PLACEMENT_DEFAULTS, type PlacementArgs, type PlacementSettings } from './args.js';
 import { PROVIDERS, type Provider } from './providers.js';
 import { featuresOf } from './eligibility.js';
