@@ -2,7 +2,7 @@
  * What the guardian keeps of Nodes and Pods: the fields it reads, nothing else (never
  * managedFields, images or env), so a 50,000-pod cluster fits in a small pod.
  */
-import { parseCpu } from '../../core/quantity.js';
+import { parseCpu, parseMemory } from '../../core/quantity.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -40,9 +40,10 @@ export interface PodObject {
 
 export const GUARDIAN_POD_LABEL = { key: 'app.kubernetes.io/name', value: 'tidemark-guardian' } as const;
 
-const quantity = (v: unknown): number => {
+/** A quantity the API server accepted; 0 when absent (a node still registering). */
+const quantity = (v: unknown, parse: (q: string | number) => number = parseCpu): number => {
   try {
-    return v === undefined ? 0 : parseCpu(v as string);
+    return v === undefined ? 0 : parse(v as string);
   } catch {
     return 0;
   }
@@ -52,12 +53,6 @@ export function trimNode(raw: unknown): NodeObject {
   const o = raw as any;
   const conditions: Record<string, string> = {};
   for (const c of o.status?.conditions ?? []) conditions[c.type] = c.status;
-  let memory = 0;
-  try {
-    memory = o.status?.allocatable?.memory ? parseMemoryLoose(o.status.allocatable.memory) : 0;
-  } catch {
-    memory = 0;
-  }
   return {
     metadata: {
       name: o.metadata.name,
@@ -67,7 +62,11 @@ export function trimNode(raw: unknown): NodeObject {
       annotated: Object.keys(o.metadata.annotations ?? {}).length > 0,
     },
     spec: { taints: o.spec?.taints, unschedulable: o.spec?.unschedulable },
-    status: { allocatableCpu: quantity(o.status?.allocatable?.cpu), allocatableMemory: memory, conditions },
+    status: {
+      allocatableCpu: quantity(o.status?.allocatable?.cpu),
+      allocatableMemory: quantity(o.status?.allocatable?.memory, parseMemory),
+      conditions,
+    },
   };
 }
 
@@ -98,23 +97,6 @@ export function trimPod(raw: unknown): PodObject {
     guardian: o.metadata.labels?.[GUARDIAN_POD_LABEL.key] === GUARDIAN_POD_LABEL.value,
     terminating: !!o.metadata.deletionTimestamp,
   };
-}
-
-function parseMemoryLoose(v: string): number {
-  const m = /^([0-9.]+)([KMGTPE]i?)?$/.exec(String(v));
-  if (!m) return 0;
-  const units: Record<string, number> = {
-    '': 1,
-    K: 1e3,
-    M: 1e6,
-    G: 1e9,
-    T: 1e12,
-    Ki: 1024,
-    Mi: 2 ** 20,
-    Gi: 2 ** 30,
-    Ti: 2 ** 40,
-  };
-  return Number(m[1]) * (units[m[2] ?? ''] ?? 1);
 }
 
 function pick(o: Record<string, string>, keep: (k: string) => boolean): Record<string, string> {
