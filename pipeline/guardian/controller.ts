@@ -20,6 +20,28 @@ import { GuardianMetrics } from './metrics.js';
 import { HOTSPOT_TAINT, JOURNAL_ANNOTATION, type GuardianSettings } from './settings.js';
 import type { NodeUsageSource } from './usage.js';
 import { pickVictim } from './victims.js';
+import {
+  HPA_PATH,
+  OWNER_KINDS,
+  ownerPath,
+  ownerTrimmer,
+  served,
+  trimHpa,
+  type HpaObject,
+  type OwnerKind,
+  type ScaleOwnerObject,
+} from './kube/autoscalers.js';
+import {
+  calm,
+  decideHpas,
+  saturated,
+  type CeilingHolder,
+  type HpaRefusal,
+  type HpaView,
+} from './decide-hpa.js';
+import { GitAgreement, type EmergencyPublisher } from './git-agreement.js';
+import type { GitRecord, JournalEntry } from './kube/journal.js';
+import { gitopsTracking } from '../model/gitops-tracking.js';
 
 export interface GuardianDeps {
   api: KubeApi;
@@ -31,18 +53,26 @@ export interface GuardianDeps {
   identity: string;
   metrics?: GuardianMetrics;
   leaseSeconds?: number;
+  /** Opens the emergency PRs that make Git agree (publish.github configured); none: Events only. */
+  publisher?: { publish: EmergencyPublisher; cluster: string };
 }
 
 export interface TickResult {
   leader: boolean;
   outcomes: { kind: string; node: string; outcome: GateOutcome }[];
   refused: Refusal[];
+  hpas: { kind: string; hpa: string; outcome: GateOutcome }[];
+  hpaRefused: HpaRefusal[];
 }
 
 export class Guardian {
   readonly metrics: GuardianMetrics;
   readonly nodes: Informer<NodeObject>;
   readonly pods: Informer<PodObject>;
+  readonly hpas: Informer<HpaObject>;
+  /** KEDA ScaledObjects and Crane EHPAs, watched where their CRDs are installed. */
+  readonly owners = new Map<OwnerKind, Informer<ScaleOwnerObject>>();
+  readonly git?: GitAgreement;
   readonly lease: LeaderLease;
   readonly journal: Journal;
   private readonly gate: Gate;
@@ -50,6 +80,8 @@ export class Guardian {
   private readonly coolSince = new Map<string, number>();
   /** A refused step (a PDB's 429) waits the same cool-down as a taken one before it is tried again. */
   private readonly refusedAt = new Map<string, number>();
+  private readonly saturatedSince = new Map<string, number>();
+  private readonly calmSince = new Map<string, number>();
   private leading = false;
 
   constructor(private readonly d: GuardianDeps) {
@@ -64,13 +96,31 @@ export class Guardian {
       d.clock,
       d.leaseSeconds,
     );
+    this.hpas = new Informer(d.api, HPA_PATH, trimHpa, d.clock, d.logger);
     this.journal = new Journal(d.api, d.settings.namespace);
+    if (d.publisher)
+      this.git = new GitAgreement({
+        publish: d.publisher.publish,
+        journal: this.journal,
+        cluster: d.publisher.cluster,
+        clock: d.clock,
+        logger: d.logger,
+        retrySeconds: d.settings.stepCooldownSeconds,
+        locate: (e) => this.gitRecord(e),
+      });
     this.gate = new Gate(d.api, this.lease, this.journal, d.settings, d.clock, d.logger, this.metrics);
   }
 
   async start(signal: AbortSignal): Promise<void> {
     await this.nodes.start(signal);
     await this.pods.start(signal);
+    await this.hpas.start(signal);
+    for (const kind of Object.keys(OWNER_KINDS) as OwnerKind[]) {
+      if (!(await served(this.d.api, kind))) continue;
+      const inf = new Informer(this.d.api, ownerPath(kind), ownerTrimmer(kind), this.d.clock, this.d.logger);
+      await inf.start(signal);
+      this.owners.set(kind, inf);
+    }
   }
 
   /** Until `signal` aborts: a tick every interval; the Lease is given up on the way out. */
@@ -93,9 +143,10 @@ export class Guardian {
     this.metrics.leader.set(leader ? 1 : 0);
     this.metrics.watchRestarts.set({ kind: 'Node' }, this.nodes.stats.restarts);
     this.metrics.watchRestarts.set({ kind: 'Pod' }, this.pods.stats.restarts);
+    this.metrics.watchRestarts.set({ kind: 'HorizontalPodAutoscaler' }, this.hpas.stats.restarts);
     if (!leader) {
       this.leading = false;
-      return { leader: false, outcomes: [], refused: [] };
+      return { leader: false, outcomes: [], refused: [], hpas: [], hpaRefused: [] };
     }
     if (!this.leading) {
       // A new leader (or a fresh pod) starts from what the journal says was done.
@@ -181,8 +232,108 @@ export class Guardian {
       // A refusal on one node (a PDB, a cap) does not hold back the others; losing the Lease does.
       if (outcome === 'lost-lease') break;
     }
+    const ceilings = await this.ceilings(
+      now,
+      outcomes.some((o) => o.outcome === 'lost-lease'),
+    );
     this.metrics.reconcile.observe((performance.now() - t0) / 1000);
-    return { leader: true, outcomes, refused };
+    if (this.git && !ceilings.lostLease) void this.git.kick();
+    return { leader: true, outcomes, refused, hpas: ceilings.outcomes, hpaRefused: ceilings.refused };
+  }
+
+  /** The elastic ceiling: saturated HPAs lifted, calm ones restored (decide-hpa.ts). */
+  private async ceilings(
+    now: number,
+    lostLease: boolean,
+  ): Promise<{ outcomes: TickResult['hpas']; refused: HpaRefusal[]; lostLease: boolean }> {
+    const g = this.d.settings;
+    const views: HpaView[] = [];
+    for (const [key, h] of this.hpas.cache) {
+      const target = `HorizontalPodAutoscaler/${key}`;
+      const entry = this.journal.active(target, 'lift');
+      const original = (entry?.previous as { maxReplicas?: number } | undefined)?.maxReplicas;
+      if (saturated(h)) {
+        if (!this.saturatedSince.has(key)) this.saturatedSince.set(key, now);
+      } else this.saturatedSince.delete(key);
+      if (entry && calm(h, original ?? h.maxReplicas, g.hysteresis)) {
+        if (!this.calmSince.has(key)) this.calmSince.set(key, now);
+      } else this.calmSince.delete(key);
+      views.push({
+        key,
+        hpa: h,
+        holder: this.holderOf(h),
+        saturatedSince: this.saturatedSince.get(key),
+        calmSince: this.calmSince.get(key),
+        entry,
+        lastStepAt: this.journal.lastStep(target),
+      });
+    }
+    for (const key of this.saturatedSince.keys())
+      if (!this.hpas.cache.has(key)) this.saturatedSince.delete(key);
+    const { intents, refused } = decideHpas(views, g, now);
+    for (const r of refused) this.metrics.refused.inc({ reason: r.reason });
+    const outcomes: TickResult['hpas'] = [];
+    if (lostLease) return { outcomes, refused, lostLease };
+    for (const intent of intents) {
+      const holder = views.find((v) => v.key === intent.hpa)!.holder as CeilingHolder;
+      const outcome = await this.gate.executeHpa(intent, holder).catch((err: Error) => {
+        // A failed `test` (the ceiling changed under us) or an API error: decided again next tick.
+        this.d.logger.warn(`${intent.kind} failed`, { hpa: intent.hpa, error: err.message });
+        return 'refused' as const;
+      });
+      outcomes.push({ kind: intent.kind, hpa: intent.hpa, outcome });
+      if (outcome === 'lost-lease') return { outcomes, refused, lostLease: true };
+    }
+    return { outcomes, refused, lostLease: false };
+  }
+
+  /** Where the HPA's ceiling must be written so that it sticks. */
+  private holderOf(h: HpaObject): CeilingHolder | { refuse: string } {
+    const { namespace, name } = h.metadata;
+    let owner = h.metadata.owner;
+    if (!owner)
+      for (const [kind, k] of Object.entries(OWNER_KINDS))
+        if (
+          name.startsWith(k.hpaPrefix) &&
+          this.owners.get(kind as OwnerKind)?.cache.has(`${namespace}/${name.slice(k.hpaPrefix.length)}`)
+        )
+          owner = { kind, name: name.slice(k.hpaPrefix.length), apiVersion: `${k.group}/${k.version}` };
+    if (!owner)
+      return { kind: 'HorizontalPodAutoscaler', namespace, name, max: h.maxReplicas, metadata: h.metadata };
+    if (!(owner.kind in OWNER_KINDS))
+      return {
+        refuse: `owned by ${owner.kind} ${owner.name}, which would revert a direct patch of maxReplicas, and the guardian does not know its ceiling field`,
+      };
+    const kind = owner.kind as OwnerKind;
+    const o = this.owners.get(kind)?.cache.get(`${namespace}/${owner.name}`);
+    if (!o) return { refuse: `owned by ${kind} ${owner.name}, which the guardian cannot read` };
+    if (o.maxReplicas === undefined)
+      return {
+        refuse: `${kind} ${owner.name} sets no ${OWNER_KINDS[kind].field} (its controller's default applies)`,
+      };
+    return { kind, namespace, name: owner.name, max: o.maxReplicas, metadata: o.metadata };
+  }
+
+  /** Where a lift's value lives in Git: the object written, with its GitOps tracking. */
+  private gitRecord(e: JournalEntry): GitRecord | undefined {
+    const [kind, namespace, name] = (e.via ?? e.target).split('/') as [string, string, string];
+    if (kind === 'HorizontalPodAutoscaler') {
+      const h = this.hpas.cache.get(`${namespace}/${name}`);
+      if (!h) return undefined;
+      return {
+        object: { apiVersion: 'autoscaling/v2', kind, namespace, name },
+        gitops: { ...gitopsTracking(h) },
+        field: 'spec.maxReplicas',
+      };
+    }
+    const k = OWNER_KINDS[kind as OwnerKind];
+    const o = this.owners.get(kind as OwnerKind)?.cache.get(`${namespace}/${name}`);
+    if (!k || !o) return undefined;
+    return {
+      object: { apiVersion: `${k.group}/${k.version}`, kind, namespace, name },
+      gitops: { ...gitopsTracking(o) },
+      field: `spec.${k.field}`,
+    };
   }
 }
 

@@ -11,6 +11,9 @@ import type { LeaderLease } from './kube/lease.js';
 import type { NodeObject } from './kube/objects.js';
 import { nodeEvent, taintNode, untaintNode } from './kube/nodes.js';
 import type { Intent } from './decide.js';
+import type { CeilingHolder, HpaIntent } from './decide-hpa.js';
+import { setMaxReplicas } from './kube/autoscalers.js';
+import { objectEvent } from './kube/nodes.js';
 import type { GuardianMetrics } from './metrics.js';
 import type { GuardianSettings } from './settings.js';
 
@@ -100,6 +103,109 @@ export class Gate {
     this.logger.info(`${intent.kind} node`, { node: intent.node, why: intent.why });
     this.metrics.actions.inc({ kind: intent.kind, outcome: 'done' });
     return 'done';
+  }
+
+  /**
+   * A ceiling step on an HPA, written where it sticks (the HPA or its KEDA / Crane owner): lift,
+   * restore, or release (someone else changed it; the journal says it is no longer ours).
+   */
+  async executeHpa(intent: HpaIntent, holder: CeilingHolder): Promise<GateOutcome> {
+    const now = this.clock.now();
+    const s = Math.floor(now / 1000);
+    const target = `HorizontalPodAutoscaler/${intent.hpa}`;
+    const [namespace, name] = intent.hpa.split('/') as [string, string];
+    const involved = { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', namespace, name };
+    const via =
+      holder.kind === 'HorizontalPodAutoscaler'
+        ? undefined
+        : `${holder.kind}/${holder.namespace}/${holder.name}`;
+    if (intent.kind !== 'release') {
+      while (this.recent.length && now - this.recent[0]! > 60_000) this.recent.shift();
+      if (this.recent.length >= this.maxPerMinute) return this.refuseHpa(intent, 'rate-cap');
+      if (this.settings.dryRun) {
+        this.logger.info(`dry-run: would ${intent.kind} HPA ceiling`, {
+          hpa: intent.hpa,
+          from: intent.from,
+          to: intent.to,
+          via,
+          why: intent.why,
+        });
+        this.metrics.actions.inc({ kind: intent.kind, outcome: 'dry-run' });
+        return 'dry-run';
+      }
+    } else if (this.settings.dryRun) return 'dry-run';
+    if (!(await this.lease.holds())) return this.refuseHpa(intent, 'lost-lease');
+
+    if (intent.kind === 'release') {
+      await this.journal.update((entries) => {
+        const e = entries.find((x) => x.id === intent.entry);
+        if (e)
+          Object.assign(e, { state: 'superseded', revertedAt: s, why: `${e.why}; released: ${intent.why}` });
+      });
+      await objectEvent(this.api, involved, 'CeilingReleased', intent.why, 'Warning');
+      this.logger.warn('HPA ceiling released', { hpa: intent.hpa, why: intent.why });
+      return 'done';
+    }
+    this.recent.push(now);
+    if (intent.kind === 'lift') {
+      const active = this.journal.active(target, 'lift');
+      const id = active?.id ?? `${this.lease.identity}-${now}-${++this.seq}`;
+      await setMaxReplicas(this.api, holder, intent.from, intent.to, id);
+      const step = { at: s, from: intent.from, to: intent.to, why: intent.why };
+      await this.journal.update((entries) => {
+        const e = entries.find((x) => x.id === id);
+        if (e) Object.assign(e, { value: intent.to, lastAt: s, steps: [...(e.steps ?? []), step] });
+        else
+          entries.push({
+            id,
+            at: s,
+            lastAt: s,
+            actor: this.lease.identity,
+            action: 'lift',
+            target,
+            ...(via ? { via } : {}),
+            why: intent.why,
+            previous: { maxReplicas: intent.original },
+            value: intent.to,
+            steps: [step],
+            state: 'active',
+          });
+      });
+      await objectEvent(
+        this.api,
+        involved,
+        'CeilingLifted',
+        `maxReplicas ${intent.from} → ${intent.to}${via ? ` (through ${via})` : ''}: ${intent.why}`,
+        'Warning',
+      );
+    } else {
+      await setMaxReplicas(this.api, holder, intent.from, intent.to, undefined);
+      await this.journal.update((entries) => {
+        const e = entries.find((x) => x.id === intent.entry);
+        if (e) Object.assign(e, { state: 'reverted', revertedAt: s });
+      });
+      await objectEvent(
+        this.api,
+        involved,
+        'CeilingRestored',
+        `maxReplicas ${intent.from} → ${intent.to}${via ? ` (through ${via})` : ''}: ${intent.why}`,
+      );
+    }
+    this.logger.info(`${intent.kind} HPA ceiling`, {
+      hpa: intent.hpa,
+      from: intent.from,
+      to: intent.to,
+      via,
+      why: intent.why,
+    });
+    this.metrics.actions.inc({ kind: intent.kind, outcome: 'done' });
+    return 'done';
+  }
+
+  private refuseHpa(intent: HpaIntent, reason: string): GateOutcome {
+    this.metrics.refused.inc({ reason });
+    this.logger.warn(`refused: ${intent.kind}`, { hpa: intent.hpa, reason });
+    return reason === 'lost-lease' ? 'lost-lease' : 'refused';
   }
 
   /** Through the Eviction API, so PodDisruptionBudgets decide: a 429 is a refusal, not an error. */

@@ -29,7 +29,16 @@ export interface GuardianSettings {
     /** When this share of nodes is hot, only Events (and HPA ceilings): a fleet-wide surge. */
     fleetHotShare: number;
   };
-  actions: { taint: boolean; evict: boolean };
+  actions: { taint: boolean; evict: boolean; liftHpa: boolean };
+  /** The elastic ceiling: lifting a saturated HPA's maxReplicas. */
+  hpa: {
+    /** Saturated: at maxReplicas with utilization above target (or ScalingLimited) this long. */
+    windowSeconds: number;
+    /** Each lift adds this share of the current ceiling (at least one replica) … */
+    step: number;
+    /** … never above this multiple of the ceiling before the incident. */
+    maxFactor: number;
+  };
   /** Eviction caps: per node per hour, per namespace per minute (the gate's total cap applies too). */
   evictCaps: { perNodePerHour: number; perNamespacePerMinute: number };
   /** On CPU pressure a victim must itself use at least this share of the node's CPU. */
@@ -51,7 +60,8 @@ export const GUARDIAN_DEFAULTS: GuardianSettings = {
   stepCooldownSeconds: 120,
   staleIntervals: 3,
   brakes: { maxPoolShare: 0.2, headroomFloor: 0.15, fleetHotShare: 0.5 },
-  actions: { taint: true, evict: true },
+  actions: { taint: true, evict: true, liftHpa: true },
+  hpa: { windowSeconds: 180, step: 0.5, maxFactor: 2 },
   evictCaps: { perNodePerHour: 3, perNamespacePerMinute: 2 },
   minCpuShare: 0.1,
   poolLabel: 'node-pool',

@@ -124,8 +124,6 @@ export interface PublishInput {
   logger: Logger;
   clock: Clock;
   dryRun: DryRun;
-  /** Emergency PRs (guardian) bypass the PR limits. */
-  emergency?: boolean;
 }
 
 export async function publishPlan(input: PublishInput): Promise<PublishResult> {
@@ -201,6 +199,7 @@ export async function publishPlan(input: PublishInput): Promise<PublishResult> {
       if (seenBranches.has(pr.head)) continue;
       const marker = decodeMarker(pr.body)!;
       if (marker.revertOf) continue; // a revert waits for a human, whatever this run recommends
+      if (marker.emergency) continue; // the guardian's own: it closes them when the incident ends
       const cluster = input.clusters.find((c) => c.cluster.name === marker.cluster);
       if (!cluster) continue; // a cluster not in this run: nothing known about it
       const verdict = withdrawVerdict(cluster, marker);
@@ -252,19 +251,18 @@ export async function publishPlan(input: PublishInput): Promise<PublishResult> {
     }
 
     // Merged PRs are watched for regressions; a revert skips the limits (it fixes an incident).
-    if (!input.emergency)
-      result.outcomes.push(
-        ...(await watchMerged({
-          settings: s,
-          watch: s.watch,
-          platform,
-          clusters: input.clusters,
-          ws,
-          gate,
-          clock: input.clock,
-          logger,
-        })),
-      );
+    result.outcomes.push(
+      ...(await watchMerged({
+        settings: s,
+        watch: s.watch,
+        platform,
+        clusters: input.clusters,
+        ws,
+        gate,
+        clock: input.clock,
+        logger,
+      })),
+    );
     return result;
   } finally {
     ws.close();
@@ -309,10 +307,9 @@ async function publishGroup(
     fingerprint: fingerprintOf(fields),
     labels: s.labels,
     base: ws.base,
-    ...(ctx.emergency ? { emergency: true } : {}),
   };
-  const title = composePrTitle(group, applied, s.grouping, ctx.emergency);
-  const body = composePrBody(ctx.doc, ctx.clusterDoc, applied, marker, { emergency: ctx.emergency });
+  const title = composePrTitle(group, applied, s.grouping);
+  const body = composePrBody(ctx.doc, ctx.clusterDoc, applied, marker);
   const commit = await commitAll(ws, commitMessage(applied, { cluster: group.cluster }));
   if (ctx.dryRun === 'plan') {
     return {
@@ -399,16 +396,15 @@ async function publishGroup(
       detail: `#${lastClosed.number} was closed by a human`,
     });
   }
-  if (!ctx.emergency) {
-    if (s.prConcurrentLimit > 0 && ctx.limits.openCount >= s.prConcurrentLimit)
-      return done('limited', {
-        detail: `${ctx.limits.openCount} open Tidemark PRs (limit ${s.prConcurrentLimit})`,
-      });
-    if (s.prHourlyLimit > 0 && ctx.limits.createdThisHour >= s.prHourlyLimit)
-      return done('limited', {
-        detail: `${ctx.limits.createdThisHour} PRs created this hour (limit ${s.prHourlyLimit})`,
-      });
-  }
+  if (s.prConcurrentLimit > 0 && ctx.limits.openCount >= s.prConcurrentLimit)
+    return done('limited', {
+      detail: `${ctx.limits.openCount} open Tidemark PRs (limit ${s.prConcurrentLimit})`,
+    });
+  if (s.prHourlyLimit > 0 && ctx.limits.createdThisHour >= s.prHourlyLimit)
+    return done('limited', {
+      detail: `${ctx.limits.createdThisHour} PRs created this hour (limit ${s.prHourlyLimit})`,
+    });
+
   // A stale branch of ours with someone else's commits and no open PR is left alone.
   if (remote && (await humanEdited(ws, branch, s)))
     return done('blocked-human-edit', { detail: 'branch has commits by others and no open PR' });
@@ -448,11 +444,11 @@ async function maybeAutoMerge(ctx: GroupContext, pr: PullInfo, applied: Workload
   );
 }
 
-function isOurs(p: PullInfo, s: PublishSettings): boolean {
+export function isOurs(p: PullInfo, s: PublishSettings): boolean {
   return p.head.startsWith(s.branchPrefix) && decodeMarker(p.body) !== undefined;
 }
 
-async function humanEdited(ws: Workspace, branch: string, s: PublishSettings): Promise<boolean> {
+export async function humanEdited(ws: Workspace, branch: string, s: PublishSettings): Promise<boolean> {
   const emails = await branchEmails(ws, branch);
   // GitHub's "Update branch" button commits as noreply@github.com: not a human edit.
   return emails.some((e) => e !== s.identity.email && e !== 'noreply@github.com');

@@ -130,7 +130,8 @@ export async function watchMerged(input: WatchInput): Promise<GroupOutcome[]> {
   const now = Math.floor(input.clock.now() / 1000);
   const merged = (await platform.listMergedSince(iso(now - watch.days * 86400))).filter((p) => {
     const m = decodeMarker(p.body);
-    return m && !m.revertOf && p.head.startsWith(s.branchPrefix);
+    // The guardian's emergency PRs are its to follow up (restore, revert), not the regression watch's.
+    return m && !m.revertOf && !m.emergency && p.head.startsWith(s.branchPrefix);
   });
   const outcomes: GroupOutcome[] = [];
   for (const pr of merged) {

@@ -8,6 +8,9 @@ import { join } from 'node:path';
 import { packageRoot } from '../core/json-schema.js';
 import type { ControlPlane } from './control-plane/index.js';
 import { kubeRequest } from './control-plane/seed.js';
+import type { Clock } from '../core/clock.js';
+import type { NodeUsageSource } from '../guardian/usage.js';
+import type { UsageSample } from '../guardian/signals.js';
 
 export function kubectlFor(cp: ControlPlane): (args: string[], input?: string) => string {
   return (args, input) =>
@@ -55,4 +58,49 @@ export async function readJournal(cp: ControlPlane): Promise<Record<string, unkn
 export async function hasHotspotTaint(cp: ControlPlane, node: string): Promise<boolean> {
   const n = (await kubeRequest(cp, 'GET', `/api/v1/nodes/${node}`)).body;
   return ((n.spec.taints ?? []) as { key: string }[]).some((t) => t.key === 'tidemark.io/hotspot');
+}
+
+/** A clock the test advances; sleeps are short real waits, so loops still yield. */
+export class TestClock implements Clock {
+  constructor(public t = Date.parse('2026-12-01T12:00:00Z')) {}
+  now = () => this.t;
+  sleep = (ms: number, signal?: AbortSignal) =>
+    new Promise<void>((resolve, reject) => {
+      const onAbort = () => {
+        clearTimeout(h);
+        reject(signal!.reason);
+      };
+      const h = setTimeout(
+        () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+        Math.min(ms, 50),
+      );
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+}
+
+/** Usage per node, set by the test; `hold` keeps a tick waiting inside its sensing step. */
+export class ScriptedUsage implements NodeUsageSource {
+  readonly queries = [];
+  cpu = new Map<string, number>();
+  memory = new Map<string, number>();
+  podUse = new Map<string, { cpu: number; memory: number }>();
+  hold?: Promise<void>;
+  async pods() {
+    return this.podUse;
+  }
+  constructor(private readonly clock: TestClock) {}
+  async sample(nodes: { metadata: { name: string } }[]) {
+    if (this.hold) await this.hold;
+    const out = new Map<string, UsageSample>();
+    for (const n of nodes)
+      out.set(n.metadata.name, {
+        t: this.clock.now() / 1000,
+        cpu: this.cpu.get(n.metadata.name) ?? 0.3,
+        memory: this.memory.get(n.metadata.name) ?? 0.3,
+      });
+    return out;
+  }
 }

@@ -11,6 +11,13 @@ import { Guardian } from '../../guardian/controller.js';
 import { GUARDIAN_DEFAULTS, type GuardianSettings } from '../../guardian/settings.js';
 import { prometheusNodeUsage } from '../../guardian/usage.js';
 import type { CliContext } from '../context.js';
+import type { PipelineConfig, ClusterConfig } from '../../config/types.js';
+import type { Logger } from '../../core/logger.js';
+import { publishSettingsFrom } from '../../publish/settings.js';
+import { resolveAuth } from '../../publish/platform/github/auth.js';
+import { createGitHubPlatform } from '../../publish/platform/github/platform.js';
+import { publishEmergency } from '../../publish/emergency.js';
+import type { GuardianDeps } from '../../guardian/controller.js';
 
 export function registerGuardianCommand(program: Command, ctx: CliContext): void {
   program
@@ -54,6 +61,8 @@ export function registerGuardianCommand(program: Command, ctx: CliContext): void
         ...given,
         brakes: { ...GUARDIAN_DEFAULTS.brakes, ...given.brakes },
         actions: { ...GUARDIAN_DEFAULTS.actions, ...given.actions },
+        evictCaps: { ...GUARDIAN_DEFAULTS.evictCaps, ...given.evictCaps },
+        hpa: { ...GUARDIAN_DEFAULTS.hpa, ...given.hpa },
         dryRun: opts.dryRun ?? given.dryRun ?? false,
       };
       const prom = cluster.metrics.prometheus;
@@ -64,6 +73,7 @@ export function registerGuardianCommand(program: Command, ctx: CliContext): void
         logger: ctx.logger.child({ component: 'guardian' }),
         settings,
         identity: process.env.POD_NAME ?? hostname(),
+        publisher: emergencyPublisher(config, cluster, settings.dryRun, ctx.logger),
       });
       const server = createServer((req, res) => {
         if (req.url === '/healthz') return res.end('ok\n');
@@ -89,4 +99,49 @@ export function registerGuardianCommand(program: Command, ctx: CliContext): void
         server.close();
       }
     });
+}
+
+/**
+ * With publish.github configured, lifted ceilings become emergency PRs. Credentials are resolved
+ * per PR: a GitHub App installation token lasts an hour, the guardian runs for weeks.
+ */
+function emergencyPublisher(
+  config: PipelineConfig,
+  cluster: ClusterConfig,
+  dryRun: boolean,
+  logger: Logger,
+): GuardianDeps['publisher'] {
+  if (!(config.raw.publish as { github?: unknown } | undefined)?.github) {
+    logger.warn('publish.github is not configured: lifted HPA ceilings get Events but no emergency PR', {});
+    return undefined;
+  }
+  const pub = publishSettingsFrom(config);
+  const log = logger.child({ component: 'guardian-git' });
+  return {
+    cluster: cluster.name,
+    publish: async (change) => {
+      const auth = await resolveAuth(pub.auth, {
+        owner: pub.settings.owner,
+        repo: pub.settings.repo,
+        baseUrl: pub.apiUrl,
+        env: process.env,
+        now: () => systemClock.now(),
+      });
+      const platform = createGitHubPlatform({
+        owner: pub.settings.owner,
+        repo: pub.settings.repo,
+        baseUrl: pub.apiUrl,
+        token: auth.token,
+        logger: log,
+      });
+      return publishEmergency({
+        settings: pub.settings,
+        platform,
+        repo: cluster.repo,
+        change,
+        logger: log,
+        dryRun: dryRun ? 'full' : 'none',
+      });
+    },
+  };
 }

@@ -12,7 +12,7 @@ export interface JournalEntry {
   /** Unix seconds. */
   at: number;
   actor: string;
-  action: 'taint' | 'untaint' | 'evict';
+  action: 'taint' | 'untaint' | 'evict' | 'lift';
   target: string;
   /** The node a pod-level step relieved. */
   node?: string;
@@ -21,9 +21,40 @@ export interface JournalEntry {
   signal?: Record<string, unknown>;
   /** What the object had before (for the revert). */
   previous?: unknown;
-  /** active: held until reverted; done: a step with nothing to revert (an eviction). */
-  state: 'active' | 'reverted' | 'done' | 'dry-run';
+  /** The value the guardian set (a lifted ceiling), and each step that got it there. */
+  value?: number;
+  steps?: { at: number; from: number; to: number; why: string }[];
+  /** Unix seconds of the latest step of a multi-step entry. */
+  lastAt?: number;
+  /** The object written when it is not the target (the KEDA / Crane owner of an HPA). */
+  via?: string;
+  /** Git agreement: what was proposed, and what Git held (see git-agreement.ts). */
+  git?: GitRecord;
+  /**
+   * active: held until reverted; done: a step with nothing to revert (an eviction); superseded:
+   * someone else changed the value, so it is no longer the guardian's to revert.
+   */
+  state: 'active' | 'reverted' | 'done' | 'dry-run' | 'superseded';
   revertedAt?: number;
+}
+
+export interface GitRecord {
+  object: { apiVersion: string; kind: string; namespace: string; name: string };
+  gitops: Record<string, unknown>;
+  field: string;
+  /** Git's value when the guardian first looked: the value before the incident. */
+  before?: unknown;
+  lift?: GitAttempt;
+  restore?: GitAttempt;
+}
+
+export interface GitAttempt {
+  value: number;
+  at: number;
+  action: string;
+  pull?: number;
+  closed?: number;
+  detail: string;
 }
 
 interface ConfigMap {
@@ -74,7 +105,7 @@ export class Journal {
     const node = target.startsWith('Node/') ? target.slice(5) : undefined;
     const times = this.entries
       .filter((e) => (e.target === target || (node && e.node === node)) && e.state !== 'dry-run')
-      .map((e) => e.revertedAt ?? e.at);
+      .map((e) => Math.max(e.revertedAt ?? 0, e.lastAt ?? 0, e.at));
     return times.length ? Math.max(...times) : undefined;
   }
 

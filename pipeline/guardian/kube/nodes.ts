@@ -55,12 +55,24 @@ export async function nodeEvent(
   message: string,
   type: 'Normal' | 'Warning' = 'Normal',
 ): Promise<void> {
+  await objectEvent(api, { apiVersion: 'v1', kind: 'Node', name: node, uid: node }, reason, message, type);
+}
+
+/** An Event on any object, in its namespace (nodes' in default, where kubectl looks for them). */
+export async function objectEvent(
+  api: KubeApi,
+  involved: { apiVersion: string; kind: string; name: string; namespace?: string; uid?: string },
+  reason: string,
+  message: string,
+  type: 'Normal' | 'Warning' = 'Normal',
+): Promise<void> {
   const now = new Date().toISOString();
-  await api.send('POST', '/api/v1/namespaces/default/events', {
+  const namespace = involved.namespace ?? 'default';
+  await api.send('POST', `/api/v1/namespaces/${namespace}/events`, {
     apiVersion: 'v1',
     kind: 'Event',
-    metadata: { generateName: 'tidemark-guardian.', namespace: 'default' },
-    involvedObject: { apiVersion: 'v1', kind: 'Node', name: node, uid: node },
+    metadata: { generateName: 'tidemark-guardian.', namespace },
+    involvedObject: involved,
     reason,
     message: message.slice(0, 1000),
     type,

@@ -14,7 +14,6 @@ import {
   workloadKey,
   type ClusterModel,
   type GenericObjectModel,
-  type GitOpsTracking,
   type HpaModel,
   type LimitRangeModel,
   type NodeModel,
@@ -28,6 +27,7 @@ import {
 } from '../types.js';
 import { podSpecContainers, volumesOf, tolerationsOf, parseResources } from './containers.js';
 import { selectorMatches } from './selector.js';
+import { gitopsTracking as tracking } from '../gitops-tracking.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -260,27 +260,6 @@ function byName(model: ClusterModel, kind: string, ns: string, name: string): Wo
 function guessDeployment(model: ClusterModel, ns: string, rsName: string): WorkloadKey | undefined {
   const m = /^(.+)-[a-z0-9]{6,10}$/.exec(rsName);
   return m ? byName(model, 'Deployment', ns, m[1]!) : undefined;
-}
-
-function tracking(o: KubeObject): GitOpsTracking {
-  const a = o.metadata.annotations ?? {};
-  const l = o.metadata.labels ?? {};
-  const t: GitOpsTracking = {};
-  if (a['argocd.argoproj.io/tracking-id']) t.argocdTrackingId = a['argocd.argoproj.io/tracking-id'];
-  if (l['app.kubernetes.io/instance']) t.argocdInstance = l['app.kubernetes.io/instance'];
-  if (l['kustomize.toolkit.fluxcd.io/name']) {
-    t.fluxKustomization = {
-      name: l['kustomize.toolkit.fluxcd.io/name'],
-      namespace: l['kustomize.toolkit.fluxcd.io/namespace'] ?? 'flux-system',
-    };
-  }
-  if (l['helm.toolkit.fluxcd.io/name']) {
-    t.fluxHelmRelease = {
-      name: l['helm.toolkit.fluxcd.io/name'],
-      namespace: l['helm.toolkit.fluxcd.io/namespace'] ?? 'flux-system',
-    };
-  }
-  return t;
 }
 
 function workloadModel(

@@ -10,13 +10,8 @@ import { parseQuantity } from '../../core/quantity.js';
 import { encodeMarker, type PrMarker } from './marker.js';
 import type { ChangeGroup, Grouping } from './grouping.js';
 
-export function composePrTitle(
-  group: ChangeGroup,
-  applied: WorkloadChange[],
-  grouping: Grouping,
-  emergency?: boolean,
-): string {
-  const prefix = emergency ? 'fix(tidemark): emergency' : 'chore(tidemark):';
+export function composePrTitle(group: ChangeGroup, applied: WorkloadChange[], grouping: Grouping): string {
+  const prefix = 'chore(tidemark):';
   if (grouping === 'workload' && applied.length === 1) {
     const [, ns, name] = applied[0]!.workload.split('/');
     const what = describeAnalyzers(applied);
@@ -44,7 +39,6 @@ export function composePrBody(
   clusterDoc: PlanClusterJson,
   applied: WorkloadChange[],
   marker: PrMarker,
-  opts: { emergency?: boolean } = {},
 ): string {
   const workloads = new Set(applied.map((c) => c.workload));
   const ids = new Set(applied.flatMap((c) => c.recommendations.map((r) => r.id)));
@@ -55,10 +49,6 @@ export function composePrBody(
     skipped: clusterDoc.skipped.filter((s) => workloads.has(s.workload)),
   };
   const extra: string[] = [];
-  if (opts.emergency)
-    extra.unshift(
-      '> [!WARNING]\n> Emergency change made by the Tidemark guardian in the cluster. This PR makes Git agree with the live value, so Argo CD / Flux do not undo it.',
-    );
   const chart = usageChart(recs);
   if (chart) extra.push(chart);
   extra.push(gitopsNotes(applied));
