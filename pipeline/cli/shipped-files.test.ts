@@ -2,7 +2,8 @@
  * The files we ship for running Tidemark elsewhere — the GitHub Actions workflow, action.yml and
  * the in-cluster CronJob — must agree with the CLI they call and build with kustomize.
  */
-import { readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { parse, parseAllDocuments } from 'yaml';
@@ -115,5 +116,47 @@ describe('shipped workflow, action and CronJob', () => {
     if (pdbSchema) expect(pdbSchema(objs.find((o) => o.kind === 'PodDisruptionBudget'))).toBe(true);
     const pcSchema = referenceValidator('scheduling.k8s.io_PriorityClass_v1.json');
     if (pcSchema) expect(pcSchema(objs.find((o) => o.kind === 'PriorityClass'))).toBe(true);
+  });
+
+  it("deploy/guardian's koordinator and tke components grant one named ConfigMap each, in its namespace", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'overlay-'));
+    cpSync(join(root, 'deploy', 'guardian'), join(dir, 'guardian'), { recursive: true });
+    writeFileSync(
+      join(dir, 'kustomization.yaml'),
+      'resources: [guardian]\ncomponents: [guardian/koordinator, guardian/tke]\n',
+    );
+    const objs = parseAllDocuments(execFileSync('kubectl', ['kustomize', dir], { encoding: 'utf8' })).map(
+      (d) => d.toJS(),
+    );
+    const roles = objs.filter((o) => o.kind === 'Role' && o.metadata.namespace !== 'tidemark');
+    expect(roles.map((r) => [r.metadata.namespace, r.rules])).toEqual([
+      [
+        'koordinator-system',
+        [
+          {
+            apiGroups: [''],
+            resources: ['configmaps'],
+            resourceNames: ['slo-controller-config'],
+            verbs: ['list', 'watch', 'patch'],
+          },
+        ],
+      ],
+      [
+        'kube-system',
+        [
+          {
+            apiGroups: [''],
+            resources: ['configmaps'],
+            resourceNames: ['eks-config'],
+            verbs: ['list', 'watch', 'patch'],
+          },
+        ],
+      ],
+    ]);
+    const bindings = objs.filter((o) => o.kind === 'RoleBinding' && o.metadata.namespace !== 'tidemark');
+    expect(bindings.map((b) => b.subjects)).toEqual([
+      [{ kind: 'ServiceAccount', name: 'tidemark-guardian', namespace: 'tidemark' }],
+      [{ kind: 'ServiceAccount', name: 'tidemark-guardian', namespace: 'tidemark' }],
+    ]);
   });
 });

@@ -42,6 +42,16 @@ import {
 import { GitAgreement, type EmergencyPublisher } from './git-agreement.js';
 import type { GitRecord, JournalEntry } from './kube/journal.js';
 import { gitopsTracking } from '../model/gitops-tracking.js';
+import { SLO_CONFIG, SLO_PATH, trimSloConfig, type SloConfigObject } from './kube/koordinator.js';
+import { KubeApiError } from './kube/api.js';
+import {
+  EKS_CONFIG,
+  EKS_PATH,
+  SUPER_NODE_LABEL,
+  trimEksConfig,
+  type EksConfigObject,
+} from './kube/eks-config.js';
+import { decideBurst } from './decide-burst.js';
 
 export interface GuardianDeps {
   api: KubeApi;
@@ -63,6 +73,7 @@ export interface TickResult {
   refused: Refusal[];
   hpas: { kind: string; hpa: string; outcome: GateOutcome }[];
   hpaRefused: HpaRefusal[];
+  burst?: { kind: string; outcome: GateOutcome } | { refused: string };
 }
 
 export class Guardian {
@@ -73,6 +84,12 @@ export class Guardian {
   /** KEDA ScaledObjects and Crane EHPAs, watched where their CRDs are installed. */
   readonly owners = new Map<OwnerKind, Informer<ScaleOwnerObject>>();
   readonly git?: GitAgreement;
+  /** Koordinator's slo-controller-config, watched where the guardian may read it. */
+  slo?: Informer<SloConfigObject>;
+  /** TKE's kube-system/eks-config, likewise. */
+  eks?: Informer<EksConfigObject>;
+  private pendingSince?: number;
+  private quietSince?: number;
   readonly lease: LeaderLease;
   readonly journal: Journal;
   private readonly gate: Gate;
@@ -115,6 +132,19 @@ export class Guardian {
     await this.nodes.start(signal);
     await this.pods.start(signal);
     await this.hpas.start(signal);
+    // deploy/guardian/koordinator and deploy/guardian/tke grant these reads only where they apply.
+    this.slo = await this.optional(
+      signal,
+      new Informer(this.d.api, SLO_PATH, trimSloConfig, this.d.clock, this.d.logger),
+      'Koordinator thresholds',
+      { namespace: SLO_CONFIG.namespace, name: SLO_CONFIG.name },
+    );
+    this.eks = await this.optional(
+      signal,
+      new Informer(this.d.api, EKS_PATH, trimEksConfig, this.d.clock, this.d.logger),
+      'TKE burst switch',
+      { namespace: EKS_CONFIG.namespace, name: EKS_CONFIG.name },
+    );
     for (const kind of Object.keys(OWNER_KINDS) as OwnerKind[]) {
       if (!(await served(this.d.api, kind))) continue;
       const inf = new Informer(this.d.api, ownerPath(kind), ownerTrimmer(kind), this.d.clock, this.d.logger);
@@ -131,6 +161,39 @@ export class Guardian {
       await this.d.clock.sleep(this.d.settings.intervalSeconds * 1000, signal).catch(() => undefined);
     }
     if (this.leading) await this.lease.release().catch(() => undefined);
+  }
+
+  /**
+   * Starts a watch the guardian may not be granted (an optional deploy component): asked first with
+   * a SelfSubjectAccessReview, which every user may make, so a missing grant is never a 403.
+   */
+  private async optional<T extends { metadata: { name: string } }>(
+    signal: AbortSignal,
+    inf: Informer<T>,
+    what: string,
+    attributes: { namespace: string; name: string },
+  ): Promise<Informer<T> | undefined> {
+    const review = await this.d.api.send<{ status?: { allowed?: boolean } }>(
+      'POST',
+      '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
+      {
+        apiVersion: 'authorization.k8s.io/v1',
+        kind: 'SelfSubjectAccessReview',
+        spec: { resourceAttributes: { ...attributes, verb: 'watch', resource: 'configmaps' } },
+      },
+    );
+    if (!review.status?.allowed) {
+      this.d.logger.info(`${what} not watched: not granted (deploy/guardian components)`, attributes);
+      return undefined;
+    }
+    try {
+      await inf.start(signal);
+      return inf;
+    } catch (err) {
+      if (!(err instanceof KubeApiError) || err.status !== 404) throw err;
+      this.d.logger.info(`${what} not watched`, { reason: err.message });
+      return undefined;
+    }
   }
 
   async tick(): Promise<TickResult> {
@@ -216,18 +279,31 @@ export class Guardian {
       const usage = await this.d.usage.pods(v.name).catch(() => new Map());
       v.victim = pickVictim(pods, v.signal.resource!, usage, n.status, g.minCpuShare);
     }
-    const { intents, refused } = decide(views, g, now);
+    const cm = this.slo?.cache.get(`${SLO_CONFIG.namespace}/${SLO_CONFIG.name}`);
+    const tightened = new Map<string, string>();
+    for (const e of this.journal.entries)
+      if (e.action === 'tighten' && e.state === 'active') tightened.set(e.target.slice('Pool/'.length), e.id);
+    const { intents, refused } = decide(views, g, now, {
+      available: cm?.colocation !== undefined,
+      tightened,
+    });
     for (const r of refused) this.metrics.refused.inc({ reason: r.reason });
     const outcomes: TickResult['outcomes'] = [];
     for (const intent of intents) {
       const node = this.nodes.cache.get(intent.node);
-      if (!node) continue;
-      const outcome = await this.gate.execute(intent, node).catch((err: Error) => {
+      if (!node && intent.kind !== 'relax') continue;
+      const step =
+        intent.kind === 'tighten' || intent.kind === 'relax'
+          ? cm
+            ? this.gate.executePool(intent, cm)
+            : Promise.resolve('refused' as const)
+          : this.gate.execute(intent, node!);
+      const outcome = await step.catch((err: Error) => {
         // A conflict (the node changed under us) or an API error: the next tick decides again.
         this.d.logger.warn(`${intent.kind} failed`, { node: intent.node, error: err.message });
         return 'refused' as const;
       });
-      outcomes.push({ kind: intent.kind, node: intent.node, outcome });
+      outcomes.push({ kind: intent.kind, node: intent.node || (intent as { pool?: string }).pool!, outcome });
       if (outcome === 'refused' && intent.kind !== 'event') this.refusedAt.set(intent.node, now);
       // A refusal on one node (a PDB, a cap) does not hold back the others; losing the Lease does.
       if (outcome === 'lost-lease') break;
@@ -236,9 +312,58 @@ export class Guardian {
       now,
       outcomes.some((o) => o.outcome === 'lost-lease'),
     );
+    const burst = ceilings.lostLease ? undefined : await this.burst(now);
     this.metrics.reconcile.observe((performance.now() - t0) / 1000);
     if (this.git && !ceilings.lostLease) void this.git.kick();
-    return { leader: true, outcomes, refused, hpas: ceilings.outcomes, hpaRefused: ceilings.refused };
+    return {
+      leader: true,
+      outcomes,
+      refused,
+      hpas: ceilings.outcomes,
+      hpaRefused: ceilings.refused,
+      ...(burst ? { burst } : {}),
+    };
+  }
+
+  /** TKE's burst switch (decide-burst.ts), from the Pending pods in the watch cache. */
+  private async burst(now: number): Promise<TickResult['burst']> {
+    const cm = this.eks?.cache.get(`${EKS_CONFIG.namespace}/${EKS_CONFIG.name}`);
+    let pending = 0;
+    for (const p of this.pods.cache.values()) if (p.unschedulable && !p.terminating) pending++;
+    if (pending >= this.d.settings.burst.minPending) {
+      this.pendingSince ??= now;
+      this.quietSince = undefined;
+    } else {
+      this.pendingSince = undefined;
+      if (pending === 0) this.quietSince ??= now;
+    }
+    let superNodes = 0;
+    for (const n of this.nodes.cache.values())
+      if (n.metadata.labels[SUPER_NODE_LABEL.key] === SUPER_NODE_LABEL.value) superNodes++;
+    const target = `ConfigMap/${EKS_CONFIG.namespace}/${EKS_CONFIG.name}`;
+    const { intent, refused } = decideBurst(
+      {
+        present: !!cm,
+        switchValue: cm?.autoScale,
+        superNodes,
+        pending,
+        pendingSince: this.pendingSince,
+        quietSince: this.quietSince,
+        entry: this.journal.active(target, 'burst'),
+      },
+      this.d.settings,
+      now,
+    );
+    if (refused) {
+      this.metrics.refused.inc({ reason: 'burst' });
+      return { refused };
+    }
+    if (!intent || !cm) return undefined;
+    const outcome = await this.gate.executeBurst(intent, cm).catch((err: Error) => {
+      this.d.logger.warn(`${intent.kind} failed`, { error: err.message });
+      return 'refused' as const;
+    });
+    return { kind: intent.kind, outcome };
   }
 
   /** The elastic ceiling: saturated HPAs lifted, calm ones restored (decide-hpa.ts). */
@@ -314,8 +439,21 @@ export class Guardian {
     return { kind, namespace, name: owner.name, max: o.maxReplicas, metadata: o.metadata };
   }
 
-  /** Where a lift's value lives in Git: the object written, with its GitOps tracking. */
+  /** Where a lift's (or the burst switch's) value lives in Git: the object written, with its GitOps tracking. */
   private gitRecord(e: JournalEntry): GitRecord | undefined {
+    if (e.action === 'burst') {
+      const cm = this.eks?.cache.get(`${EKS_CONFIG.namespace}/${EKS_CONFIG.name}`);
+      return {
+        object: {
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          namespace: EKS_CONFIG.namespace,
+          name: EKS_CONFIG.name,
+        },
+        gitops: { ...(cm?.gitops ?? {}) },
+        field: `data.${EKS_CONFIG.key}`,
+      };
+    }
     const [kind, namespace, name] = (e.via ?? e.target).split('/') as [string, string, string];
     if (kind === 'HorizontalPodAutoscaler') {
       const h = this.hpas.cache.get(`${namespace}/${name}`);

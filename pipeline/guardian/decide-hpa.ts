@@ -89,7 +89,7 @@ export function decideHpas(
             kind: 'lift',
             hpa: v.key,
             from: live,
-            to: e.value!,
+            to: Number(e.value),
             original,
             why: `maxReplicas was put back to ${live} (Argo CD selfHeal or Flux re-applying Git) while still saturated; re-applied ${e.value}, once per cool-down — merge the emergency PR to end this`,
           });

@@ -157,4 +157,41 @@ describe('guardian/decide', () => {
       decide([tainted(), ...quiet], { ...G, actions: { ...G.actions, evict: false } }, T).refused,
     ).toEqual([{ node: 'hot', reason: 'disabled', detail: 'actions.evict is off' }]);
   });
+
+  it('where Koordinator lends batch capacity, tightens the pool once before any eviction, and relaxes it when the pool is calm', () => {
+    const victim = { pod: { metadata: { name: 'be', namespace: 'shop' } } as never, why: 'BestEffort' };
+    const hot = (name: string) =>
+      nodeView(name, {
+        signal: sig('hot'),
+        taintedBy: `j-${name}`,
+        lastStepAt: T - G.stepCooldownSeconds,
+        victim,
+      });
+    const quiet = Array.from({ length: 8 }, (_, i) => nodeView(`n${i}`));
+    const reclaim = { available: true, tightened: new Map<string, string>() };
+    const first = decide([hot('h1'), hot('h2'), ...quiet], G, T, reclaim).intents;
+    // one tightening for the pool, not one per hot node, and no eviction in the same step
+    expect(first).toEqual([
+      expect.objectContaining({ kind: 'tighten', node: 'h1', pool: 'general', resource: 'cpu' }),
+    ]);
+    const tightened = { available: true, tightened: new Map([['general', 'j-t']]) };
+    expect(decide([hot('h1'), ...quiet], G, T, tightened).intents.map((i) => i.kind)).toEqual(['evict']);
+    expect(
+      decide([hot('h1'), ...quiet], G, T, { available: false, tightened: new Map() }).intents.map(
+        (i) => i.kind,
+      ),
+    ).toEqual(['evict']);
+    // still tainted (cooling): held; all calm and untainted: relaxed
+    expect(
+      decide(
+        [nodeView('h1', { signal: sig('cool', 0.5), taintedBy: 'j-h1', coolSince: T - 60 }), ...quiet],
+        G,
+        T,
+        tightened,
+      ).intents,
+    ).toEqual([]);
+    expect(decide(quiet, G, T, tightened).intents).toEqual([
+      expect.objectContaining({ kind: 'relax', pool: 'general', entry: 'j-t' }),
+    ]);
+  });
 });

@@ -32,6 +32,8 @@ export type Intent =
   | { kind: 'taint'; node: string; why: string; signal: NodeSignal }
   | { kind: 'untaint'; node: string; why: string; entry: string }
   | { kind: 'evict'; node: string; pod: string; why: string }
+  | { kind: 'tighten'; node: string; pool: string; resource: 'cpu' | 'memory'; why: string }
+  | { kind: 'relax'; node: string; pool: string; entry: string; why: string }
   | { kind: 'event'; node: string; why: string };
 
 export interface Refusal {
@@ -40,15 +42,37 @@ export interface Refusal {
   detail: string;
 }
 
+/** Koordinator's reclaim thresholds: whether they can be tightened, and the pools the guardian holds tightened. */
+export interface PoolReclaim {
+  available: boolean;
+  /** pool → journal entry id. */
+  tightened: Map<string, string>;
+}
+
 const pct = (x: number): string => `${Math.round(x * 100)} %`;
 
 export function decide(
   nodes: NodeView[],
   g: GuardianSettings,
   now: number,
+  reclaim: PoolReclaim = { available: false, tightened: new Map() },
 ): { intents: Intent[]; refused: Refusal[] } {
   const intents: Intent[] = [];
   const refused: Refusal[] = [];
+
+  // A tightened pool is relaxed once none of its nodes is hot or still tainted by the guardian.
+  for (const [pool, entry] of reclaim.tightened) {
+    const members = nodes.filter((n) => n.pool === pool);
+    if (members.some((n) => n.taintedBy || n.signal.state === 'hot')) continue;
+    intents.push({
+      kind: 'relax',
+      node: '',
+      pool,
+      entry,
+      why: `no node of pool ${pool} is hot or tainted any more`,
+    });
+  }
+  const tightening = new Set<string>();
 
   // Reverts first: they only ever reduce what the guardian holds.
   for (const n of nodes)
@@ -74,9 +98,22 @@ export function decide(
   const hotShare = hot.filter((n) => !n.handsOff).length / Math.max(1, judged.length);
   const surge = hotShare >= g.brakes.fleetHotShare;
 
-  // The second step, on a node the taint did not cool: one eviction, then the cool-down again.
+  // The next step, on a node the taint did not cool: where Koordinator lends batch capacity, shrink
+  // it on the pool first (no pod touched); then one eviction per cool-down.
   for (const n of hot.filter((x) => !x.handsOff && x.taintedBy && !surge)) {
     if (n.lastStepAt !== undefined && now - n.lastStepAt < g.stepCooldownSeconds) continue;
+    if (reclaim.available && g.actions.reclaim && n.pool && !reclaim.tightened.has(n.pool)) {
+      if (tightening.has(n.pool)) continue;
+      tightening.add(n.pool);
+      intents.push({
+        kind: 'tighten',
+        node: n.name,
+        pool: n.pool,
+        resource: n.signal.resource!,
+        why: `node ${n.name} still hot after the taint (${n.signal.resource} p${Math.round(g.percentile * 100)} ${pct(n.signal.low[n.signal.resource!])}): shrink the batch capacity Koordinator lends on pool ${n.pool}`,
+      });
+      continue;
+    }
     if (!g.actions.evict) {
       refused.push({ node: n.name, reason: 'disabled', detail: 'actions.evict is off' });
       continue;

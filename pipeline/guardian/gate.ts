@@ -12,8 +12,18 @@ import type { NodeObject } from './kube/objects.js';
 import { nodeEvent, taintNode, untaintNode } from './kube/nodes.js';
 import type { Intent } from './decide.js';
 import type { CeilingHolder, HpaIntent } from './decide-hpa.js';
+import type { BurstIntent } from './decide-burst.js';
+import { EKS_CONFIG, setAutoScale, type EksConfigObject } from './kube/eks-config.js';
 import { setMaxReplicas } from './kube/autoscalers.js';
 import { objectEvent } from './kube/nodes.js';
+import {
+  relax,
+  tighten,
+  writeColocation,
+  SLO_CONFIG,
+  type SloConfigObject,
+  type Tightening,
+} from './kube/koordinator.js';
 import type { GuardianMetrics } from './metrics.js';
 import type { GuardianSettings } from './settings.js';
 
@@ -36,7 +46,10 @@ export class Gate {
     private readonly maxPerMinute = 10,
   ) {}
 
-  async execute(intent: Intent, node: NodeObject): Promise<GateOutcome> {
+  async execute(
+    intent: Exclude<Intent, { kind: 'tighten' | 'relax' }>,
+    node: NodeObject,
+  ): Promise<GateOutcome> {
     const now = this.clock.now();
     if (intent.kind === 'event') {
       // Events are not steps, but a hot node would get one per tick: one per node per 5 minutes.
@@ -198,6 +211,163 @@ export class Gate {
       via,
       why: intent.why,
     });
+    this.metrics.actions.inc({ kind: intent.kind, outcome: 'done' });
+    return 'done';
+  }
+
+  /**
+   * Koordinator's reclaim threshold for a pool: tightened on a node the taint did not cool,
+   * relaxed when the pool is calm — or released when someone else changed the value meanwhile.
+   */
+  async executePool(
+    intent: Extract<Intent, { kind: 'tighten' | 'relax' }>,
+    cm: SloConfigObject,
+  ): Promise<GateOutcome> {
+    const now = this.clock.now();
+    const s = Math.floor(now / 1000);
+    const g = this.settings;
+    while (this.recent.length && now - this.recent[0]! > 60_000) this.recent.shift();
+    if (this.recent.length >= this.maxPerMinute) return this.refuse(intent, 'rate-cap');
+    const text = cm.colocation;
+    if (text === undefined) return this.refuse(intent, 'no-colocation-config');
+    const target = `Pool/${intent.pool}`;
+    const via = `ConfigMap/${SLO_CONFIG.namespace}/${SLO_CONFIG.name}`;
+    const others = this.journal.entries.filter(
+      (e) => e.action === 'tighten' && e.state === 'active' && e.target !== target,
+    );
+    if (intent.kind === 'tighten') {
+      const out = tighten(text, g.poolLabel, intent.pool, intent.resource, g.reclaim.step, g.reclaim.floor);
+      if ('refuse' in out) {
+        this.logger.warn('refused: tighten', { pool: intent.pool, reason: out.refuse });
+        return this.refuse(intent, 'reclaim-floor');
+      }
+      if (g.dryRun) {
+        this.logger.info('dry-run: would tighten reclaim threshold', { pool: intent.pool, ...out.change });
+        this.metrics.actions.inc({ kind: 'tighten', outcome: 'dry-run' });
+        return 'dry-run';
+      }
+      if (!(await this.lease.holds())) return this.refuse(intent, 'lost-lease');
+      this.recent.push(now);
+      const id = `${this.lease.identity}-${now}-${++this.seq}`;
+      await writeColocation(this.api, cm, out.text, id);
+      await this.journal.update((entries) =>
+        entries.push({
+          id,
+          at: s,
+          actor: this.lease.identity,
+          action: 'tighten',
+          target,
+          node: intent.node,
+          via,
+          why: intent.why,
+          previous: out.change,
+          value: out.change.to,
+          state: 'active',
+        }),
+      );
+      await nodeEvent(
+        this.api,
+        intent.node,
+        'ReclaimTightened',
+        `pool ${intent.pool}: ${intent.resource} reclaim threshold ${out.change.from ?? 'default'} → ${out.change.to} %: ${intent.why}`,
+        'Warning',
+      );
+      this.logger.info('tightened reclaim threshold', { pool: intent.pool, ...out.change });
+      this.metrics.actions.inc({ kind: 'tighten', outcome: 'done' });
+      return 'done';
+    }
+    const entry = this.journal.entries.find((e) => e.id === intent.entry);
+    if (!entry) return 'refused';
+    const out = relax(text, g.poolLabel, intent.pool, entry.previous as Tightening);
+    if (g.dryRun) return 'dry-run';
+    if (!(await this.lease.holds())) return this.refuse(intent, 'lost-lease');
+    if ('refuse' in out) {
+      await this.journal.update((entries) => {
+        const e = entries.find((x) => x.id === intent.entry);
+        if (e)
+          Object.assign(e, { state: 'superseded', revertedAt: s, why: `${e.why}; released: ${out.refuse}` });
+      });
+      this.logger.warn('reclaim threshold released', { pool: intent.pool, why: out.refuse });
+      return 'done';
+    }
+    this.recent.push(now);
+    await writeColocation(this.api, cm, out.text, others.at(-1)?.id);
+    await this.journal.update((entries) => {
+      const e = entries.find((x) => x.id === intent.entry);
+      if (e) Object.assign(e, { state: 'reverted', revertedAt: s });
+    });
+    this.logger.info('relaxed reclaim threshold', { pool: intent.pool, why: intent.why });
+    this.metrics.actions.inc({ kind: 'relax', outcome: 'done' });
+    return 'done';
+  }
+
+  /** TKE's AUTO_SCALE_EKS: on while pods stay unschedulable, back off when calm, or released. */
+  async executeBurst(intent: BurstIntent, cm: EksConfigObject): Promise<GateOutcome> {
+    const now = this.clock.now();
+    const s = Math.floor(now / 1000);
+    const target = `ConfigMap/${EKS_CONFIG.namespace}/${EKS_CONFIG.name}`;
+    const involved = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      namespace: EKS_CONFIG.namespace,
+      name: EKS_CONFIG.name,
+    };
+    if (this.settings.dryRun) {
+      this.logger.info(`dry-run: would ${intent.kind}`, { why: intent.why });
+      this.metrics.actions.inc({ kind: intent.kind, outcome: 'dry-run' });
+      return 'dry-run';
+    }
+    while (this.recent.length && now - this.recent[0]! > 60_000) this.recent.shift();
+    if (intent.kind !== 'burst-release' && this.recent.length >= this.maxPerMinute) {
+      this.metrics.refused.inc({ reason: 'rate-cap' });
+      return 'refused';
+    }
+    if (!(await this.lease.holds())) {
+      this.metrics.refused.inc({ reason: 'lost-lease' });
+      return 'lost-lease';
+    }
+    if (intent.kind === 'burst-release') {
+      await this.journal.update((entries) => {
+        const e = entries.find((x) => x.id === intent.entry);
+        if (e)
+          Object.assign(e, { state: 'superseded', revertedAt: s, why: `${e.why}; released: ${intent.why}` });
+      });
+      await objectEvent(this.api, involved, 'BurstReleased', intent.why, 'Warning');
+      return 'done';
+    }
+    this.recent.push(now);
+    if (intent.kind === 'burst-on') {
+      const id = `${this.lease.identity}-${now}-${++this.seq}`;
+      await setAutoScale(this.api, cm, 'true', id);
+      await this.journal.update((entries) =>
+        entries.push({
+          id,
+          at: s,
+          actor: this.lease.identity,
+          action: 'burst',
+          target,
+          why: intent.why,
+          previous: { value: cm.autoScale },
+          value: 'true',
+          state: 'active',
+        }),
+      );
+      await objectEvent(
+        this.api,
+        involved,
+        'BurstEnabled',
+        `AUTO_SCALE_EKS false → true: ${intent.why}`,
+        'Warning',
+      );
+    } else {
+      await setAutoScale(this.api, cm, 'false', undefined);
+      await this.journal.update((entries) => {
+        const e = entries.find((x) => x.id === intent.entry);
+        if (e) Object.assign(e, { state: 'reverted', revertedAt: s });
+      });
+      await objectEvent(this.api, involved, 'BurstDisabled', `AUTO_SCALE_EKS true → false: ${intent.why}`);
+    }
+    this.logger.info(intent.kind, { why: intent.why });
     this.metrics.actions.inc({ kind: intent.kind, outcome: 'done' });
     return 'done';
   }

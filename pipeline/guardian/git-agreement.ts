@@ -8,7 +8,13 @@
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { EmergencyChange, EmergencyOutcome } from '../publish/emergency.js';
-import type { GitAttempt, GitRecord, Journal, JournalEntry } from './kube/journal.js';
+import {
+  originalValue,
+  type GitAttempt,
+  type GitRecord,
+  type Journal,
+  type JournalEntry,
+} from './kube/journal.js';
 
 export type EmergencyPublisher = (change: EmergencyChange) => Promise<EmergencyOutcome>;
 
@@ -53,7 +59,7 @@ export class GitAgreement {
   private async pass(): Promise<void> {
     const now = Math.floor(this.d.clock.now() / 1000);
     for (const e of [...this.d.journal.entries]) {
-      if (e.action !== 'lift' || e.value === undefined) continue;
+      if ((e.action !== 'lift' && e.action !== 'burst') || e.value === undefined) continue;
       const owed = this.owed(e);
       if (!owed) continue;
       if (now - (this.lastTry.get(e.id) ?? -Infinity) < this.d.retrySeconds) continue;
@@ -108,8 +114,10 @@ export class GitAgreement {
     }
   }
 
-  private owed(e: JournalEntry): { mode: 'lift' | 'restore'; live: number; other: number } | undefined {
-    const original = (e.previous as { maxReplicas: number }).maxReplicas;
+  private owed(
+    e: JournalEntry,
+  ): { mode: 'lift' | 'restore'; live: number | string; other: number | string } | undefined {
+    const original = originalValue(e);
     if (e.state === 'active') {
       const l = e.git?.lift;
       if (l && l.value === e.value && SETTLED.has(l.action)) return undefined;

@@ -410,6 +410,8 @@ describeWithControlPlane()('guardian on a real kube-apiserver', () => {
       'nodes:patch',
       'pods:list',
       'pods:watch',
+      // is the Koordinator / TKE component granted? (every user may ask)
+      'selfsubjectaccessreviews:create',
       'horizontalpodautoscalers:list',
       'horizontalpodautoscalers:watch',
       'events:create',

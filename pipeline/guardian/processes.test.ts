@@ -179,6 +179,12 @@ describeBoth('guardian processes: failover, a frozen leader, a fresh pod', () =>
     const p1 = await start('guardian-1');
     const p2 = await start('guardian-2');
     await until('node-0 tainted', () => tainted('node-0'));
+    // the step ends with its Event: freezing the leader before it would leave that write pending
+    await until('the taint Event', async () =>
+      (
+        (await kubeRequest(cp, 'GET', '/api/v1/namespaces/default/events')).body.items as { reason: string }[]
+      ).some((e) => e.reason === 'HotspotTainted'),
+    );
     expect((await journal()).filter((e) => e.action === 'taint')).toHaveLength(1);
     const first = (await holder())!;
     const [leader, other] = first === 'guardian-1' ? [p1, p2] : [p2, p1];

@@ -29,7 +29,11 @@ export interface GuardianSettings {
     /** When this share of nodes is hot, only Events (and HPA ceilings): a fleet-wide surge. */
     fleetHotShare: number;
   };
-  actions: { taint: boolean; evict: boolean; liftHpa: boolean };
+  actions: { taint: boolean; evict: boolean; liftHpa: boolean; reclaim: boolean; burst: boolean };
+  /** Koordinator: lower the hot pool's reclaim threshold by `step` points, never under `floor` %. */
+  reclaim: { step: number; floor: number };
+  /** TKE: turn AUTO_SCALE_EKS on when pods stayed unschedulable this long; off after `coolSeconds`. */
+  burst: { pendingSeconds: number; minPending: number };
   /** The elastic ceiling: lifting a saturated HPA's maxReplicas. */
   hpa: {
     /** Saturated: at maxReplicas with utilization above target (or ScalingLimited) this long. */
@@ -60,7 +64,9 @@ export const GUARDIAN_DEFAULTS: GuardianSettings = {
   stepCooldownSeconds: 120,
   staleIntervals: 3,
   brakes: { maxPoolShare: 0.2, headroomFloor: 0.15, fleetHotShare: 0.5 },
-  actions: { taint: true, evict: true, liftHpa: true },
+  actions: { taint: true, evict: true, liftHpa: true, reclaim: true, burst: true },
+  reclaim: { step: 20, floor: 10 },
+  burst: { pendingSeconds: 120, minPending: 1 },
   hpa: { windowSeconds: 180, step: 0.5, maxFactor: 2 },
   evictCaps: { perNodePerHour: 3, perNamespacePerMinute: 2 },
   minCpuShare: 0.1,

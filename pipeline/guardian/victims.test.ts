@@ -14,6 +14,7 @@ const pod = (name: string, o: Partial<PodObject> = {}): PodObject => ({
   localStorage: false,
   guardian: false,
   terminating: false,
+  unschedulable: false,
   ...o,
 });
 const node = { allocatableCpu: 16000, allocatableMemory: 64 * 2 ** 30 };

@@ -52,9 +52,9 @@ export interface EmergencyChange {
   /** lift: Git should take the live value; restore: the incident is over, the old value is back. */
   mode: 'lift' | 'restore';
   /** The value live now: what Git should hold after this PR. */
-  live: number;
+  live: number | string;
   /** The other value Git may hold: the pre-incident value for a lift, the lifted one for a restore. */
-  other: number;
+  other: number | string;
   /** The signal and its numbers, for the PR body. */
   why: string;
   /** Journal entry id, and when the guardian will revert (text). */
@@ -126,7 +126,7 @@ export async function publishEmergency(input: EmergencyInput): Promise<Emergency
     const gitValue = 'value' in git ? git.value : undefined;
     const field = `${describe(c.object)} ${formatFieldPath(c.path)}`;
 
-    if (sameNumber(gitValue, c.live)) {
+    if (sameValue(gitValue, c.live)) {
       // Git already agrees. A restore whose lift never merged leaves that emergency PR stale.
       const closed = c.mode === 'restore' ? await closeStaleLift(input, ws, gate) : undefined;
       return out('git-agrees', `${field} is ${c.live} in Git already`, {
@@ -134,7 +134,7 @@ export async function publishEmergency(input: EmergencyInput): Promise<Emergency
         ...(closed ? { closed } : {}),
       });
     }
-    if (!sameNumber(gitValue, c.other))
+    if (!sameValue(gitValue, c.other))
       return out(
         'git-differs',
         `${field} is ${gitValue === undefined ? 'not set' : String(gitValue)} in Git, neither ${c.other} nor the live ${c.live}: changed by someone meanwhile; nothing proposed`,
@@ -332,6 +332,7 @@ function describe(o: EmergencyObject): string {
   return `${o.kind} ${o.namespace}/${o.name}`;
 }
 
-function sameNumber(a: unknown, b: number): boolean {
-  return a !== undefined && a !== null && Number(a) === b;
+/** Git's YAML may read `8` or `"true"`; the live value is the same text. */
+function sameValue(a: unknown, b: number | string): boolean {
+  return a !== undefined && a !== null && String(a) === String(b);
 }

@@ -63,6 +63,8 @@ export function registerGuardianCommand(program: Command, ctx: CliContext): void
         actions: { ...GUARDIAN_DEFAULTS.actions, ...given.actions },
         evictCaps: { ...GUARDIAN_DEFAULTS.evictCaps, ...given.evictCaps },
         hpa: { ...GUARDIAN_DEFAULTS.hpa, ...given.hpa },
+        reclaim: { ...GUARDIAN_DEFAULTS.reclaim, ...given.reclaim },
+        burst: { ...GUARDIAN_DEFAULTS.burst, ...given.burst },
         dryRun: opts.dryRun ?? given.dryRun ?? false,
       };
       const prom = cluster.metrics.prometheus;

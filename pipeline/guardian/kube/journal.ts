@@ -12,7 +12,7 @@ export interface JournalEntry {
   /** Unix seconds. */
   at: number;
   actor: string;
-  action: 'taint' | 'untaint' | 'evict' | 'lift';
+  action: 'taint' | 'untaint' | 'evict' | 'lift' | 'tighten' | 'burst';
   target: string;
   /** The node a pod-level step relieved. */
   node?: string;
@@ -22,7 +22,7 @@ export interface JournalEntry {
   /** What the object had before (for the revert). */
   previous?: unknown;
   /** The value the guardian set (a lifted ceiling), and each step that got it there. */
-  value?: number;
+  value?: number | string;
   steps?: { at: number; from: number; to: number; why: string }[];
   /** Unix seconds of the latest step of a multi-step entry. */
   lastAt?: number;
@@ -38,6 +38,12 @@ export interface JournalEntry {
   revertedAt?: number;
 }
 
+/** The value before the guardian's change (an HPA's ceiling, a switch's setting). */
+export function originalValue(e: JournalEntry): number | string {
+  const p = e.previous as { maxReplicas?: number; value?: number | string };
+  return p.maxReplicas ?? p.value!;
+}
+
 export interface GitRecord {
   object: { apiVersion: string; kind: string; namespace: string; name: string };
   gitops: Record<string, unknown>;
@@ -49,7 +55,7 @@ export interface GitRecord {
 }
 
 export interface GitAttempt {
-  value: number;
+  value: number | string;
   at: number;
   action: string;
   pull?: number;

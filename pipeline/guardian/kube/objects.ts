@@ -36,6 +36,8 @@ export interface PodObject {
   /** One of the guardian's own replicas. */
   guardian: boolean;
   terminating: boolean;
+  /** Pending because the scheduler found no node (PodScheduled=False, Unschedulable). */
+  unschedulable: boolean;
 }
 
 export const GUARDIAN_POD_LABEL = { key: 'app.kubernetes.io/name', value: 'tidemark-guardian' } as const;
@@ -96,6 +98,11 @@ export function trimPod(raw: unknown): PodObject {
     ),
     guardian: o.metadata.labels?.[GUARDIAN_POD_LABEL.key] === GUARDIAN_POD_LABEL.value,
     terminating: !!o.metadata.deletionTimestamp,
+    unschedulable:
+      o.status?.phase === 'Pending' &&
+      (o.status?.conditions ?? []).some(
+        (c: any) => c?.type === 'PodScheduled' && c.status === 'False' && c.reason === 'Unschedulable',
+      ),
   };
 }
 

@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../../core/json-schema.js';
-import { editJsonInBlockScalar, type JsonEdit } from './json-in-block.js';
+import { editJsonInBlockScalar, editJsonText, type JsonEdit } from './json-in-block.js';
 import { YamlEditError } from './errors.js';
 import type { FieldPath } from '../../analyze/types.js';
 
@@ -49,5 +49,34 @@ describe('render/edit/json-in-block (golden)', () => {
     expect(a.filter((l, i) => l !== b[i])).toEqual([
       '          "resourceAmplificationRatio": {"cpu": 1.5, "memory": 1.0}',
     ]);
+  });
+});
+
+describe('render/edit/json-in-block: editJsonText', () => {
+  const text = `{"enable": true,
+ "cpuReclaimThresholdPercent": 60,
+ "nodeConfigs": [{"name": "a", "cpuReclaimThresholdPercent": 70},
+                 {"name": "b"},
+                 {"name": "c"}]}`;
+
+  it("appends an array item and removes it again, byte for byte, in the array's own layout", () => {
+    const added = editJsonText(text, [{ path: ['nodeConfigs', 3], value: { name: 'd' } }]);
+    expect(added).toBe(text.replace('{"name": "c"}]', '{"name": "c"},\n                 {"name":"d"}]'));
+    expect(editJsonText(added, [{ path: ['nodeConfigs', 3], value: undefined }])).toBe(text);
+  });
+
+  it('removes a first, middle or last item with its separator, and changes one member in place', () => {
+    expect(
+      JSON.parse(editJsonText(text, [{ path: ['nodeConfigs', 0], value: undefined }])).nodeConfigs,
+    ).toEqual([{ name: 'b' }, { name: 'c' }]);
+    expect(editJsonText(text, [{ path: ['nodeConfigs', 1], value: undefined }])).toBe(
+      text.replace(',\n                 {"name": "b"}', ''),
+    );
+    expect(editJsonText(text, [{ path: ['nodeConfigs', 2], value: undefined }])).toBe(
+      text.replace(',\n                 {"name": "c"}', ''),
+    );
+    expect(editJsonText(text, [{ path: ['nodeConfigs', 0, 'cpuReclaimThresholdPercent'], value: 50 }])).toBe(
+      text.replace('"cpuReclaimThresholdPercent": 70', '"cpuReclaimThresholdPercent": 50'),
+    );
   });
 });

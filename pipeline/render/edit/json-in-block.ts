@@ -224,6 +224,19 @@ function jsonSplices(text: string, root: Node, edits: JsonEdit[]): Splice[] {
       if (last) break;
     }
     if (done) continue;
+    if (e.value === undefined && !member && typeof e.path.at(-1) === 'number') {
+      // An array item: taken with the separator before it (or after it, for the first one).
+      const arr = arrayAt(root, e.path.slice(0, -1));
+      const i = e.path.at(-1) as number;
+      const prev = arr.items[i - 1];
+      const next = arr.items[i + 1];
+      out.push(
+        prev
+          ? { start: prev.end, end: node.end, text: '' }
+          : { start: node.start, end: next ? next.start : node.end, text: '' },
+      );
+      continue;
+    }
     if (e.value === undefined) {
       if (!parent || !member) throw new YamlEditError('not-a-mapping', 'only object members can be removed');
       const i = parent.members.indexOf(member);
@@ -242,6 +255,16 @@ function jsonSplices(text: string, root: Node, edits: JsonEdit[]): Splice[] {
     out.push({ start: node.start, end: node.end, text: jsonText(e.value) });
   }
   return out;
+}
+
+function arrayAt(root: Node, path: JsonPath): Extract<Node, { kind: 'array' }> {
+  let node = root;
+  for (const seg of path)
+    node =
+      typeof seg === 'string' && node.kind === 'object'
+        ? node.members.find((m) => m.key === seg)!.value
+        : (node as Extract<Node, { kind: 'array' }>).items[seg as number]!;
+  return node as Extract<Node, { kind: 'array' }>;
 }
 
 function applySplices(text: string, splices: Splice[]): string {
@@ -269,10 +292,28 @@ function applyToJson(data: JsonValue, edits: JsonEdit[]): JsonValue {
       node = node[seg] as Record<string | number, JsonValue>;
     }
     const last = e.path.at(-1)!;
-    if (e.value === undefined) delete node[last];
+    if (e.value === undefined && Array.isArray(node) && typeof last === 'number') node.splice(last, 1);
+    else if (e.value === undefined) delete node[last];
     else node[last] = e.value;
   }
   return root;
+}
+
+/**
+ * Applies JSON edits to a JSON text, rewriting only the values that change, in the text's own
+ * layout (the guardian edits a live ConfigMap's JSON this way); proven by re-parsing.
+ */
+export function editJsonText(text: string, edits: JsonEdit[]): string {
+  const updated = applySplices(text, jsonSplices(text, parseJson(text), edits));
+  let parsed: JsonValue;
+  try {
+    parsed = JSON.parse(updated) as JsonValue;
+  } catch (err) {
+    throw new YamlEditError('unconfirmed', `the edited JSON does not parse: ${(err as Error).message}`);
+  }
+  if (!sameData(parsed, applyToJson(JSON.parse(text) as JsonValue, edits)))
+    throw new YamlEditError('unconfirmed', 'the edited JSON is not the JSON meant');
+  return updated;
 }
 
 /**
