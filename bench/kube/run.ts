@@ -5,56 +5,17 @@
  * the live source in a separate process. Prints and writes bench/results/kube-<pods>.json: wall
  * time, Tidemark's peak RSS, requests and bytes per kind, bytes per pod on the wire.
  */
-import { mkdirSync, writeFileSync, readFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
-import { request, Agent } from 'node:https';
 import { performance } from 'node:perf_hooks';
 import { Command } from 'commander';
-import pLimit from 'p-limit';
-import { startControlPlane, type ControlPlane } from '../../pipeline/testing/control-plane/index.js';
+import { startControlPlane } from '../../pipeline/testing/control-plane/index.js';
+import { seedCluster } from '../common/seed.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
-
-function post(cp: ControlPlane, agent: Agent, ca: Buffer, path: string, body: unknown): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      new URL(path, cp.server),
-      {
-        method: 'POST',
-        agent,
-        ca,
-        headers: { authorization: `Bearer ${cp.adminToken}`, 'content-type': 'application/json' },
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () =>
-          (res.statusCode ?? 0) < 300 ? resolve() : reject(new Error(`POST ${path}: HTTP ${res.statusCode}`)),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end(JSON.stringify(body));
-  });
-}
-
-function container(name: string, i: number): object {
-  return {
-    name,
-    image: `registry.example.com/team-${i % 50}/${name}:1.${i % 17}.${i % 5}`,
-    ports: [{ name: 'http', containerPort: 8080, protocol: 'TCP' }],
-    env: Array.from({ length: 12 }, (_, k) => ({
-      name: `SETTING_${k}`,
-      value: `value-${i}-${k}-${'x'.repeat(20)}`,
-    })),
-    resources: { requests: { cpu: '250m', memory: '256Mi' }, limits: { memory: '512Mi' } },
-    livenessProbe: { httpGet: { path: '/healthz', port: 8080 }, periodSeconds: 10, failureThreshold: 3 },
-    readinessProbe: { httpGet: { path: '/ready', port: 8080 }, periodSeconds: 5 },
-    volumeMounts: [{ name: 'config', mountPath: '/etc/app' }],
-  };
-}
 
 async function main(): Promise<void> {
   const o = new Command('bench:kube')
@@ -67,65 +28,9 @@ async function main(): Promise<void> {
   const pods = Number(o.pods);
   const cp = await startControlPlane();
   try {
-    const ca = readFileSync(cp.caFile);
-    const agent = new Agent({ keepAlive: true, maxSockets: Number(o.concurrency) });
-    const limit = pLimit(Number(o.concurrency));
     const t0 = performance.now();
-    const namespaces = Math.max(1, Math.ceil(pods / 500));
-    await Promise.all(
-      Array.from({ length: namespaces }, (_, i) =>
-        limit(() => post(cp, agent, ca, '/api/v1/namespaces', { metadata: { name: `team-${i}` } })),
-      ),
-    );
-    await Promise.all(
-      Array.from({ length: nodes }, (_, i) =>
-        limit(() =>
-          post(cp, agent, ca, '/api/v1/nodes', {
-            metadata: {
-              name: `node-${i}`,
-              labels: {
-                'kubernetes.io/hostname': `node-${i}`,
-                'node.kubernetes.io/instance-type': 'm6i.4xlarge',
-                'topology.kubernetes.io/zone': `zone-${i % 3}`,
-              },
-            },
-            spec: { providerID: `aws:///zone-${i % 3}/i-${i.toString(16).padStart(12, '0')}` },
-          }),
-        ),
-      ),
-    );
-    let done = 0;
-    await Promise.all(
-      Array.from({ length: pods }, (_, i) =>
-        limit(async () => {
-          const ns = `team-${i % namespaces}`;
-          await post(cp, agent, ca, `/api/v1/namespaces/${ns}/pods`, {
-            metadata: {
-              name: `svc-${Math.floor(i / 5)}-7d9f8c6b5-${i.toString(36).padStart(5, 'x')}`,
-              labels: {
-                app: `svc-${Math.floor(i / 5)}`,
-                'pod-template-hash': '7d9f8c6b5',
-                team: ns,
-                tier: 'backend',
-              },
-              annotations: {
-                'prometheus.io/scrape': 'true',
-                'prometheus.io/port': '9090',
-                'kubectl.kubernetes.io/restartedAt': '2026-11-01T10:00:00Z',
-              },
-            },
-            spec: {
-              nodeName: `node-${i % nodes}`,
-              containers: [container('app', i), container('sidecar', i), container('log-shipper', i)],
-              volumes: [{ name: 'config', configMap: { name: 'app-config' } }],
-            },
-          });
-          if (++done % 5000 === 0) process.stderr.write(`  seeded ${done} pods\n`);
-        }),
-      ),
-    );
+    await seedCluster(cp, { nodes, pods, concurrency: Number(o.concurrency) });
     const seedSeconds = (performance.now() - t0) / 1000;
-    agent.destroy();
 
     const script = join(here, 'read.ts');
     const t = performance.now();

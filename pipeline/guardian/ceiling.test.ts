@@ -25,7 +25,7 @@ import { startGitRemote, type GitRemote } from '../testing/git-remote.js';
 import { startFakeGitHub, type FakeGitHub } from '../testing/github-fake/server.js';
 import { silentLogger } from '../core/logger.js';
 import { clearRegisteredSecrets } from '../core/sanitize.js';
-import { connect } from '../collect/kubernetes/live.js';
+import { connect } from '../collect/kubernetes/connect.js';
 import { createGitHubPlatform } from '../publish/platform/github/platform.js';
 import { DEFAULT_SETTINGS } from '../publish/publish.js';
 import { publishEmergency } from '../publish/emergency.js';

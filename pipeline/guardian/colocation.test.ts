@@ -27,7 +27,7 @@ import { startFakeGitHub, type FakeGitHub } from '../testing/github-fake/server.
 import { silentLogger } from '../core/logger.js';
 import { clearRegisteredSecrets } from '../core/sanitize.js';
 import { packageRoot } from '../core/json-schema.js';
-import { connect } from '../collect/kubernetes/live.js';
+import { connect } from '../collect/kubernetes/connect.js';
 import { createGitHubPlatform } from '../publish/platform/github/platform.js';
 import { DEFAULT_SETTINGS } from '../publish/publish.js';
 import { publishEmergency } from '../publish/emergency.js';

@@ -43,8 +43,11 @@ export class Gate {
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly metrics: GuardianMetrics,
-    private readonly maxPerMinute = 10,
   ) {}
+
+  private get maxPerMinute(): number {
+    return this.settings.brakes.maxActionsPerMinute;
+  }
 
   async execute(
     intent: Exclude<Intent, { kind: 'tighten' | 'relax' }>,
@@ -90,7 +93,12 @@ export class Gate {
           action: 'taint',
           target,
           why: intent.why,
-          signal: { low: intent.signal.low, high: intent.signal.high, samples: intent.signal.samples },
+          signal: {
+            low: intent.signal.low,
+            high: intent.signal.high,
+            samples: intent.signal.samples,
+            newest: intent.signal.newest,
+          },
           previous: { taints: node.spec.taints ?? [] },
           state: 'active',
         }),

@@ -21,7 +21,7 @@ import {
 import { describeWithControlPlane } from '../testing/kube-tier.js';
 import { allowSlowTests } from '../testing/slow.js';
 import { silentLogger } from '../core/logger.js';
-import { connect } from '../collect/kubernetes/live.js';
+import { connect } from '../collect/kubernetes/connect.js';
 import { createKubeApi } from './kube/api.js';
 import { Guardian } from './controller.js';
 import { GUARDIAN_DEFAULTS, type GuardianSettings } from './settings.js';

@@ -28,6 +28,8 @@ export interface GuardianSettings {
     headroomFloor: number;
     /** When this share of nodes is hot, only Events (and HPA ceilings): a fleet-wide surge. */
     fleetHotShare: number;
+    /** At most this many steps (taints, evictions, lifts, switches) per minute, cluster-wide. */
+    maxActionsPerMinute: number;
   };
   actions: { taint: boolean; evict: boolean; liftHpa: boolean; reclaim: boolean; burst: boolean };
   /** Koordinator: lower the hot pool's reclaim threshold by `step` points, never under `floor` %. */
@@ -63,7 +65,7 @@ export const GUARDIAN_DEFAULTS: GuardianSettings = {
   coolSeconds: 600,
   stepCooldownSeconds: 120,
   staleIntervals: 3,
-  brakes: { maxPoolShare: 0.2, headroomFloor: 0.15, fleetHotShare: 0.5 },
+  brakes: { maxPoolShare: 0.2, headroomFloor: 0.15, fleetHotShare: 0.5, maxActionsPerMinute: 10 },
   actions: { taint: true, evict: true, liftHpa: true, reclaim: true, burst: true },
   reclaim: { step: 20, floor: 10 },
   burst: { pendingSeconds: 120, minPending: 1 },

@@ -22,6 +22,8 @@ export interface NodeSignal {
   low: { cpu: number; memory: number };
   high: { cpu: number; memory: number };
   samples: number;
+  /** Time of the newest sample: the one that completed (or last judged) the window. */
+  newest?: number;
 }
 
 export class UsageWindow {
@@ -51,7 +53,7 @@ export class UsageWindow {
         : 0;
     const low = { cpu: pick(g.percentile, 'cpu'), memory: pick(g.percentile, 'memory') };
     const high = { cpu: pick(1 - g.percentile, 'cpu'), memory: pick(1 - g.percentile, 'memory') };
-    const out = { low, high, samples: within.length };
+    const out = { low, high, samples: within.length, ...(last ? { newest: last.t } : {}) };
     if (!last) return { state: 'unknown', ...out };
     if (now - last.t > g.staleIntervals * g.intervalSeconds) return { state: 'stale', ...out };
     // A window is judged only when it is mostly full: a fresh guardian waits one window.

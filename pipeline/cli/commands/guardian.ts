@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
 import { ConfigError } from '../../core/errors.js';
 import { systemClock } from '../../core/clock.js';
-import { connect } from '../../collect/kubernetes/live.js';
+import { connect } from '../../collect/kubernetes/connect.js';
 import { createPrometheusClient } from '../../collect/prometheus/client.js';
 import { createKubeApi } from '../../guardian/kube/api.js';
 import { Guardian } from '../../guardian/controller.js';

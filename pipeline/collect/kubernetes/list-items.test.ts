@@ -16,6 +16,10 @@ const list = {
 };
 
 function split(text: string, cuts: number[]): unknown[] {
+  return splitWithMetadata(text, cuts).items;
+}
+
+function splitWithMetadata(text: string, cuts: number[]): { items: unknown[]; metadata: unknown } {
   const bytes = Buffer.from(text);
   const s = new ListItemSplitter();
   const out: unknown[] = [];
@@ -27,7 +31,7 @@ function split(text: string, cuts: number[]): unknown[] {
     prev = c;
   }
   expect(s.complete()).toBe(true);
-  return out;
+  return { items: out, metadata: s.metadata === undefined ? undefined : JSON.parse(s.metadata) };
 }
 
 describe('collect/kubernetes ListItemSplitter', () => {
@@ -43,6 +47,22 @@ describe('collect/kubernetes ListItemSplitter', () => {
       ),
       { numRuns: 300 },
     );
+  });
+
+  it("keeps the List's own metadata (resourceVersion, continue) before or after the items", () => {
+    const text = JSON.stringify(list);
+    const after = JSON.stringify({ items: list.items, metadata: { continue: 'eyJ9', resourceVersion: '9' } });
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: Buffer.byteLength(text) }), { maxLength: 40 }),
+        (cuts) => {
+          expect(splitWithMetadata(text, cuts)).toEqual({ items: list.items, metadata: list.metadata });
+          expect(splitWithMetadata(after, cuts).metadata).toEqual({ continue: 'eyJ9', resourceVersion: '9' });
+        },
+      ),
+      { numRuns: 300 },
+    );
+    expect(splitWithMetadata('{"items":[]}', []).metadata).toBeUndefined();
   });
 
   it('works with whitespace and an empty list, and notices a truncated body', () => {

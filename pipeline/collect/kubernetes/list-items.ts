@@ -26,7 +26,11 @@ export class ListItemSplitter {
   private itemsDepth = 0;
   /** Start of the element being read, relative to the current buffer. */
   private itemStart = -1;
+  /** Start of the top-level "metadata" object while it is read. */
+  private metaStart = -1;
   bytes = 0;
+  /** The List's own metadata (resourceVersion, continue), as text, once read. */
+  metadata: string | undefined;
 
   /** Feeds a chunk; returns the items completed in it, as text. */
   push(chunk: Buffer): string[] {
@@ -58,6 +62,7 @@ export class ListItemSplitter {
         case OPEN_ARR:
           if (c === OPEN_ARR && this.depth === 1 && this.lastKey === 'items') this.itemsDepth = 2;
           else if (this.itemsDepth && this.depth === this.itemsDepth && c === OPEN_OBJ) this.itemStart = i;
+          else if (c === OPEN_OBJ && this.depth === 1 && this.lastKey === 'metadata') this.metaStart = i;
           this.depth++;
           break;
         case CLOSE_OBJ:
@@ -67,6 +72,10 @@ export class ListItemSplitter {
             out.push(buf.toString('utf8', this.itemStart, i + 1));
             this.itemStart = -1;
           } else if (this.itemsDepth && this.depth === this.itemsDepth - 1) this.itemsDepth = 0;
+          else if (this.depth === 1 && this.metaStart >= 0) {
+            this.metadata = buf.toString('utf8', this.metaStart, i + 1);
+            this.metaStart = -1;
+          }
           break;
       }
     }
@@ -74,11 +83,14 @@ export class ListItemSplitter {
     const keepFrom =
       this.itemStart >= 0
         ? this.itemStart
-        : this.inString && this.strStart >= 0
-          ? this.strStart - 1
-          : buf.length;
+        : this.metaStart >= 0
+          ? this.metaStart
+          : this.inString && this.strStart >= 0
+            ? this.strStart - 1
+            : buf.length;
     this.carry = keepFrom < buf.length ? Buffer.from(buf.subarray(keepFrom)) : Buffer.alloc(0);
     if (this.itemStart >= 0) this.itemStart -= keepFrom;
+    if (this.metaStart >= 0) this.metaStart -= keepFrom;
     if (this.strStart >= 0) this.strStart -= keepFrom;
     return out;
   }

@@ -5,20 +5,20 @@
  * backoff. Responses are split into items as they stream in (list-items.ts) and trimmed object
  * by object (trim.ts), so memory follows the model, not the wire.
  */
-import { request as httpsRequest, type RequestOptions } from 'node:https';
+import { request as httpsRequest } from 'node:https';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { KubeConfig } from '@kubernetes/client-node';
 import pLimit from 'p-limit';
-import { ConfigError, SourceError } from '../../core/errors.js';
+import { SourceError } from '../../core/errors.js';
 import { backoffDelay } from '../../core/clock.js';
 import { tidemarkVersion } from '../../core/version.js';
 import { parseDuration } from '../../core/duration.js';
-import { registerSecret, sanitizeText } from '../../core/sanitize.js';
+import { sanitizeText } from '../../core/sanitize.js';
 import type { KubernetesSourceConfig } from '../../config/types.js';
 import type { KubeObject, KubernetesInventory, KubernetesSource, SourceContext } from '../types.js';
 import { INVENTORY, apiVersionOf, listPath, listQuery, type KindSpec } from './kinds.js';
 import { trimObject } from './trim.js';
 import { ListItemSplitter } from './list-items.js';
+import { connect, type Conn } from './connect.js';
 
 export const USER_AGENT = `tidemark/${tidemarkVersion()}`;
 /** Marks a metadata-only LIST inside our own request path (stripped before sending). */
@@ -32,49 +32,6 @@ export interface LiveSourceOptions {
   retryBaseMs?: number;
   /** Milliseconds per second of Retry-After (tests shorten it). */
   retryAfterUnitMs?: number;
-}
-
-export interface Conn {
-  server: URL;
-  options: RequestOptions;
-  user: string;
-}
-
-/** A connection to the API server from a kubeconfig or the in-cluster service account. */
-export async function connect(cfg: KubernetesSourceConfig, saRoot?: string): Promise<Conn> {
-  const kc = new KubeConfig();
-  if ('inCluster' in cfg) {
-    if (!process.env.KUBERNETES_SERVICE_HOST)
-      throw new ConfigError('kubernetes.inCluster: not running in a pod (KUBERNETES_SERVICE_HOST is unset)', {
-        field: 'kubernetes.inCluster',
-      });
-    kc.loadFromCluster(saRoot);
-  } else if ('kubeconfig' in cfg) {
-    try {
-      kc.loadFromFile(cfg.kubeconfig);
-    } catch (err) {
-      throw new ConfigError(`cannot read the kubeconfig: ${(err as Error).message.split('\n')[0]}`, {
-        file: cfg.kubeconfig,
-      });
-    }
-    if (cfg.context) {
-      if (!kc.getContexts().some((c) => c.name === cfg.context))
-        throw new ConfigError(`context "${cfg.context}" is not in the kubeconfig`, {
-          file: cfg.kubeconfig,
-          field: 'kubernetes.context',
-        });
-      kc.setCurrentContext(cfg.context);
-    }
-  } else throw new ConfigError('not a live cluster source', { field: 'kubernetes' });
-  const cluster = kc.getCurrentCluster();
-  if (!cluster)
-    throw new ConfigError('the kubeconfig has no current cluster', { field: 'kubernetes.context' });
-  const options: RequestOptions = {};
-  await kc.applyToHTTPSOptions(options);
-  const headers = (options.headers ?? {}) as Record<string, string>;
-  const auth = headers.Authorization ?? headers.authorization;
-  if (auth) registerSecret(auth.replace(/^Bearer /i, ''));
-  return { server: new URL(cluster.server), options, user: kc.getCurrentUser()?.name ?? 'unknown' };
 }
 
 export function createLiveKubernetesSource(
@@ -179,7 +136,7 @@ function once(
         method: 'GET',
         timeout: timeoutMs,
         headers: {
-          ...(conn.options.headers ?? {}),
+          ...conn.headers(),
           // Kinds of which only metadata is used come back as PartialObjectMetadataList: the API
           // server drops spec and status before they reach the wire.
           accept: path.includes(METADATA_MARK)

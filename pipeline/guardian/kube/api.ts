@@ -7,7 +7,8 @@
 import { request as httpsRequest } from 'node:https';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { sanitizeText } from '../../core/sanitize.js';
-import type { Conn } from '../../collect/kubernetes/live.js';
+import { ListItemSplitter } from '../../collect/kubernetes/list-items.js';
+import type { Conn } from '../../collect/kubernetes/connect.js';
 
 export class KubeApiError extends Error {
   constructor(
@@ -34,6 +35,11 @@ export interface KubeApi {
     body?: unknown,
     contentType?: string,
   ): Promise<T>;
+  /**
+   * One LIST page, streamed: each item is parsed and handed over on its own, so a page of full
+   * pods never exists as one string or one object graph (what dies young is never promoted).
+   */
+  list(path: string, onItem: (raw: unknown) => void): Promise<ListMeta | undefined>;
   /** Runs one watch stream until it ends (resolves) or fails (rejects); events arrive in order. */
   watch<T>(
     path: string,
@@ -42,6 +48,11 @@ export interface KubeApi {
     idleMs: number,
   ): Promise<void>;
   readonly calls: Record<string, number>;
+}
+
+export interface ListMeta {
+  resourceVersion: string;
+  continue?: string;
 }
 
 export function createKubeApi(conn: Conn, opts: { timeoutMs?: number; userAgent?: string } = {}): KubeApi {
@@ -68,7 +79,7 @@ export function createKubeApi(conn: Conn, opts: { timeoutMs?: number; userAgent?
         timeout,
         signal,
         headers: {
-          ...(conn.options.headers ?? {}),
+          ...conn.headers(),
           accept: 'application/json',
           'user-agent': opts.userAgent ?? 'tidemark-guardian',
           ...(body !== undefined ? { 'content-type': contentType ?? 'application/json' } : {}),
@@ -93,7 +104,8 @@ export function createKubeApi(conn: Conn, opts: { timeoutMs?: number; userAgent?
         contentType,
         (res) => {
           let text = '';
-          res.on('data', (c: Buffer) => (text += c.toString()));
+          res.setEncoding('utf8'); // a character split across chunks stays whole
+          res.on('data', (c: string) => (text += c));
           res.on('error', reject);
           res.on('end', () => {
             const status = res.statusCode ?? 0;
@@ -132,6 +144,60 @@ export function createKubeApi(conn: Conn, opts: { timeoutMs?: number; userAgent?
       }
     },
     send: (method, path, body, contentType) => json(method, path, body, contentType),
+    list(path, onItem) {
+      count('LIST');
+      return new Promise<ListMeta | undefined>((resolve, reject) =>
+        call(
+          'GET',
+          path,
+          undefined,
+          undefined,
+          (res) => {
+            const status = res.statusCode ?? 0;
+            if (status >= 300) {
+              let text = '';
+              res.setEncoding('utf8');
+              res.on('data', (c: string) => (text += c));
+              res.on('end', () => {
+                if (status === 404) return resolve(undefined);
+                let st: { reason?: string; message?: string } | undefined;
+                try {
+                  st = JSON.parse(text) as typeof st;
+                } catch {
+                  st = undefined;
+                }
+                reject(
+                  new KubeApiError(
+                    status,
+                    st?.reason ?? '',
+                    `LIST ${path}: HTTP ${status} ${st?.message ?? ''}`.trim(),
+                  ),
+                );
+              });
+              return;
+            }
+            const splitter = new ListItemSplitter();
+            res.on('data', (c: Buffer) => {
+              try {
+                for (const item of splitter.push(c)) onItem(JSON.parse(item));
+              } catch (err) {
+                res.destroy(err as Error);
+              }
+            });
+            res.on('error', (err) =>
+              reject(new KubeApiError(0, 'Unreachable', `LIST ${path}: ${err.message}`)),
+            );
+            res.on('end', () => {
+              if (!splitter.complete() || splitter.metadata === undefined)
+                return reject(new KubeApiError(0, 'Unreachable', `LIST ${path}: the list ended early`));
+              resolve(JSON.parse(splitter.metadata) as ListMeta);
+            });
+          },
+          (err) => reject(new KubeApiError(0, 'Unreachable', `LIST ${path}: ${err.message}`)),
+          timeoutMs,
+        ),
+      );
+    },
     watch<T>(path: string, onEvent: (e: WatchEvent<T>) => void, signal: AbortSignal, idleMs: number) {
       count('WATCH');
       return new Promise<void>((resolve, reject) =>
@@ -149,8 +215,9 @@ export function createKubeApi(conn: Conn, opts: { timeoutMs?: number; userAgent?
               );
             }
             let rest = '';
-            res.on('data', (c: Buffer) => {
-              rest += c.toString();
+            res.setEncoding('utf8');
+            res.on('data', (c: string) => {
+              rest += c;
               let nl: number;
               while ((nl = rest.indexOf('\n')) >= 0) {
                 const line = rest.slice(0, nl);

@@ -34,6 +34,7 @@ export class Informer<T extends Meta> {
     private readonly logger: Logger,
     private readonly onChange: (key: string) => void = () => {},
     private readonly idleMs = 90_000,
+    private readonly pageSize = 500,
   ) {}
 
   static key(o: Meta): string {
@@ -46,25 +47,38 @@ export class Informer<T extends Meta> {
     void this.run(signal);
   }
 
+  /**
+   * LIST in pages (one consistent snapshot through `continue`), each item trimmed as it streams
+   * in: 50,000 full pods are half a gigabyte of JSON, never held at once.
+   */
   private async list(): Promise<void> {
-    const list = await this.api.get<{ metadata: { resourceVersion: string }; items: unknown[] }>(this.path);
-    if (!list) throw new KubeApiError(404, 'NotFound', `LIST ${this.path}: not served`);
-    this.stats.lists++;
     const seen = new Set<string>();
-    for (const raw of list.items) {
-      const o = this.trim(raw);
-      const k = Informer.key(o);
-      seen.add(k);
-      const old = this.cache.get(k);
-      this.cache.set(k, o);
-      if (old?.metadata.resourceVersion !== o.metadata.resourceVersion) this.onChange(k);
-    }
+    const sep = this.path.includes('?') ? '&' : '?';
+    let token = '';
+    let rv = '';
+    this.stats.lists++;
+    do {
+      const page = await this.api.list(
+        `${this.path}${sep}limit=${this.pageSize}${token ? `&continue=${encodeURIComponent(token)}` : ''}`,
+        (raw) => {
+          const o = this.trim(raw);
+          const k = Informer.key(o);
+          seen.add(k);
+          const old = this.cache.get(k);
+          this.cache.set(k, o);
+          if (old?.metadata.resourceVersion !== o.metadata.resourceVersion) this.onChange(k);
+        },
+      );
+      if (!page) throw new KubeApiError(404, 'NotFound', `LIST ${this.path}: not served`);
+      token = page.continue ?? '';
+      rv = page.resourceVersion;
+    } while (token);
     for (const k of [...this.cache.keys()])
       if (!seen.has(k)) {
         this.cache.delete(k);
         this.onChange(k);
       }
-    this.rv = list.metadata.resourceVersion;
+    this.rv = rv;
   }
 
   private async run(signal: AbortSignal): Promise<void> {

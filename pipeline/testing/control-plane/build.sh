@@ -49,4 +49,14 @@ if ! have kwok; then
   GOBIN="$BIN" go install "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION" >&2
   touch "$BIN/kwok.ok"
 fi
+
+# kwok simulates nothing without Stage configs: its own defaults (nodes turn Ready and heartbeat,
+# pods turn Running), kept beside the binary for bench:guardian.
+STAGES="$OUT/kwok-stages"
+if [ ! -f "$STAGES/pod-ready.yaml" ]; then
+  SRC="$GOMODCACHE/sigs.k8s.io/kwok@$KWOK_VERSION/kustomize/stage"
+  [ -d "$SRC" ] || (cd "$OUT" && go mod download "sigs.k8s.io/kwok@$KWOK_VERSION" >&2)
+  mkdir -p "$STAGES"
+  cp "$SRC/node/fast/node-initialize.yaml" "$SRC/node/heartbeat/node-heartbeat.yaml" "$SRC/pod/fast/pod-ready.yaml" "$STAGES/"
+fi
 echo "$BIN"

@@ -47,6 +47,11 @@ export interface ControlPlaneOptions {
   /** Extra static-token users: name → groups. Tokens are `${name}-token`. */
   users?: Record<string, string[]>;
   binDir?: string;
+  /**
+   * Audit only these users' requests. A long benchmark's heartbeats and pod churn would
+   * otherwise fill the log past the API server's 100 MB rotation and lose the requests it counts.
+   */
+  auditUsers?: string[];
 }
 
 export function controlPlaneBinDir(): string | undefined {
@@ -112,7 +117,10 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
   );
   writeFileSync(
     join(dir, 'audit-policy.yaml'),
-    'apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStages: [RequestReceived]\nrules:\n  - level: Metadata\n',
+    'apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStages: [RequestReceived]\nrules:\n' +
+      (opts.auditUsers
+        ? `  - level: Metadata\n    users: ${JSON.stringify(opts.auditUsers)}\n  - level: None\n`
+        : '  - level: Metadata\n'),
   );
   const auditLog = join(dir, 'audit.log');
 

@@ -1,0 +1,454 @@
+/**
+ * `npm run bench:guardian [-- --nodes 2000 --pods 50000 --rounds 10 --per-round 10]`: the guardian
+ * on a real control plane (etcd, kube-apiserver, and kwok keeping 2,000 nodes heartbeating and
+ * 50,000 realistic pods Running), reading node usage from a real Prometheus that scrapes a live
+ * exporter every second. Hotspots are generated in rounds; for each taint it prints the time
+ * from the moment the sample that completed the node's window was queryable in Prometheus (a
+ * poller asks every 25 ms) to the PATCH that acted (the API server's audit log), Prometheus'
+ * scrape lag separately, the guardian's RSS (a built `node dist/…` process, as in the image),
+ * and its API requests by kind and verb: watches, and LISTs (pages) only at start.
+ * Writes bench/results/guardian-<nodes>-<pods>.json.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import { Command } from 'commander';
+import { controlPlaneBinDir, startControlPlane } from '../../pipeline/testing/control-plane/index.js';
+import { kubeRequest } from '../../pipeline/testing/control-plane/seed.js';
+import { prepareGuardianCluster, readJournal } from '../../pipeline/testing/guardian-cluster.js';
+import { startPrometheus } from '../../pipeline/testing/prometheus.js';
+import { freePort } from '../../pipeline/testing/ports.js';
+import { percentile } from '../../pipeline/core/stats.js';
+import { apiWriter, seedCluster } from '../common/seed.js';
+import { SERVICE_ACCOUNT_DIR } from '../../pipeline/collect/kubernetes/connect.js';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..', '..');
+const USER = 'guardian-bench';
+const CPU_CORES = 32;
+const MEMORY = 128 * 2 ** 30;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until(what: string, ok: () => Promise<boolean>, ms: number, every = 1000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await ok()) return;
+    await sleep(every);
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+function rssOf(pid: number): { rssMiB: number; peakMiB: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+  return { rssMiB: Math.round(kb('VmRSS') / 1024), peakMiB: Math.round(kb('VmHWM') / 1024) };
+}
+
+/** cAdvisor-shaped series per node; a node's CPU level is integrated into its counter. */
+function startExporter(nodes: number) {
+  const level = new Float64Array(nodes).fill(0.3);
+  const counter = new Float64Array(nodes);
+  let last = Date.now();
+  const advance = () => {
+    const now = Date.now();
+    const dt = (now - last) / 1000;
+    last = now;
+    for (let i = 0; i < nodes; i++) counter[i]! += level[i]! * CPU_CORES * dt;
+  };
+  const server = createServer((_, res) => {
+    advance();
+    const lines: string[] = [];
+    for (let i = 0; i < nodes; i++) {
+      const l = `node="node-${i}",namespace="bench",pod="load-${i}",container="app"`;
+      lines.push(`container_cpu_usage_seconds_total{${l}} ${counter[i]!.toFixed(3)}`);
+      lines.push(`container_memory_working_set_bytes{${l}} ${Math.round(MEMORY * 0.3)}`);
+    }
+    res.setHeader('content-type', 'text/plain; version=0.0.4');
+    res.end(lines.join('\n') + '\n');
+  });
+  return {
+    server,
+    setLevel(i: number, v: number) {
+      advance();
+      level[i] = v;
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const o = new Command('bench:guardian')
+    .option('--nodes <n>', 'nodes', '2000')
+    .option('--pods <n>', 'pods', '50000')
+    .option('--pools <n>', 'node pools', '20')
+    .option('--rounds <n>', 'hotspot rounds', '10')
+    .option('--per-round <n>', 'nodes made hot per round', '10')
+    .option('--interval <s>', "the guardian's tick", '2')
+    .option('--window <s>', "the guardian's window", '20')
+    .option('--concurrency <n>', 'seeding requests in flight', '32')
+    .option('--no-build', 'use the existing dist/')
+    .parse(process.argv)
+    .opts<{
+      nodes: string;
+      pods: string;
+      pools: string;
+      rounds: string;
+      perRound: string;
+      interval: string;
+      window: string;
+      concurrency: string;
+      build: boolean;
+    }>();
+  const [nodes, pods, pools, rounds, perRound] = [o.nodes, o.pods, o.pools, o.rounds, o.perRound].map(
+    Number,
+  ) as [number, number, number, number, number];
+  const bin = controlPlaneBinDir();
+  if (!bin) throw new Error('the control plane is not built: pipeline/testing/control-plane/build.sh');
+  const stagesDir = join(bin, '..', 'kwok-stages');
+  const stages = readdirSync(stagesDir).map((f) => join(stagesDir, f));
+  if (o.build) {
+    const b = spawnSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
+    if (b.status !== 0) throw new Error('npm run build failed');
+  }
+
+  const children: ChildProcess[] = [];
+  const cp = await startControlPlane({ users: { [USER]: [] }, auditUsers: [USER] });
+  let prom: Awaited<ReturnType<typeof startPrometheus>> | undefined;
+  const exporter = startExporter(nodes);
+  try {
+    await prepareGuardianCluster(cp, [USER], 0);
+    const kwok = spawn(
+      join(bin, 'kwok'),
+      ['--kubeconfig', cp.kubeconfig, '--manage-all-nodes=true', ...stages.flatMap((s) => ['--config', s])],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let kwokLog = '';
+    kwok.stderr!.on('data', (c: Buffer) => (kwokLog = (kwokLog + c.toString()).slice(-3000)));
+    children.push(kwok);
+
+    const t0 = performance.now();
+    const res = { cpu: String(CPU_CORES), memory: `${MEMORY / 2 ** 30}Gi`, pods: '110' };
+    await seedCluster(cp, {
+      nodes,
+      pods,
+      concurrency: Number(o.concurrency),
+      node: (i) => ({
+        labels: { pool: `pool-${i % pools}`, 'node.kubernetes.io/instance-type': 'm6i.8xlarge' },
+        status: { capacity: res, allocatable: res },
+      }),
+    });
+    const seedSeconds = (performance.now() - t0) / 1000;
+    process.stderr.write(`seeded in ${seedSeconds.toFixed(0)} s; waiting for kwok\n`);
+
+    // kwok turns nodes Ready; the not-ready taint admission added goes (no node controller here).
+    await until(
+      'kwok to make every node Ready',
+      async () => {
+        const list = (await kubeRequest(cp, 'GET', '/api/v1/nodes')).body;
+        return (
+          list.items.filter((n: any) =>
+            n.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True'),
+          ).length === nodes
+        );
+      },
+      600_000,
+      5000,
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}\n${kwokLog}`);
+    });
+    const w = apiWriter(cp, 32);
+    await Promise.all(
+      Array.from({ length: nodes }, (_, i) =>
+        w.limit(() =>
+          w.send(
+            'PATCH',
+            `/api/v1/nodes/node-${i}`,
+            { spec: { taints: null } },
+            'application/merge-patch+json',
+          ),
+        ),
+      ),
+    );
+    w.close();
+    await until(
+      'kwok to run every pod',
+      async () =>
+        (await kubeRequest(cp, 'GET', '/api/v1/pods?fieldSelector=status.phase%3DPending&limit=1')).body.items
+          .length === 0,
+      900_000,
+      5000,
+    );
+    const readySeconds = (performance.now() - t0) / 1000 - seedSeconds;
+    process.stderr.write(`cluster ready after ${readySeconds.toFixed(0)} s more\n`);
+
+    await new Promise<void>((r) => exporter.server.listen(0, '127.0.0.1', r));
+    const exporterPort = (exporter.server.address() as AddressInfo).port;
+    prom = await startPrometheus({
+      config: `global: { scrape_interval: 1s }\nscrape_configs:\n  - job_name: cadvisor\n    static_configs: [{ targets: ['127.0.0.1:${exporterPort}'] }]\n`,
+    });
+
+    const dir = mkdtempSync(join(tmpdir(), 'bench-guardian-'));
+    const port = await freePort();
+    const config = join(dir, 'guardian.yaml');
+    const saRoot = join(dir, 'pod');
+    const saDir = join(saRoot, SERVICE_ACCOUNT_DIR);
+    mkdirSync(saDir, { recursive: true });
+    writeFileSync(join(saDir, 'token'), `${USER}-token`);
+    writeFileSync(join(saDir, 'ca.crt'), readFileSync(cp.caFile));
+    writeFileSync(
+      config,
+      [
+        'apiVersion: tidemark.io/v1alpha1',
+        'kind: Pipeline',
+        'clusters:',
+        '  - name: bench',
+        '    kubernetes: { inCluster: true }',
+        `    metrics: { prometheus: { url: "${prom.url}", timeout: 5s } }`,
+        '    repo: { clone: true }',
+        'guardian:',
+        '  namespace: tidemark',
+        `  intervalSeconds: ${o.interval}`,
+        `  windowSeconds: ${o.window}`,
+        '  coolSeconds: 3600',
+        '  stepCooldownSeconds: 3600',
+        '  poolLabel: pool',
+        // every round's taints fit the cluster-wide cap; evictions are not what is measured
+        `  brakes: { maxActionsPerMinute: ${perRound * 6} }`,
+        '  actions: { evict: false }',
+        `  listen: "127.0.0.1:${port}"`,
+        '',
+      ].join('\n'),
+    );
+    const guardian = spawn(
+      process.execPath,
+      [
+        join(root, 'dist', 'pipeline', 'cli', 'main.js'),
+        '--log-format',
+        'json',
+        'guardian',
+        '--config',
+        config,
+      ],
+      {
+        // The in-cluster path, as in the image: the service account's files, the service's address.
+        env: {
+          ...process.env,
+          POD_NAME: USER,
+          KUBERNETES_SERVICE_HOST: '127.0.0.1',
+          KUBERNETES_SERVICE_PORT: new URL(cp.server).port,
+          TIDEMARK_SERVICE_ACCOUNT_ROOT: saRoot,
+        },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
+    let log = '';
+    guardian.stderr!.on('data', (c: Buffer) => (log = (log + c.toString()).slice(-20_000)));
+    children.push(guardian);
+    const started = performance.now();
+    // RSS every 250 ms: the startup LISTs and the steady state are reported apart.
+    let phase: 'sync' | 'rounds' = 'sync';
+    const rssPeak = { sync: 0, rounds: 0 };
+    const sampler = setInterval(() => {
+      if (guardian.exitCode !== null) return;
+      rssPeak[phase] = Math.max(rssPeak[phase], rssOf(guardian.pid!).rssMiB);
+    }, 250);
+    await until(
+      'the guardian to lead',
+      async () =>
+        (
+          await kubeRequest(
+            cp,
+            'GET',
+            '/apis/coordination.k8s.io/v1/namespaces/tidemark/leases/tidemark-guardian',
+          )
+        ).body?.spec?.holderIdentity === USER,
+      300_000,
+      250,
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}\n${log.slice(-3000)}`);
+    });
+    const syncSeconds = (performance.now() - started) / 1000;
+    // full windows for every node before the first hotspot
+    await sleep((Number(o.window) + 5) * 1000);
+    const settled = rssOf(guardian.pid!);
+    phase = 'rounds';
+
+    // The poller: when each node's newest sample became queryable.
+    const firstSeen = new Map<string, Map<number, number>>();
+    const watched = new Set<string>();
+    let polling = true;
+    let pollErrors = 0;
+    const poller = (async () => {
+      while (polling) {
+        const names = [...watched];
+        if (names.length) {
+          const q = `max by (node) (timestamp(container_memory_working_set_bytes{node=~"${names.join('|')}"}))`;
+          // Prometheus answers 503 when its query queue is full: a missed poll, not a failure.
+          const r = await fetch(`${prom!.url}/api/v1/query`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+            body: new URLSearchParams({ query: q }),
+          })
+            .then((x) => (x.ok ? (x.json() as Promise<any>) : undefined))
+            .catch(() => undefined);
+          if (!r) pollErrors++;
+          const at = Date.now();
+          for (const s of r?.data?.result ?? []) {
+            const m = firstSeen.get(s.metric.node) ?? new Map<number, number>();
+            firstSeen.set(s.metric.node, m);
+            const ts = Number(s.value[1]);
+            if (!m.has(ts)) m.set(ts, at);
+          }
+        }
+        await sleep(25);
+      }
+    })();
+
+    const hot: string[] = [];
+    for (let r = 0; r < rounds; r++) {
+      const round: string[] = [];
+      for (let k = 0; k < perRound; k++) {
+        const i = ((r * perRound + k) * 7) % nodes;
+        round.push(`node-${i}`);
+        watched.add(`node-${i}`);
+        exporter.setLevel(i, 0.95);
+      }
+      hot.push(...round);
+      await until(
+        `round ${r + 1} tainted`,
+        async () => {
+          const got = await Promise.all(
+            round.map(async (n) =>
+              ((await kubeRequest(cp, 'GET', `/api/v1/nodes/${n}`)).body.spec.taints ?? []).some(
+                (t: any) => t.key === 'tidemark.io/hotspot',
+              ),
+            ),
+          );
+          return got.every(Boolean);
+        },
+        Number(o.window) * 1000 * 4,
+        500,
+      ).catch((err: Error) => {
+        throw new Error(`${err.message}\n${log.slice(-3000)}`);
+      });
+      process.stderr.write(`  round ${r + 1}/${rounds}: ${round.length} nodes tainted\n`);
+      await sleep(10_000 / 6); // stay under the per-minute cap between rounds
+    }
+    polling = false;
+    await poller;
+    const end = rssOf(guardian.pid!);
+    clearInterval(sampler);
+    const metrics = await fetch(`http://127.0.0.1:${port}/metrics`).then((x) => x.text());
+    // A watch is audited when it ends: let the guardian close its streams before counting.
+    const exited = new Promise((r) => guardian.once('exit', r));
+    guardian.kill('SIGTERM');
+    await exited;
+    await sleep(1000);
+
+    // Latency: PATCH time (audit) − when the completing sample became queryable (poller).
+    const audit = cp.audit();
+    const patchAt = new Map<string, number>();
+    for (const e of audit as any[])
+      if (
+        e.user.username === USER &&
+        e.verb === 'patch' &&
+        e.objectRef?.resource === 'nodes' &&
+        e.stage === 'ResponseComplete'
+      )
+        if (!patchAt.has(e.objectRef.name))
+          patchAt.set(e.objectRef.name, Date.parse(e.requestReceivedTimestamp));
+    const journal = (await readJournal(cp)) as any[];
+    const latencies: number[] = [];
+    const scrapeLags: number[] = [];
+    const missing: string[] = [];
+    for (const n of hot) {
+      const e = journal.find((x) => x.action === 'taint' && x.target === `Node/${n}`);
+      const seen = firstSeen.get(n)?.get(Number(e?.signal?.newest));
+      const acted = patchAt.get(n);
+      if (!e || seen === undefined || acted === undefined) {
+        missing.push(n);
+        continue;
+      }
+      latencies.push((acted - seen) / 1000);
+      scrapeLags.push(seen / 1000 - Number(e.signal.newest));
+    }
+    const requests: Record<string, number> = {};
+    for (const e of audit as any[]) {
+      if (e.user.username !== USER || e.stage !== 'ResponseComplete' || !e.objectRef) continue;
+      const k = `${e.objectRef.resource}:${e.verb}`;
+      requests[k] = (requests[k] ?? 0) + 1;
+    }
+    const metric = (name: string) =>
+      metrics
+        .split('\n')
+        .filter((l) => l.startsWith(name))
+        .map((l) => l.trim());
+    const stat = (xs: number[]) => ({
+      p50: Number(percentile(xs, 0.5).toFixed(3)),
+      p99: Number(percentile(xs, 0.99).toFixed(3)),
+      max: Number(Math.max(...xs).toFixed(3)),
+    });
+    const result = {
+      generatedAt: new Date().toISOString(),
+      nodes,
+      pods,
+      pools,
+      guardian: { intervalSeconds: Number(o.interval), windowSeconds: Number(o.window) },
+      seedSeconds: Math.round(seedSeconds),
+      kwokReadySeconds: Math.round(readySeconds),
+      guardianSyncSeconds: Number(syncSeconds.toFixed(1)),
+      actions: latencies.length,
+      unmatched: missing,
+      pollErrors,
+      latencySeconds: stat(latencies),
+      scrapeLagSeconds: stat(scrapeLags),
+      rssMiB: {
+        afterSync: settled.rssMiB,
+        end: end.rssMiB,
+        peak: end.peakMiB,
+        peakDuringSync: rssPeak.sync,
+        peakDuringRounds: rssPeak.rounds,
+      },
+      requests,
+      watchRestarts: metric('tidemark_guardian_watch_restarts'),
+    };
+    const file = join(root, 'bench', 'results', `guardian-${nodes}-${pods}.json`);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
+    const lists = Object.entries(requests)
+      .filter(([k]) => k.endsWith(':list'))
+      .map(([k, v]) => `${k.split(':')[0]} ${v}`)
+      .join(', ');
+    const watches = Object.entries(requests)
+      .filter(([k]) => k.endsWith(':watch'))
+      .map(([k, v]) => `${k.split(':')[0]} ${v}`)
+      .join(', ');
+    console.log(
+      [
+        `bench:guardian — ${nodes} nodes (${pools} pools), ${pods} pods on kwok; guardian tick ${o.interval} s, window ${o.window} s`,
+        `  seeded in ${result.seedSeconds} s, kwok ready ${result.kwokReadySeconds} s later; the guardian led after ${result.guardianSyncSeconds} s`,
+        `  ${latencies.length} taints: completing sample queryable → PATCH p50 ${result.latencySeconds.p50} s, p99 ${result.latencySeconds.p99} s, max ${result.latencySeconds.max} s${missing.length ? ` (${missing.length} unmatched)` : ''}`,
+        `  Prometheus scrape lag (sample time → queryable): p50 ${result.scrapeLagSeconds.p50} s, p99 ${result.scrapeLagSeconds.p99} s`,
+        `  guardian RSS: ${settled.rssMiB} MiB after sync, ${end.rssMiB} MiB at the end; peak ${end.peakMiB} MiB (${rssPeak.sync} MiB while listing and settling, ${rssPeak.rounds} MiB during the rounds)`,
+        `  API requests: LIST pages ${lists || 'none'}; watches ${watches || 'none'}; node patches ${requests['nodes:patch'] ?? 0}`,
+        `wrote ${file}`,
+      ].join('\n'),
+    );
+  } finally {
+    for (const c of children) c.kill('SIGKILL');
+    await prom?.stop();
+    exporter.server.close();
+    await cp.stop();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});
