@@ -14,11 +14,10 @@ import { SourceError } from '../../core/errors.js';
 import { registerSecret, sanitizeText } from '../../core/sanitize.js';
 import { parseDuration } from '../../core/duration.js';
 import type { PrometheusConfig } from '../../config/types.js';
+import { scanRangeResponse, type ScannedResponse, type ScannedSeries } from './matrix-scan.js';
 
-export interface Matrix {
-  metric: Record<string, string>;
-  values: [number, string][];
-}
+/** One series of a range query: its labels, and its points as parallel typed arrays. */
+export type Matrix = ScannedSeries;
 
 export interface RangeResult {
   result: Matrix[];
@@ -130,6 +129,7 @@ export function createPrometheusClient(cfg: PrometheusConfig, opts: ClientOption
         stats: 'all',
       },
       q.query,
+      scanRangeResponse,
       signal,
     );
     if (data?.resultType !== 'matrix' || !Array.isArray(data.result))
@@ -149,11 +149,17 @@ export function createPrometheusClient(cfg: PrometheusConfig, opts: ClientOption
       '/api/v1/query',
       { query, ...(time !== undefined ? { time: String(time) } : {}) },
       query,
+      parseWhole,
       signal,
     );
     if (data?.resultType !== 'vector' || !Array.isArray(data.result))
       throw new QueryFailure('bad-query', `expected a vector from query, got ${data?.resultType}`, query);
     return data.result as VectorSample[];
+  }
+
+  /** Small answers (instant queries, errors) are parsed whole. */
+  function parseWhole(body: Buffer): { envelope: ScannedResponse['envelope'] & { data?: ResponseData } } {
+    return { envelope: JSON.parse(body.toString('utf8')) as ScannedResponse['envelope'] };
   }
 
   interface ResponseData {
@@ -166,6 +172,7 @@ export function createPrometheusClient(cfg: PrometheusConfig, opts: ClientOption
     path: string,
     params: Record<string, string>,
     query: string,
+    decode: (body: Buffer) => ScannedResponse | { envelope: ScannedResponse['envelope']; result?: unknown[] },
     signal?: AbortSignal,
   ): Promise<ResponseData | undefined> {
     const q = { query };
@@ -194,18 +201,14 @@ export function createPrometheusClient(cfg: PrometheusConfig, opts: ClientOption
         q.query,
       );
     }
-    const text = await res.body.text();
-    stats.bytes += Buffer.byteLength(text);
+    const raw = Buffer.from(await res.body.arrayBuffer());
+    stats.bytes += raw.length;
     const status = res.statusCode;
-    let parsed: {
-      status?: string;
-      errorType?: string;
-      error?: string;
-      warnings?: string[];
-      data?: ResponseData;
-    };
+    let parsed: ScannedResponse['envelope'] & { data?: ResponseData };
     try {
-      parsed = JSON.parse(text) as typeof parsed;
+      const { envelope, result } = decode(raw);
+      parsed = envelope;
+      if (parsed.data && result) parsed.data = { ...parsed.data, result };
     } catch {
       if (status === 401 || status === 403)
         throw new QueryFailure(

@@ -57,7 +57,7 @@ export function addMatrix(
   const k = Math.max(1, Math.round(pointStep / w.step));
   const slots = Math.round((w.end - w.start) / w.step);
   for (const r of result) {
-    acc.points += r.values.length;
+    acc.points += r.times.length;
     if (kind === 'oom' || kind === 'restarts') {
       addEvents(acc, kind, r, w);
       continue;
@@ -66,15 +66,20 @@ export function addMatrix(
     if (!s) continue;
     const target = kind === 'cpuMean' ? s.cpuMean : kind === 'cpuMax' ? s.cpuMax : s.memMax;
     const scale = kind === 'memMax' ? 1 / SCALE.mem : 1 / SCALE.cpu;
-    for (const [t, raw] of r.values) {
-      const last = slotOf(t, w);
-      const v = Number(raw);
+    const { times, values } = r;
+    for (let p = 0; p < times.length; p++) {
+      const last = slotOf(times[p]!, w);
+      const v = values[p]!;
       if (!Number.isFinite(v) || v < 0) continue;
       const value = v * scale;
       for (let i = Math.max(0, last - k + 1); i <= last && i < slots; i++) {
         const cur = target[i]!;
-        if (Number.isNaN(cur) || value > cur) target[i] = value;
-        if (kind === 'cpuMean') s.samples += samplesPerPoint;
+        // Duplicate series of one container (cAdvisor across a restart) combine with max; the
+        // scrapes behind an interval are counted once.
+        if (Number.isNaN(cur)) {
+          target[i] = value;
+          if (kind === 'cpuMean') s.samples += samplesPerPoint;
+        } else if (value > cur) target[i] = value;
       }
     }
   }
@@ -84,9 +89,10 @@ function addEvents(acc: BatchAccumulator, kind: 'oom' | 'restarts', r: Matrix, w
   const { namespace, pod, container } = r.metric;
   if (!namespace || !pod || !container) return;
   let prevSlot = -2;
-  for (const [t, raw] of r.values) {
+  for (let p = 0; p < r.times.length; p++) {
+    const t = r.times[p]!;
     const i = slotOf(t, w);
-    const v = Number(raw);
+    const v = r.values[p]!;
     if (!Number.isFinite(v) || v <= 0) continue;
     if (kind === 'restarts') {
       acc.restarts.push({ namespace, pod, container, time: t - w.step, count: v });

@@ -142,7 +142,7 @@ async function preflight(
       { query: presenceQuery(metric, cfg.selector), start: w.start + step, end: w.end, step },
       signal,
     );
-    const any = r.result.some((m) => m.values.some(([, v]) => Number(v) > 0));
+    const any = r.result.some((m) => m.values.some((v) => v > 0));
     if (!any)
       throw new SourceError(
         'source-incomplete',
