@@ -45,6 +45,14 @@ async function until(what: string, ok: () => Promise<boolean>, ms: number, every
   throw new Error(`timed out waiting for ${what}`);
 }
 
+/** The image's NODE_OPTIONS (deploy/guardian/Dockerfile), so the process measured is the one shipped. */
+function imageNodeOptions(): string {
+  const dockerfile = readFileSync(join(root, 'deploy', 'guardian', 'Dockerfile'), 'utf8');
+  const m = /^ENV NODE_OPTIONS=(.+)$/m.exec(dockerfile);
+  if (!m) throw new Error('deploy/guardian/Dockerfile sets no NODE_OPTIONS');
+  return m[1]!.trim();
+}
+
 function rssOf(pid: number): { rssMiB: number; peakMiB: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
@@ -157,7 +165,7 @@ async function main(): Promise<void> {
           ).length === nodes
         );
       },
-      600_000,
+      1_200_000,
       5000,
     ).catch((err: Error) => {
       throw new Error(`${err.message}\n${kwokLog}`);
@@ -181,7 +189,7 @@ async function main(): Promise<void> {
       async () =>
         (await kubeRequest(cp, 'GET', '/api/v1/pods?fieldSelector=status.phase%3DPending&limit=1')).body.items
           .length === 0,
-      900_000,
+      1_800_000,
       5000,
     );
     const readySeconds = (performance.now() - t0) / 1000 - seedSeconds;
@@ -243,6 +251,7 @@ async function main(): Promise<void> {
           KUBERNETES_SERVICE_HOST: '127.0.0.1',
           KUBERNETES_SERVICE_PORT: new URL(cp.server).port,
           TIDEMARK_SERVICE_ACCOUNT_ROOT: saRoot,
+          NODE_OPTIONS: imageNodeOptions(),
         },
         stdio: ['ignore', 'ignore', 'pipe'],
       },
@@ -399,7 +408,11 @@ async function main(): Promise<void> {
       nodes,
       pods,
       pools,
-      guardian: { intervalSeconds: Number(o.interval), windowSeconds: Number(o.window) },
+      guardian: {
+        intervalSeconds: Number(o.interval),
+        windowSeconds: Number(o.window),
+        nodeOptions: imageNodeOptions(),
+      },
       seedSeconds: Math.round(seedSeconds),
       kwokReadySeconds: Math.round(readySeconds),
       guardianSyncSeconds: Number(syncSeconds.toFixed(1)),

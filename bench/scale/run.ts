@@ -37,6 +37,10 @@ async function main(): Promise<void> {
     .option('--profile <dir>', 'write a V8 CPU profile of the plan process to DIR')
     .option('--coarse <after:step>', 'the Prometheus coarse tier, e.g. 3d:1h (default: off)')
     .option(
+      '--query-stats',
+      'ask Prometheus for the samples it read (costs it ~15 %; off by default, as in the product)',
+    )
+    .option(
       '--cache <dir>',
       'where generated TSDBs are kept',
       join(process.env.TIDEMARK_CACHE ?? join(homedir(), '.cache', 'tidemark'), 'bench-scale'),
@@ -51,6 +55,7 @@ async function main(): Promise<void> {
       cpuPeaks: string;
       profile?: string;
       coarse?: string;
+      queryStats?: boolean;
     }>();
   if (!prometheusAvailable().ok)
     throw new Error('bench:scale needs prometheus and promtool (apt-get install prometheus)');
@@ -115,7 +120,7 @@ async function main(): Promise<void> {
         'clusters:',
         '  - name: bench',
         '    kubernetes: { snapshot: cluster/ }',
-        `    metrics: { prometheus: { url: "${prom.url}", concurrency: ${Number(o.concurrency)}, scrapeInterval: ${spec.scrape}s, cpuPeaks: ${o.cpuPeaks}, timeout: 120s${o.coarse ? `, coarse: { after: ${o.coarse.split(':')[0]}, step: ${o.coarse.split(':')[1]} }` : ''} } }`,
+        `    metrics: { prometheus: { url: "${prom.url}", concurrency: ${Number(o.concurrency)}, scrapeInterval: ${spec.scrape}s, cpuPeaks: ${o.cpuPeaks}, timeout: 120s${o.queryStats ? ', queryStats: true' : ''}${o.coarse ? `, coarse: { after: ${o.coarse.split(':')[0]}, step: ${o.coarse.split(':')[1]} }` : ''} } }`,
         '    repo: { path: gitops/, root: clusters/bench }',
         `analysis: { at: "${new Date(spec.end * 1000).toISOString()}" }`,
         'prices: { cpuCoreHour: 0.031, memoryGiBHour: 0.0042 }',
@@ -179,7 +184,8 @@ async function main(): Promise<void> {
         bytesRead: m.bytes,
         splits: m.splits,
         retries: m.retries,
-        prometheusSamplesRead: m.serverSamples,
+        // Only with --query-stats (the server counts them per step, at a cost).
+        prometheusSamplesRead: o.queryStats ? m.serverSamples : undefined,
         prometheusCpuSeconds: after.cpuSeconds - before.cpuSeconds,
         prometheusPeakRssMiB: Math.round(after.rssHwmKiB / 1024),
         recommendations: doc.clusters[0]!.summary.recommendations,
@@ -195,7 +201,7 @@ async function main(): Promise<void> {
         `bench:scale — ${spec.containers} containers (${pods.length} pods), ${spec.days} days at ${spec.scrape} s = ${(generated.samples / 1e6).toFixed(1)} M samples in Prometheus`,
         `  plan wall ${p.wallSeconds.toFixed(1)} s (collect.metrics ${(p.stagesMs['collect.metrics']! / 1000).toFixed(1)} s, render ${((p.stagesMs.render ?? 0) / 1000).toFixed(1)} s), Tidemark peak RSS ${p.peakRssMiB} MiB`,
         `  ${p.queries} queries in ${p.batches} batches, ${((p.bytesRead ?? 0) / 2 ** 20).toFixed(0)} MiB read, ${((p.pointsReturned ?? 0) / 1e6).toFixed(1)} M points returned, ${p.splits} splits, ${p.retries} retries`,
-        `  Prometheus read ${((p.prometheusSamplesRead ?? 0) / 1e6).toFixed(0)} M samples, used ${p.prometheusCpuSeconds.toFixed(1)} CPU s, peak RSS ${p.prometheusPeakRssMiB} MiB`,
+        `  Prometheus ${p.prometheusSamplesRead !== undefined ? `read ${(p.prometheusSamplesRead / 1e6).toFixed(0)} M samples (query stats on), ` : ''}used ${p.prometheusCpuSeconds.toFixed(1)} CPU s, peak RSS ${p.prometheusPeakRssMiB} MiB`,
         `  stages: ${Object.entries(p.stagesMs)
           .map(([k, v]) => `${k} ${(v / 1000).toFixed(1)}s`)
           .join(', ')}`,

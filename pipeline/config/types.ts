@@ -15,6 +15,7 @@ export interface PrometheusConfig {
   cpuPeaks?: 'scrape' | 'interval';
   coarse?: { after: string; step: string };
   retries?: number;
+  queryStats?: boolean;
 }
 
 export type KubernetesSourceConfig =

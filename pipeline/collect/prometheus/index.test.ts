@@ -160,7 +160,7 @@ describeWithPrometheus()('collect/prometheus (real Prometheus)', () => {
   it('produces the estimator input the file source produces from the same history', async () => {
     const om = (globalThis as { __om?: string }).__om!;
     const file = await readAll(createOpenMetricsSource(om), request);
-    const src = createPrometheusSource({ url: prom.url, maxSeriesPerQuery: 4 }, fast);
+    const src = createPrometheusSource({ url: prom.url, maxSeriesPerQuery: 4, queryStats: true }, fast);
     const live = await readAll(src, request);
     expect(live.batches).toBeGreaterThan(2); // 13 containers, at most 4 per query
     expect(live.series.map(key).sort()).toEqual(file.series.map(key).sort());
@@ -223,6 +223,9 @@ describeWithPrometheus()('collect/prometheus (real Prometheus)', () => {
       expect(queries.some((q) => q.includes('pod=~"'))).toBe(true);
       // Batches carry pods as a regex with dots escaped, and stay in the form body.
       expect(queries.some((q) => q.includes('web-7d9f8-0x\\\\.a'))).toBe(true);
+      // Query statistics cost the server time: asked for only when configured.
+      expect(seen.some((s) => new URLSearchParams(s.body).has('stats'))).toBe(false);
+      expect(src.stats().serverSamples).toBe(0);
     } finally {
       close(p.server);
     }

@@ -174,6 +174,10 @@ function quotedNumber(b: Buffer, i: number, out: Float64Array, k: number): numbe
   return end;
 }
 
+/** Scratch space for one series' points, grown as needed and copied out at the exact length. */
+let scratchT = new Float64Array(4096);
+let scratchV = new Float64Array(4096);
+
 function series(b: Buffer, i: number): { s: ScannedSeries; end: number } {
   let metric: Record<string, string> = {};
   let times = new Float64Array(0);
@@ -185,41 +189,66 @@ function series(b: Buffer, i: number): { s: ScannedSeries; end: number } {
       return e;
     }
     if (key !== 'values') return skipValue(b, at);
-    // Capacity from a cheap count of the pairs' opening brackets.
-    const e = skipValue(b, at);
-    let n = 0;
-    for (let j = at + 1; j < e; j++) if (b[j] === OPEN_ARR) n++;
-    times = new Float64Array(n);
-    values = new Float64Array(n);
     let j = expect(b, at, OPEN_ARR);
-    for (let k = 0; k < n; k++) {
-      j = expect(b, j, OPEN_ARR);
-      j = number(b, ws(b, j), times, k);
-      j = expect(b, j, COMMA);
-      j = quotedNumber(b, ws(b, j), values, k);
-      j = expect(b, j, CLOSE_ARR);
-      j = ws(b, j);
-      if (b[j] === COMMA) j++;
-    }
-    j = expect(b, j, CLOSE_ARR);
-    if (j !== e) throw new ScanError(`unexpected bytes in "values" at byte ${j}`);
+    j = ws(b, j);
+    let n = 0;
+    if (b[j] === CLOSE_ARR) j++;
+    else
+      for (;;) {
+        if (n === scratchT.length) {
+          const t = new Float64Array(n * 2);
+          t.set(scratchT);
+          scratchT = t;
+          const v = new Float64Array(n * 2);
+          v.set(scratchV);
+          scratchV = v;
+        }
+        j = expect(b, j, OPEN_ARR);
+        j = number(b, ws(b, j), scratchT, n);
+        j = expect(b, j, COMMA);
+        j = quotedNumber(b, ws(b, j), scratchV, n);
+        j = expect(b, j, CLOSE_ARR);
+        n++;
+        j = ws(b, j);
+        if (b[j] === COMMA) j++;
+        else if (b[j] === CLOSE_ARR) {
+          j++;
+          break;
+        } else throw new ScanError(`expected ',' or ']' in "values" at byte ${j}`);
+      }
+    times = scratchT.slice(0, n);
+    values = scratchV.slice(0, n);
     return j;
   });
   return { s: { metric, times, values }, end };
 }
 
+/** The series of the result array at `i`; returns them and the array's end. */
+function resultArray(b: Buffer, i: number): { result: ScannedSeries[]; end: number } {
+  const result: ScannedSeries[] = [];
+  i = ws(b, expect(b, i, OPEN_ARR));
+  if (b[i] === CLOSE_ARR) return { result, end: i + 1 };
+  for (;;) {
+    const { s, end } = series(b, i);
+    result.push(s);
+    i = ws(b, end);
+    if (b[i] === COMMA) i = ws(b, i + 1);
+    else if (b[i] === CLOSE_ARR) return { result, end: i + 1 };
+    else throw new ScanError(`expected ',' or ']' at byte ${i}`);
+  }
+}
+
 export function scanRangeResponse(b: Buffer): ScannedResponse {
   let resultAt = -1;
   let resultEnd = -1;
+  let result: ScannedSeries[] | undefined;
   members(b, 0, (key, at) => {
     if (key !== 'data' || b[at] !== OPEN_OBJ) return skipValue(b, at);
     return members(b, at, (k, a) => {
-      const e = skipValue(b, a);
-      if (k === 'result' && b[a] === OPEN_ARR) {
-        resultAt = a;
-        resultEnd = e;
-      }
-      return e;
+      if (k !== 'result' || b[a] !== OPEN_ARR) return skipValue(b, a);
+      const r = resultArray(b, a);
+      [resultAt, resultEnd, result] = [a, r.end, r.result];
+      return r.end;
     });
   });
   const envelope = JSON.parse(
@@ -227,17 +256,5 @@ export function scanRangeResponse(b: Buffer): ScannedResponse {
       ? b.toString('utf8')
       : b.toString('utf8', 0, resultAt) + '[]' + b.toString('utf8', resultEnd),
   ) as ScannedResponse['envelope'];
-  if (resultAt < 0) return { envelope };
-  const result: ScannedSeries[] = [];
-  let i = ws(b, resultAt + 1);
-  if (b[i] === CLOSE_ARR) return { envelope, result };
-  for (;;) {
-    const { s, end } = series(b, i);
-    result.push(s);
-    i = ws(b, end);
-    if (b[i] === COMMA) i = ws(b, i + 1);
-    else if (b[i] === CLOSE_ARR) break;
-    else throw new ScanError(`expected ',' or ']' at byte ${i}`);
-  }
-  return { envelope, result };
+  return result ? { envelope, result } : { envelope };
 }
