@@ -75,7 +75,12 @@ describeWithPrometheus()('e2e/plan from Prometheus', () => {
       join(ws.dir, 'out-file'),
     );
     const fromProm = await plan(
-      configWith(ws, 'prom.yaml', `{ prometheus: { url: "${prom.url}", concurrency: 2, queryStats: true } }`, at),
+      configWith(
+        ws,
+        'prom.yaml',
+        `{ prometheus: { url: "${prom.url}", concurrency: 2, queryStats: true } }`,
+        at,
+      ),
       join(ws.dir, 'out-prom'),
     );
     expect(fromFile.code).toBe(0);
