@@ -67,10 +67,16 @@ export function createDigest(
   };
 }
 
-/** Adds one interval of one container instance. `time` is the interval start. */
-export function addInterval(
+/**
+ * Adds `count` consecutive intervals (`step` apart, inside one day) that hold the same values, as
+ * a coarse point spread over its intervals does: one histogram update carrying the run's summed
+ * decay instead of one per interval (a coarse tier's 1-hour points are 12 intervals each).
+ */
+export function addRun(
   d: ContainerDigestState,
   time: number,
+  count: number,
+  step: number,
   cpuMean: number,
   cpuMax: number,
   memMax: number,
@@ -78,25 +84,29 @@ export function addInterval(
   const hasCpu = cpuMean >= 0;
   const hasMem = memMax >= 0;
   if (!hasCpu && !hasMem) return;
-  d.intervals++;
+  const last = time + (count - 1) * step;
+  d.intervals += count;
   if (time < d.firstSeen) d.firstSeen = time;
-  if (time > d.lastSeen) d.lastSeen = time;
+  if (last > d.lastSeen) d.lastSeen = last;
   const day = Math.floor((time - d.windowStart) / 86400);
   if (hasCpu) {
-    d.cpuTime.add(cpuMean, 1, time);
+    const w = count === 1 ? d.cpuTime.decayFactor(time) : d.cpuTime.decaySum(time, count, step);
+    d.cpuTime.addDecayed(cpuMean, w);
     // A tiny floor keeps idle intervals from vanishing entirely from the load histogram.
-    d.cpuLoad.add(cpuMean, Math.max(cpuMean, 1e-5), time);
-    const w = d.cpuTime.decayFactor(time);
+    d.cpuLoad.addDecayed(cpuMean, Math.max(cpuMean, 1e-5) * w);
     d.cpuMeanSum += w * cpuMean;
     d.cpuMeanWeight += w;
     const peak = cpuMax >= 0 ? Math.max(cpuMax, cpuMean) : cpuMean;
-    d.cpuPeak.add(peak, 1, time);
+    d.cpuPeak.addDecayed(peak, w);
     if (peak > d.peakCpu) d.peakCpu = peak;
     if (day >= 0 && day < d.dailyCpuPeak.length && !(d.dailyCpuPeak[day]! >= cpuMean))
       d.dailyCpuPeak[day] = cpuMean;
   }
   if (hasMem) {
-    d.memPeaks.add(memMax, 1, time);
+    d.memPeaks.addDecayed(
+      memMax,
+      count === 1 ? d.memPeaks.decayFactor(time) : d.memPeaks.decaySum(time, count, step),
+    );
     if (memMax > d.peakMemory) d.peakMemory = memMax;
     if (day >= 0 && day < d.dailyMemPeak.length && !(d.dailyMemPeak[day]! >= memMax))
       d.dailyMemPeak[day] = memMax;

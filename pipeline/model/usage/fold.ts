@@ -5,7 +5,7 @@
 import type { OomEvent, RestartEvent, UsageSeries, UsageWindow } from '../../collect/types.js';
 import type { WorkloadKey } from '../types.js';
 import type { ContainerUsageDigest, PodRecentUsage, WorkloadUsage } from './types.js';
-import { addInterval, createDigest, DEFAULT_DIGEST_OPTIONS, type DigestOptions } from './container-digest.js';
+import { addRun, createDigest, DEFAULT_DIGEST_OPTIONS, type DigestOptions } from './container-digest.js';
 
 export const DEFAULT_DEMAND_STEP = 900;
 
@@ -19,6 +19,11 @@ export interface UsageFolder {
 }
 
 const RECENT_SECONDS = 3600;
+
+/** Equal values, NaN included (a gap continues a gap). */
+function same(a: number, b: number): boolean {
+  return a === b || (a !== a && b !== b);
+}
 
 export function createUsageFolder(
   window: UsageWindow,
@@ -67,13 +72,30 @@ export function createUsageFolder(
       }
       d.samples += s.samples;
       addRecent(s);
+      // The digest takes runs of equal intervals inside one day at once (coarse points).
+      const n = s.cpuMean.length;
+      for (let i = 0; i < n;) {
+        const idx = s.offset + i;
+        const time = window.start + idx * window.step;
+        const dayEnd = Math.floor((time - window.start) / 86400 + 1) * 86400 + window.start;
+        let j = i + 1;
+        while (
+          j < n &&
+          window.start + (s.offset + j) * window.step < dayEnd &&
+          same(s.cpuMean[j]!, s.cpuMean[i]!) &&
+          same(s.cpuMax[j]!, s.cpuMax[i]!) &&
+          same(s.memMax[j]!, s.memMax[i]!)
+        )
+          j++;
+        addRun(d, time, j - i, window.step, s.cpuMean[i]!, s.cpuMax[i]!, s.memMax[i]!);
+        i = j;
+      }
       // Per pod and demand slot: Σ CPU means (averaged over the slot) and presence.
       for (let i = 0; i < s.cpuMean.length; i++) {
         const cpu = s.cpuMean[i]!;
         const max = s.cpuMax[i]!;
         const mem = s.memMax[i]!;
         const idx = s.offset + i;
-        addInterval(d, window.start + idx * window.step, cpu, max, mem);
         if (Number.isNaN(cpu) && Number.isNaN(mem)) continue;
         const slot = Math.floor(idx / perSlot);
         if (slot < 0 || slot >= slots) continue;

@@ -77,6 +77,20 @@ export class DecayingHistogram {
     return Math.pow(2, d / this.halfLife);
   }
 
+  /** Σ of the decay factors of `count` intervals from `time`, `step` apart. */
+  decaySum(time: number, count: number, step: number): number {
+    let w = 0;
+    for (let j = 0; j < count; j++) w += this.decayFactor(time + j * step);
+    return w;
+  }
+
+  /** Adds a weight that already carries its decay (a run of equal intervals). */
+  addDecayed(value: number, weight: number): void {
+    if (!(value >= 0) || !(weight > 0)) return;
+    this.weights[bucketOf(this.scheme, value)]! += weight;
+    this.total += weight;
+  }
+
   add(value: number, weight: number, time: number): void {
     if (!(value >= 0) || !(weight > 0)) return;
     const w = weight * this.decayFactor(time);
