@@ -5,6 +5,7 @@
  * Only the Lease holder senses-and-acts; the other replica keeps its caches warm.
  */
 import { performance } from 'node:perf_hooks';
+import pLimit from 'p-limit';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { KubeApi } from './kube/api.js';
@@ -14,7 +15,7 @@ import { LeaderLease } from './kube/lease.js';
 import { trimNode, trimPod, type NodeObject, type PodObject } from './kube/objects.js';
 import { hasHotspotTaint } from './kube/nodes.js';
 import { UsageWindow } from './signals.js';
-import { decide, type NodeView, type Refusal } from './decide.js';
+import { decide, type Intent, type NodeView, type Refusal } from './decide.js';
 import { Gate, type GateOutcome } from './gate.js';
 import { GuardianMetrics } from './metrics.js';
 import { HOTSPOT_TAINT, JOURNAL_ANNOTATION, type GuardianSettings } from './settings.js';
@@ -94,6 +95,8 @@ export class Guardian {
   readonly journal: Journal;
   private readonly gate: Gate;
   private readonly windows = new Map<string, UsageWindow>();
+  /** Requests of one tick's node steps in flight at once. */
+  private readonly limit = pLimit(8);
   private readonly coolSince = new Map<string, number>();
   /** A refused step (a PDB's 429) waits the same cool-down as a taken one before it is tried again. */
   private readonly refusedAt = new Map<string, number>();
@@ -288,10 +291,11 @@ export class Guardian {
       tightened,
     });
     for (const r of refused) this.metrics.refused.inc({ reason: r.reason });
-    const outcomes: TickResult['outcomes'] = [];
-    for (const intent of intents) {
+    const run = async (
+      intent: (typeof intents)[number],
+    ): Promise<TickResult['outcomes'][number] | undefined> => {
       const node = this.nodes.cache.get(intent.node);
-      if (!node && intent.kind !== 'relax') continue;
+      if (!node && intent.kind !== 'relax') return undefined;
       const step =
         intent.kind === 'tighten' || intent.kind === 'relax'
           ? cm
@@ -303,10 +307,24 @@ export class Guardian {
         this.d.logger.warn(`${intent.kind} failed`, { node: intent.node, error: err.message });
         return 'refused' as const;
       });
-      outcomes.push({ kind: intent.kind, node: intent.node || (intent as { pool?: string }).pool!, outcome });
       if (outcome === 'refused' && intent.kind !== 'event') this.refusedAt.set(intent.node, now);
-      // A refusal on one node (a PDB, a cap) does not hold back the others; losing the Lease does.
-      if (outcome === 'lost-lease') break;
+      return { kind: intent.kind, node: intent.node || (intent as { pool?: string }).pool!, outcome };
+    };
+    // Taints, untaints and Events each touch one node and share only the gate's cap (taken before
+    // any await), so one tick's run side by side: the tenth hot node does not wait for nine others'
+    // requests. Pool steps and evictions (caps counted from the journal) stay one at a time.
+    const sideBySide: Intent[] = intents.filter(
+      (i) => i.kind === 'taint' || i.kind === 'untaint' || i.kind === 'event',
+    );
+    const oneByOne: Intent[] = intents.filter((i) => !sideBySide.includes(i));
+    const outcomes: TickResult['outcomes'] = (
+      await Promise.all(sideBySide.map((i) => this.limit(() => run(i))))
+    ).filter((o) => o !== undefined);
+    // A refusal on one node (a PDB, a cap) does not hold back the others; losing the Lease does.
+    for (const intent of oneByOne) {
+      if (outcomes.some((o) => o.outcome === 'lost-lease')) break;
+      const o = await run(intent);
+      if (o) outcomes.push(o);
     }
     const ceilings = await this.ceilings(
       now,

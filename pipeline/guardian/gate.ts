@@ -78,8 +78,12 @@ export class Gate {
       if (this.journal.evictions(s - 60, { namespace: ns }) >= this.settings.evictCaps.perNamespacePerMinute)
         return this.refuse(intent, 'cap-namespace');
     }
-    if (!(await this.lease.holds())) return this.refuse(intent, 'lost-lease');
+    // The slot is taken before the first await: steps of one tick run side by side.
     this.recent.push(now);
+    if (!(await this.lease.holds())) {
+      this.recent.splice(this.recent.lastIndexOf(now), 1);
+      return this.refuse(intent, 'lost-lease');
+    }
     if (intent.kind === 'evict') return this.evict(intent, now);
     const target = `Node/${intent.node}`;
     if (intent.kind === 'taint') {

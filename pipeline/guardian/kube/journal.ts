@@ -115,8 +115,47 @@ export class Journal {
     return times.length ? Math.max(...times) : undefined;
   }
 
-  /** Apply `change` to the entries and write them; on a conflict re-read and apply again. */
-  async update(change: (entries: JournalEntry[]) => void): Promise<void> {
+  private readonly queued: { change: (entries: JournalEntry[]) => void; done: (err?: unknown) => void }[] =
+    [];
+  private writing = false;
+
+  /**
+   * Apply `change` to the entries and write them. Changes made while a write is in flight go
+   * out together in the next one (ten taints in one tick are one ConfigMap write, not ten in a row).
+   */
+  update(change: (entries: JournalEntry[]) => void): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.queued.push({ change, done: (err) => (err === undefined ? resolve() : reject(err)) });
+      if (!this.writing) void this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    this.writing = true;
+    while (this.queued.length) {
+      const batch = this.queued.splice(0);
+      // A change that throws fails only its own caller; the others still go out.
+      const failed = new Map<(typeof batch)[number], unknown>();
+      try {
+        await this.write((entries) => {
+          failed.clear();
+          for (const b of batch)
+            try {
+              b.change(entries);
+            } catch (err) {
+              failed.set(b, err ?? new Error('journal change failed'));
+            }
+        });
+        for (const b of batch) b.done(failed.get(b));
+      } catch (err) {
+        for (const b of batch) b.done(failed.get(b) ?? err ?? new Error('journal write failed'));
+      }
+    }
+    this.writing = false;
+  }
+
+  /** One write of the changed entries; on a conflict re-read and apply again. */
+  private async write(change: (entries: JournalEntry[]) => void): Promise<void> {
     for (let attempt = 0; attempt < 5; attempt++) {
       const next = structuredClone(this.entries);
       change(next);
