@@ -14,8 +14,7 @@ import type { CliContext } from '../context.js';
 import type { PipelineConfig, ClusterConfig } from '../../config/types.js';
 import type { Logger } from '../../core/logger.js';
 import { publishSettingsFrom } from '../../publish/settings.js';
-import { resolveAuth } from '../../publish/platform/github/auth.js';
-import { createGitHubPlatform } from '../../publish/platform/github/platform.js';
+import { githubPlatformFor } from '../../publish/platform/github/from-settings.js';
 import { publishEmergency } from '../../publish/emergency.js';
 import type { GuardianDeps } from '../../guardian/controller.js';
 
@@ -122,20 +121,7 @@ function emergencyPublisher(
   return {
     cluster: cluster.name,
     publish: async (change) => {
-      const auth = await resolveAuth(pub.auth, {
-        owner: pub.settings.owner,
-        repo: pub.settings.repo,
-        baseUrl: pub.apiUrl,
-        env: process.env,
-        now: () => systemClock.now(),
-      });
-      const platform = createGitHubPlatform({
-        owner: pub.settings.owner,
-        repo: pub.settings.repo,
-        baseUrl: pub.apiUrl,
-        token: auth.token,
-        logger: log,
-      });
+      const platform = await githubPlatformFor(pub, log);
       return publishEmergency({
         settings: pub.settings,
         platform,

@@ -7,8 +7,7 @@ import { publishPlan, type GroupOutcome } from '../../publish/publish.js';
 import { publishSettingsFrom, type ResolvedPublish } from '../../publish/settings.js';
 import type { Platform } from '../../publish/platform/types.js';
 import type { PipelineConfig } from '../../config/types.js';
-import { resolveAuth } from '../../publish/platform/github/auth.js';
-import { createGitHubPlatform } from '../../publish/platform/github/platform.js';
+import { githubPlatformFor } from '../../publish/platform/github/from-settings.js';
 import type { DryRun } from '../../publish/write-gate.js';
 import { planToOutputs } from './plan.js';
 import { openWorkspace, type Workspace } from '../../publish/git/workspace.js';
@@ -32,20 +31,7 @@ export function registerRunCommand(program: Command, ctx: CliContext): void {
       const config = loadConfig(opts.config);
       // Settings and credentials are checked before minutes of planning.
       const pub = publishSettingsFrom(config);
-      const auth = await resolveAuth(pub.auth, {
-        owner: pub.settings.owner,
-        repo: pub.settings.repo,
-        baseUrl: pub.apiUrl,
-        env: process.env,
-        now: () => systemClock.now(),
-      });
-      const platform = createGitHubPlatform({
-        owner: pub.settings.owner,
-        repo: pub.settings.repo,
-        baseUrl: pub.apiUrl,
-        token: auth.token,
-        logger: ctx.logger,
-      });
+      const platform = await githubPlatformFor(pub, ctx.logger);
       const checkout = await cloneForClusters(config, pub, platform);
       try {
         const { outputs } = await planToOutputs(ctx, { config: opts.config, out: opts.out, loaded: config });

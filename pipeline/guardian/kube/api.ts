@@ -55,6 +55,20 @@ export interface ListMeta {
   continue?: string;
 }
 
+function parseOrUndefined(text: string): unknown {
+  try {
+    return text ? JSON.parse(text) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The API's Status body (reason, message) in a typed error. */
+function statusError(what: string, status: number, body: string): KubeApiError {
+  const st = parseOrUndefined(body) as { reason?: string; message?: string } | undefined;
+  return new KubeApiError(status, st?.reason ?? '', `${what}: HTTP ${status} ${st?.message ?? ''}`.trim());
+}
+
 export function createKubeApi(conn: Conn, opts: { timeoutMs?: number; userAgent?: string } = {}): KubeApi {
   const calls: Record<string, number> = {};
   const timeoutMs = opts.timeoutMs ?? 10_000;
@@ -109,22 +123,8 @@ export function createKubeApi(conn: Conn, opts: { timeoutMs?: number; userAgent?
           res.on('error', reject);
           res.on('end', () => {
             const status = res.statusCode ?? 0;
-            let parsed: unknown;
-            try {
-              parsed = text ? JSON.parse(text) : undefined;
-            } catch {
-              parsed = undefined;
-            }
-            if (status >= 300) {
-              const st = parsed as { reason?: string; message?: string } | undefined;
-              reject(
-                new KubeApiError(
-                  status,
-                  st?.reason ?? '',
-                  `${method} ${path}: HTTP ${status} ${st?.message ?? ''}`.trim(),
-                ),
-              );
-            } else resolve(parsed as T);
+            if (status >= 300) reject(statusError(`${method} ${path}`, status, text));
+            else resolve(parseOrUndefined(text) as T);
           });
         },
         (err) => reject(new KubeApiError(0, 'Unreachable', `${method} ${path}: ${err.message}`)),
@@ -160,19 +160,7 @@ export function createKubeApi(conn: Conn, opts: { timeoutMs?: number; userAgent?
               res.on('data', (c: string) => (text += c));
               res.on('end', () => {
                 if (status === 404) return resolve(undefined);
-                let st: { reason?: string; message?: string } | undefined;
-                try {
-                  st = JSON.parse(text) as typeof st;
-                } catch {
-                  st = undefined;
-                }
-                reject(
-                  new KubeApiError(
-                    status,
-                    st?.reason ?? '',
-                    `LIST ${path}: HTTP ${status} ${st?.message ?? ''}`.trim(),
-                  ),
-                );
+                reject(statusError(`LIST ${path}`, status, text));
               });
               return;
             }

@@ -5,7 +5,7 @@
  * bursts. Turned on while pods stay unschedulable, off again once none has been for the cool time.
  */
 import type { KubeApi } from './api.js';
-import { JOURNAL_ANNOTATION } from '../settings.js';
+import { patchWatchedConfigMap, trimConfigMapMeta, type WatchedConfigMapMeta } from './watched-configmap.js';
 import { gitopsTracking } from '../../model/gitops-tracking.js';
 import type { GitOpsTracking } from '../../model/types.js';
 
@@ -17,13 +17,7 @@ export const EKS_PATH = `/api/v1/namespaces/${EKS_CONFIG.namespace}/configmaps?f
 export const SUPER_NODE_LABEL = { key: 'node.kubernetes.io/instance-type', value: 'eklet' } as const;
 
 export interface EksConfigObject {
-  metadata: {
-    name: string;
-    namespace: string;
-    resourceVersion?: string;
-    annotations: Record<string, string>;
-    annotated: boolean;
-  };
+  metadata: WatchedConfigMapMeta;
   /** AUTO_SCALE_EKS as stored; undefined: not set (TKE's default is on). */
   autoScale?: string;
   /** Where Git holds it (Argo CD / Flux tracking), for the emergency PR. */
@@ -32,21 +26,12 @@ export interface EksConfigObject {
 
 export function trimEksConfig(raw: unknown): EksConfigObject {
   const o = raw as any;
-  const a: Record<string, string> = o.metadata.annotations ?? {};
   return {
-    metadata: {
-      name: o.metadata.name,
-      namespace: o.metadata.namespace,
-      resourceVersion: o.metadata.resourceVersion,
-      annotations: Object.fromEntries(Object.entries(a).filter(([k]) => k.startsWith('tidemark.io/'))),
-      annotated: Object.keys(a).length > 0,
-    },
+    metadata: trimConfigMapMeta(o),
     autoScale: o.data?.[EKS_CONFIG.key],
     gitops: gitopsTracking(o),
   };
 }
-
-const pointer = (key: string): string => key.replace(/~/g, '~0').replace(/\//g, '~1');
 
 /** Sets AUTO_SCALE_EKS if the ConfigMap is still the one read; the journal annotation with it. */
 export async function setAutoScale(
@@ -55,23 +40,10 @@ export async function setAutoScale(
   value: 'true' | 'false',
   annotation: string | undefined,
 ): Promise<void> {
-  const m = cm.metadata;
-  const ops: unknown[] = [
-    { op: 'test', path: '/metadata/resourceVersion', value: m.resourceVersion },
-    { op: cm.autoScale === undefined ? 'add' : 'replace', path: `/data/${EKS_CONFIG.key}`, value },
-  ];
-  const key = `/metadata/annotations/${pointer(JOURNAL_ANNOTATION)}`;
-  if (annotation !== undefined)
-    ops.push(
-      m.annotated
-        ? { op: 'add', path: key, value: annotation }
-        : { op: 'add', path: '/metadata/annotations', value: { [JOURNAL_ANNOTATION]: annotation } },
-    );
-  else if (m.annotations[JOURNAL_ANNOTATION] !== undefined) ops.push({ op: 'remove', path: key });
-  await api.send(
-    'PATCH',
-    `/api/v1/namespaces/${m.namespace}/configmaps/${m.name}`,
-    ops,
-    'application/json-patch+json',
+  await patchWatchedConfigMap(
+    api,
+    cm.metadata,
+    [{ op: cm.autoScale === undefined ? 'add' : 'replace', path: `/data/${EKS_CONFIG.key}`, value }],
+    annotation,
   );
 }

@@ -7,8 +7,13 @@
  * `nodeConfigs` entry — the pool's own, or one the guardian adds and later removes.
  */
 import type { KubeApi } from './api.js';
+import {
+  patchWatchedConfigMap,
+  pointer,
+  trimConfigMapMeta,
+  type WatchedConfigMapMeta,
+} from './watched-configmap.js';
 import { editJsonText, type JsonEdit } from '../../render/edit/json-in-block.js';
-import { JOURNAL_ANNOTATION } from '../settings.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -20,28 +25,15 @@ export const SLO_CONFIG = {
 export const SLO_PATH = `/api/v1/namespaces/${SLO_CONFIG.namespace}/configmaps?fieldSelector=metadata.name%3D${SLO_CONFIG.name}`;
 
 export interface SloConfigObject {
-  metadata: {
-    name: string;
-    namespace: string;
-    resourceVersion?: string;
-    annotations: Record<string, string>;
-    annotated: boolean;
-  };
+  metadata: WatchedConfigMapMeta;
   /** The colocation-config JSON text, as stored. */
   colocation?: string;
 }
 
 export function trimSloConfig(raw: unknown): SloConfigObject {
   const o = raw as any;
-  const a: Record<string, string> = o.metadata.annotations ?? {};
   return {
-    metadata: {
-      name: o.metadata.name,
-      namespace: o.metadata.namespace,
-      resourceVersion: o.metadata.resourceVersion,
-      annotations: Object.fromEntries(Object.entries(a).filter(([k]) => k.startsWith('tidemark.io/'))),
-      annotated: Object.keys(a).length > 0,
-    },
+    metadata: trimConfigMapMeta(o),
     colocation: o.data?.[SLO_CONFIG.key],
   };
 }
@@ -138,8 +130,6 @@ export function relax(
   return { text: editJsonText(text, edits) };
 }
 
-const pointer = (key: string): string => key.replace(/~/g, '~0').replace(/\//g, '~1');
-
 /** Writes the JSON if the ConfigMap is still the one read, and the journal annotation (or removes it). */
 export async function writeColocation(
   api: KubeApi,
@@ -147,23 +137,10 @@ export async function writeColocation(
   text: string,
   annotation: string | undefined,
 ): Promise<void> {
-  const m = cm.metadata;
-  const ops: unknown[] = [
-    { op: 'test', path: '/metadata/resourceVersion', value: m.resourceVersion },
-    { op: 'replace', path: `/data/${pointer(SLO_CONFIG.key)}`, value: text },
-  ];
-  const key = `/metadata/annotations/${pointer(JOURNAL_ANNOTATION)}`;
-  if (annotation !== undefined)
-    ops.push(
-      m.annotated
-        ? { op: 'add', path: key, value: annotation }
-        : { op: 'add', path: '/metadata/annotations', value: { [JOURNAL_ANNOTATION]: annotation } },
-    );
-  else if (m.annotations[JOURNAL_ANNOTATION] !== undefined) ops.push({ op: 'remove', path: key });
-  await api.send(
-    'PATCH',
-    `/api/v1/namespaces/${m.namespace}/configmaps/${m.name}`,
-    ops,
-    'application/json-patch+json',
+  await patchWatchedConfigMap(
+    api,
+    cm.metadata,
+    [{ op: 'replace', path: `/data/${pointer(SLO_CONFIG.key)}`, value: text }],
+    annotation,
   );
 }
