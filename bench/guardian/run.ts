@@ -264,9 +264,18 @@ async function main(): Promise<void> {
     let phase: 'sync' | 'rounds' = 'sync';
     const rssPeak = { sync: 0, rounds: 0 };
     const sampler = setInterval(() => {
-      if (guardian.exitCode !== null) return;
-      rssPeak[phase] = Math.max(rssPeak[phase], rssOf(guardian.pid!).rssMiB);
+      try {
+        rssPeak[phase] = Math.max(rssPeak[phase], rssOf(guardian.pid!).rssMiB);
+      } catch {
+        // the process is gone: the exit handler below reports why
+      }
     }, 250);
+    let stopping = false;
+    guardian.once('exit', (code, sig) => {
+      if (stopping) return;
+      process.stderr.write(`the guardian exited (${code ?? sig}) during the bench:\n${log.slice(-6000)}\n`);
+      process.exit(1);
+    });
     await until(
       'the guardian to lead',
       async () =>
@@ -355,6 +364,7 @@ async function main(): Promise<void> {
     clearInterval(sampler);
     const metrics = await fetch(`http://127.0.0.1:${port}/metrics`).then((x) => x.text());
     // A watch is audited when it ends: let the guardian close its streams before counting.
+    stopping = true;
     const exited = new Promise((r) => guardian.once('exit', r));
     guardian.kill('SIGTERM');
     await exited;
