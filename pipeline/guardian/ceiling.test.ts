@@ -6,7 +6,7 @@
  * the PR limits. After cooling the old ceilings come back: the PR Git merged gets a revert PR, the
  * ones it never took are closed.
  */
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simpleGit } from 'simple-git';
@@ -20,15 +20,11 @@ import {
   TestClock,
 } from '../testing/guardian-cluster.js';
 import { describeWithControlPlane } from '../testing/kube-tier.js';
+import { startGitOpsFixture, type GitOpsFixture } from '../testing/gitops-fixture.js';
 import { allowSlowTests } from '../testing/slow.js';
-import { startGitRemote, type GitRemote } from '../testing/git-remote.js';
-import { startFakeGitHub, type FakeGitHub } from '../testing/github-fake/server.js';
 import { silentLogger } from '../core/logger.js';
 import { clearRegisteredSecrets } from '../core/sanitize.js';
 import { connect } from '../collect/kubernetes/connect.js';
-import { createGitHubPlatform } from '../publish/platform/github/platform.js';
-import { DEFAULT_SETTINGS } from '../publish/publish.js';
-import { publishEmergency } from '../publish/emergency.js';
 import { decodeMarker } from '../publish/pr/marker.js';
 import { createKubeApi } from './kube/api.js';
 import { Guardian } from './controller.js';
@@ -116,8 +112,7 @@ function crd(group: string, kind: string, plural: string): unknown {
 
 describeWithControlPlane()('guardian: the elastic ceiling and Git agreement', () => {
   let cp: ControlPlane;
-  let git: GitRemote;
-  let gh: FakeGitHub;
+  let fx: GitOpsFixture;
   const hpaPath = (name: string) => `/apis/autoscaling/v2/namespaces/shop/horizontalpodautoscalers/${name}`;
   const get = async (path: string) => (await kubeRequest(cp, 'GET', path)).body;
 
@@ -182,7 +177,7 @@ describeWithControlPlane()('guardian: the elastic ceiling and Git agreement', ()
   /** Checks out the branch (or main) of the GitOps repo. */
   async function checkout(branch = 'main'): Promise<string> {
     const dir = mkdtempSync(join(tmpdir(), 'ceiling-'));
-    await simpleGit().clone(git.repoUrl(OWNER, REPO).replace('http://', `http://x:${TOKEN}@`), dir, [
+    await simpleGit().clone(fx.git.repoUrl(OWNER, REPO).replace('http://', `http://x:${TOKEN}@`), dir, [
       '--branch',
       branch,
     ]);
@@ -195,7 +190,7 @@ describeWithControlPlane()('guardian: the elastic ceiling and Git agreement', ()
     await g.fetch('origin', branch);
     await g.raw(['merge', '--no-ff', '-m', `Merge pull request #${number}`, 'FETCH_HEAD']);
     await g.push('origin', 'main');
-    gh.human.mergePull(OWNER, REPO, number);
+    fx.gh.human.mergePull(OWNER, REPO, number);
   }
 
   beforeAll(async () => {
@@ -232,46 +227,17 @@ describeWithControlPlane()('guardian: the elastic ceiling and Git agreement', ()
       6,
     );
 
-    git = await startGitRemote({ token: TOKEN });
-    gh = await startFakeGitHub({ git, tokens: { [TOKEN]: { login: 'tidemark[bot]', type: 'Bot' } } });
-    gh.addRepo(OWNER, REPO);
-    const seed = mkdtempSync(join(tmpdir(), 'ceiling-seed-'));
-    const g = simpleGit({ baseDir: seed, config: ['user.name=Platform', 'user.email=platform@example.com'] });
-    await g.init(['-q', '-b', 'main']);
-    for (const [path, text] of Object.entries(FILES)) {
-      mkdirSync(join(seed, path, '..'), { recursive: true });
-      writeFileSync(join(seed, path), text);
-    }
-    await g.add('.').commit('init');
-    await g.push(git.repoUrl(OWNER, REPO).replace('http://', `http://x:${TOKEN}@`), 'main');
+    fx = await startGitOpsFixture({ token: TOKEN, owner: OWNER, repo: REPO, files: FILES });
   });
 
   afterAll(async () => {
-    gh?.assertNoViolations();
-    await gh?.close();
-    await git?.close();
+    await fx?.close();
     await cp?.stop();
   });
 
   it('lifts three saturated ceilings by one step where they stick, proposes exactly the live values, then restores, reverts and closes', async () => {
     const clock = new TestClock();
     const usage = new ScriptedUsage(clock);
-    const settings = {
-      ...DEFAULT_SETTINGS,
-      owner: OWNER,
-      repo: REPO,
-      labels: ['tidemark'],
-      prConcurrentLimit: 1,
-      prHourlyLimit: 1,
-    };
-    const platform = createGitHubPlatform({
-      owner: OWNER,
-      repo: REPO,
-      baseUrl: gh.url,
-      token: TOKEN,
-      logger: silentLogger,
-      writeSpacingMs: 0,
-    });
     const g = new Guardian({
       api: createKubeApi(await connect({ kubeconfig: cp.kubeconfigFor('guardian-h') } as any)),
       usage,
@@ -279,18 +245,7 @@ describeWithControlPlane()('guardian: the elastic ceiling and Git agreement', ()
       logger: silentLogger,
       settings: G,
       identity: 'guardian-h',
-      publisher: {
-        cluster: 'demo',
-        publish: (change) =>
-          publishEmergency({
-            settings,
-            platform,
-            repo: { path: '', root: 'clusters/demo' },
-            change,
-            logger: silentLogger,
-            dryRun: 'none',
-          }),
-      },
+      publisher: fx.publisher({ prConcurrentLimit: 1, prHourlyLimit: 1 }),
     });
     const stop = new AbortController();
     await g.start(stop.signal);
@@ -337,7 +292,7 @@ describeWithControlPlane()('guardian: the elastic ceiling and Git agreement', ()
 
       // Git agreement: one emergency PR each, outside the limits (1 open, 1 an hour), holding exactly the live value.
       await g.git!.kick();
-      const pulls = gh.repo(OWNER, REPO).pulls;
+      const pulls = fx.gh.repo(OWNER, REPO).pulls;
       expect(pulls.map((p) => [p.title, p.state])).toEqual(
         expect.arrayContaining([
           ['fix(tidemark): emergency spec.maxReplicas shop/web 8→12', 'open'],
@@ -373,9 +328,9 @@ describeWithControlPlane()('guardian: the elastic ceiling and Git agreement', ()
         value: 15,
       });
       // A second pass finds Git's proposal made: no new writes.
-      const writes = gh.writes().length;
+      const writes = fx.gh.writes().length;
       await g.git!.kick();
-      expect(gh.writes().length).toBe(writes);
+      expect(fx.gh.writes().length).toBe(writes);
 
       // The owners' controllers copy the ceilings; demand settles under them: no second step.
       await copyCeiling('keda-hpa-api', 15);
@@ -404,7 +359,7 @@ describeWithControlPlane()('guardian: the elastic ceiling and Git agreement', ()
       ).toBe(10);
 
       await g.git!.kick();
-      const after = gh.repo(OWNER, REPO).pulls;
+      const after = fx.gh.repo(OWNER, REPO).pulls;
       const revert = after.find((p) => p.title.startsWith('fix(tidemark): restore'))!;
       expect(revert.title).toBe('fix(tidemark): restore spec.maxReplicas shop/web 12→8 after the incident');
       expect(decodeMarker(revert.body)).toMatchObject({ emergency: true, revertOf: webPr.number });
@@ -416,7 +371,7 @@ describeWithControlPlane()('guardian: the elastic ceiling and Git agreement', ()
       for (const t of ['shop/api', 'shop/cart']) {
         const pr = after.find((p) => p.title.includes(` ${t} `) && p.title.includes('emergency'))!;
         expect(pr.state).toBe('closed');
-        expect(gh.repo(OWNER, REPO).comments.find((c) => c.issue === pr.number)?.body).toMatch(
+        expect(fx.gh.repo(OWNER, REPO).comments.find((c) => c.issue === pr.number)?.body).toMatch(
           /no longer live/,
         );
       }

@@ -5,7 +5,7 @@
  * AUTO_SCALE_EKS turned on while pods stay unschedulable (no pod template touched), with an
  * emergency PR holding the live value, and turned off — the PR closed — once they are gone.
  */
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simpleGit } from 'simple-git';
@@ -21,16 +21,12 @@ import {
   TestClock,
 } from '../testing/guardian-cluster.js';
 import { describeWithControlPlane } from '../testing/kube-tier.js';
+import { startGitOpsFixture, type GitOpsFixture } from '../testing/gitops-fixture.js';
 import { allowSlowTests } from '../testing/slow.js';
-import { startGitRemote, type GitRemote } from '../testing/git-remote.js';
-import { startFakeGitHub, type FakeGitHub } from '../testing/github-fake/server.js';
 import { silentLogger } from '../core/logger.js';
 import { clearRegisteredSecrets } from '../core/sanitize.js';
 import { packageRoot } from '../core/json-schema.js';
 import { connect } from '../collect/kubernetes/connect.js';
-import { createGitHubPlatform } from '../publish/platform/github/platform.js';
-import { DEFAULT_SETTINGS } from '../publish/publish.js';
-import { publishEmergency } from '../publish/emergency.js';
 import { createKubeApi } from './kube/api.js';
 import { Guardian } from './controller.js';
 import { GUARDIAN_DEFAULTS } from './settings.js';
@@ -58,8 +54,7 @@ data:
 
 describeWithControlPlane()('guardian: Koordinator thresholds and the TKE burst switch', () => {
   let cp: ControlPlane;
-  let git: GitRemote;
-  let gh: FakeGitHub;
+  let fx: GitOpsFixture;
   const get = async (path: string) => (await kubeRequest(cp, 'GET', path)).body;
   const slo = () => get('/api/v1/namespaces/koordinator-system/configmaps/slo-controller-config');
   const eks = () => get('/api/v1/namespaces/kube-system/configmaps/eks-config');
@@ -112,35 +107,20 @@ describeWithControlPlane()('guardian: Koordinator thresholds and the TKE burst s
     });
     expect(created.status).toBe(201);
 
-    git = await startGitRemote({ token: TOKEN });
-    gh = await startFakeGitHub({ git, tokens: { [TOKEN]: { login: 'tidemark[bot]', type: 'Bot' } } });
-    gh.addRepo(OWNER, REPO);
-    const seed = mkdtempSync(join(tmpdir(), 'colocation-seed-'));
-    const g = simpleGit({ baseDir: seed, config: ['user.name=Platform', 'user.email=platform@example.com'] });
-    await g.init(['-q', '-b', 'main']);
-    mkdirSync(join(seed, 'clusters/demo/kube-system'), { recursive: true });
-    writeFileSync(join(seed, 'clusters/demo/kube-system/eks-config.yaml'), EKS_FILE);
-    await g.add('.').commit('init');
-    await g.push(git.repoUrl(OWNER, REPO).replace('http://', `http://x:${TOKEN}@`), 'main');
+    fx = await startGitOpsFixture({
+      token: TOKEN,
+      owner: OWNER,
+      repo: REPO,
+      files: { 'clusters/demo/kube-system/eks-config.yaml': EKS_FILE },
+    });
   });
 
   afterAll(async () => {
-    gh?.assertNoViolations();
-    await gh?.close();
-    await git?.close();
+    await fx?.close();
     await cp?.stop();
   });
 
   async function guardian(clock: TestClock, usage: ScriptedUsage) {
-    const settings = { ...DEFAULT_SETTINGS, owner: OWNER, repo: REPO, labels: ['tidemark'] };
-    const platform = createGitHubPlatform({
-      owner: OWNER,
-      repo: REPO,
-      baseUrl: gh.url,
-      token: TOKEN,
-      logger: silentLogger,
-      writeSpacingMs: 0,
-    });
     const g = new Guardian({
       api: createKubeApi(await connect({ kubeconfig: cp.kubeconfigFor('guardian-k') } as any)),
       usage,
@@ -148,18 +128,7 @@ describeWithControlPlane()('guardian: Koordinator thresholds and the TKE burst s
       logger: silentLogger,
       settings: G,
       identity: 'guardian-k',
-      publisher: {
-        cluster: 'demo',
-        publish: (change) =>
-          publishEmergency({
-            settings,
-            platform,
-            repo: { path: '', root: 'clusters/demo' },
-            change,
-            logger: silentLogger,
-            dryRun: 'none',
-          }),
-      },
+      publisher: fx.publisher(),
     });
     const stop = new AbortController();
     await g.start(stop.signal);
@@ -250,10 +219,10 @@ describeWithControlPlane()('guardian: Koordinator thresholds and the TKE burst s
       expect(events.items.map((e: any) => e.reason)).toContain('BurstEnabled');
 
       await g.git!.kick();
-      const pr = gh.repo(OWNER, REPO).pulls[0]!;
+      const pr = fx.gh.repo(OWNER, REPO).pulls[0]!;
       expect(pr.title).toBe('fix(tidemark): emergency data.AUTO_SCALE_EKS kube-system/eks-config false→true');
       const dir = mkdtempSync(join(tmpdir(), 'colocation-'));
-      await simpleGit().clone(git.repoUrl(OWNER, REPO).replace('http://', `http://x:${TOKEN}@`), dir, [
+      await simpleGit().clone(fx.git.repoUrl(OWNER, REPO).replace('http://', `http://x:${TOKEN}@`), dir, [
         '--branch',
         pr.head,
       ]);
@@ -267,7 +236,7 @@ describeWithControlPlane()('guardian: Koordinator thresholds and the TKE burst s
       expect(off.map((r) => r.burst).filter(Boolean)).toEqual([{ kind: 'burst-off', outcome: 'done' }]);
       expect((await eks()).data.AUTO_SCALE_EKS).toBe('false');
       await g.git!.kick();
-      expect(gh.repo(OWNER, REPO).pulls.map((p) => p.state)).toEqual(['closed']);
+      expect(fx.gh.repo(OWNER, REPO).pulls.map((p) => p.state)).toEqual(['closed']);
       expect((await readJournal(cp)).find((e: any) => e.action === 'burst')).toMatchObject({
         state: 'reverted',
         git: {
