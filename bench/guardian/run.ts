@@ -270,6 +270,30 @@ async function main(): Promise<void> {
         // the process is gone: the exit handler below reports why
       }
     }, 250);
+    // What the RSS is made of (V8 heap, Buffers and other memory outside it), from the guardian's
+    // own /metrics every 2 s: a peak is explained by which part grew.
+    const MEMORY_SERIES = {
+      heapUsed: 'nodejs_heap_size_used_bytes',
+      heapTotal: 'nodejs_heap_size_total_bytes',
+      external: 'nodejs_external_memory_bytes',
+    } as const;
+    type MemoryPart = keyof typeof MEMORY_SERIES;
+    const memoryPeak = {
+      sync: { heapUsed: 0, heapTotal: 0, external: 0 },
+      rounds: { heapUsed: 0, heapTotal: 0, external: 0 },
+    };
+    const memorySampler = setInterval(() => {
+      const at = phase;
+      void fetch(`http://127.0.0.1:${port}/metrics`)
+        .then((x) => x.text())
+        .then((text) => {
+          for (const [part, name] of Object.entries(MEMORY_SERIES) as [MemoryPart, string][]) {
+            const v = Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? 0) / 2 ** 20;
+            memoryPeak[at][part] = Math.max(memoryPeak[at][part], Math.round(v));
+          }
+        })
+        .catch(() => undefined); // not listening yet, or gone: the RSS sampler covers both
+    }, 2000);
     let stopping = false;
     guardian.once('exit', (code, sig) => {
       if (stopping) return;
@@ -362,6 +386,7 @@ async function main(): Promise<void> {
     await poller;
     const end = rssOf(guardian.pid!);
     clearInterval(sampler);
+    clearInterval(memorySampler);
     const metrics = await fetch(`http://127.0.0.1:${port}/metrics`).then((x) => x.text());
     // A watch is audited when it ends: let the guardian close its streams before counting.
     stopping = true;
@@ -438,6 +463,7 @@ async function main(): Promise<void> {
         peakDuringSync: rssPeak.sync,
         peakDuringRounds: rssPeak.rounds,
       },
+      memoryPeakMiB: memoryPeak,
       requests,
       watchRestarts: metric('tidemark_guardian_watch_restarts'),
     };
@@ -459,6 +485,7 @@ async function main(): Promise<void> {
         `  ${latencies.length} taints: completing sample queryable → PATCH p50 ${result.latencySeconds.p50} s, p99 ${result.latencySeconds.p99} s, max ${result.latencySeconds.max} s${missing.length ? ` (${missing.length} unmatched)` : ''}`,
         `  Prometheus scrape lag (sample time → queryable): p50 ${result.scrapeLagSeconds.p50} s, p99 ${result.scrapeLagSeconds.p99} s`,
         `  guardian RSS: ${settled.rssMiB} MiB after sync, ${end.rssMiB} MiB at the end; peak ${end.peakMiB} MiB (${rssPeak.sync} MiB while listing and settling, ${rssPeak.rounds} MiB during the rounds)`,
+        `  V8 heap used/total, external — peak while listing ${memoryPeak.sync.heapUsed}/${memoryPeak.sync.heapTotal}, ${memoryPeak.sync.external} MiB; during the rounds ${memoryPeak.rounds.heapUsed}/${memoryPeak.rounds.heapTotal}, ${memoryPeak.rounds.external} MiB`,
         `  API requests: LIST pages ${lists || 'none'}; watches ${watches || 'none'}; node patches ${requests['nodes:patch'] ?? 0}`,
         `wrote ${file}`,
       ].join('\n'),

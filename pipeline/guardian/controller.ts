@@ -15,7 +15,7 @@ import { LeaderLease } from './kube/lease.js';
 import { trimNode, trimPod, type NodeObject, type PodObject } from './kube/objects.js';
 import { hasHotspotTaint } from './kube/nodes.js';
 import { UsageWindow } from './signals.js';
-import { decide, type Intent, type NodeView, type Refusal } from './decide.js';
+import { decide, stepDue, type Intent, type NodeView, type Refusal } from './decide.js';
 import { Gate, type GateOutcome } from './gate.js';
 import { GuardianMetrics } from './metrics.js';
 import { HOTSPOT_TAINT, JOURNAL_ANNOTATION, type GuardianSettings } from './settings.js';
@@ -274,13 +274,21 @@ export class Guardian {
         requestedCpu: requested.get(name) ?? 0,
       });
     }
-    // Victims are looked up only where a second step may come: hot nodes the guardian tainted.
-    for (const v of views) {
-      if (v.signal.state !== 'hot' || !v.taintedBy || v.handsOff) continue;
-      const n = this.nodes.cache.get(v.name)!;
-      const pods = [...this.pods.cache.values()].filter((p) => p.nodeName === v.name);
-      const usage = await this.d.usage.pods(v.name).catch(() => new Map());
-      v.victim = pickVictim(pods, v.signal.resource!, usage, n.status, g.minCpuShare);
+    // Victims are looked up only where an eviction may come this tick: one pass over the pods for
+    // all such nodes, their queries side by side.
+    const due = g.actions.evict ? views.filter((v) => stepDue(v, g, now)) : [];
+    if (due.length) {
+      const podsOn = new Map<string, PodObject[]>(due.map((v) => [v.name, []]));
+      for (const p of this.pods.cache.values()) if (p.nodeName) podsOn.get(p.nodeName)?.push(p);
+      await Promise.all(
+        due.map((v) =>
+          this.limit(async () => {
+            const usage = await this.d.usage.pods(v.name).catch(() => new Map());
+            const n = this.nodes.cache.get(v.name)!;
+            v.victim = pickVictim(podsOn.get(v.name)!, v.signal.resource!, usage, n.status, g.minCpuShare);
+          }),
+        ),
+      );
     }
     const cm = this.slo?.cache.get(`${SLO_CONFIG.namespace}/${SLO_CONFIG.name}`);
     const tightened = new Map<string, string>();

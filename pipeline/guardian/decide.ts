@@ -51,6 +51,20 @@ export interface PoolReclaim {
 
 const pct = (x: number): string => `${Math.round(x * 100)} %`;
 
+/**
+ * Whether a second step on this node is due this tick: hot, tainted by the guardian, out of its
+ * step cool-down. Only such nodes need a victim looked up (a scan of their pods and two queries),
+ * so a hundred tainted nodes waiting out their cool-down cost nothing per tick.
+ */
+export function stepDue(n: NodeView, g: GuardianSettings, now: number): boolean {
+  return (
+    n.signal.state === 'hot' &&
+    !n.handsOff &&
+    !!n.taintedBy &&
+    (n.lastStepAt === undefined || now - n.lastStepAt >= g.stepCooldownSeconds)
+  );
+}
+
 export function decide(
   nodes: NodeView[],
   g: GuardianSettings,
@@ -100,8 +114,7 @@ export function decide(
 
   // The next step, on a node the taint did not cool: where Koordinator lends batch capacity, shrink
   // it on the pool first (no pod touched); then one eviction per cool-down.
-  for (const n of hot.filter((x) => !x.handsOff && x.taintedBy && !surge)) {
-    if (n.lastStepAt !== undefined && now - n.lastStepAt < g.stepCooldownSeconds) continue;
+  for (const n of surge ? [] : hot.filter((x) => stepDue(x, g, now))) {
     if (reclaim.available && g.actions.reclaim && n.pool && !reclaim.tightened.has(n.pool)) {
       if (tightening.has(n.pool)) continue;
       tightening.add(n.pool);

@@ -338,9 +338,11 @@ describeWithControlPlane()('guardian on a real kube-apiserver', () => {
       await new Promise((r) => setTimeout(r, 300)); // the pod watch has the pods
       const first = await ticks(g, clock, 14);
       expect(first.flatMap((r) => r.outcomes)).toEqual([{ kind: 'taint', node: 'node-4', outcome: 'done' }]);
+      expect(usage.podQueries).toEqual([]); // no victim is looked up while the step cool-down runs
       // still hot: after the step cool-down, the BestEffort pod goes — never the DaemonSet pod or the one with an emptyDir
       const second = await ticks(g, clock, 12);
       expect(second.flatMap((r) => r.outcomes)).toEqual([{ kind: 'evict', node: 'node-4', outcome: 'done' }]);
+      expect(usage.podQueries).toEqual(['node-4']); // only on the tick the step was due
       const be = await kubeRequest(cp, 'GET', '/api/v1/namespaces/shop/pods/batch-be');
       expect(be.status === 404 || !!be.body.metadata.deletionTimestamp).toBe(true);
       expect((await journal()).filter((e) => e.action === 'evict')).toEqual([
@@ -352,6 +354,7 @@ describeWithControlPlane()('guardian on a real kube-apiserver', () => {
       expect(third.flatMap((r) => r.outcomes)).toEqual([
         { kind: 'evict', node: 'node-4', outcome: 'refused' },
       ]);
+      expect(usage.podQueries).toEqual(['node-4', 'node-4']);
       for (const name of ['agent', 'cache', 'guarded'])
         expect(
           (await kubeRequest(cp, 'GET', `/api/v1/namespaces/shop/pods/${name}`)).body.metadata

@@ -212,6 +212,11 @@ describeBoth('guardian processes: failover, a frozen leader, a fresh pod', () =>
     await until('node-0 untainted', async () => !(await tainted('node-0')), 60_000);
     const entries = (await journal()).filter((e) => e.target === 'Node/node-0' && e.action === 'taint');
     expect(entries).toEqual([expect.objectContaining({ state: 'reverted' })]);
+    // its /metrics carries the process's own memory beside the guardian's series
+    const text = await (await fetch(`http://127.0.0.1:${ports.get(first)}/metrics`)).text();
+    expect(text).toMatch(/^tidemark_guardian_leader 1$/m);
+    expect(Number(/^nodejs_heap_size_used_bytes (\S+)$/m.exec(text)?.[1])).toBeGreaterThan(1e6);
+    expect(Number(/^process_resident_memory_bytes (\S+)$/m.exec(text)?.[1])).toBeGreaterThan(1e6);
     fresh.kill('SIGTERM');
   });
 });

@@ -88,7 +88,10 @@ export class ScriptedUsage implements NodeUsageSource {
   memory = new Map<string, number>();
   podUse = new Map<string, { cpu: number; memory: number }>();
   hold?: Promise<void>;
-  async pods() {
+  /** The nodes whose pods were asked for, in order (each ask is two queries against Prometheus). */
+  readonly podQueries: string[] = [];
+  async pods(node: string) {
+    this.podQueries.push(node);
     return this.podUse;
   }
   constructor(private readonly clock: TestClock) {}

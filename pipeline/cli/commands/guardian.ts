@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
+import { collectDefaultMetrics } from 'prom-client';
 import { loadConfig } from '../../config/load.js';
 import { ConfigError } from '../../core/errors.js';
 import { systemClock } from '../../core/clock.js';
@@ -76,6 +77,9 @@ export function registerGuardianCommand(program: Command, ctx: CliContext): void
         identity: process.env.POD_NAME ?? hostname(),
         publisher: emergencyPublisher(config, cluster, settings.dryRun, ctx.logger),
       });
+      // Heap, external memory, GC pauses and event-loop lag beside our own series: a guardian
+      // that grows or stalls is diagnosed from its /metrics, not from a heap dump taken too late.
+      collectDefaultMetrics({ register: guardian.metrics.registry });
       const server = createServer((req, res) => {
         if (req.url === '/healthz') return res.end('ok\n');
         if (req.url === '/metrics')
