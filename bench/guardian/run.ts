@@ -128,6 +128,8 @@ async function main(): Promise<void> {
   const children: ChildProcess[] = [];
   const cp = await startControlPlane({ users: { [USER]: [] }, auditUsers: [USER] });
   let prom: Awaited<ReturnType<typeof startPrometheus>> | undefined;
+  /** Set on the way out: the guardian killed then is ours, not a crash to report. */
+  let tearingDown = false;
   const exporter = startExporter(nodes);
   try {
     await prepareGuardianCluster(cp, [USER], 0);
@@ -296,9 +298,11 @@ async function main(): Promise<void> {
     }, 2000);
     let stopping = false;
     guardian.once('exit', (code, sig) => {
-      if (stopping) return;
+      if (stopping || tearingDown) return;
+      // Reported, then the run fails through the normal path (a failed wait), so the control plane
+      // and Prometheus are still stopped on the way out.
       process.stderr.write(`the guardian exited (${code ?? sig}) during the bench:\n${log.slice(-6000)}\n`);
-      process.exit(1);
+      process.exitCode = 1;
     });
     await until(
       'the guardian to lead',
@@ -491,6 +495,7 @@ async function main(): Promise<void> {
       ].join('\n'),
     );
   } finally {
+    tearingDown = true;
     for (const c of children) c.kill('SIGKILL');
     await prom?.stop();
     exporter.server.close();

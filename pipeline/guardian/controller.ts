@@ -68,9 +68,12 @@ export interface GuardianDeps {
   publisher?: { publish: EmergencyPublisher; cluster: string };
 }
 
+/** What became of one node or pool step: the gate's answer, or `failed` when the API call threw. */
+export type StepOutcome = GateOutcome | 'failed';
+
 export interface TickResult {
   leader: boolean;
-  outcomes: { kind: string; node: string; outcome: GateOutcome }[];
+  outcomes: { kind: string; node: string; outcome: StepOutcome }[];
   refused: Refusal[];
   hpas: { kind: string; hpa: string; outcome: GateOutcome }[];
   hpaRefused: HpaRefusal[];
@@ -310,12 +313,18 @@ export class Guardian {
             ? this.gate.executePool(intent, cm)
             : Promise.resolve('refused' as const)
           : this.gate.execute(intent, node!);
-      const outcome = await step.catch((err: Error) => {
-        // A conflict (the node changed under us) or an API error: the next tick decides again.
+      const outcome: StepOutcome = await step.catch((err: Error) => {
         this.d.logger.warn(`${intent.kind} failed`, { node: intent.node, error: err.message });
-        return 'refused' as const;
+        this.metrics.actions.inc({ kind: intent.kind, outcome: 'failed' });
+        return 'failed' as const;
       });
-      if (outcome === 'refused' && intent.kind !== 'event') this.refusedAt.set(intent.node, now);
+      // A refused step waits its cool-down. A failed taint or untaint (a conflict: the node changed
+      // under us) is decided again next tick from fresh state — its result shows on the node, so a
+      // retry never doubles it; the rate cap still counts the attempt. A failed eviction or pool
+      // step may have half happened (written, journal not), so it waits like a refused one.
+      const retryNextTick = intent.kind === 'taint' || intent.kind === 'untaint';
+      if (intent.kind !== 'event' && (outcome === 'refused' || (outcome === 'failed' && !retryNextTick)))
+        this.refusedAt.set(intent.node, now);
       return { kind: intent.kind, node: intent.node || (intent as { pool?: string }).pool!, outcome };
     };
     // Taints, untaints and Events each touch one node and share only the gate's cap (taken before

@@ -22,7 +22,7 @@ import { describeWithControlPlane } from '../testing/kube-tier.js';
 import { allowSlowTests } from '../testing/slow.js';
 import { silentLogger } from '../core/logger.js';
 import { connect } from '../collect/kubernetes/connect.js';
-import { createKubeApi } from './kube/api.js';
+import { createKubeApi, type KubeApi } from './kube/api.js';
 import { Guardian } from './controller.js';
 import { GUARDIAN_DEFAULTS, type GuardianSettings } from './settings.js';
 
@@ -46,10 +46,11 @@ describeWithControlPlane()('guardian on a real kube-apiserver', () => {
     clock: TestClock,
     usage: ScriptedUsage,
     over: Partial<GuardianSettings> = {},
+    wrap: (api: KubeApi) => KubeApi = (api) => api,
   ) {
     const conn = await connect({ kubeconfig: cp.kubeconfigFor(identity) } as any);
     const g = new Guardian({
-      api: createKubeApi(conn),
+      api: wrap(createKubeApi(conn)),
       usage,
       clock,
       logger: silentLogger,
@@ -147,6 +148,51 @@ describeWithControlPlane()('guardian on a real kube-apiserver', () => {
       ]);
       expect(await hotspot('node-3')).toBe(false);
       expect((await journal())[0]).toMatchObject({ state: 'reverted' });
+    } finally {
+      stop.abort();
+    }
+  });
+
+  it('a taint that loses a race (the node changed under it: 422) is tried again on the next tick, not after the step cool-down', async () => {
+    const clock = new TestClock();
+    const usage = new ScriptedUsage(clock);
+    let raced = 0;
+    // Someone else labels node-3 between the guardian's read and its first PATCH: the API server
+    // itself rejects the PATCH, whose `test` of the resourceVersion no longer holds.
+    const racing = (api: KubeApi): KubeApi => ({
+      ...api,
+      async send(method, path, body, contentType) {
+        if (method === 'PATCH' && path === '/api/v1/nodes/node-3' && !raced++)
+          expect(
+            (
+              await kubeRequest(
+                cp,
+                'PATCH',
+                path,
+                { metadata: { labels: { team: 'payments' } } },
+                'application/merge-patch+json',
+              )
+            ).status,
+          ).toBe(200);
+        return api.send(method, path, body, contentType);
+      },
+    });
+    const { g, stop } = await guardian('guardian-a', clock, usage, {}, racing);
+    try {
+      usage.cpu.set('node-3', 0.99);
+      let first: Awaited<ReturnType<Guardian['tick']>>['outcomes'] = [];
+      for (let i = 0; i < 16 && !first.length; i++) first = (await ticks(g, clock, 1))[0]!.outcomes;
+      expect(first).toEqual([{ kind: 'taint', node: 'node-3', outcome: 'failed' }]);
+      // the watch brings the labelled node; the very next tick taints it
+      while (g.nodes.cache.get('node-3')?.metadata.labels.team !== 'payments')
+        await new Promise((r) => setTimeout(r, 20));
+      const [next] = await ticks(g, clock, 1);
+      expect(next!.outcomes).toEqual([{ kind: 'taint', node: 'node-3', outcome: 'done' }]);
+      expect(await hotspot('node-3')).toBe(true);
+      expect((await node('node-3')).metadata.labels.team).toBe('payments'); // theirs kept
+      expect((await journal()).filter((e) => e.action === 'taint')).toHaveLength(1);
+      const failures = await g.metrics.actions.get();
+      expect(failures.values.find((v) => v.labels.outcome === 'failed')?.value).toBe(1);
     } finally {
       stop.abort();
     }
