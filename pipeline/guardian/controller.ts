@@ -241,7 +241,6 @@ export class Guardian {
       if (!w) this.windows.set(name, (w = new UsageWindow()));
       const s = usage.get(name);
       if (s) w.add(s);
-      w.prune(now - Math.max(g.windowSeconds, 600));
       const signal = w.signal(now, g);
       this.metrics.signals.inc({ state: signal.state });
       if (signal.state === 'cool') {

@@ -38,6 +38,23 @@ describe('guardian/signals', () => {
     expect(windowOf(twelve(0.95).slice(0, 5)).signal(T, G).state).toBe('unknown');
     expect(windowOf(twelve(0.95), 0.3, T - 60).signal(T, G).state).toBe('stale');
     expect(new UsageWindow().signal(T, G).state).toBe('unknown');
+    // long silent: still stale (the newest sample is kept), never forgotten into `unknown`
+    expect(windowOf(twelve(0.95), 0.3, T - 3600).signal(T, G).state).toBe('stale');
+  });
+
+  it('holds one window of samples, however long it runs', () => {
+    const w = new UsageWindow();
+    const perWindow = G.windowSeconds / G.intervalSeconds;
+    for (let i = 0; i < 10 * perWindow; i++) {
+      const now = T + i * G.intervalSeconds;
+      w.add({ t: now, cpu: 0.95, memory: 0.3 });
+      w.signal(now, G);
+    }
+    expect(w.size).toBe(perWindow);
+    expect(w.signal(T + (10 * perWindow - 1) * G.intervalSeconds, G)).toMatchObject({
+      state: 'hot',
+      samples: perWindow,
+    });
   });
 });
 

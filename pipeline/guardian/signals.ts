@@ -34,16 +34,20 @@ export class UsageWindow {
     this.samples.push(s);
   }
 
-  /** Drop what no window will read again. */
-  prune(before: number): void {
-    let i = 0;
-    while (i < this.samples.length && this.samples[i]!.t < before) i++;
-    if (i) this.samples.splice(0, i);
+  /** Samples held: never more than one window's worth (2,000 nodes × a longer history was 100 MiB). */
+  get size(): number {
+    return this.samples.length;
   }
 
+  /** Judges the window ending at `now`, dropping first what no later window will read. */
   signal(now: number, g: GuardianSettings): NodeSignal {
+    const from = now - g.windowSeconds;
+    // The newest sample stays even when it is old: it is what tells stale metrics from none.
+    let old = 0;
+    while (old < this.samples.length - 1 && this.samples[old]!.t <= from) old++;
+    if (old) this.samples.splice(0, old);
     const last = this.samples[this.samples.length - 1];
-    const within = this.samples.filter((s) => s.t > now - g.windowSeconds);
+    const within = last && last.t <= from ? [] : this.samples;
     const pick = (q: number, r: 'cpu' | 'memory') =>
       within.length
         ? percentile(
