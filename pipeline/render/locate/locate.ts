@@ -36,12 +36,7 @@ export interface ObjectId {
 
 export class Locator {
   private readonly engines: GitOpsEngines;
-  private searchCache?: {
-    kustomizations: Map<string, ResolvedResource[]>;
-    included: Set<string>;
-    /** Every document under root, listed once: our edits change values, never kinds or names. */
-    docs: DocRef[];
-  };
+  private searchCache?: SearchIndex;
 
   constructor(
     private readonly index: RepoIndex,
@@ -151,12 +146,12 @@ export class Locator {
     const root = normalize(this.repo.root);
     const cache = (this.searchCache ??= this.buildSearch(root));
     const candidates: Location[] = [];
-    for (const [dir, resources] of cache.kustomizations) {
-      for (const r of resources.filter((x) => matches(x.kind, x.name, x.namespace, w))) {
+    const same = cache.byKindName.get(kindName(w.kind, w.name));
+    for (const { dir, r } of same?.resources ?? []) {
+      if (matches(r.kind, r.name, r.namespace, w))
         candidates.push({ flavour: 'kustomize', via: 'search', overlay: dir, resource: r });
-      }
     }
-    for (const d of cache.docs.filter(
+    for (const d of (same?.docs ?? []).filter(
       (x) => !cache.included.has(x.file) && matches(x.kind, x.name, x.namespace, w),
     )) {
       candidates.push({
@@ -191,11 +186,7 @@ export class Locator {
   }
 
   /** Top-level kustomizations under root (those no other kustomization includes). */
-  private buildSearch(root: string): {
-    kustomizations: Map<string, ResolvedResource[]>;
-    included: Set<string>;
-    docs: DocRef[];
-  } {
+  private buildSearch(root: string): SearchIndex {
     const dirs = new Set<string>();
     for (const f of this.index.yamlFiles(root))
       if (/(^|\/)(kustomization\.ya?ml)$/.test(f)) dirs.add(posix.dirname(f) === '.' ? '' : posix.dirname(f));
@@ -212,8 +203,17 @@ export class Locator {
       const k = kustomizationIn(this.index, d);
       if (k) included.add(k.file);
     }
-    const top = new Map([...all].filter(([d]) => !includedDirs.has(d)));
-    return { kustomizations: top, included, docs: this.docsUnder(root, true) };
+    const byKindName: SearchIndex['byKindName'] = new Map();
+    const entry = (kind: string, name: string) => {
+      const k = kindName(kind, name);
+      let e = byKindName.get(k);
+      if (!e) byKindName.set(k, (e = { resources: [], docs: [] }));
+      return e;
+    };
+    for (const [dir, rs] of all)
+      if (!includedDirs.has(dir)) for (const r of rs) entry(r.kind, r.name).resources.push({ dir, r });
+    for (const d of this.docsUnder(root, true)) entry(d.kind, d.name).docs.push(d);
+    return { byKindName, included };
   }
 
   private docsUnder(dir: string, recursive: boolean): DocRef[] {
@@ -225,6 +225,18 @@ export class Locator {
     return out;
   }
 }
+
+/**
+ * Every object under root, listed once and keyed by kind and name (our edits change values, never
+ * kinds or names): a search is a lookup, not a scan of every document per workload.
+ */
+interface SearchIndex {
+  byKindName: Map<string, { resources: { dir: string; r: ResolvedResource }[]; docs: DocRef[] }>;
+  /** Files a top-level kustomization already renders: found through it, not as plain manifests. */
+  included: Set<string>;
+}
+
+const kindName = (kind: string, name: string): string => `${kind}\u0000${name}`;
 
 function matches(kind: string, name: string, namespace: string | undefined, w: ObjectId): boolean {
   return kind === w.kind && name === w.name && (!namespace || !w.namespace || namespace === w.namespace);
