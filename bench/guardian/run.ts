@@ -53,6 +53,15 @@ function imageNodeOptions(): string {
   return m[1]!.trim();
 }
 
+/** The node flags of the image's ENTRYPOINT (between `node` and the script). */
+function imageNodeFlags(): string[] {
+  const dockerfile = readFileSync(join(root, 'deploy', 'guardian', 'Dockerfile'), 'utf8');
+  const m = /^ENTRYPOINT (\[.+\])$/m.exec(dockerfile);
+  if (!m) throw new Error('deploy/guardian/Dockerfile has no ENTRYPOINT in exec form');
+  const argv = JSON.parse(m[1]!) as string[];
+  return argv.slice(1, -1);
+}
+
 function rssOf(pid: number): { rssMiB: number; peakMiB: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
@@ -238,6 +247,7 @@ async function main(): Promise<void> {
     const guardian = spawn(
       process.execPath,
       [
+        ...imageNodeFlags(),
         join(root, 'dist', 'pipeline', 'cli', 'main.js'),
         '--log-format',
         'json',
@@ -451,6 +461,7 @@ async function main(): Promise<void> {
         intervalSeconds: Number(o.interval),
         windowSeconds: Number(o.window),
         nodeOptions: imageNodeOptions(),
+        nodeFlags: imageNodeFlags(),
       },
       seedSeconds: Math.round(seedSeconds),
       kwokReadySeconds: Math.round(readySeconds),
@@ -484,7 +495,7 @@ async function main(): Promise<void> {
       .join(', ');
     console.log(
       [
-        `bench:guardian — ${nodes} nodes (${pools} pools), ${pods} pods on kwok; guardian tick ${o.interval} s, window ${o.window} s`,
+        `bench:guardian — ${nodes} nodes (${pools} pools), ${pods} pods on kwok; guardian tick ${o.interval} s, window ${o.window} s; node ${[...imageNodeFlags(), `NODE_OPTIONS=${imageNodeOptions()}`].join(' ')}`,
         `  seeded in ${result.seedSeconds} s, kwok ready ${result.kwokReadySeconds} s later; the guardian led after ${result.guardianSyncSeconds} s`,
         `  ${latencies.length} taints: completing sample queryable → PATCH p50 ${result.latencySeconds.p50} s, p99 ${result.latencySeconds.p99} s, max ${result.latencySeconds.max} s${missing.length ? ` (${missing.length} unmatched)` : ''}`,
         `  Prometheus scrape lag (sample time → queryable): p50 ${result.scrapeLagSeconds.p50} s, p99 ${result.scrapeLagSeconds.p99} s`,
