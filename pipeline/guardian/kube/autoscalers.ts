@@ -5,7 +5,7 @@
  * direct patch would be reverted within seconds and the incident would look handled when it is not.
  */
 import type { KubeApi } from './api.js';
-import { JOURNAL_ANNOTATION } from '../settings.js';
+import { journalAnnotationOps } from './journal-annotation.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -138,8 +138,6 @@ export async function served(api: KubeApi, kind: OwnerKind): Promise<boolean> {
   return !!list?.resources?.some((r) => r.name === k.resource);
 }
 
-const pointer = (key: string): string => key.replace(/~/g, '~0').replace(/\//g, '~1');
-
 /**
  * Sets the ceiling if it is still `from` (a JSON-patch `test` on the value itself: the HPA's status
  * changes every sync, its ceiling does not), with the journal entry as an annotation — or removes
@@ -162,13 +160,6 @@ export async function setMaxReplicas(
     { op: 'test', path: `/spec/${field}`, value: from },
     { op: 'replace', path: `/spec/${field}`, value: to },
   ];
-  const key = `/metadata/annotations/${pointer(JOURNAL_ANNOTATION)}`;
-  if (entry !== undefined)
-    ops.push(
-      m.annotated
-        ? { op: 'add', path: key, value: entry }
-        : { op: 'add', path: '/metadata/annotations', value: { [JOURNAL_ANNOTATION]: entry } },
-    );
-  else if (m.annotations[JOURNAL_ANNOTATION] !== undefined) ops.push({ op: 'remove', path: key });
+  ops.push(...journalAnnotationOps(m, entry));
   await api.send('PATCH', path, ops, 'application/json-patch+json');
 }

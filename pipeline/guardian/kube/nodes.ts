@@ -6,9 +6,8 @@
  */
 import type { KubeApi } from './api.js';
 import type { NodeObject } from './objects.js';
-import { HOTSPOT_TAINT, JOURNAL_ANNOTATION } from '../settings.js';
-
-const pointer = (key: string): string => key.replace(/~/g, '~0').replace(/\//g, '~1');
+import { HOTSPOT_TAINT } from '../settings.js';
+import { journalAnnotationOps } from './journal-annotation.js';
 
 export function hasHotspotTaint(n: NodeObject): boolean {
   return (n.spec.taints ?? []).some((t) => t.key === HOTSPOT_TAINT.key && t.effect === HOTSPOT_TAINT.effect);
@@ -23,7 +22,7 @@ export async function taintNode(api: KubeApi, n: NodeObject, entry: string): Pro
       ? { op: 'add', path: '/spec/taints/-', value: { ...HOTSPOT_TAINT } }
       : { op: 'add', path: '/spec/taints', value: [{ ...HOTSPOT_TAINT }] },
   );
-  ops.push(annotationOp(n, entry));
+  ops.push(...journalAnnotationOps(n.metadata, entry));
   await api.send('PATCH', `/api/v1/nodes/${n.metadata.name}`, ops, 'application/json-patch+json');
 }
 
@@ -35,16 +34,9 @@ export async function untaintNode(api: KubeApi, n: NodeObject): Promise<void> {
     { op: 'test', path: '/metadata/resourceVersion', value: n.metadata.resourceVersion },
   ];
   if (i >= 0) ops.push({ op: 'remove', path: `/spec/taints/${i}` });
-  if (n.metadata.annotations[JOURNAL_ANNOTATION] !== undefined)
-    ops.push({ op: 'remove', path: `/metadata/annotations/${pointer(JOURNAL_ANNOTATION)}` });
+  ops.push(...journalAnnotationOps(n.metadata, undefined));
   if (ops.length === 1) return;
   await api.send('PATCH', `/api/v1/nodes/${n.metadata.name}`, ops, 'application/json-patch+json');
-}
-
-function annotationOp(n: NodeObject, entry: string): unknown {
-  return n.metadata.annotated
-    ? { op: 'add', path: `/metadata/annotations/${pointer(JOURNAL_ANNOTATION)}`, value: entry }
-    : { op: 'add', path: '/metadata/annotations', value: { [JOURNAL_ANNOTATION]: entry } };
 }
 
 /** A Kubernetes Event on the node, as `kubectl describe node` shows them. */

@@ -4,7 +4,7 @@
  * resourceVersion it read, with its journal annotation set or removed in the same PATCH.
  */
 import type { KubeApi } from './api.js';
-import { JOURNAL_ANNOTATION } from '../settings.js';
+import { journalAnnotationOps, pointer } from './journal-annotation.js';
 
 export interface WatchedConfigMapMeta {
   name: string;
@@ -30,7 +30,7 @@ export function trimConfigMapMeta(raw: unknown): WatchedConfigMapMeta {
 }
 
 /** JSON Pointer escaping of one key. */
-export const pointer = (key: string): string => key.replace(/~/g, '~0').replace(/\//g, '~1');
+export { pointer };
 
 /** `dataOps` if the ConfigMap is still the one read, with the journal annotation (or its removal). */
 export async function patchWatchedConfigMap(
@@ -43,14 +43,7 @@ export async function patchWatchedConfigMap(
     { op: 'test', path: '/metadata/resourceVersion', value: m.resourceVersion },
     ...dataOps,
   ];
-  const key = `/metadata/annotations/${pointer(JOURNAL_ANNOTATION)}`;
-  if (annotation !== undefined)
-    ops.push(
-      m.annotated
-        ? { op: 'add', path: key, value: annotation }
-        : { op: 'add', path: '/metadata/annotations', value: { [JOURNAL_ANNOTATION]: annotation } },
-    );
-  else if (m.annotations[JOURNAL_ANNOTATION] !== undefined) ops.push({ op: 'remove', path: key });
+  ops.push(...journalAnnotationOps(m, annotation));
   await api.send(
     'PATCH',
     `/api/v1/namespaces/${m.namespace}/configmaps/${m.name}`,
