@@ -155,7 +155,7 @@ async function main(): Promise<void> {
     const after = procStat(prom.pid);
     const doc = JSON.parse(readFileSync(join(out, 'plan.json'), 'utf8')) as {
       clusters: { sources: { metrics: Record<string, number> }; summary: Record<string, unknown> }[];
-      run: { stagesMs: Record<string, number> };
+      run: { stagesMs: Record<string, number>; peakRssMiB: Record<string, number> };
     };
     const m = doc.clusters[0]!.sources.metrics;
     const result = {
@@ -177,6 +177,7 @@ async function main(): Promise<void> {
         wallSeconds: wall,
         peakRssMiB: Math.round((maxRssKiB ?? 0) / 1024),
         stagesMs: doc.run.stagesMs,
+        peakRssMiBAfterStage: doc.run.peakRssMiB,
         queries: m.queries,
         batches: m.batches,
         seriesReturned: m.series,
@@ -205,6 +206,9 @@ async function main(): Promise<void> {
         `  stages: ${Object.entries(p.stagesMs)
           .map(([k, v]) => `${k} ${(v / 1000).toFixed(1)}s`)
           .join(', ')}`,
+        `  peak RSS after each stage: ${Object.entries(p.peakRssMiBAfterStage)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')} MiB`,
         `wrote ${file}`,
       ].join('\n'),
     );

@@ -118,6 +118,10 @@ describeWithPrometheus()('e2e/plan from Prometheus', () => {
     expect(m.bytes).toBeGreaterThan(10_000);
     expect(m.serverSamples).toBeGreaterThan(100_000);
     expect(fromProm.doc!.run.stagesMs['collect.metrics']).toBeGreaterThan(0);
+    // Peak RSS never falls from one stage to the next, and reading metrics needs some.
+    const rss = fromProm.doc!.run.peakRssMiB!;
+    expect(rss['collect.metrics']).toBeGreaterThan(20);
+    expect(rss.render).toBeGreaterThanOrEqual(rss['collect.metrics']!);
   });
 
   it('stops with a clear error and writes nothing when Prometheus is unreachable', async () => {

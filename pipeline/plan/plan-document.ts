@@ -69,7 +69,7 @@ export interface PlanDocument {
   config: string;
   prices: PipelineConfig['prices'];
   clusters: PlanClusterJson[];
-  run: { stagesMs: Record<string, number> };
+  run: { stagesMs: Record<string, number>; peakRssMiB?: Record<string, number> };
 }
 
 const iso = (unix: number): string => new Date(unix * 1000).toISOString();
@@ -157,7 +157,7 @@ export function buildPlanDocument(
         ...reportsOf(c),
       };
     }),
-    run: { stagesMs: run.stages },
+    run: { stagesMs: run.stages, peakRssMiB: run.peakRssMiB },
   };
 }
 

@@ -79,6 +79,8 @@ export interface PlanRun {
   clusters: ClusterPlanResult[];
   /** Milliseconds per stage, summed over clusters. */
   stages: Record<string, number>;
+  /** The process's peak RSS (MiB) when each stage ended: the stage where it rose is the one to shrink. */
+  peakRssMiB: Record<string, number>;
   startedAt: number;
 }
 
@@ -92,12 +94,15 @@ export async function runPlan(opts: {
 }): Promise<PlanRun> {
   const { config, deps, logger, clock } = opts;
   const stages: Record<string, number> = {};
+  const peakRssMiB: Record<string, number> = {};
   const timed = async <T>(stage: string, fn: () => Promise<T> | T): Promise<T> => {
     const t0 = performance.now();
     try {
       return await fn();
     } finally {
       stages[stage] = (stages[stage] ?? 0) + Math.round(performance.now() - t0);
+      // maxRSS is KiB on Linux and macOS.
+      peakRssMiB[stage] = Math.round(process.resourceUsage().maxRSS / 1024);
     }
   };
 
@@ -230,7 +235,7 @@ export async function runPlan(opts: {
       stats: { kubernetes: inventory.stats, metrics: metrics.stats() },
     });
   }
-  return { clusters: results, stages, startedAt: opts.clock.now() };
+  return { clusters: results, stages, peakRssMiB, startedAt: opts.clock.now() };
 }
 
 /**
