@@ -280,3 +280,155 @@ describe('render: autoscaling changes', () => {
     });
   });
 });
+
+describe("render: an HPA through a Helm chart's autoscaling values", () => {
+  const hpaTemplate = (keys: { target?: boolean; behavior?: boolean }) =>
+    [
+      '{{- if .Values.checkout.autoscaling.enabled }}',
+      'apiVersion: autoscaling/v2',
+      'kind: HorizontalPodAutoscaler',
+      'spec:',
+      '  minReplicas: {{ .Values.checkout.autoscaling.minReplicas }}',
+      '  maxReplicas: {{ .Values.checkout.autoscaling.maxReplicas }}',
+      ...(keys.target
+        ? [
+            '  metrics:',
+            '    - type: Resource',
+            '      resource: { name: cpu, target: { type: Utilization, averageUtilization: {{ .Values.checkout.autoscaling.targetCPUUtilizationPercentage }} } }',
+          ]
+        : []),
+      ...(keys.behavior
+        ? ['  behavior: {{- toYaml .Values.checkout.autoscaling.behavior | nindent 4 }}']
+        : []),
+      '{{- end }}',
+      '',
+    ].join('\n');
+  const chart = (keys: { target?: boolean; behavior?: boolean }, values = 'checkout:\n  replicas: 3\n') => ({
+    'charts/shop/Chart.yaml': 'apiVersion: v2\nname: shop\nversion: 1.0.0\n',
+    'charts/shop/values.yaml':
+      'checkout:\n  replicas: 3\n  resources:\n    requests:\n      cpu: 500m\n  autoscaling:\n    enabled: false\n    minReplicas: 1\n    maxReplicas: 5\n    targetCPUUtilizationPercentage: 80\n',
+    'charts/shop/templates/checkout.yaml':
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: checkout\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          resources: {{- toYaml .Values.checkout.resources | nindent 12 }}\n',
+    'charts/shop/templates/hpa.yaml': hpaTemplate(keys),
+    'clusters/demo/shop-values.yaml': `# demo cluster overrides\n${values}`,
+    'argocd/shop.yaml': application.replace(
+      'path: clusters/demo/shop',
+      'path: charts/shop\n    helm:\n      valueFiles: [$values/clusters/demo/shop-values.yaml]',
+    ),
+  });
+  const behavior = {
+    scaleUp: {
+      stabilizationWindowSeconds: 0,
+      policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }],
+    },
+    scaleDown: {
+      stabilizationWindowSeconds: 300,
+      policies: [{ type: 'Percent', value: 10, periodSeconds: 60 }],
+    },
+  };
+  const withBehavior = { ...hpaManifest, spec: { ...hpaManifest.spec, behavior } };
+
+  it('refuses the HPA, naming the values key, when the chart cannot carry its CPU target (min/max alone are not written)', async () => {
+    const result = await render(repo(chart({})), workload({ annotations: ARGO }), [adopt()]);
+    expect(result.edits).toEqual([]);
+    expect(result.skipped).toEqual([
+      expect.objectContaining({
+        reason: 'render-refused',
+        detail: expect.stringMatching(
+          /do not read \.Values\.checkout\.autoscaling\.targetCPUUtilizationPercentage, so the cpu target cannot be carried/,
+        ),
+      }),
+    ]);
+  });
+
+  it('says the behavior is not carried when the chart reads no behavior key, and writes it when the chart does', async () => {
+    const without = await render(repo(chart({ target: true })), workload({ annotations: ARGO }), [
+      adopt(withBehavior),
+    ]);
+    expect(without.skipped).toEqual([]);
+    const notes = without.handOverNotes.get('Deployment/shop/checkout') ?? [];
+    expect(notes).toContainEqual(
+      expect.stringMatching(/read no \.Values\.checkout\.autoscaling\.behavior.*behavior is not carried/),
+    );
+    expect(without.edits.find((e) => e.path === 'clusters/demo/shop-values.yaml')!.after).not.toMatch(
+      /behavior/,
+    );
+
+    const carried = await render(
+      repo(chart({ target: true, behavior: true })),
+      workload({ annotations: ARGO }),
+      [adopt(withBehavior)],
+    );
+    expect(carried.skipped).toEqual([]);
+    const values = parse(carried.edits.find((e) => e.path === 'clusters/demo/shop-values.yaml')!.after);
+    expect(values.checkout.autoscaling).toEqual({
+      enabled: true,
+      minReplicas: 2,
+      maxReplicas: 7,
+      targetCPUUtilizationPercentage: 60,
+      behavior,
+    });
+    expect(carried.handOverNotes.get('Deployment/shop/checkout') ?? []).not.toContainEqual(
+      expect.stringMatching(/not carried/),
+    );
+  });
+
+  it("tunes an HPA the chart renders through the chart's autoscaling keys, and refuses a field with no key", async () => {
+    const values =
+      'checkout:\n  replicas: 3\n  autoscaling:\n    enabled: true\n    minReplicas: 3\n    maxReplicas: 4   # March incident\n    targetCPUUtilizationPercentage: 70\n';
+    const root = repo(chart({ target: true }, values));
+    const ref = {
+      apiVersion: 'autoscaling/v2',
+      kind: 'HorizontalPodAutoscaler',
+      namespace: 'shop',
+      name: 'checkout',
+    };
+    const field = (path: unknown[], current: unknown, proposed: unknown) => ({
+      object: ref,
+      path,
+      current,
+      proposed,
+      analyzer: 'hpa',
+      recommendation: 'h',
+    });
+    const tune = (fields: unknown[]) =>
+      ({
+        cluster: 'demo',
+        workload: 'Deployment/shop/checkout',
+        recommendations: [],
+        objects: [],
+        handOver: [],
+        fields,
+      }) as unknown as WorkloadChange;
+    const live = hpa('checkout', 'shop', 'checkout', { min: 3, max: 4, cpuUtilization: 70 });
+    live.metadata.annotations = ARGO;
+    const result = await render(
+      root,
+      [...workload({ annotations: ARGO }), live],
+      [
+        tune([
+          field(['spec', 'maxReplicas'], 4, 9),
+          field(['spec', 'metrics', 0, 'resource', 'target', 'averageUtilization'], 70, 75),
+        ]),
+      ],
+    );
+    expect(result.skipped).toEqual([]);
+    expect(result.edits.map((e) => e.path)).toEqual(['clusters/demo/shop-values.yaml']);
+    expect(result.edits[0]!.after).toBe(
+      `# demo cluster overrides\n${values.replace('maxReplicas: 4   #', 'maxReplicas: 9   #').replace('Percentage: 70', 'Percentage: 75')}`,
+    );
+
+    const refused = await render(
+      root,
+      [...workload({ annotations: ARGO }), live],
+      [tune([field(['spec', 'behavior', 'scaleDown', 'stabilizationWindowSeconds'], 300, 600)])],
+    );
+    expect(refused.edits).toEqual([]);
+    expect(refused.skipped[0]).toMatchObject({
+      reason: 'render-refused',
+      detail: expect.stringMatching(
+        /spec\.behavior\.scaleDown\.stabilizationWindowSeconds has no values key in the chart's \.Values\.checkout\.autoscaling/,
+      ),
+    });
+  });
+});

@@ -8,6 +8,9 @@
  *    still applies Git's value: argo-cd#6520).
  *  - Flux: a `spec.ignore` rule on the Kustomization: Flux strips the field from its apply while
  *    another manager owns it, and adopts the live value while it is the only owner.
+ *  - Flux HelmRelease (the release applies the object, the Kustomization only the release): a
+ *    `spec.driftDetection.ignore` rule, with `mode: enabled` unless the user chose a mode, so
+ *    drift correction keeps everything else in line with the chart but leaves these fields alone.
  * No engine document in the repository means no safe hand-over: the change is refused.
  */
 import type { DriftHandOver, FieldPath, JsonValue } from '../analyze/types.js';
@@ -44,7 +47,7 @@ export function applyHandOver(
     if (required.length)
       throw new YamlEditError(
         'handover',
-        `${required.map((r) => `${r.object.kind} ${r.object.name} ${r.pointers.join(', ')}`).join('; ')} must be left to ${required[0]!.owner}, but no Argo CD Application or Flux Kustomization in the repository syncs this workload, so Git would keep re-applying ${required.length > 1 ? 'them' : 'it'}`,
+        `${required.map((r) => `${r.object.kind} ${r.object.name} ${r.pointers.join(', ')}`).join('; ')} must be left to ${required[0]!.owner}, but no Argo CD Application, Flux HelmRelease or Flux Kustomization in the repository syncs this workload, so Git would keep re-applying ${required.length > 1 ? 'them' : 'it'}`,
       );
     return {
       files: [],
@@ -59,10 +62,20 @@ export function applyHandOver(
     if (isProblem(docs)) throw new YamlEditError('unparsable', docs.detail);
     return docs.find((d) => d.index === docIndex)!.data;
   };
-  const edits = found.engine === 'argocd' ? argoEdits(current(), rules) : fluxEdits(current(), rules);
+  const edits =
+    found.engine === 'argocd'
+      ? argoEdits(current(), rules)
+      : found.engine === 'flux'
+        ? fluxEdits(current(), rules)
+        : helmReleaseEdits(current(), rules);
+  const how =
+    found.engine === 'argocd'
+      ? `Argo CD Application ${found.name}: ignoreDifferences + ${RESPECT}`
+      : found.engine === 'flux'
+        ? `Flux Kustomization ${found.name}: spec.ignore`
+        : `Flux HelmRelease ${found.name}: spec.driftDetection.ignore`;
   const notes = rules.map(
-    (r) =>
-      `${found.engine === 'argocd' ? `Argo CD Application ${found.name}: ignoreDifferences + ${RESPECT}` : `Flux Kustomization ${found.name}: spec.ignore`} for ${r.object.kind} ${r.object.name} ${r.pointers.join(', ')} (now owned by ${r.owner})`,
+    (r) => `${how} for ${r.object.kind} ${r.object.name} ${r.pointers.join(', ')} (now owned by ${r.owner})`,
   );
   if (!edits.length) return { files: [], notes };
   index.write(file, applyEdits(index.read(file), docIndex, edits));
@@ -115,26 +128,65 @@ function argoEdits(app: any, rules: DriftHandOver[]): YamlEdit[] {
   return edits;
 }
 
-function fluxEdits(k: any, rules: DriftHandOver[]): YamlEdit[] {
-  const list: any[] = Array.isArray(k?.spec?.ignore) ? k.spec.ignore : [];
-  const added: JsonValue[] = [];
-  for (const r of rules) {
-    // Target names are regular expressions: anchor them, so `web` does not also match `web-v2`.
-    const target = {
+/** Flux's ignore rule for one hand-over: JSON pointers and an anchored target selector. */
+function fluxRule(r: DriftHandOver): { paths: string[]; target: Record<string, string> } {
+  // Target names are regular expressions: anchor them, so `web` does not also match `web-v2`.
+  return {
+    paths: r.pointers,
+    target: {
       ...(group(r.object.apiVersion) ? { group: group(r.object.apiVersion) } : {}),
       kind: r.object.kind,
       name: `^${r.object.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`,
       ...(r.object.namespace ? { namespace: r.object.namespace } : {}),
-    };
+    },
+  };
+}
+
+/** The rules not yet covered by an existing list of Flux ignore rules. */
+function uncovered(list: any[], rules: DriftHandOver[]): JsonValue[] {
+  const added: JsonValue[] = [];
+  for (const r of rules) {
+    const rule = fluxRule(r);
     const covered = list.some(
       (e) =>
-        JSON.stringify(e?.target ?? {}) === JSON.stringify(target) &&
+        JSON.stringify(e?.target ?? {}) === JSON.stringify(rule.target) &&
         r.pointers.every((p) => Array.isArray(e?.paths) && e.paths.includes(p)),
     );
-    if (!covered) added.push({ paths: r.pointers, target });
+    if (!covered) added.push(rule);
   }
+  return added;
+}
+
+function fluxEdits(k: any, rules: DriftHandOver[]): YamlEdit[] {
+  const list: any[] = Array.isArray(k?.spec?.ignore) ? k.spec.ignore : [];
+  const added = uncovered(list, rules);
   if (!added.length) return [];
   if (Array.isArray(k?.spec?.ignore))
     return added.map((v, i) => ({ path: ['spec', 'ignore', list.length + i], value: v }));
   return [{ path: ['spec', 'ignore'], value: added }];
+}
+
+/**
+ * HelmRelease v2 `spec.driftDetection: { mode, ignore: [{ paths, target }] }`. Without a mode the
+ * controller does not correct drift at all, so `enabled` is set when none is; a mode the user chose
+ * (`warn`, even `disabled`) is theirs and stays.
+ */
+function helmReleaseEdits(hr: any, rules: DriftHandOver[]): YamlEdit[] {
+  const dd = hr?.spec?.driftDetection;
+  if (dd === undefined || dd === null)
+    return [{ path: ['spec', 'driftDetection'], value: { mode: 'enabled', ignore: uncovered([], rules) } }];
+  if (typeof dd !== 'object' || Array.isArray(dd))
+    throw new YamlEditError('not-a-mapping', 'spec.driftDetection of the HelmRelease is not a mapping');
+  const edits: YamlEdit[] = [];
+  if (dd.mode === undefined) edits.push({ path: ['spec', 'driftDetection', 'mode'], value: 'enabled' });
+  const list: any[] = Array.isArray(dd.ignore) ? dd.ignore : [];
+  const added = uncovered(list, rules);
+  if (added.length) {
+    if (Array.isArray(dd.ignore))
+      added.forEach((v, i) =>
+        edits.push({ path: ['spec', 'driftDetection', 'ignore', list.length + i], value: v }),
+      );
+    else edits.push({ path: ['spec', 'driftDetection', 'ignore'], value: added });
+  }
+  return edits;
 }

@@ -12,7 +12,7 @@ import type { FieldPath, Skipped } from '../analyze/types.js';
 import type { WorkloadChange } from '../plan/types.js';
 import { formatFieldPath } from '../plan/field-path.js';
 import type { FileEdit, RenderResult, SourceLocation } from './types.js';
-import { RepoIndex } from './locate/repo-index.js';
+import { RepoIndex, normalize } from './locate/repo-index.js';
 import { Locator, type Location } from './locate/locate.js';
 import { YamlEditError } from './edit/errors.js';
 import { applyEdits, applyEditsToDocuments, type YamlEdit } from './edit/yaml-editor.js';
@@ -25,6 +25,9 @@ import { applyHandOver } from './handover.js';
 import { locationText, sameValue, schemaProblem, show } from './values.js';
 import { FILE_SUBJECT_KINDS, renderFileSubject, renderSubject, SUBJECT_KINDS } from './subjects.js';
 import { placeObject } from './new-objects.js';
+import { FolderSharing } from './locate/sharing.js';
+import { autoscalingValuesFor } from './locate/helm.js';
+import { helmHpaTarget } from './targets/helm-values.js';
 
 export interface RenderInput {
   repoDir: string;
@@ -42,6 +45,7 @@ export async function renderChanges(input: RenderInput): Promise<RenderResult> {
     argocdDir: input.repo.argocd?.applications,
     fluxDir: input.repo.flux?.kustomizations,
   });
+  const sharing = new FolderSharing(index, engines, normalize(input.repo.root ?? ''));
   const handOverNotes = new Map<string, string[]>();
   const skipped: Skipped[] = [];
   const rendered = new Map<string, string[]>();
@@ -83,6 +87,17 @@ export async function renderChanges(input: RenderInput): Promise<RenderResult> {
     }
     const loc = found.location;
     locations.set(w.key, sourceLocation(w.key, loc));
+    if (change.objects.length && loc.flavour !== 'helm-values') {
+      const dir = loc.flavour === 'kustomize' ? loc.overlay : loc.dir;
+      const others = sharing.othersBuilding(dir, engines.keyOf(w.gitops));
+      if (others.length) {
+        skip(
+          'shared-folder',
+          `the new ${change.objects.map((o) => `${o.object.kind} ${o.object.name}`).join(', ')} would go into ${dir || '.'}/, which ${others.join(' and ')} also build${others.length > 1 ? '' : 's'}: new objects go only where this cluster alone sees them (a per-cluster overlay or folder its Application or Kustomization syncs)`,
+        );
+        continue;
+      }
+    }
     // Fields of other objects (the workload's HPA) are located in Git on their own; everything for
     // one workload still succeeds or is skipped together.
     const units: { what: string; loc: Location; target: Target; fields: typeof change.fields }[] = [
@@ -103,29 +118,41 @@ export async function renderChanges(input: RenderInput): Promise<RenderResult> {
             h.name === f.object.name &&
             h.namespace === f.object.namespace,
         );
-        const at = locator.locate({
+        let at = locator.locate({
           kind: f.object.kind,
           name: f.object.name,
           namespace: f.object.namespace,
           gitops: other?.gitops ?? w.gitops,
         });
+        // A chart that renders the workload renders its HPA too (from the same values), and a
+        // templated HPA is never found by a search of plain manifests.
+        if ('skip' in at && loc.flavour === 'helm-values' && f.object.kind === 'HorizontalPodAutoscaler')
+          at = { location: loc };
         if ('skip' in at) {
           unitSkip = { reason: at.skip.reason, detail: `${what}: ${at.skip.detail}` };
           break;
         }
+        let target: Target;
         if (at.location.flavour === 'helm-values') {
-          unitSkip = {
-            reason: 'render-refused',
-            detail: `${what} comes from a Helm chart; its autoscaling values are the chart's own, not mapped here`,
-          };
-          break;
-        }
-        unit = {
-          what,
-          loc: at.location,
-          target: targetFor(index, at.location, w, input.cluster),
-          fields: [],
-        };
+          // The chart renders the HPA from its own autoscaling values: tune those keys.
+          const auto = autoscalingValuesFor(
+            index,
+            at.location.chartDir,
+            w.kind,
+            w.name,
+            w.template.containers[0]?.name ?? '',
+            at.location.config,
+          );
+          if ('error' in auto || !other) {
+            unitSkip = {
+              reason: 'render-refused',
+              detail: `${what} comes from a Helm chart: ${'error' in auto ? auto.error : 'it is not in the live cluster state'}`,
+            };
+            break;
+          }
+          target = helmHpaTarget(index, at.location, auto, other);
+        } else target = targetFor(index, at.location, w, input.cluster);
+        unit = { what, loc: at.location, target, fields: [] };
         units.push(unit);
       }
       unit.fields.push(f);
@@ -202,6 +229,7 @@ export async function renderChanges(input: RenderInput): Promise<RenderResult> {
         const e = editsOf(u.fields);
         if (e.length) files.push(...u.target.apply(e));
       }
+      const notes: string[] = [];
       for (const obj of change.objects) {
         const invalid = schemaProblem(obj.schema, obj.manifest);
         if (invalid)
@@ -209,22 +237,23 @@ export async function renderChanges(input: RenderInput): Promise<RenderResult> {
             'not-a-mapping',
             `the new ${obj.object.kind} ${obj.object.name} fails its schema: ${invalid}`,
           );
-        files.push(
-          ...placeObject(
-            index,
-            loc,
-            obj.object.kind,
-            obj.object.name,
-            obj.manifest,
-            obj.analyzer,
-            input.cluster,
-            w,
-          ),
+        const placed = placeObject(
+          index,
+          loc,
+          obj.object.kind,
+          obj.object.name,
+          obj.manifest,
+          obj.analyzer,
+          input.cluster,
+          w,
         );
+        files.push(...placed.files);
+        notes.push(...placed.notes);
       }
       const handed = applyHandOver(index, engines, w.gitops, change.handOver ?? []);
       files.push(...handed.files);
-      if (handed.notes.length) handOverNotes.set(w.key, handed.notes);
+      notes.push(...handed.notes);
+      if (notes.length) handOverNotes.set(w.key, notes);
     } catch (err) {
       if (!(err instanceof YamlEditError)) throw err;
       index.restore(snapshot);

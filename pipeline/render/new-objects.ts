@@ -4,7 +4,7 @@
  */
 import { stringify } from 'yaml';
 import { posix } from 'node:path';
-import type { FieldPath } from '../analyze/types.js';
+import type { FieldPath, JsonValue } from '../analyze/types.js';
 import type { WorkloadModel } from '../model/types.js';
 import { YamlEditError } from './edit/errors.js';
 import { applyEdits, type YamlEdit } from './edit/yaml-editor.js';
@@ -13,6 +13,13 @@ import { normalize, type RepoIndex } from './locate/repo-index.js';
 import type { Location } from './locate/locate.js';
 import { kustomizationIn } from './locate/kustomize.js';
 import { autoscalingValuesFor } from './locate/helm.js';
+import { utilizationKey } from './targets/helm-values.js';
+
+export interface Placed {
+  files: string[];
+  /** What the PR body must say about parts of the object that could not be carried. */
+  notes: string[];
+}
 
 /** A new object goes where only this cluster sees it, listed in that folder's kustomization. */
 export function placeObject(
@@ -24,7 +31,7 @@ export function placeObject(
   analyzer: string,
   cluster: string,
   w: WorkloadModel,
-): string[] {
+): Placed {
   if (loc.flavour === 'helm-values') return helmAutoscaling(index, loc, kind, manifest, w);
   const dir = loc.flavour === 'kustomize' ? loc.overlay : loc.dir;
   const file = normalize(posix.join(dir, `tidemark-${kind.toLowerCase()}-${name}.yaml`));
@@ -43,13 +50,16 @@ export function placeObject(
     index.write(k.file, appendToTopLevelList(index.read(k.file), 'resources', posix.basename(file)));
     files.push(k.file);
   }
-  return files;
+  return { files, notes: [] };
 }
 
 /**
  * A Helm release gets no new files: an HPA becomes the chart's own autoscaling values when its
  * templates read them (helm create's `autoscaling.{enabled,minReplicas,maxReplicas,
- * targetCPUUtilizationPercentage}`); anything else is refused with the reason.
+ * targetCPUUtilizationPercentage,targetMemoryUtilizationPercentage}`). A target the chart cannot
+ * carry refuses the whole HPA (min/max without it would scale on the chart's default target);
+ * `behavior` goes to `autoscaling.behavior` when the templates read it, and otherwise is named in
+ * the notes as not carried.
  */
 function helmAutoscaling(
   index: RepoIndex,
@@ -57,7 +67,7 @@ function helmAutoscaling(
   kind: string,
   manifest: unknown,
   w: WorkloadModel,
-): string[] {
+): Placed {
   if (kind !== 'HorizontalPodAutoscaler')
     throw new YamlEditError('not-a-mapping', `a ${kind} cannot be added to a Helm release from its values`);
   const main = w.template.containers[0]?.name ?? '';
@@ -68,25 +78,44 @@ function helmAutoscaling(
       spec: {
         minReplicas: number;
         maxReplicas: number;
-        metrics: { type: string; resource?: { name: string; target: { averageUtilization?: number } } }[];
+        metrics?: HpaMetric[];
+        behavior?: JsonValue;
       };
     }
   ).spec;
-  const cpu = spec.metrics.find((m) => m.type === 'Resource' && m.resource?.name === 'cpu');
   const at = (key: string): FieldPath => [...found.prefix, 'autoscaling', key];
   const edits: YamlEdit[] = [
     { path: at('minReplicas'), value: spec.minReplicas },
     { path: at('maxReplicas'), value: spec.maxReplicas },
   ];
   if (found.keys.has('enabled')) edits.unshift({ path: at('enabled'), value: true });
-  if (found.keys.has('targetCPUUtilizationPercentage')) {
-    if (!cpu?.resource?.target.averageUtilization)
-      throw new YamlEditError(
-        'not-a-mapping',
-        'the chart only takes a pod CPU target; this HPA measures one container',
+  for (const m of spec.metrics ?? []) {
+    const metric = {
+      type: m.type,
+      resource: m.resource?.name ?? m.containerResource?.name,
+      targetType: (m.resource ?? m.containerResource)?.target?.type,
+    };
+    const key = utilizationKey(found, metric);
+    if ('error' in key) throw new YamlEditError('not-a-mapping', key.error);
+    edits.push({
+      path: at(key.key),
+      value: (m.resource ?? m.containerResource)!.target!.averageUtilization!,
+    });
+  }
+  const notes: string[] = [];
+  if (spec.behavior !== undefined) {
+    if (found.keys.has('behavior')) edits.push({ path: at('behavior'), value: spec.behavior });
+    else
+      notes.push(
+        `Helm values: the chart's templates read no ${found.where}.behavior, so the proposed scale-up/scale-down behavior is not carried; the HPA the chart renders uses Kubernetes' default behavior`,
       );
-    edits.push({ path: at('targetCPUUtilizationPercentage'), value: cpu.resource.target.averageUtilization });
   }
   index.write(loc.editFile, applyEdits(index.read(loc.editFile), 0, edits));
-  return [loc.editFile];
+  return { files: [loc.editFile], notes };
+}
+
+interface HpaMetric {
+  type: string;
+  resource?: { name: string; target?: { type?: string; averageUtilization?: number } };
+  containerResource?: { name: string; target?: { type?: string; averageUtilization?: number } };
 }

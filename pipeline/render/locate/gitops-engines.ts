@@ -20,12 +20,30 @@ export interface EngineSource {
   recurse?: boolean;
 }
 
+/** One engine document and the repository path it builds, for telling who else syncs a folder. */
+export interface EngineBuild {
+  engine: 'argocd' | 'flux';
+  /** "argocd:<app>" or "flux:<namespace>/<name>", the same text as EngineSource.via. */
+  key: string;
+  file: string;
+  path: string;
+  recurse: boolean;
+}
+
+/** The document that syncs an object, where the ignore rules for the fields it hands over go. */
+export interface EngineDocument {
+  engine: 'argocd' | 'flux' | 'flux-helm';
+  name: string;
+  doc: DocRef;
+}
+
 export type EngineLookup =
   { source: EngineSource } | { error: string; reason: 'not-in-git' | 'ambiguous-source' } | undefined;
 
 export class GitOpsEngines {
   private apps?: Map<string, DocRef[]>;
   private kustomizations?: Map<string, DocRef[]>;
+  private releases?: Map<string, DocRef[]>;
 
   constructor(
     private readonly index: RepoIndex,
@@ -40,38 +58,92 @@ export class GitOpsEngines {
     return undefined;
   }
 
-  /** The Application or Kustomization document that syncs an object with this tracking, if unique. */
-  engineDocument(
-    tracking: GitOpsTracking,
-  ): { engine: 'argocd' | 'flux'; name: string; doc: DocRef } | undefined {
+  /**
+   * The Application, HelmRelease or Kustomization document that syncs an object with this
+   * tracking, if unique. A HelmRelease's label comes before a Kustomization's: the release is what
+   * applies its objects (the Kustomization only applies the HelmRelease).
+   */
+  engineDocument(tracking: GitOpsTracking): EngineDocument | undefined {
     const argoApp = tracking.argocdTrackingId?.split(':')[0] ?? tracking.argocdInstance;
     if (argoApp) {
-      this.apps ??= this.collect(
-        (d) => d.kind === 'Application' && d.apiVersion.startsWith('argoproj.io/'),
-        this.opts.argocdDir,
-      );
-      const found = this.apps.get(argoApp) ?? [];
+      const found = this.applications().get(argoApp) ?? [];
       return found.length === 1 ? { engine: 'argocd', name: argoApp, doc: found[0]! } : undefined;
     }
-    if (tracking.fluxKustomization) {
-      this.kustomizations ??= this.collect(
-        (d) => d.kind === 'Kustomization' && d.apiVersion.startsWith('kustomize.toolkit.fluxcd.io/'),
-        this.opts.fluxDir,
+    if (tracking.fluxHelmRelease) {
+      this.releases ??= this.collect(
+        (d) => d.kind === 'HelmRelease' && d.apiVersion.startsWith('helm.toolkit.fluxcd.io/'),
+        // HelmReleases live beside the apps they deploy, not with the cluster's Kustomizations.
+        undefined,
         true,
       );
+      const key = `${tracking.fluxHelmRelease.namespace}/${tracking.fluxHelmRelease.name}`;
+      const found = this.releases.get(key) ?? [];
+      return found.length === 1 ? { engine: 'flux-helm', name: key, doc: found[0]! } : undefined;
+    }
+    if (tracking.fluxKustomization) {
       const key = `${tracking.fluxKustomization.namespace}/${tracking.fluxKustomization.name}`;
-      const found = this.kustomizations.get(key) ?? [];
+      const found = this.fluxKustomizations().get(key) ?? [];
       return found.length === 1 ? { engine: 'flux', name: key, doc: found[0]! } : undefined;
     }
     return undefined;
   }
 
-  private argo(app: string, how: string): EngineLookup {
-    this.apps ??= this.collect(
+  /** The key (EngineBuild.key) of the engine document that syncs an object with this tracking. */
+  keyOf(tracking: GitOpsTracking): string | undefined {
+    const argoApp = tracking.argocdTrackingId?.split(':')[0] ?? tracking.argocdInstance;
+    if (argoApp) return `argocd:${argoApp}`;
+    if (tracking.fluxKustomization)
+      return `flux:${tracking.fluxKustomization.namespace}/${tracking.fluxKustomization.name}`;
+    return undefined;
+  }
+
+  /** Every Application source path and Kustomization path in the repository. */
+  builds(): EngineBuild[] {
+    const out: EngineBuild[] = [];
+    for (const [name, docs] of this.applications())
+      for (const d of docs) {
+        const spec = d.data.spec ?? {};
+        const sources: any[] = spec.source ? [spec.source] : Array.isArray(spec.sources) ? spec.sources : [];
+        for (const s of sources)
+          if (typeof s?.path === 'string')
+            out.push({
+              engine: 'argocd',
+              key: `argocd:${name}`,
+              file: d.file,
+              path: normalize(s.path),
+              recurse: s.directory?.recurse === true,
+            });
+      }
+    for (const [key, docs] of this.fluxKustomizations())
+      for (const d of docs)
+        if (typeof d.data.spec?.path === 'string')
+          out.push({
+            engine: 'flux',
+            key: `flux:${key}`,
+            file: d.file,
+            path: normalize(d.data.spec.path),
+            recurse: true,
+          });
+    return out;
+  }
+
+  private applications(): Map<string, DocRef[]> {
+    return (this.apps ??= this.collect(
       (d) => d.kind === 'Application' && d.apiVersion.startsWith('argoproj.io/'),
       this.opts.argocdDir,
-    );
-    const found = this.apps.get(app) ?? [];
+    ));
+  }
+
+  private fluxKustomizations(): Map<string, DocRef[]> {
+    return (this.kustomizations ??= this.collect(
+      (d) => d.kind === 'Kustomization' && d.apiVersion.startsWith('kustomize.toolkit.fluxcd.io/'),
+      this.opts.fluxDir,
+      true,
+    ));
+  }
+
+  private argo(app: string, how: string): EngineLookup {
+    const found = this.applications().get(app) ?? [];
     if (found.length === 0)
       return {
         reason: 'not-in-git',
@@ -113,13 +185,8 @@ export class GitOpsEngines {
   }
 
   private flux(name: string, namespace: string): EngineLookup {
-    this.kustomizations ??= this.collect(
-      (d) => d.kind === 'Kustomization' && d.apiVersion.startsWith('kustomize.toolkit.fluxcd.io/'),
-      this.opts.fluxDir,
-      true,
-    );
     const key = `${namespace}/${name}`;
-    const found = this.kustomizations.get(key) ?? [];
+    const found = this.fluxKustomizations().get(key) ?? [];
     if (found.length === 0)
       return { reason: 'not-in-git', error: `Flux Kustomization ${key} is not in the repository` };
     if (found.length > 1)

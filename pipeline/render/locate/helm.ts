@@ -89,7 +89,7 @@ export function autoscalingValuesFor(
   workloadName: string,
   container: string,
   configured?: HelmReleaseConfig,
-): { prefix: string[]; keys: Set<string> } | { error: string } {
+): { prefix: string[]; keys: Set<string>; where: string } | { error: string } {
   const resources = resourcesPathFor(index, chartDir, kind, workloadName, container, configured);
   if ('error' in resources)
     return { error: `cannot tell which values belong to ${kind} ${workloadName}: ${resources.error}` };
@@ -105,5 +105,5 @@ export function autoscalingValuesFor(
     return {
       error: `the chart's templates read no ${where}.minReplicas/maxReplicas, so an HPA cannot be added to this Helm release from its values`,
     };
-  return { prefix, keys };
+  return { prefix, keys, where };
 }

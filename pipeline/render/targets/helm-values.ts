@@ -62,3 +62,90 @@ export function helmValuesTarget(
     },
   };
 }
+
+/** How an HPA field maps to a chart's `autoscaling` values (helm create's layout). */
+export interface ChartAutoscaling {
+  prefix: string[];
+  keys: Set<string>;
+  /** `.Values.checkout.autoscaling`, for messages. */
+  where: string;
+}
+
+/** The values key that carries one HPA metric's utilization target, or why none does. */
+export function utilizationKey(
+  auto: ChartAutoscaling,
+  metric: { type: string; resource?: string; targetType?: string },
+): { key: string } | { error: string } {
+  const resource =
+    metric.type === 'Resource' && metric.targetType === 'Utilization' ? metric.resource : undefined;
+  const key =
+    resource === 'cpu'
+      ? 'targetCPUUtilizationPercentage'
+      : resource === 'memory'
+        ? 'targetMemoryUtilizationPercentage'
+        : undefined;
+  if (!key)
+    return {
+      error: `the chart's ${auto.where} values only carry pod CPU and memory utilization targets; a ${metric.type}${metric.resource ? ` ${metric.resource}` : ''} ${metric.targetType ?? ''} target cannot be set through them`,
+    };
+  if (!auto.keys.has(key))
+    return {
+      error: `the chart's templates do not read ${auto.where}.${key}, so the ${resource} target cannot be carried (minReplicas/maxReplicas alone would change what the HPA does)`,
+    };
+  return { key };
+}
+
+/**
+ * An HPA the chart renders from its `autoscaling` values: min/max and the utilization targets are
+ * edited in the cluster's values file under the keys the templates read; any other HPA field has no
+ * values key and is refused, naming it.
+ */
+export function helmHpaTarget(
+  index: RepoIndex,
+  loc: { chartDir: string; valueFiles: string[]; editFile: string },
+  auto: ChartAutoscaling,
+  live: { metrics: { type: string; resource?: string; targetType?: string }[] },
+): Target {
+  const map = (path: FieldPath): FieldPath => {
+    const text = path.map((s) => (typeof s === 'object' ? s.name : String(s))).join('.');
+    let key: string | undefined;
+    if (path.length === 2 && (path[1] === 'minReplicas' || path[1] === 'maxReplicas')) key = path[1];
+    else if (
+      path.length === 6 &&
+      path[1] === 'metrics' &&
+      typeof path[2] === 'number' &&
+      text.endsWith('.resource.target.averageUtilization')
+    ) {
+      const metric = live.metrics[path[2]];
+      if (!metric) throw new YamlEditError('not-a-mapping', `${text}: the live HPA has no metric ${path[2]}`);
+      const found = utilizationKey(auto, metric);
+      if ('error' in found) throw new YamlEditError('not-a-mapping', `${text}: ${found.error}`);
+      key = found.key;
+    }
+    if (!key)
+      throw new YamlEditError(
+        'not-a-mapping',
+        `${text} has no values key in the chart's ${auto.where}; only minReplicas, maxReplicas and utilization targets can be tuned through Helm values`,
+      );
+    if (!auto.keys.has(key))
+      throw new YamlEditError('not-a-mapping', `the chart's templates do not read ${auto.where}.${key}`);
+    return [...auto.prefix, 'autoscaling', key];
+  };
+  const merged = (): unknown => {
+    let v = chartValues(index, loc.chartDir);
+    for (const f of loc.valueFiles) if (index.exists(f)) v = strategicMerge(v, parse(index.read(f)) ?? {});
+    return v;
+  };
+  return {
+    gitValue(path) {
+      return dataAt(merged(), map(path));
+    },
+    apply(edits: FieldEdit[]) {
+      if (!index.exists(loc.editFile))
+        throw new YamlEditError('not-a-mapping', `the values file ${loc.editFile} does not exist`);
+      const mapped = edits.map((e) => ({ path: map(e.path), value: e.value }));
+      index.write(loc.editFile, applyEdits(index.read(loc.editFile), 0, mapped));
+      return [loc.editFile];
+    },
+  };
+}
