@@ -1,4 +1,4 @@
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from './load.js';
 import { ConfigError } from '../core/errors.js';
@@ -53,8 +53,51 @@ describe('config: cluster settings', () => {
     expect(err.context).toMatchObject({ file, field: 'clusters[0].settings.autoscaling.timezone' });
   });
 
+  it("accepts a cluster's own overcommit ceilings and margin, and names a wrong one", () => {
+    const c = loadConfig(
+      configWith('{ overcommit: { form: koordinator, cpu: { maxRatio: 1.4 }, margin: 0.2 } }'),
+    );
+    expect(c.clusters[0]!.settings.overcommit).toMatchObject({ cpu: { maxRatio: 1.4 }, margin: 0.2 });
+    expect(errorOf(configWith('{ overcommit: { cpu: { maxRatio: 20 } } }')).message).toMatch(
+      /overcommit\.cpu\.maxRatio|maxRatio/,
+    );
+  });
+
   it('rejects an unknown cron or overcommit form, naming the field', () => {
     expect(errorOf(configWith('{ autoscaling: { cronForm: kubecron } }')).message).toMatch(/cronForm/);
     expect(errorOf(configWith('{ overcommit: { form: volcano } }')).message).toMatch(/overcommit\.form/);
+  });
+});
+
+describe('config: analyzer arguments', () => {
+  /** The configWith config, with an `analyzers:` section appended. */
+  const withAnalyzers = (analyzers: string) => {
+    const file = configWith('{}');
+    writeFileSync(file, `${readFileSync(file, 'utf8')}analyzers: ${analyzers}\n`);
+    return file;
+  };
+
+  it('accepts overcommit ceilings, margin, thresholds and raise step', () => {
+    const c = loadConfig(
+      withAnalyzers(
+        '{ overcommit: { cpu: { maxRatio: 1.5, threshold: 0.8 }, memory: { maxRatio: 1.1 }, margin: 0.15, raiseStep: 0.05, tierLabel: tier } }',
+      ),
+    );
+    expect(c.analyzers.overcommit).toEqual({
+      cpu: { maxRatio: 1.5, threshold: 0.8 },
+      memory: { maxRatio: 1.1 },
+      margin: 0.15,
+      raiseStep: 0.05,
+      tierLabel: 'tier',
+    });
+  });
+
+  it('rejects an out-of-range or misspelled overcommit argument, naming the field', () => {
+    const high = errorOf(withAnalyzers('{ overcommit: { memory: { maxRatio: 20 } } }'));
+    expect(high).toBeInstanceOf(ConfigError);
+    expect(high.context).toMatchObject({ field: 'analyzers.overcommit.memory.maxRatio' });
+    const typo = errorOf(withAnalyzers('{ overcommit: { raiseSteps: 0.2 } }'));
+    expect(typo.message).toMatch(/not a known field/);
+    expect(typo.context).toMatchObject({ field: 'analyzers.overcommit.raiseSteps' });
   });
 });

@@ -10,18 +10,43 @@ import { renderChanges } from './index.js';
 import { modelOf } from '../testing/model-fixtures.js';
 import { tempRepo } from '../testing/temp-repo.js';
 import { referenceValidator } from '../testing/reference-schemas.js';
-import { packageRoot } from '../core/json-schema.js';
+import { getValidator, packageRoot } from '../core/json-schema.js';
 import { silentLogger } from '../core/logger.js';
 import type { WorkloadChange } from '../plan/types.js';
 import type { JsonValue } from '../analyze/types.js';
 
 const FIX = join(packageRoot(), 'fixtures', 'overcommit');
 const read = (f: string) => readFileSync(join(FIX, f), 'utf8');
+/** Byte-exact golden; written only with UPDATE_GOLDEN=1, so a missing file fails (in CI too). */
 const goldenFile = (name: string, text: string) => {
   const file = join(FIX, name);
-  if (process.env.UPDATE_GOLDEN || !existsSync(file)) writeFileSync(file, text);
+  if (process.env.UPDATE_GOLDEN === '1') writeFileSync(file, text);
+  if (!existsSync(file)) throw new Error(`golden ${file} is missing: run with UPDATE_GOLDEN=1 and review it`);
   expect(text).toBe(readFileSync(file, 'utf8'));
 };
+const CRO_SCHEMA = 'https://tidemark.io/schemas/kubernetes/openshift-clusterresourceoverride-v1.json';
+const croChange = (key: string, current: number | undefined, proposed: number): WorkloadChange =>
+  ({
+    cluster: 'demo',
+    workload: 'ClusterResourceOverride//cluster',
+    recommendations: [],
+    objects: [],
+    handOver: [],
+    fields: [
+      {
+        object: {
+          apiVersion: 'operator.autoscaling.openshift.io/v1',
+          kind: 'ClusterResourceOverride',
+          name: 'cluster',
+        },
+        path: ['spec', 'podResourceOverride', 'spec', key],
+        current,
+        proposed,
+        analyzer: 'overcommit',
+        recommendation: 'o',
+      },
+    ],
+  }) as unknown as WorkloadChange;
 
 const CM = {
   apiVersion: 'v1',
@@ -133,36 +158,39 @@ describe('render: cluster-level subjects', () => {
 
   it('sets the ClusterResourceOverride percentages byte-minimally, valid against the operator CRD', async () => {
     const before = read('cluster-resource-override.before.yaml');
-    const object = {
-      apiVersion: 'operator.autoscaling.openshift.io/v1',
-      kind: 'ClusterResourceOverride',
-      name: 'cluster',
-    };
-    const change = {
-      cluster: 'demo',
-      workload: 'ClusterResourceOverride//cluster',
-      recommendations: [],
-      objects: [],
-      handOver: [],
-      fields: [
-        {
-          object,
-          path: ['spec', 'podResourceOverride', 'spec', 'cpuRequestToLimitPercent'],
-          current: 50,
-          proposed: 31,
-          analyzer: 'overcommit',
-          recommendation: 'o',
-        },
-      ],
-    } as unknown as WorkloadChange;
-    const result = await render({ 'clusters/demo/cro.yaml': before }, [change]);
+    const result = await render({ 'clusters/demo/cro.yaml': before }, [
+      croChange('cpuRequestToLimitPercent', 50, 31),
+    ]);
     expect(result.skipped).toEqual([]);
     goldenFile('cluster-resource-override.after.yaml', result.edits[0]!.after);
     expect(result.edits[0]!.after).toBe(
       before.replace('cpuRequestToLimitPercent: 50', 'cpuRequestToLimitPercent: 31'),
     );
+    expect(getValidator(CRO_SCHEMA)(parse(result.edits[0]!.after))).toBe(true);
     const upstream = referenceValidator('operator.autoscaling.openshift.io_ClusterResourceOverride_v1.json');
     if (upstream) expect(upstream(parse(result.edits[0]!.after))).toBe(true);
+  });
+
+  it('refuses a ClusterResourceOverride edit its closed schema rejects, writing nothing', async () => {
+    const before = read('cluster-resource-override.before.yaml');
+    // a scalar field out of the operator's 1–100 range
+    const range = await render({ 'clusters/demo/cro.yaml': before }, [
+      croChange('memoryRequestToLimitPercent', 80, 0),
+    ]);
+    expect(range.edits).toEqual([]);
+    expect(range.skipped[0]).toMatchObject({
+      reason: 'render-refused',
+      detail: expect.stringMatching(
+        /ClusterResourceOverride cluster fails its schema after the edit: spec\.podResourceOverride\.spec\.memoryRequestToLimitPercent must be >= 1/,
+      ),
+    });
+    // a misspelled field already in Git, which the API server would silently prune
+    const typo = await render(
+      { 'clusters/demo/cro.yaml': before.replace('limitCPUToMemoryPercent', 'limitCpuToMemoryPercent') },
+      [croChange('cpuRequestToLimitPercent', 50, 31)],
+    );
+    expect(typo.edits).toEqual([]);
+    expect(typo.skipped[0]!.detail).toMatch(/limitCpuToMemoryPercent is not a known field/);
   });
 
   it("adds a namespace's opt-in label where a policy asked, and nothing else", async () => {
@@ -187,7 +215,9 @@ describe('render: cluster-level subjects', () => {
     } as unknown as WorkloadChange;
     const result = await render({ 'clusters/demo/namespaces/batch.yaml': before }, [change]);
     expect(result.skipped).toEqual([]);
+    goldenFile('namespace-opt-in.after.yaml', result.edits[0]!.after);
     expect(result.edits[0]!.after).toBe(`${before}    ${label}: "true"\n`);
+    expect(parse(result.edits[0]!.after).metadata.labels).toEqual({ team: 'data', [label]: 'true' });
   });
 
   it("lowers a Karpenter NodePool's limits in place, valid against Karpenter's CRD", async () => {

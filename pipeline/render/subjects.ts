@@ -16,6 +16,16 @@ import { locationText, sameValue, schemaProblem } from './values.js';
 
 export const SUBJECT_KINDS = new Set(['ConfigMap', 'ClusterResourceOverride', 'Namespace', 'NodePool']);
 
+/**
+ * Closed schemas for a whole subject object, checked after every edit of it (scalar fields
+ * included): the CRD's own schema is open, so a field the API server would prune, or a percent
+ * out of its range, is caught before the PR instead of after the merge.
+ */
+const OBJECT_SCHEMAS: Record<string, string> = {
+  'operator.autoscaling.openshift.io/v1/ClusterResourceOverride':
+    'https://tidemark.io/schemas/kubernetes/openshift-clusterresourceoverride-v1.json',
+};
+
 /** Subjects that are a value in a file the config names (a node pool's size), not an object. */
 export const FILE_SUBJECT_KINDS = new Set(['NodeGroup']);
 
@@ -146,6 +156,13 @@ export function renderSubject(
         );
       }
     }
+    const edited = documentData(parseDocuments(index.read(at.file))[at.docIndex]!) as {
+      apiVersion?: string;
+    };
+    const objectSchema = OBJECT_SCHEMAS[`${edited?.apiVersion}/${kind}`];
+    const invalid = objectSchema ? schemaProblem(objectSchema, edited) : undefined;
+    if (invalid)
+      throw new YamlEditError('not-a-mapping', `${kind} ${name} fails its schema after the edit: ${invalid}`);
   } catch (err) {
     index.restore(snapshot);
     if (!(err instanceof YamlEditError)) throw err;

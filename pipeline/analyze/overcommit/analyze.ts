@@ -15,9 +15,9 @@ import type {
   Skipped,
 } from '../types.js';
 import { recommendationId } from '../types.js';
-import { OVERCOMMIT_DEFAULTS, type OvercommitArgs, type OvercommitSettings } from './args.js';
-import { buildPools, lendable, nextRatio, type Pool } from './pools.js';
-import { tierRatios } from './compression.js';
+import { resolveOvercommitArgs, type OvercommitArgs, type OvercommitSettings } from './args.js';
+import { buildPools, lendable, nextRatio, type Lendable, type Pool, type PoolResource } from './pools.js';
+import { tierRatios, type Floors } from './compression.js';
 import { CRO_LABEL } from '../../model/well-known.js';
 
 export const SLO_CONFIG = { namespace: 'koordinator-system', name: 'slo-controller-config' };
@@ -32,14 +32,9 @@ export function analyzeOvercommit(
   given: OvercommitArgs,
   ctx: AnalyzeContext,
 ): AnalyzerResult {
-  const args: OvercommitArgs = {
-    ...OVERCOMMIT_DEFAULTS,
-    ...given,
-    cpu: { ...OVERCOMMIT_DEFAULTS.cpu, ...given.cpu },
-    memory: { ...OVERCOMMIT_DEFAULTS.memory, ...given.memory },
-  };
   const settings = (ctx.clusterSettings.overcommit ?? {}) as OvercommitSettings;
-  const label = settings.poolLabel ?? args.poolLabel;
+  const args = resolveOvercommitArgs(given, settings);
+  const label = args.poolLabel;
   const recommendations: Recommendation[] = [];
   const skipped: Skipped[] = [];
   const skip = (subject: string, reason: string, detail: string) =>
@@ -67,7 +62,7 @@ export function analyzeOvercommit(
         `${SLO_SUBJECT} is not in the cluster (Koordinator not installed, or not readable): nothing to tune`,
       );
     else {
-      const rec = koordinator(model, live, pools, unpooled, args, label, ctx);
+      const rec = koordinator(model, live, pools, unpooled, args, label, ctx, skip);
       if ('skip' in rec) skip(SLO_SUBJECT, rec.skip.reason, rec.skip.detail);
       else recommendations.push(rec);
     }
@@ -104,6 +99,7 @@ function koordinator(
   args: OvercommitArgs,
   label: string,
   ctx: AnalyzeContext,
+  skip: (subject: string, reason: string, detail: string) => void,
 ): Recommendation | { skip: { reason: string; detail: string } } {
   const colocation = parseJson(live.data![COLOCATION], COLOCATION);
   const amplification = parseJson(live.data![AMPLIFICATION], AMPLIFICATION);
@@ -113,7 +109,17 @@ function koordinator(
   let nextColocation: any = { ...colocation };
   let nextAmplification: any = { ...amplification };
   const details: Record<string, unknown>[] = [];
-  const reclaim = (r: 'cpu' | 'memory') => Math.floor(100 * (args[r].threshold - args.margin) + 1e-9);
+  // A margin at or above the threshold leaves Koordinator nothing to reclaim: 0, never negative
+  // (its schema and Koordinator both reject a negative percent), and said so.
+  const reclaim = (r: 'cpu' | 'memory') =>
+    Math.max(0, Math.floor(100 * (args[r].threshold - args.margin) + 1e-9));
+  for (const r of ['cpu', 'memory'] as const)
+    if (args.margin >= args[r].threshold)
+      skip(
+        SLO_SUBJECT,
+        'margin-exceeds-threshold',
+        `${r}: margin ${args.margin} ≥ threshold ${args[r].threshold}, so nothing can be lent; ${r}ReclaimThresholdPercent is clamped to 0 (not ${Math.floor(100 * (args[r].threshold - args.margin) + 1e-9)}) and the ratio stays 1.0`,
+      );
   for (const pool of pools) {
     const existing = (Array.isArray(amplification.nodeConfigs) ? amplification.nodeConfigs : []).find(
       (n: any) => n?.name === pool.name,
@@ -146,16 +152,24 @@ function koordinator(
       cpu: {
         ...round(pool.cpu),
         ...round(cpu),
+        ...round(loadBounds(pool.cpu, args.cpu.threshold, cpu, nextCpu.ratio)),
         current: currentOf('cpu'),
         ratio: nextCpu.ratio,
         change: nextCpu.why,
+        maxRatio: args.cpu.maxRatio,
+        threshold: args.cpu.threshold,
+        policy: args.cpu.policy,
       },
       memory: {
         ...round(pool.memory),
         ...round(memory),
+        ...round(loadBounds(pool.memory, args.memory.threshold, memory, nextMem.ratio)),
         current: currentOf('memory'),
         ratio: nextMem.ratio,
         change: nextMem.why,
+        maxRatio: args.memory.maxRatio,
+        threshold: args.memory.threshold,
+        policy: args.memory.policy,
       },
     });
   }
@@ -219,7 +233,15 @@ function koordinator(
       why: `Lendable capacity per pool = capacity × threshold − higher tiers − system reserved − ${Math.round(args.margin * 100)}% margin. ${why}.${warn}`,
     },
     risk: 'medium',
-    details: { form: 'koordinator', poolLabel: label, pools: details, unpooledNodes: unpooled },
+    details: {
+      form: 'koordinator',
+      poolLabel: label,
+      margin: args.margin,
+      raiseStep: args.raiseStep,
+      percentile: args.percentile,
+      pools: details,
+      unpooledNodes: unpooled,
+    },
   };
 }
 
@@ -285,10 +307,29 @@ function openshift(
     );
     return out;
   }
-  const tiers = tierRatios(model, workloads, args.percentile, args.compressionPercentile);
-  // One set of percentages for the whole cluster: the most generous tier, so no tier is squeezed.
-  const cpuPct = Math.max(...tiers.map((t) => t.cpuPercent ?? 0));
-  const memPct = Math.max(...tiers.map((t) => t.memoryPercent ?? 0));
+  // Right-sizing's floors; a per-workload policy (a namespace's own floor) wins, rightsize's first.
+  const floorsOf = (w: { key: string }): Floors => {
+    const r = (ctx.overrides?.(w.key, 'rightsize') ?? {}) as Partial<Floors>;
+    const o = (ctx.overrides?.(w.key, 'overcommit') ?? {}) as Partial<Floors>;
+    return {
+      podMinCpuMillis: r.podMinCpuMillis ?? o.podMinCpuMillis ?? args.podMinCpuMillis,
+      podMinMemoryBytes: r.podMinMemoryBytes ?? o.podMinMemoryBytes ?? args.podMinMemoryBytes,
+    };
+  };
+  const tiers = tierRatios(model, workloads, {
+    usagePercentile: args.percentile,
+    acrossPercentile: args.compressionPercentile,
+    ...(args.tierLabel ? { tierLabel: args.tierLabel } : {}),
+    floorsOf,
+  });
+  // One set of percentages for the whole cluster: the most generous tier, so no tier is squeezed,
+  // and never below any covered workload's floor (a tier without usage data still has floors).
+  const clusterPct = (r: 'cpu' | 'memory'): number => {
+    const usage = Math.max(...tiers.map((t) => t[`${r}Percent`] ?? 0));
+    return usage > 0 ? Math.max(usage, ...tiers.map((t) => t[`${r}FloorPercent`] ?? 0)) : 0;
+  };
+  const cpuPct = clusterPct('cpu');
+  const memPct = clusterPct('memory');
   const oomed = tiers.flatMap((t) => t.excludedOom);
   const spec = ((live.spec as any)?.podResourceOverride?.spec ?? {}) as Record<string, number | undefined>;
   const object = {
@@ -307,13 +348,29 @@ function openshift(
     });
   };
   field('cpuRequestToLimitPercent', cpuPct);
-  // Memory is never lowered while a workload it applies to was OOM-killed in the window.
-  if (!(
-    oomed.length &&
-    spec.memoryRequestToLimitPercent !== undefined &&
-    memPct < spec.memoryRequestToLimitPercent
-  ))
+  // A workload OOM-killed in the window is rewritten by the override like any other in its
+  // namespace: memory is never compressed further while one is there. Unset stays unset (setting
+  // it would start compressing); a set percent may only rise.
+  const memNow = spec.memoryRequestToLimitPercent;
+  let memoryDecision: string;
+  if (!oomed.length) {
     field('memoryRequestToLimitPercent', memPct);
+    memoryDecision = `${memPct}%`;
+  } else if (memNow !== undefined && memPct > memNow) {
+    field('memoryRequestToLimitPercent', memPct);
+    memoryDecision = `raised to ${memPct}% (OOM kills in the window)`;
+  } else {
+    const nss = [...new Set(oomed.map((k) => k.split('/')[1]))].sort();
+    memoryDecision =
+      memNow === undefined
+        ? 'left unset (OOM kills in the window)'
+        : `kept at ${memNow}% (OOM kills in the window)`;
+    skip(
+      subject,
+      'oom-in-window',
+      `memoryRequestToLimitPercent ${memNow === undefined ? 'left unset' : `kept at ${memNow}%`}, not ${memPct}%: ${oomed.join(', ')} OOM-killed in the window in opted-in namespace(s) ${nss.join(', ')}, and the override would compress them too`,
+    );
+  }
   if (fields.length)
     out.push({
       id: recommendationId('overcommit', subject, 'compression'),
@@ -328,13 +385,36 @@ function openshift(
         ooms: oomed.length,
         confidence: confidenceOf(model),
         statistic: `P${Math.round(args.compressionPercentile * 100)} across workloads of P${Math.round(args.percentile * 100)} usage / limit`,
-        why: `Requests at ${cpuPct}% (CPU) and ${memPct}% (memory) of limits cover the usage of ${Math.round(args.compressionPercentile * 100)}% of the opted-in workloads; limits keep the burst headroom.${oomed.length ? ` Not compressed: ${oomed.join(', ')} (OOM-killed in the window).` : ''}`,
+        why: `Requests at ${cpuPct}% (CPU) and ${memoryDecision} (memory) of limits cover the usage of ${Math.round(args.compressionPercentile * 100)}% of the opted-in workloads, never below right-sizing's floors; limits keep the burst headroom.${oomed.length ? ` Not compressed: ${oomed.join(', ')} (OOM-killed in the window).` : ''}`,
       },
       risk: 'medium',
-      details: { form: 'openshift', tiers, optedInNamespaces: [...optedIn].sort() },
+      details: {
+        form: 'openshift',
+        tiers,
+        ...(args.tierLabel ? { tierLabel: args.tierLabel } : {}),
+        cpuPercent: cpuPct,
+        memoryPercent: memPct,
+        memory: memoryDecision,
+        optedInNamespaces: [...optedIn].sort(),
+      },
     });
   else skip(subject, 'no-change', `the percentages already fit (CPU ${cpuPct}%, memory ${memPct}%)`);
   return out;
+}
+
+/**
+ * When load rises: the level of what the higher tiers hold (their usage, or max(usage, request))
+ * at which the pool lends nothing (ratio back to 1.0), and above which the next run lowers the
+ * ratio proposed now.
+ */
+function loadBounds(
+  r: PoolResource,
+  threshold: number,
+  l: Lendable,
+  ratio: number,
+): { fallsBackAt: number; lowersAbove: number } {
+  const fallsBackAt = Math.max(0, r.capacity * threshold - r.reserved - l.margin);
+  return { fallsBackAt, lowersAbove: Math.max(0, fallsBackAt - (ratio - 1) * r.allocatable) };
 }
 
 function usageWindowOf(model: ClusterModel, now: number): { start: number; end: number } {

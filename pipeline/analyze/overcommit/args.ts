@@ -1,4 +1,6 @@
 /** Overcommit analyzer arguments (schema: schemas/tidemark/analyzers/overcommit.schema.json). */
+import { RIGHTSIZE_DEFAULTS } from '../rightsize/args.js';
+
 export interface ResourceOvercommitArgs {
   /** Koordinator's reclaim threshold: the share of capacity the node may be used up to. */
   threshold: number;
@@ -24,6 +26,18 @@ export interface OvercommitArgs {
   raiseStep: number;
   /** Pod compression: the percentile across a tier's workloads of (usage / limit). */
   compressionPercentile: number;
+  /**
+   * Pod compression tiers: a workload's (pod template's) value of this label, when set; otherwise,
+   * or when it is missing, the pod's QoS class.
+   */
+  tierLabel?: string;
+  /**
+   * Right-sizing's per-pod floors, which compression never goes below. The defaults are
+   * right-sizing's; a cluster that changed `analyzers.rightsize` floors sets the same values here
+   * (analyzer args are resolved per analyzer). A per-workload rightsize policy still wins.
+   */
+  podMinCpuMillis: number;
+  podMinMemoryBytes: number;
   /** Set by a per-namespace policy: add the ClusterResourceOverride opt-in label there. */
   croOptIn: boolean;
 }
@@ -36,11 +50,37 @@ export const OVERCOMMIT_DEFAULTS: OvercommitArgs = {
   margin: 0.1,
   raiseStep: 0.1,
   compressionPercentile: 0.9,
+  podMinCpuMillis: RIGHTSIZE_DEFAULTS.podMinCpuMillis,
+  podMinMemoryBytes: RIGHTSIZE_DEFAULTS.podMinMemoryBytes,
   croOptIn: false,
 };
 
-/** Per-cluster settings (`clusters[].settings.overcommit`). */
-export interface OvercommitSettings {
+/**
+ * Per-cluster settings (`clusters[].settings.overcommit`): the form, and any analyzer argument,
+ * which wins over `analyzers.overcommit` for that cluster (a pool's ceiling is a per-cluster
+ * decision). The config schema currently admits `form` and `poolLabel` there.
+ */
+export interface OvercommitSettings extends Partial<Omit<OvercommitArgs, 'cpu' | 'memory'>> {
   form?: 'koordinator' | 'openshift';
-  poolLabel?: string;
+  cpu?: Partial<ResourceOvercommitArgs>;
+  memory?: Partial<ResourceOvercommitArgs>;
+}
+
+/**
+ * The config's `analyzers.overcommit` arrives shallow-merged over the defaults (plan/run.ts), so a
+ * cluster that sets only `cpu.maxRatio` would lose `cpu.threshold`: merge the nested parts too.
+ */
+export function resolveOvercommitArgs(
+  given: Partial<OvercommitArgs> | undefined,
+  cluster: OvercommitSettings = {},
+): OvercommitArgs {
+  const g = given ?? {};
+  const { form: _form, ...c } = cluster;
+  return {
+    ...OVERCOMMIT_DEFAULTS,
+    ...g,
+    ...c,
+    cpu: { ...OVERCOMMIT_DEFAULTS.cpu, ...g.cpu, ...c.cpu },
+    memory: { ...OVERCOMMIT_DEFAULTS.memory, ...g.memory, ...c.memory },
+  };
 }

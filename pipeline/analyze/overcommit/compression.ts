@@ -1,13 +1,14 @@
 /**
- * Pod compression: per workload tier (QoS class), the request/limit ratio that lets requests track
- * use while limits keep the burst headroom. A workload's ratio is its high-percentile usage over its
- * limit, never below the right-sizing floor; the tier's ratio is a high percentile across its
- * workloads, so most of them get at least their usage as request. Workloads OOM-killed in the
- * window are never compressed (they are left out, and named).
+ * Pod compression: per workload tier (a workload label when `tierLabel` is set, else the QoS
+ * class), the request/limit ratio that lets requests track use while limits keep the burst
+ * headroom. A workload's ratio is its high-percentile usage over its limit; the tier's ratio is a
+ * high percentile across its workloads, so most of them get at least their usage as request.
+ * The percentile alone would give the workloads above it a request under right-sizing's floor, so
+ * the tier's percent is also at least every covered workload's floor ÷ limit. Workloads OOM-killed
+ * in the window are left out of the statistic and named (analyze.ts keeps memory from shrinking).
  */
 import type { ClusterModel, WorkloadModel } from '../../model/types.js';
 import { percentile } from '../../core/stats.js';
-import { RIGHTSIZE_DEFAULTS } from '../rightsize/args.js';
 
 export interface TierRatio {
   tier: string;
@@ -15,55 +16,98 @@ export interface TierRatio {
   /** Percent of the limit a request should be (1–100), per resource; undefined: no limits seen. */
   cpuPercent?: number;
   memoryPercent?: number;
+  /** The across-workload percentile of usage ÷ limit alone, before the floors. */
+  cpuUsagePercent?: number;
+  memoryUsagePercent?: number;
+  /** The smallest percent that keeps every covered workload's request at its floor. */
+  cpuFloorPercent?: number;
+  memoryFloorPercent?: number;
   excludedOom: string[];
 }
 
-export function workloadTier(model: ClusterModel, w: WorkloadModel): string {
+/** Right-sizing's per-pod floors, split evenly across the pod's containers as right-sizing does. */
+export interface Floors {
+  podMinCpuMillis: number;
+  podMinMemoryBytes: number;
+}
+
+export function workloadTier(model: ClusterModel, w: WorkloadModel, tierLabel?: string): string {
+  if (tierLabel) {
+    const value = w.template.labels[tierLabel] ?? w.labels[tierLabel];
+    if (value !== undefined) return `${tierLabel}=${value}`;
+  }
   const pod = w.podNames.map((n) => model.pods.get(`${w.namespace}/${n}`)).find(Boolean);
   return pod?.qosClass ?? 'Burstable';
 }
 
-/** One workload's usage/limit ratios (max over its containers), floored at right-sizing's floor. */
+/**
+ * One workload's usage/limit ratios (max over its containers, usage floored at right-sizing's
+ * floor), and the ratios its floors alone need (max over every container with a limit, with or
+ * without usage data: the override rewrites them all).
+ */
 export function workloadRatios(
   model: ClusterModel,
   w: WorkloadModel,
   pct: number,
-): { cpu?: number; memory?: number; oom: boolean } {
+  floors: Floors,
+): { cpu?: number; memory?: number; cpuFloor?: number; memoryFloor?: number; oom: boolean } {
   const usage = model.usage.get(w.key);
   const oom = (usage?.ooms.length ?? 0) > 0;
-  if (!usage) return { oom };
   const n = Math.max(1, w.template.containers.length);
-  const floorCpu = RIGHTSIZE_DEFAULTS.podMinCpuMillis / n;
-  const floorMem = RIGHTSIZE_DEFAULTS.podMinMemoryBytes / n;
+  const floorCpu = floors.podMinCpuMillis / n;
+  const floorMem = floors.podMinMemoryBytes / n;
   let cpu: number | undefined;
   let memory: number | undefined;
+  let cpuFloor: number | undefined;
+  let memoryFloor: number | undefined;
+  const max = (a: number | undefined, b: number) => Math.max(a ?? 0, Math.min(1, b));
   for (const c of w.template.containers) {
-    const d = usage.containers.get(c.name);
+    if (c.limits.cpu) cpuFloor = max(cpuFloor, floorCpu / c.limits.cpu);
+    if (c.limits.memory) memoryFloor = max(memoryFloor, floorMem / c.limits.memory);
+    const d = usage?.containers.get(c.name);
     if (!d || d.samples === 0) continue;
-    if (c.limits.cpu) {
-      const r = Math.min(1, Math.max(d.cpuTime.percentile(pct) * 1000, floorCpu) / c.limits.cpu);
-      cpu = Math.max(cpu ?? 0, r);
-    }
-    if (c.limits.memory) {
-      const r = Math.min(1, Math.max(d.memPeaks.percentile(pct), floorMem) / c.limits.memory);
-      memory = Math.max(memory ?? 0, r);
-    }
+    if (c.limits.cpu) cpu = max(cpu, Math.max(d.cpuTime.percentile(pct) * 1000, floorCpu) / c.limits.cpu);
+    if (c.limits.memory)
+      memory = max(memory, Math.max(d.memPeaks.percentile(pct), floorMem) / c.limits.memory);
   }
-  return { cpu, memory, oom };
+  return {
+    oom,
+    ...(cpu !== undefined ? { cpu } : {}),
+    ...(memory !== undefined ? { memory } : {}),
+    ...(cpuFloor !== undefined ? { cpuFloor } : {}),
+    ...(memoryFloor !== undefined ? { memoryFloor } : {}),
+  };
 }
+
+const toPercent = (x: number): number => Math.min(100, Math.max(1, Math.ceil(x * 100 - 1e-9)));
 
 export function tierRatios(
   model: ClusterModel,
   workloads: WorkloadModel[],
-  usagePercentile: number,
-  acrossPercentile: number,
+  o: {
+    usagePercentile: number;
+    acrossPercentile: number;
+    tierLabel?: string;
+    floorsOf: (w: WorkloadModel) => Floors;
+  },
 ): TierRatio[] {
-  const byTier = new Map<string, { cpu: number[]; memory: number[]; n: number; oom: string[] }>();
+  interface Acc {
+    cpu: number[];
+    memory: number[];
+    cpuFloor?: number;
+    memoryFloor?: number;
+    n: number;
+    oom: string[];
+  }
+  const byTier = new Map<string, Acc>();
   for (const w of workloads) {
-    const tier = workloadTier(model, w);
-    const t = byTier.get(tier) ?? { cpu: [], memory: [], n: 0, oom: [] };
+    const tier = workloadTier(model, w, o.tierLabel);
+    const t: Acc = byTier.get(tier) ?? { cpu: [], memory: [], n: 0, oom: [] };
     byTier.set(tier, t);
-    const r = workloadRatios(model, w, usagePercentile);
+    const r = workloadRatios(model, w, o.usagePercentile, o.floorsOf(w));
+    // An OOM-killed workload is still rewritten by the override: its floor counts.
+    if (r.cpuFloor !== undefined) t.cpuFloor = Math.max(t.cpuFloor ?? 0, r.cpuFloor);
+    if (r.memoryFloor !== undefined) t.memoryFloor = Math.max(t.memoryFloor ?? 0, r.memoryFloor);
     if (r.oom) {
       t.oom.push(w.key);
       continue;
@@ -73,16 +117,24 @@ export function tierRatios(
     if (r.memory !== undefined) t.memory.push(r.memory);
   }
   const pctOf = (xs: number[]): number | undefined =>
-    xs.length
-      ? Math.min(100, Math.max(1, Math.ceil(percentile(xs, acrossPercentile) * 100 - 1e-9)))
-      : undefined;
+    xs.length ? toPercent(percentile(xs, o.acrossPercentile)) : undefined;
+  const resource = (name: 'cpu' | 'memory', xs: number[], floor: number | undefined) => {
+    const usage = pctOf(xs);
+    if (usage === undefined) return {};
+    const floorPct = floor !== undefined ? toPercent(floor) : undefined;
+    return {
+      [`${name}Percent`]: Math.max(usage, floorPct ?? 0),
+      [`${name}UsagePercent`]: usage,
+      ...(floorPct !== undefined ? { [`${name}FloorPercent`]: floorPct } : {}),
+    };
+  };
   return [...byTier]
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([tier, t]) => ({
       tier,
       workloads: t.n,
-      ...(pctOf(t.cpu) !== undefined ? { cpuPercent: pctOf(t.cpu) } : {}),
-      ...(pctOf(t.memory) !== undefined ? { memoryPercent: pctOf(t.memory) } : {}),
+      ...resource('cpu', t.cpu, t.cpuFloor),
+      ...resource('memory', t.memory, t.memoryFloor),
       excludedOom: t.oom,
     }));
 }

@@ -17,7 +17,7 @@ const ns = (name: string, optIn: boolean): KubeObject => ({
   metadata: { name, labels: optIn ? { [CRO_LABEL]: 'true' } : {} },
 });
 
-const cro = (cpu: number, memory: number): KubeObject => ({
+const cro = (cpu: number, memory?: number): KubeObject => ({
   apiVersion: 'operator.autoscaling.openshift.io/v1',
   kind: 'ClusterResourceOverride',
   metadata: { name: 'cluster' },
@@ -25,7 +25,7 @@ const cro = (cpu: number, memory: number): KubeObject => ({
     podResourceOverride: {
       spec: {
         cpuRequestToLimitPercent: cpu,
-        memoryRequestToLimitPercent: memory,
+        ...(memory !== undefined ? { memoryRequestToLimitPercent: memory } : {}),
         limitCPUToMemoryPercent: 200,
       },
     },
@@ -33,11 +33,12 @@ const cro = (cpu: number, memory: number): KubeObject => ({
 });
 
 /** shop (opted in): web uses 30 % of its CPU limit and 40 % of memory, api 25 % and 50 %. */
-function model(o: { oomLeaky?: boolean; extra?: KubeObject[] } = {}) {
+function model(o: { oomLeaky?: boolean; extra?: KubeObject[]; tiers?: Record<string, string> } = {}) {
   const wl = (name: string, ns: string, cpuLimit: string, memLimit: string) =>
     deploymentWithPods(name, ns, {
       replicas: 2,
       containers: [container({ name, cpu: '100m', cpuLimit, memory: '64Mi', memoryLimit: memLimit })],
+      ...(o.tiers?.[name] ? { labels: { app: name, 'example.com/tier': o.tiers[name] } } : {}),
     });
   const objects = [
     ns('shop', true),
@@ -80,6 +81,52 @@ function model(o: { oomLeaky?: boolean; extra?: KubeObject[] } = {}) {
   return withUsage(m, w, list, ooms);
 }
 
+/**
+ * Ten workloads in shop using 0.2 core of a 1-core limit and 200 MiB of 1000 MiB, and "tiny" with a
+ * 50m / 100Mi limit using 5m / 10 MiB. Usage percentiles are the end of their VPA bucket (0.2 core
+ * → 0.2158: 22 %; 200 MiB → 21 %). P90 across the eleven (simple-statistics: the 10th of 11
+ * sorted, linear interpolation landing exactly on it) is then 22 % and 21 %, but 22 % of tiny's 50m is 11m, under right-sizing's 25m floor
+ * (50 % of 50m), and 21 % of its 100 MiB is 21 MiB, under the 64 MiB floor (64 %).
+ */
+function floorModel() {
+  const objects: KubeObject[] = [ns('shop', true), cro(40, 80)];
+  const use: Record<string, [number, number]> = { tiny: [0.005, 10] };
+  for (let i = 0; i < 10; i++) {
+    objects.push(
+      ...deploymentWithPods(`w${i}`, 'shop', {
+        replicas: 1,
+        containers: [
+          container({ name: `w${i}`, cpu: '100m', cpuLimit: '1', memory: '64Mi', memoryLimit: '1000Mi' }),
+        ],
+      }),
+    );
+    use[`w${i}`] = [0.2, 200];
+  }
+  objects.push(
+    ...deploymentWithPods('tiny', 'shop', {
+      replicas: 1,
+      containers: [
+        container({ name: 'tiny', cpu: '5m', cpuLimit: '50m', memory: '16Mi', memoryLimit: '100Mi' }),
+      ],
+    }),
+  );
+  const m = modelOf(objects, END);
+  const w = windowOf(END, 14);
+  return withUsage(
+    m,
+    w,
+    [...m.pods.values()].map((p) => {
+      const name = p.containers[0]!.name;
+      const [cpu, mem] = use[name]!;
+      return series(
+        w,
+        { namespace: p.namespace, pod: p.name, container: name },
+        { cpu: () => cpu, mem: () => mem * MiB },
+      );
+    }),
+  );
+}
+
 const ctx = (overrides?: AnalyzeContext['overrides']): AnalyzeContext => ({
   now: END,
   cluster: 'test',
@@ -108,7 +155,8 @@ describe('overcommit analyzer (OpenShift ClusterResourceOverride)', () => {
     for (const u of m.usage.values())
       for (const c of u.containers.values()) c.cpuTime = { percentile: () => 0 } as any;
     const web = m.workloads.get('Deployment/shop/web')!;
-    expect(workloadRatios(m, web, 0.95).cpu).toBeCloseTo(25 / 1000, 9);
+    const floors = { podMinCpuMillis: 25, podMinMemoryBytes: 64 * MiB };
+    expect(workloadRatios(m, web, 0.95, floors).cpu).toBeCloseTo(25 / 1000, 9);
   });
 
   it('leaves OOM-killed workloads out and never lowers memory while one applies', () => {
@@ -117,6 +165,108 @@ describe('overcommit analyzer (OpenShift ClusterResourceOverride)', () => {
     expect(rec.fields.map((f) => f.path.at(-1))).toEqual(['cpuRequestToLimitPercent']);
     expect(rec.evidence.why).toMatch(/Not compressed: Deployment\/shop\/leaky \(OOM-killed in the window\)/);
     expect((rec.details!.tiers as any[])[0].excludedOom).toEqual(['Deployment/shop/leaky']);
+    // without leaky, memory would go to 51 % (api's 1000 of 2000 MiB, at its bucket's end): kept at 90
+    expect(r.skipped).toContainEqual(
+      expect.objectContaining({
+        reason: 'oom-in-window',
+        detail: expect.stringMatching(/kept at 90%, not 51%: Deployment\/shop\/leaky .* namespace\(s\) shop/),
+      }),
+    );
+  });
+
+  it('never starts compressing memory where an opted-in namespace holds an OOM-killed workload', () => {
+    // memoryRequestToLimitPercent unset: memory requests are as declared; setting it would compress
+    const r = analyzeOvercommit(model({ oomLeaky: true, extra: [cro(50)] }), OVERCOMMIT_DEFAULTS, ctx());
+    const rec = r.recommendations.find((x) => x.workload === 'ClusterResourceOverride//cluster')!;
+    expect(rec.fields.map((f) => f.path.at(-1))).toEqual(['cpuRequestToLimitPercent']);
+    expect(rec.details!.memory).toBe('left unset (OOM kills in the window)');
+    expect(r.skipped).toContainEqual(
+      expect.objectContaining({
+        reason: 'oom-in-window',
+        detail: expect.stringMatching(/^memoryRequestToLimitPercent left unset, not 51%/),
+      }),
+    );
+    // the same cluster without the OOM kill does set it
+    const calm = analyzeOvercommit(model({ extra: [cro(50)] }), OVERCOMMIT_DEFAULTS, ctx());
+    const set = calm.recommendations[0]!.fields.find((f) => f.path.at(-1) === 'memoryRequestToLimitPercent');
+    // P90 (linear, numpy's default) of web 41, api 51, leaky 98: 51 + 0.8 × 47 → 89
+    expect(set).toMatchObject({ current: undefined, proposed: 89 });
+  });
+
+  it('may raise memory while an OOM-killed workload is there, never lower it', () => {
+    const r = analyzeOvercommit(model({ oomLeaky: true, extra: [cro(50, 30)] }), OVERCOMMIT_DEFAULTS, ctx());
+    const rec = r.recommendations[0]!;
+    expect(rec.fields.find((f) => f.path.at(-1) === 'memoryRequestToLimitPercent')).toMatchObject({
+      current: 30,
+      proposed: 51,
+    });
+    expect(r.skipped.filter((s) => s.reason === 'oom-in-window')).toEqual([]);
+  });
+
+  it("keeps every covered workload's request at or above right-sizing's floor, cluster-wide", () => {
+    const m = floorModel();
+    const rec = analyzeOvercommit(m, OVERCOMMIT_DEFAULTS, ctx()).recommendations[0]!;
+    const tier = (rec.details!.tiers as any[])[0];
+    expect(tier).toMatchObject({
+      tier: 'Burstable',
+      workloads: 11,
+      cpuUsagePercent: 22,
+      cpuFloorPercent: 50,
+      cpuPercent: 50,
+      memoryUsagePercent: 21,
+      memoryFloorPercent: 64,
+      memoryPercent: 64,
+    });
+    const byKey = Object.fromEntries(rec.fields.map((f) => [f.path.at(-1), f.proposed as number]));
+    expect(byKey).toEqual({ cpuRequestToLimitPercent: 50, memoryRequestToLimitPercent: 64 });
+    // what the override would give each container, against right-sizing's per-container floor
+    for (const w of m.workloads.values())
+      for (const c of w.template.containers) {
+        expect((byKey.cpuRequestToLimitPercent! / 100) * c.limits.cpu!).toBeGreaterThanOrEqual(25 - 1e-9);
+        expect((byKey.memoryRequestToLimitPercent! / 100) * c.limits.memory!).toBeGreaterThanOrEqual(
+          64 * MiB,
+        );
+      }
+  });
+
+  it('takes the floors from its args and from a per-workload rightsize policy', () => {
+    const args = { ...OVERCOMMIT_DEFAULTS, podMinCpuMillis: 10, podMinMemoryBytes: 16 * MiB };
+    const lower = analyzeOvercommit(floorModel(), args, ctx()).recommendations[0]!;
+    // 10m of 50m = 20 %, 16 MiB of 100 MiB = 16 %: the floors no longer bind, P90 of use does
+    expect(Object.fromEntries(lower.fields.map((f) => [f.path.at(-1), f.proposed]))).toEqual({
+      cpuRequestToLimitPercent: 22,
+      memoryRequestToLimitPercent: 21,
+    });
+    const policy = analyzeOvercommit(
+      floorModel(),
+      args,
+      ctx((w, a) => (a === 'rightsize' && w === 'Deployment/shop/tiny' ? { podMinCpuMillis: 40 } : {})),
+    ).recommendations[0]!;
+    expect(policy.fields.find((f) => f.path.at(-1) === 'cpuRequestToLimitPercent')!.proposed).toBe(80);
+    // a namespace's overcommit policy may set the floor too (30m of 50m → 60 %); rightsize's wins
+    const own = analyzeOvercommit(
+      floorModel(),
+      args,
+      ctx((w, a) => (a === 'overcommit' && w.startsWith('Deployment/shop/') ? { podMinCpuMillis: 30 } : {})),
+    ).recommendations[0]!;
+    expect(own.fields.find((f) => f.path.at(-1) === 'cpuRequestToLimitPercent')!.proposed).toBe(60);
+  });
+
+  it('groups compression tiers by a workload label when tierLabel is set, else by QoS class', () => {
+    const m = model({ extra: [cro(50, 80)], tiers: { web: 'gold', api: 'gold' } });
+    const byQos = analyzeOvercommit(m, OVERCOMMIT_DEFAULTS, ctx()).recommendations[0]!;
+    expect((byQos.details!.tiers as any[]).map((t) => t.tier)).toEqual(['Burstable']);
+    const byLabel = analyzeOvercommit(m, { ...OVERCOMMIT_DEFAULTS, tierLabel: 'example.com/tier' }, ctx())
+      .recommendations[0]!;
+    const tiers = byLabel.details!.tiers as any[];
+    // leaky has no label: its QoS class (0.1 of 0.5 core, 480 of 500 MiB); web (0.3 of 1 core, 400
+    // of 1000 MiB) and api (0.5 of 2, 1000 of 2000) share "gold": P90 of two is 90 % of the way to
+    // the larger. Each figure is at its VPA bucket's end, so a point or two above the plain ratio.
+    expect(tiers.map((t) => [t.tier, t.workloads, t.cpuUsagePercent, t.memoryUsagePercent])).toEqual([
+      ['Burstable', 1, 23, 98],
+      ['example.com/tier=gold', 2, 31, 51],
+    ]);
+    expect(byLabel.details!.tierLabel).toBe('example.com/tier');
   });
 
   it('adds a namespace opt-in label only where a per-namespace policy asks, never wholesale', () => {

@@ -1,4 +1,10 @@
-import { lendable, nextRatio, type PoolResource } from './pools.js';
+import { buildPools, lendable, nextRatio, type PoolResource } from './pools.js';
+import { container, deployment, modelOf, pod, replicaSet } from '../../testing/model-fixtures.js';
+import { series, windowOf, withUsage } from '../../testing/usage-fixtures.js';
+import type { KubeObject } from '../../collect/types.js';
+
+const END = 1_800_000_000 - (1_800_000_000 % 86400);
+const MiB = 2 ** 20;
 
 /** Two 16-core nodes, 15.5 allocatable each: capacity 32, allocatable 31, reserved 1 (in cores). */
 const cpuPool = (hpUsage: number, hpRequests: number): PoolResource => ({
@@ -57,5 +63,55 @@ describe('overcommit pool math (hand-computed)', () => {
     expect(nextRatio(1.16, 1.8, 2.0, 0.1)).toEqual({ ratio: 1.16, why: 'lowered' });
     // within a step: straight to it (rounded down to 2 decimals)
     expect(nextRatio(1.3419, 1.3, 2.0, 0.1)).toEqual({ ratio: 1.34, why: 'raised' });
+  });
+});
+
+describe('overcommit pools from a model', () => {
+  const poolNode: KubeObject = {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: { name: 'n1', labels: { 'node-pool': 'p' } },
+    spec: {},
+    status: {
+      capacity: { cpu: '8', memory: '32Gi' },
+      allocatable: { cpu: '7500m', memory: '30Gi' },
+      conditions: [{ type: 'Ready', status: 'True' }],
+    },
+  };
+
+  it('counts a container without usage data at its request, beside its siblings that have some', () => {
+    // app: requests 1 core / 1 GiB, uses 0.2 core / 100 MiB; sidecar: requests 300m / 200 MiB, no data
+    const containers = [
+      container({ name: 'app', cpu: '1', memory: '1Gi' }),
+      container({ name: 'sidecar', cpu: '300m', memory: '200Mi' }),
+    ];
+    const d = deployment('api', 'shop', { replicas: 1, containers });
+    const rs = replicaSet(d);
+    const p = pod(
+      'api-7d9f8c6b5-a',
+      'shop',
+      { kind: 'ReplicaSet', name: rs.metadata.name },
+      { node: 'n1', containers },
+    );
+    const w = windowOf(END, 7);
+    const m = withUsage(modelOf([poolNode, d, rs, p], END), w, [
+      series(
+        w,
+        { namespace: 'shop', pod: 'api-7d9f8c6b5-a', container: 'app' },
+        { cpu: () => 0.2, mem: () => 100 * MiB },
+      ),
+    ]);
+    const usage = m.usage.get('Deployment/shop/api')!.containers.get('app')!;
+    const appCpu = usage.cpuTime.percentile(0.95) * 1000;
+    const appMem = usage.memPeaks.percentile(0.95);
+    // the app's P95 sits at its bucket's end, a little over what it uses
+    expect(appCpu).toBeGreaterThanOrEqual(200);
+    expect(appCpu).toBeLessThan(230);
+    const [pool] = buildPools(m, 'node-pool', 0.95).pools;
+    expect(pool!.cpu.hpUsage).toBeCloseTo(appCpu + 300, 6);
+    expect(pool!.memory.hpUsage).toBeCloseTo(appMem + 200 * MiB, 0);
+    // per pod, the larger of (use with the sidecar at its request) and the pod's requests
+    expect(pool!.cpu.hpMaxUsageRequest).toBe(1300);
+    expect(pool!.cpu).toMatchObject({ capacity: 8000, allocatable: 7500, reserved: 500, hpRequests: 1300 });
   });
 });

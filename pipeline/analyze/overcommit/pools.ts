@@ -48,21 +48,26 @@ export function isLowerTier(p: PodModel): boolean {
   );
 }
 
-/** Per pod: high-percentile CPU (millicores) and memory (bytes), from the workload's digests. */
-function podUsage(model: ClusterModel, p: PodModel, percentile: number): { cpu?: number; memory?: number } {
+/**
+ * Per pod: high-percentile CPU (millicores) and memory (bytes), from the workload's digests. A
+ * container without usage data counts at its request, as a pod without any does: unknown is not
+ * free, whether it is the whole pod or one sidecar.
+ */
+export function podUsage(
+  model: ClusterModel,
+  p: PodModel,
+  percentile: number,
+): { cpu: number; memory: number } {
   const usage = p.workload ? model.usage.get(p.workload) : undefined;
-  if (!usage) return {};
   let cpu = 0;
   let memory = 0;
-  let seen = false;
   for (const c of p.containers) {
-    const d = usage.containers.get(c.name);
-    if (!d || d.samples === 0) continue;
-    seen = true;
-    cpu += d.cpuTime.percentile(percentile) * 1000;
-    memory += d.memPeaks.percentile(percentile);
+    const d = usage?.containers.get(c.name);
+    const seen = d !== undefined && d.samples > 0;
+    cpu += seen ? d.cpuTime.percentile(percentile) * 1000 : (c.requests.cpu ?? 0);
+    memory += seen ? d.memPeaks.percentile(percentile) : (c.requests.memory ?? 0);
   }
-  return seen ? { cpu, memory } : {};
+  return { cpu, memory };
 }
 
 export function buildPools(
@@ -105,10 +110,7 @@ export function buildPools(
       pool.memory.beRequests += reqMem;
       continue;
     }
-    // A pod without usage data counts at its request: unknown is not free.
-    const u = podUsage(model, pod, percentile);
-    const useCpu = u.cpu ?? reqCpu;
-    const useMem = u.memory ?? reqMem;
+    const { cpu: useCpu, memory: useMem } = podUsage(model, pod, percentile);
     pool.cpu.hpUsage += useCpu;
     pool.cpu.hpRequests += reqCpu;
     pool.cpu.hpMaxUsageRequest += Math.max(useCpu, reqCpu);

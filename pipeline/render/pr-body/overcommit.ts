@@ -1,13 +1,69 @@
 /**
- * The PR body's overcommit section: each pool's capacity, what the higher tiers request and use,
- * what is held back and lent (a chart GitHub renders), the ratio and margin, and what happens when
- * load rises. For OpenShift, the compression per tier.
+ * The PR body's overcommit section. Koordinator: per pool and per resource, usage against
+ * capacity and allocation (a Mermaid chart GitHub renders, and the same figures in a table), the
+ * ratio against its ceiling, the margin, and what happens when load rises — the level of what the
+ * higher tiers hold at which the next run lowers the ratio, and at which it falls back to 1.0.
+ * OpenShift: the compression per tier and the cluster's percentages.
  */
 import type { PlanClusterJson } from '../../plan/plan-document.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
 const GiB = 2 ** 30;
+const cores = (x: number): number => Math.round(x / 10) / 100;
+const gib = (x: number): number => Math.round((x / GiB) * 10) / 10;
+const pct = (x: number): string => `${Math.round(x * 1000) / 10}%`;
+
+interface Unit {
+  label: string;
+  unit: string;
+  of: (x: number) => number;
+}
+const CPU: Unit = { label: 'CPU', unit: 'cores', of: cores };
+const MEMORY: Unit = { label: 'memory', unit: 'GiB', of: gib };
+
+/** What "held" means under a policy, for a reader who has not read the analyzer. */
+const heldAs = (policy: string, percentile: number): string =>
+  policy === 'usage'
+    ? `P${Math.round(percentile * 100)} use`
+    : `max(P${Math.round(percentile * 100)} use, request) per pod`;
+
+function chart(pool: string, u: Unit, r: any): string[] {
+  const allocated = r.hpRequests + r.beRequests;
+  const bars: [string, number][] = [
+    ['capacity', r.capacity],
+    ['allocatable', r.allocatable],
+    ['allocated', allocated],
+    ['higher tiers use', r.hpUsage],
+    ['held', r.held],
+    ['margin', r.margin],
+    ['lendable', r.available],
+    [`schedulable at x${r.ratio}`, r.allocatable * r.ratio],
+  ];
+  return [
+    '```mermaid',
+    'xychart-beta',
+    `    title "${pool}: ${u.label} (${u.unit})"`,
+    `    x-axis [${bars.map(([k]) => `"${k}"`).join(', ')}]`,
+    `    y-axis "${u.unit}"`,
+    `    bar [${bars.map(([, v]) => u.of(v)).join(', ')}]`,
+    '```',
+  ];
+}
+
+function row(u: Unit, r: any): string {
+  const allocated = r.hpRequests + r.beRequests;
+  return `| ${u.label} (${u.unit}) | ${u.of(r.capacity)} | ${u.of(r.allocatable)} | ${u.of(allocated)} (${pct(allocated / r.allocatable)}) | ${u.of(r.hpUsage)} (${pct(r.hpUsage / r.capacity)}) | ${u.of(r.held)} | ${u.of(r.margin)} | ${u.of(r.available)} | ×${r.current} → **×${r.ratio}** (${r.change}) | ×${r.maxRatio} |`;
+}
+
+function whenLoadRises(u: Unit, r: any, percentile: number): string {
+  const held = heldAs(r.policy, percentile);
+  const lower =
+    r.ratio > 1
+      ? `the next run lowers ×${r.ratio} once what the higher tiers hold (${held}) exceeds ${u.of(r.lowersAbove)} ${u.unit} (now ${u.of(r.held)}); `
+      : '';
+  return `- ${u.label}: ${lower}at ${u.of(r.fallsBackAt)} ${u.unit} nothing is lent and the ratio falls back to ×1.0.`;
+}
 
 export function overcommitSection(clusters: PlanClusterJson[]): string[] {
   const recs = clusters
@@ -18,46 +74,49 @@ export function overcommitSection(clusters: PlanClusterJson[]): string[] {
   for (const r of recs) {
     const d = (r.details ?? {}) as any;
     if (d.form === 'koordinator') {
+      const percentile = (d.percentile as number | undefined) ?? 0.95;
       out.push(`${r.evidence.why}`, '');
       for (const p of d.pools as any[]) {
-        const cores = (x: number) => Math.round(x / 10) / 100;
-        const gib = (x: number) => Math.round((x / GiB) * 10) / 10;
         out.push(
           `#### Pool \`${p.pool}\` (${p.nodes} node(s))`,
           '',
-          '| | capacity | allocatable | higher tiers request | higher tiers P95 use | held | margin | lendable | ratio |',
-          '|---|---|---|---|---|---|---|---|---|',
-          `| CPU (cores) | ${cores(p.cpu.capacity)} | ${cores(p.cpu.allocatable)} | ${cores(p.cpu.hpRequests)} | ${cores(p.cpu.hpUsage)} | ${cores(p.cpu.held)} | ${cores(p.cpu.margin)} | ${cores(p.cpu.available)} | ×${p.cpu.current} → **×${p.cpu.ratio}** (${p.cpu.change}) |`,
-          `| memory (GiB) | ${gib(p.memory.capacity)} | ${gib(p.memory.allocatable)} | ${gib(p.memory.hpRequests)} | ${gib(p.memory.hpUsage)} | ${gib(p.memory.held)} | ${gib(p.memory.margin)} | ${gib(p.memory.available)} | ×${p.memory.current} → **×${p.memory.ratio}** (${p.memory.change}) |`,
+          `Margin kept free: ${Math.round((d.margin as number) * 100)}% of capacity. Reclaim threshold: CPU ${Math.round(p.cpu.threshold * 100)}%, memory ${Math.round(p.memory.threshold * 100)}%.`,
           '',
-          '```mermaid',
-          'xychart-beta',
-          `    title "${p.pool}: CPU cores"`,
-          '    x-axis ["allocatable", "requested", "P95 used", "held", "lendable", "schedulable at ratio"]',
-          '    y-axis "cores"',
-          `    bar [${[p.cpu.allocatable, p.cpu.hpRequests, p.cpu.hpUsage, p.cpu.held, p.cpu.available, p.cpu.allocatable * p.cpu.ratio].map(cores).join(', ')}]`,
-          '```',
+          '| | capacity | allocatable | allocated (all tiers) | higher tiers use | held | margin | lendable | ratio | ceiling |',
+          '|---|---|---|---|---|---|---|---|---|---|',
+          row(CPU, p.cpu),
+          row(MEMORY, p.memory),
+          '',
+          ...chart(p.pool, CPU, p.cpu),
+          '',
+          ...chart(p.pool, MEMORY, p.memory),
+          '',
+          '**When load rises:**',
+          whenLoadRises(CPU, p.cpu, percentile),
+          whenLoadRises(MEMORY, p.memory, percentile),
           '',
         );
       }
       out.push(
-        '**When load rises:** Koordinator recomputes batch capacity from live node metrics every few minutes (usage above the reclaim threshold shrinks it at once, no PR needed), and the next Tidemark run lowers the amplification ratio in one step — ratios rise at most 0.1 per run and never above the policy ceiling.',
+        `Koordinator recomputes batch capacity from live node metrics every few minutes (use above the reclaim threshold shrinks it at once, no PR needed); the next Tidemark run lowers a ratio in one step. Ratios rise at most ${d.raiseStep} per run and never above their ceiling.`,
         '',
       );
     } else if (d.form === 'openshift') {
       out.push(
         r.evidence.why,
         '',
-        '| tier | workloads | CPU request % of limit | memory request % of limit | not compressed (OOM) |',
+        `| tier${d.tierLabel ? ` (\`${d.tierLabel}\` label, else QoS class)` : ' (QoS class)'} | workloads | CPU request % of limit (use / floor) | memory request % of limit (use / floor) | not compressed (OOM) |`,
         '|---|---|---|---|---|',
       );
+      const cell = (v?: number, use?: number, floor?: number) =>
+        v === undefined ? '—' : `${v} (${use ?? '—'} / ${floor ?? '—'})`;
       for (const t of d.tiers as any[])
         out.push(
-          `| ${t.tier} | ${t.workloads} | ${t.cpuPercent ?? '—'} | ${t.memoryPercent ?? '—'} | ${t.excludedOom.join(', ') || '—'} |`,
+          `| ${t.tier} | ${t.workloads} | ${cell(t.cpuPercent, t.cpuUsagePercent, t.cpuFloorPercent)} | ${cell(t.memoryPercent, t.memoryUsagePercent, t.memoryFloorPercent)} | ${t.excludedOom.join(', ') || '—'} |`,
         );
       out.push(
         '',
-        `Applies to new pods in the opted-in namespaces (${(d.optedInNamespaces as string[]).join(', ')}); running pods keep their requests until they restart.`,
+        `Cluster: CPU ${d.cpuPercent}%, memory ${d.memory ?? `${d.memoryPercent}%`}. Applies to new pods in the opted-in namespaces (${(d.optedInNamespaces as string[]).join(', ')}); running pods keep their requests until they restart.`,
         '',
       );
     } else out.push(`- \`${r.workload}\`: ${r.evidence.why}`);
