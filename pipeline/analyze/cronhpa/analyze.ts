@@ -4,17 +4,28 @@
  * (adopted or tuned in the same change, or live) so traffic beyond the forecast still scales out.
  * No cycle, no CronHPA. Replica demand uses the same request and target as the HPA it drives.
  */
-import type { ClusterModel, HpaModel, WorkloadModel } from '../../model/types.js';
+import type { ClusterModel, GenericObjectModel, HpaModel, WorkloadModel } from '../../model/types.js';
 import type { AnalyzeContext, AnalyzerResult, JsonValue, Recommendation, Skipped } from '../types.js';
 import { recommendationId } from '../types.js';
-import { liveCpuRequestCores } from '../../model/live-containers.js';
+import { metricCpuRequest, podCpuRequest } from '../hpa/request.js';
+import { HPA_DEFAULTS, type HpaArgs } from '../hpa/args.js';
 import { replicaDemand } from '../hpa/sizing.js';
-import { demandView, historyDays } from '../../model/usage/demand-view.js';
+import { demandView, historyDays, type DemandView } from '../../model/usage/demand-view.js';
 import { ceilSafe, percentile } from '../../core/stats.js';
 import { CRONHPA_DEFAULTS, type AutoscalingSettings, type CronHpaArgs } from './args.js';
 import { DETECT_DEFAULTS, detectCycles, toHourly, type CycleDetection } from './periodicity.js';
 import { buildSchedule, clock, type Schedule } from './schedule.js';
-import { aliyunForm, craneForm, kedaForm, tkestackForm, type HpaBasis, type RenderedForm } from './forms.js';
+import {
+  aliyunForm,
+  craneForm,
+  kedaForm,
+  managedByTidemark,
+  scheduleEdits,
+  tkestackForm,
+  type CronForm,
+  type HpaBasis,
+  type RenderedForm,
+} from './forms.js';
 
 const FORM_KINDS: Record<string, string> = {
   aliyun: 'autoscaling.alibabacloud.com/CronHorizontalPodAutoscaler',
@@ -53,7 +64,16 @@ function analyzeWorkload(
 ): Outcome {
   const usage = model.usage.get(w.key);
   if (!usage) return undefined;
-  const live = model.hpas.find((h) => h.workload === w.key);
+  const hpas = model.hpas.filter((h) => h.workload === w.key);
+  // As in the hpa analyzer: which of several HPAs a schedule should drive is a human's call.
+  if (hpas.length > 1)
+    return {
+      skip: {
+        reason: 'not-eligible',
+        detail: `${hpas.length} HPAs target this workload (${hpas.map((h) => h.name).join(', ')}); they fight each other, and a schedule linked to one would be undone by the other`,
+      },
+    };
+  const live = hpas[0];
   if (live?.ownedBy)
     return {
       skip: {
@@ -62,22 +82,38 @@ function analyzeWorkload(
       },
     };
   const upstream = ctx.upstream?.get('hpa')?.recommendations.find((r) => r.workload === w.key);
-  const basis = hpaBasis(model, w, live, upstream);
+  const found = hpaBasis(model, w, live, upstream, ctx);
+  const basis = found && 'hpa' in found ? found : undefined;
   const form = settings.cronForm;
-  if (form === 'tkestack' && basis)
+  // Any HPA, live or adopted in this change, whatever it measures: it rewrites replicas at its
+  // next sync and undoes what tkestack's CronHPA set.
+  const anyHpa = live?.name ?? basis?.hpa.name;
+  if (form === 'tkestack' && (live || basis))
     return {
       skip: {
         reason: 'not-supported',
-        detail: `tkestack's CronHPA cannot link to an HPA (${basis.hpa.name ?? w.name}), which would undo each scheduled change at its next sync; use the aliyun, keda or crane form`,
+        detail: `tkestack's CronHPA cannot link to an HPA (${anyHpa ?? w.name}), which would undo each scheduled change at its next sync; use the aliyun, keda or crane form`,
       },
     };
-  if (!basis && form !== 'tkestack') return undefined; // scheduled scaling rides on an HPA
+  if (!basis && form !== 'tkestack') {
+    // Scheduled scaling rides on an HPA. Say why there is none to ride on when a form is set.
+    if (found && !('hpa' in found)) return { skip: found };
+    if (!form) return undefined;
+    return {
+      skip: {
+        reason: 'no-hpa',
+        detail: `the ${form} form links a schedule to an HPA, and this workload has none and gets none in this change (see the hpa analyzer's reason)`,
+      },
+    };
+  }
   const existing = form
     ? model.others
         .get(FORM_KINDS[form]!)
         ?.find((o) => o.namespace === w.namespace && scheduleTargets(o.spec, w, live))
     : undefined;
-  if (existing)
+  // One Tidemark wrote (its label) has its times kept current below; one a human wrote is theirs.
+  const mine = existing && managedByTidemark(existing.labels) ? existing : undefined;
+  if (existing && !mine)
     return {
       skip: {
         reason: 'exists',
@@ -92,17 +128,23 @@ function analyzeWorkload(
         detail: `${historyDays(v).toFixed(1)} days of demand; ${a.minHistoryDays} needed to trust a cycle`,
       },
     };
-  const perPod = basis
-    ? basis.podCores * (basis.target / 100)
-    : liveCpuRequestCores(model, w) * a.fixedUtilization;
+  // Without an HPA (tkestack) replicas are sized like fixed ones, on the request that will be live.
+  const own = basis ? undefined : podCpuRequest(model, w, ctx);
+  const perPod = basis ? basis.podCores * (basis.target / 100) : (own?.cores ?? 0) * a.fixedUtilization;
   if (!(perPod > 0))
     return { skip: { reason: 'no-cpu-request', detail: 'no CPU request to turn demand into replicas' } };
-  const demand = replicaDemand({ ...v, cpu: v.cpu.map((c) => c * (basis?.share ?? 1)) }, perPod, 100);
+  const share = basis?.share ?? own?.share ?? 1;
+  const demand = replicaDemand({ ...v, cpu: v.cpu.map((c) => c * share) }, perPod, 100);
   const hourly = toHourly(v.times, demand);
   const detection = detectCycles(hourly, { ...DETECT_DEFAULTS, shuffles: a.shuffles, minAcf: a.minStrength });
   if (!detection.cycle) return { skip: { reason: 'no-cycle', detail: detection.reason } };
   const timezone = settings.timezone ?? 'UTC';
-  const floor = basis ? basis.hpa.min : Math.max(1, ceilSafe(percentile(demand, 0.05)));
+  // The policy's replica floor (the hpa analyzer's minReplicasFloor, with this workload's
+  // overrides) holds without an HPA too: a quiet night must not leave a single pod.
+  const policyFloor =
+    (ctx.overrides?.(w.key, 'hpa') as Partial<HpaArgs> | undefined)?.minReplicasFloor ??
+    HPA_DEFAULTS.minReplicasFloor;
+  const floor = basis ? basis.hpa.min : Math.max(policyFloor, ceilSafe(percentile(demand, 0.05)));
   const built = buildSchedule(hourly, detection.cycle, {
     timezone,
     floor,
@@ -143,6 +185,7 @@ function analyzeWorkload(
       rendered = tkestackForm(w, schedule, floor, controllerZone, model.at);
       break;
   }
+  if (mine) return updateTimes(mine, form, rendered, detection, schedule, w, v);
   const strength = detection[detection.cycle]!;
   const surge =
     form === 'tkestack'
@@ -210,13 +253,21 @@ interface Basis {
   share: number;
 }
 
-/** The HPA the schedule drives: adopted or tuned in this change (upstream), else the live one. */
+type NoBasis = { reason: string; detail: string };
+
+/**
+ * The HPA the schedule drives: adopted or tuned in this change (upstream, whose details carry the
+ * request and demand share it sized with), else the live one, measured with the same helper the
+ * hpa analyzer uses (the request that will be live when the HPA is). `NoBasis` says why a live
+ * HPA cannot be one; undefined means there is no HPA at all.
+ */
 function hpaBasis(
   model: ClusterModel,
   w: WorkloadModel,
   live: HpaModel | undefined,
   upstream: Recommendation | undefined,
-): Basis | undefined {
+  ctx: AnalyzeContext,
+): Basis | NoBasis | undefined {
   const d = upstream?.details as Record<string, unknown> | undefined;
   if (d && (d.decision === 'adopt-hpa' || d.decision === 'tune-hpa')) {
     const adopted = upstream!.objects[0]?.manifest.spec as Record<string, JsonValue> | undefined;
@@ -237,16 +288,27 @@ function hpaBasis(
       },
       podCores: Number(d.podRequestCores),
       target: Number(d.targetUtilization),
-      share: 1,
+      share: typeof d.demandShare === 'number' && d.demandShare > 0 ? d.demandShare : 1,
     };
   }
   if (!live) return undefined;
-  const metric = live.metrics.find((m) => m.resource === 'cpu' && m.averageUtilization !== undefined);
-  if (!metric) return undefined;
-  const cores =
-    metric.type === 'ContainerResource'
-      ? (w.template.containers.find((c) => c.name === metric.container)?.requests.cpu ?? 0) / 1000
-      : liveCpuRequestCores(model, w);
+  const metric = live.metrics.find(
+    (m) =>
+      m.resource === 'cpu' &&
+      (m.type === 'Resource' || m.type === 'ContainerResource') &&
+      m.averageUtilization !== undefined,
+  );
+  if (!metric)
+    return {
+      reason: 'hpa-not-cpu',
+      detail: `HPA ${live.name} does not scale on CPU utilization (${live.metrics.map((m) => `${m.type}${m.resource ? `/${m.resource}` : ''}`).join(', ') || 'no metrics'}), so replica demand cannot be put in its terms; a schedule for it is the owner's choice`,
+    };
+  const request = metricCpuRequest(model, w, metric, ctx);
+  if (!request)
+    return {
+      reason: 'no-cpu-request',
+      detail: `HPA ${live.name} measures ${metric.container ? `container ${metric.container}` : 'the pod'}, which lacks a CPU request, so demand cannot be put in replicas`,
+    };
   return {
     hpa: {
       name: live.name,
@@ -257,9 +319,74 @@ function hpaBasis(
       ...(metric.type === 'ContainerResource' && metric.container ? { container: metric.container } : {}),
       ...(live.behavior ? { behavior: live.behavior as JsonValue } : {}),
     },
-    podCores: cores,
+    podCores: request.cores,
     target: metric.averageUtilization!,
-    share: 1,
+    share: request.share,
+  };
+}
+
+/**
+ * A schedule object Tidemark wrote earlier: propose its new times in place (the DST shift of a
+ * controller-zone form, or a ramp that moved), or say why it cannot be edited in place.
+ */
+function updateTimes(
+  mine: GenericObjectModel,
+  form: CronForm,
+  rendered: RenderedForm,
+  detection: CycleDetection,
+  schedule: Schedule,
+  w: WorkloadModel,
+  v: DemandView,
+): Outcome {
+  const object = {
+    apiVersion: mine.apiVersion,
+    kind: mine.kind,
+    namespace: mine.namespace ?? w.namespace,
+    name: mine.name,
+  };
+  const diff = scheduleEdits(form, mine.spec, rendered.manifest);
+  if ('reason' in diff)
+    return {
+      skip: {
+        reason: 'exists',
+        detail: `${mine.kind} ${mine.name} was written by Tidemark, but ${diff.reason}; delete it in a reviewed change and the next plan writes it afresh (${describe(detection, schedule)})`,
+      },
+    };
+  if (!diff.edits.length)
+    return {
+      skip: { reason: 'no-change', detail: `${mine.kind} ${mine.name} already runs at these times` },
+    };
+  const lines = diff.edits.map(
+    (e) =>
+      `${e.path.map((s) => (typeof s === 'object' ? `[${s.name}]` : String(s))).join('.')}: \`${String(e.current)}\` → \`${String(e.proposed)}\``,
+  );
+  return {
+    recommendation: {
+      id: recommendationId('cronhpa', w.key, 'schedule'),
+      analyzer: 'cronhpa',
+      workload: w.key,
+      subject: `move schedule times (${form})`,
+      fields: diff.edits.map((e) => ({ object, path: e.path, current: e.current, proposed: e.proposed })),
+      objects: [],
+      evidence: {
+        window: { start: v.times[0] ?? 0, end: (v.times.at(-1) ?? 0) + v.step },
+        samples: v.times.length,
+        ooms: 0,
+        confidence: {
+          days: Math.round(historyDays(v) * 10) / 10,
+          level: historyDays(v) >= 14 ? 'high' : 'medium',
+        },
+        why: `${mine.kind} ${mine.name} (written by Tidemark) runs at other times than the cycle now needs: ${lines.join('; ')}. ${describe(detection, schedule)}.`,
+      },
+      risk: 'low',
+      details: {
+        form,
+        cycle: detection.cycle,
+        timezone: schedule.timezone,
+        lines,
+        warnings: rendered.warnings,
+      },
+    },
   };
 }
 

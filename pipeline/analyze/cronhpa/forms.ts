@@ -37,6 +37,90 @@ export interface RenderedForm {
 
 const SCHEMA = 'https://tidemark.io/schemas/kubernetes/';
 
+/**
+ * Set on every schedule object Tidemark writes, so a later plan knows the object is its own and
+ * may move its times (after a daylight-saving change, or when the ramp moved), while one a human
+ * wrote is left alone.
+ */
+export const MANAGED_BY: Readonly<Record<string, string>> = { 'app.kubernetes.io/managed-by': 'tidemark' };
+
+export function managedByTidemark(labels: Record<string, string> | undefined): boolean {
+  return labels?.['app.kubernetes.io/managed-by'] === MANAGED_BY['app.kubernetes.io/managed-by'];
+}
+
+type Seg = string | number | { name: string };
+
+/** Where each form keeps its schedule: the list, how an entry is named, and its time fields. */
+const SCHEDULE_FIELDS: Record<
+  CronForm,
+  { list: string; named: boolean; only?: (x: Record<string, unknown>) => boolean; times: string[][] }
+> = {
+  aliyun: { list: 'jobs', named: true, times: [['schedule']] },
+  tkestack: { list: 'crons', named: false, times: [['schedule']] },
+  keda: {
+    list: 'triggers',
+    named: true,
+    only: (x) => x.type === 'cron',
+    times: [
+      ['metadata', 'start'],
+      ['metadata', 'end'],
+    ],
+  },
+  crane: { list: 'crons', named: true, times: [['start'], ['end']] },
+};
+
+export interface ScheduleEdit {
+  path: Seg[];
+  current: JsonValue;
+  proposed: JsonValue;
+}
+
+/**
+ * The time fields that differ between a schedule object Tidemark wrote earlier and the one it
+ * would write now, as in-place edits (entries matched by name, tkestack's by position). Only
+ * times: a down job's size is the HPA floor, which the Aliyun controller itself rewrites in the
+ * live HPA, so live state cannot say what it should be. When the entries no longer line up (a
+ * window appeared or went away) there is no in-place edit, and the reason says so.
+ */
+export function scheduleEdits(
+  form: CronForm,
+  existingSpec: unknown,
+  rendered: Record<string, JsonValue>,
+): { edits: ScheduleEdit[] } | { reason: string } {
+  const f = SCHEDULE_FIELDS[form];
+  const list = (spec: unknown): Record<string, unknown>[] => {
+    const l = (spec as Record<string, unknown> | undefined)?.[f.list];
+    return (Array.isArray(l) ? l : []).filter(
+      (x): x is Record<string, unknown> => !!x && typeof x === 'object' && (!f.only || f.only(x)),
+    );
+  };
+  const before = list(existingSpec);
+  const after = list(rendered.spec);
+  const id = (x: Record<string, unknown>, i: number) => (f.named ? String(x.name) : String(i));
+  const ids = (l: Record<string, unknown>[]) => l.map(id).sort().join(',');
+  if (ids(before) !== ids(after))
+    return {
+      reason: `its ${f.list} (${ids(before) || 'none'}) no longer line up with the windows found now (${ids(after)})`,
+    };
+  const edits: ScheduleEdit[] = [];
+  after.forEach((entry, i) => {
+    const old = f.named ? before.find((b) => b.name === entry.name)! : before[i]!;
+    for (const leaf of f.times) {
+      const get = (o: Record<string, unknown>) =>
+        leaf.reduce<unknown>((x, k) => (x as Record<string, unknown> | undefined)?.[k], o);
+      const current = get(old);
+      const proposed = get(entry);
+      if (current !== proposed)
+        edits.push({
+          path: ['spec', f.list, f.named ? { name: String(entry.name) } : i, ...leaf],
+          current: (current ?? null) as JsonValue,
+          proposed: proposed as JsonValue,
+        });
+    }
+  });
+  return { edits };
+}
+
 function target(w: WorkloadModel): Record<string, JsonValue> {
   return { apiVersion: w.apiVersion, kind: w.kind, name: w.name };
 }
@@ -91,7 +175,7 @@ export function aliyunForm(
   ];
   if (seasonal)
     warnings.push(
-      `${s.timezone} and ${controllerZone} are apart by a different offset in summer and winter: after a daylight-saving change the jobs run an hour off until the next plan rewrites them.`,
+      `${s.timezone} and ${controllerZone} are apart by a different offset in summer and winter: after a daylight-saving change the jobs run an hour off until the next plan moves them (it rewrites the job times of this object, which carries app.kubernetes.io/managed-by: tidemark; keep that label, or move the times by hand).`,
     );
   return {
     object: {
@@ -103,7 +187,7 @@ export function aliyunForm(
     manifest: {
       apiVersion: 'autoscaling.alibabacloud.com/v1beta1',
       kind: 'CronHorizontalPodAutoscaler',
-      metadata: { name: w.name, namespace: w.namespace },
+      metadata: { name: w.name, namespace: w.namespace, labels: { ...MANAGED_BY } },
       spec: {
         scaleTargetRef: { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', name },
         jobs,
@@ -147,6 +231,7 @@ export function kedaForm(w: WorkloadModel, s: Schedule, hpa: HpaBasis): Rendered
       metadata: {
         name: w.name,
         namespace: w.namespace,
+        labels: { ...MANAGED_BY },
         ...(takeOver ? { annotations: { 'scaledobject.keda.sh/transfer-hpa-ownership': 'true' } } : {}),
       },
       spec: {
@@ -181,6 +266,23 @@ export function kedaForm(w: WorkloadModel, s: Schedule, hpa: HpaBasis): Rendered
   };
 }
 
+/**
+ * Crane's EHPA embeds the autoscaling/v2beta2 behavior, which has no `tolerance`: the API server
+ * would prune it from the EHPA and Argo CD would show the diff forever. The HPA Crane derives
+ * then uses the cluster-wide tolerance.
+ */
+export function withoutTolerance(behavior: JsonValue): JsonValue {
+  if (!behavior || typeof behavior !== 'object' || Array.isArray(behavior)) return behavior;
+  const out: Record<string, JsonValue> = {};
+  for (const [k, v] of Object.entries(behavior)) {
+    if (v && typeof v === 'object' && !Array.isArray(v)) {
+      const { tolerance: _dropped, ...rest } = v;
+      out[k] = rest;
+    } else out[k] = v;
+  }
+  return out;
+}
+
 /** Crane: an EHPA whose crons become one external metric; Crane then owns `ehpa-<name>`. */
 export function craneForm(w: WorkloadModel, s: Schedule, hpa: HpaBasis): RenderedForm {
   const crane = (m: CronMoment) => `${m.minute} ${m.hour} ? * ${m.dow}`;
@@ -202,14 +304,14 @@ export function craneForm(w: WorkloadModel, s: Schedule, hpa: HpaBasis): Rendere
     manifest: {
       apiVersion: 'autoscaling.crane.io/v1alpha1',
       kind: 'EffectiveHorizontalPodAutoscaler',
-      metadata: { name: w.name, namespace: w.namespace },
+      metadata: { name: w.name, namespace: w.namespace, labels: { ...MANAGED_BY } },
       spec: {
         scaleTargetRef: target(w),
         minReplicas: hpa.min,
         maxReplicas: hpa.max,
         scaleStrategy: 'Auto',
         metrics: [cpuMetric(hpa.target, hpa.container)],
-        ...(hpa.behavior ? { behavior: hpa.behavior } : {}),
+        ...(hpa.behavior ? { behavior: withoutTolerance(hpa.behavior) } : {}),
         crons,
       },
     },
@@ -251,7 +353,7 @@ export function tkestackForm(
     manifest: {
       apiVersion: 'extensions.tkestack.io/v1',
       kind: 'CronHPA',
-      metadata: { name: w.name, namespace: w.namespace },
+      metadata: { name: w.name, namespace: w.namespace, labels: { ...MANAGED_BY } },
       spec: { scaleTargetRef: target(w), crons },
     },
     schema: `${SCHEMA}tkestack-cronhpa-v1.json`,
@@ -261,7 +363,7 @@ export function tkestackForm(
       `Its controller runs jobs in its own zone (${controllerZone}); the ${s.timezone} schedule was converted to it.`,
       ...(seasonal
         ? [
-            `${s.timezone} and ${controllerZone} differ by a seasonal offset: after a daylight-saving change the jobs run an hour off until the next plan.`,
+            `${s.timezone} and ${controllerZone} differ by a seasonal offset: after a daylight-saving change the jobs run an hour off until the next plan moves them (it rewrites the schedules of this object, which carries app.kubernetes.io/managed-by: tidemark; keep that label, or move the times by hand).`,
           ]
         : []),
     ],

@@ -15,6 +15,7 @@ export const cronhpa: Analyzer<CronHpaArgs> = {
     { kind: 'EffectiveHorizontalPodAutoscaler', path: ['spec', '**'] },
     { kind: 'CronHPA', path: ['spec', '**'] },
   ],
-  after: ['hpa'],
+  // rightsize: a live HPA's schedule is sized on the request that will be live (hpa/request.ts).
+  after: ['rightsize', 'hpa'],
   analyze: analyzeCronHpa,
 };

@@ -59,6 +59,95 @@ const daily = (low: number, high: number) => (t: number) => {
   return h >= 9 && h < 21 ? high : low;
 };
 
+/**
+ * web (500m) and a proxy that uses a quarter of what web does (web's share of the pod: 0.8); the
+ * proxy has no CPU request unless `proxyCpu` is given.
+ */
+function sidecarModel(
+  o: { version?: string; proxyCpu?: string; extra?: KubeObject[] } = { version: 'v1.30.2' },
+) {
+  const objects = [
+    ...deploymentWithPods('web', 'shop', {
+      replicas: 3,
+      containers: [
+        container({ name: 'web', cpu: '500m' }),
+        container({ name: 'proxy', ...(o.proxyCpu ? { cpu: o.proxyCpu } : {}) }),
+      ],
+    }),
+    ...(o.extra ?? []),
+  ];
+  const facts = {
+    metricsApiAvailable: true,
+    ...('version' in o ? { version: o.version } : { version: 'v1.30.2' }),
+  };
+  const m = modelOf(objects, END, facts as any);
+  const w = windowOf(END);
+  const pods = [...m.pods.values()];
+  const web = daily(0.1, 0.4);
+  return withUsage(m, w, [
+    ...pods.map((p) =>
+      series(w, { namespace: 'shop', pod: p.name, container: 'web' }, { cpu: web, mem: () => MiB }),
+    ),
+    ...pods.map((p) =>
+      series(
+        w,
+        { namespace: 'shop', pod: p.name, container: 'proxy' },
+        { cpu: (t) => web(t) / 4, mem: () => MiB },
+      ),
+    ),
+  ]);
+}
+
+/**
+ * Sidecar cases pin the target at 80 %: the usage fold counts each container series as a pod
+ * (model/usage/fold.ts), which reads a two-container pod's burst as ×1.6; these tests check the
+ * share and the request, not the burst.
+ */
+const ARGS80 = { ...HPA_DEFAULTS, minTargetUtilization: 80 };
+
+/** A live HPA on web's container CPU (ContainerResource). */
+function containerHpa(utilization: number, max: number): KubeObject {
+  const h = hpa('web', 'shop', 'web', { min: 2, max });
+  (h.spec as any).metrics = [
+    {
+      type: 'ContainerResource',
+      containerResource: {
+        name: 'cpu',
+        container: 'web',
+        target: { type: 'Utilization', averageUtilization: utilization },
+      },
+    },
+  ];
+  return h;
+}
+
+/** Right-sizing's result proposing one container's CPU request (millicores). */
+function rightsized(name: string, current: number, proposed: number): AnalyzerResult {
+  return {
+    skipped: [],
+    recommendations: [
+      {
+        id: `rightsize:Deployment/shop/web:${name}`,
+        analyzer: 'rightsize',
+        workload: 'Deployment/shop/web',
+        subject: name,
+        fields: [
+          {
+            object: { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'shop', name: 'web' },
+            path: ['spec', 'template', 'spec', 'containers', { name }, 'resources', 'requests', 'cpu'],
+            current: `${current}m`,
+            proposed: `${proposed}m`,
+            quantity: { resource: 'cpu', role: 'request', container: name, current, proposed },
+          },
+        ],
+        objects: [],
+        evidence: { window: { start: 0, end: 1 }, samples: 1, ooms: 0, why: '' },
+        risk: 'low',
+      },
+    ],
+  };
+}
+
 const only = (r: AnalyzerResult): Recommendation => {
   expect(r.recommendations).toHaveLength(1);
   return r.recommendations[0]!;
@@ -107,6 +196,34 @@ describe('hpa analyzer', () => {
     }
   });
 
+  it('refuses hpaToleranceSupported below 1.33, where the field does not exist, and says why', () => {
+    const r = only(
+      analyzeHpa(
+        webModel(daily(0.1, 0.4), { version: 'v1.32.7' }),
+        HPA_DEFAULTS,
+        ctx({ hpaToleranceSupported: true }),
+      ),
+    );
+    const b = (r.objects[0]!.manifest.spec as any).behavior;
+    expect(b.scaleUp.tolerance).toBeUndefined();
+    expect(b.scaleDown.tolerance).toBeUndefined();
+    expect(r.details).toMatchObject({
+      tolerance: false,
+      toleranceRefused: expect.stringMatching(/1\.32 has no .*tolerance.*1\.33/),
+    });
+    expect(r.evidence.why).toMatch(/hpaToleranceSupported is set, but Kubernetes 1\.32/);
+    // 1.33 with the operator's dry-run assertion: kept
+    const on133 = only(
+      analyzeHpa(
+        webModel(daily(0.1, 0.4), { version: 'v1.33.1' }),
+        HPA_DEFAULTS,
+        ctx({ hpaToleranceSupported: true }),
+      ),
+    );
+    expect((on133.objects[0]!.manifest.spec as any).behavior.scaleDown.tolerance).toBe('0.1');
+    expect(on133.details!.toleranceRefused).toBeUndefined();
+  });
+
   it('sizes the target against the request right-sizing proposes in the same change', () => {
     const upstream: AnalyzerResult = {
       skipped: [],
@@ -150,35 +267,96 @@ describe('hpa analyzer', () => {
     });
   });
 
-  it('measures the main container when a sidecar has no CPU request (ContainerResource)', () => {
-    const objects = deploymentWithPods('web', 'shop', {
-      replicas: 3,
-      containers: [container({ name: 'web', cpu: '500m' }), container({ name: 'proxy' })],
-    });
-    const m = modelOf(objects, END, { metricsApiAvailable: true });
-    const w = windowOf(END);
-    const pods = [...m.pods.values()];
-    withUsage(m, w, [
-      ...pods.map((p) =>
-        series(
-          w,
-          { namespace: 'shop', pod: p.name, container: 'web' },
-          { cpu: daily(0.1, 0.4), mem: () => MiB },
-        ),
-      ),
-      ...pods.map((p) =>
-        series(
-          w,
-          { namespace: 'shop', pod: p.name, container: 'proxy' },
-          { cpu: () => 0.01, mem: () => MiB },
-        ),
-      ),
-    ]);
-    const r = only(analyzeHpa(m, HPA_DEFAULTS, ctx()));
+  it('measures the main container when a sidecar has no CPU request (ContainerResource), with hand-checked numbers', () => {
+    const r = only(analyzeHpa(sidecarModel(), ARGS80, ctx()));
     const metric = (r.objects[0]!.manifest.spec as any).metrics[0];
-    expect(metric.type).toBe('ContainerResource');
-    expect(metric.containerResource.container).toBe('web');
+    expect(metric).toEqual({
+      type: 'ContainerResource',
+      containerResource: {
+        name: 'cpu',
+        container: 'web',
+        target: { type: 'Utilization', averageUtilization: 80 },
+      },
+    });
+    // per pod: web 0.4 by day / 0.1 at night, proxy a quarter of that → web's share of the pod is 0.8.
+    // Demand counts web only: 3 × 0.5 × 0.8 = 1.2 cores / (0.5 × 80 %) = 3 replicas by day,
+    // 0.3 / 0.4 = 0.75 at night → floor 2; ceiling ⌈3 × 1.5⌉ = 5. (Whole-pod CPU over web's
+    // request would read 3.75 and a ceiling of 6.)
+    expect(r.details).toMatchObject({
+      podRequestCores: 0.5,
+      container: 'web',
+      demandShare: 0.8,
+      minReplicas: 2,
+      maxReplicas: 5,
+    });
+    expect(r.details!.peakDemand as number).toBeCloseTo(3, 6);
     expect(getValidator(r.objects[0]!.schema)(r.objects[0]!.manifest)).toBe(true);
+  });
+
+  it('refuses a ContainerResource HPA below Kubernetes 1.27, or on an unknown version, with the reason', () => {
+    for (const version of ['v1.26.9', undefined]) {
+      const r = analyzeHpa(sidecarModel({ version }), ARGS80, ctx());
+      expect(r.recommendations).toHaveLength(0);
+      expect(r.skipped).toEqual([
+        expect.objectContaining({
+          reason: 'container-resource-unsupported',
+          detail: expect.stringMatching(/container web.*≥ 1\.27/),
+        }),
+      ]);
+    }
+    expect(only(analyzeHpa(sidecarModel({ version: 'v1.27.0' }), ARGS80, ctx())).details).toMatchObject({
+      container: 'web',
+    });
+  });
+
+  it("tunes a ContainerResource HPA on its container's share of demand and request, by hand", () => {
+    // every container has a request, but the live HPA measures web only
+    const live = containerHpa(60, 4);
+    const r = only(analyzeHpa(sidecarModel({ proxyCpu: '100m', extra: [live] }), ARGS80, ctx()));
+    // target 60 → 65; web's demand 1.2 cores by day / (0.5 × 65 %) = 3.69 → ceiling ⌈5.54⌉ = 6
+    // (whole-pod 1.5 cores would give 4.6 → 7); night 0.3 / 0.325 = 0.92 → floor stays 2
+    expect(r.details).toMatchObject({
+      decision: 'tune-hpa',
+      podRequestCores: 0.5,
+      demandShare: 0.8,
+      container: 'web',
+      maxReplicas: 6,
+      minReplicas: 2,
+    });
+    expect(r.details!.peakDemand as number).toBeCloseTo(1.2 / 0.325, 2);
+    const byPath = Object.fromEntries(r.fields.map((f) => [f.path.join('.'), [f.current, f.proposed]]));
+    expect(byPath).toEqual({
+      'spec.maxReplicas': [4, 6],
+      'spec.metrics.0.containerResource.target.averageUtilization': [60, 65],
+    });
+  });
+
+  it('tunes a ContainerResource HPA against the request right-sizing proposes in the same change', () => {
+    const live = containerHpa(60, 4);
+    const r = only(
+      analyzeHpa(
+        sidecarModel({ proxyCpu: '100m', extra: [live] }),
+        ARGS80,
+        ctx({}, rightsized('web', 500, 250)),
+      ),
+    );
+    // web's request 500m → 250m in this PR: 1.2 / (0.25 × 65 %) = 7.38 → ceiling ⌈11.08⌉ = 12
+    // (the live 500m would say 6); night 0.3 / 0.1625 = 1.85 → floor 2
+    expect(r.details).toMatchObject({
+      podRequestCores: 0.25,
+      requestFromRightsize: true,
+      maxReplicas: 12,
+      minReplicas: 2,
+    });
+    // a proposal for another container leaves web's denominator alone
+    const other = only(
+      analyzeHpa(
+        sidecarModel({ proxyCpu: '100m', extra: [containerHpa(60, 4)] }),
+        ARGS80,
+        ctx({}, rightsized('proxy', 100, 50)),
+      ),
+    );
+    expect(other.details).toMatchObject({ podRequestCores: 0.5, maxReplicas: 6 });
   });
 
   it('counts an injected sidecar in the pod request, as the HPA does', () => {

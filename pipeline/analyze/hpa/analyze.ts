@@ -18,8 +18,8 @@ import { HPA_DEFAULTS, type HpaArgs } from './args.js';
 import { fluctuation, replicaDemand, replicaRange, targetUtilization } from './sizing.js';
 import { demandView, historyDays, type DemandView } from '../../model/usage/demand-view.js';
 import { ceilSafe, percentile } from '../../core/stats.js';
-import { hpaManifest, toleranceSupported } from './manifest.js';
-import { liveContainers } from '../../model/live-containers.js';
+import { containerResourceSupported, hpaManifest, toleranceSupported } from './manifest.js';
+import { metricCpuRequest, podCpuRequest, type HpaRequest } from './request.js';
 
 const SCALABLE = new Set(['Deployment', 'StatefulSet']);
 
@@ -109,68 +109,18 @@ function analyzeWorkload(model: ClusterModel, w: WorkloadModel, a: HpaArgs, ctx:
       'metrics-api-unavailable',
       `the metrics API (v1beta1.metrics.k8s.io) is ${model.metricsApiAvailable === false ? 'not Available' : 'not known to be Available'} in this cluster; an HPA would never scale`,
     );
+  if (pod.container) {
+    const cr = containerResourceSupported(model, ctx.clusterSettings);
+    if (!cr.ok)
+      return skip(
+        'container-resource-unsupported',
+        `not every container has a CPU request, so the HPA would measure container ${pod.container} (ContainerResource), which needs Kubernetes ≥ 1.27 (beta, on by default); this cluster is ${cr.version ?? 'of unknown version'}. Give every container a CPU request, or upgrade`,
+      );
+  }
   return adopt(model, w, v, a, ctx, pod, live, fluct);
 }
 
-interface PodRequest {
-  /** Cores the utilization is measured against (the pod, or the one container). */
-  cores: number;
-  /** Set when measured on one container (ContainerResource). */
-  container?: string;
-  /** Share of the workload's CPU demand that container uses. */
-  share: number;
-  /** True when right-sizing changes a request in the same change. */
-  fromRightsize: boolean;
-}
-
-/**
- * The request the HPA will see: right-sizing's proposal where it makes one, else the live value.
- * If any container lacks a CPU request, a pod-level Resource metric is undefined, so we measure
- * the busiest main container that has one (ContainerResource).
- */
-function podCpuRequest(model: ClusterModel, w: WorkloadModel, ctx: AnalyzeContext): PodRequest | undefined {
-  const proposed = new Map<string, number>();
-  for (const rec of ctx.upstream?.get('rightsize')?.recommendations ?? []) {
-    if (rec.workload !== w.key) continue;
-    for (const f of rec.fields)
-      if (f.quantity?.resource === 'cpu' && f.quantity.role === 'request')
-        proposed.set(f.quantity.container, f.quantity.proposed);
-  }
-  // Injected containers count too: the HPA divides the pod's whole usage by the pod's whole request.
-  const containers = liveContainers(model, w);
-  let total = 0;
-  let all = true;
-  let fromRightsize = false;
-  const requestOf = (name: string, live?: number): number | undefined => {
-    if (proposed.has(name)) {
-      fromRightsize = true;
-      return proposed.get(name);
-    }
-    return live;
-  };
-  for (const c of containers) {
-    const r = requestOf(c.name, c.requests.cpu);
-    if (!r) all = false;
-    else total += r;
-  }
-  if (all && total > 0) return { cores: total / 1000, share: 1, fromRightsize };
-  const usage = model.usage.get(w.key);
-  const mean = (name: string): number => {
-    const d = usage?.containers.get(name);
-    return d && d.cpuMeanWeight > 0 ? d.cpuMeanSum / d.cpuMeanWeight : 0;
-  };
-  const sum = containers.reduce((s, c) => s + mean(c.name), 0);
-  const main = w.template.containers
-    .filter((c) => requestOf(c.name, c.requests.cpu))
-    .sort((x, y) => mean(y.name) - mean(x.name))[0];
-  if (!main) return undefined;
-  return {
-    cores: requestOf(main.name, main.requests.cpu)! / 1000,
-    container: main.name,
-    share: sum > 0 ? mean(main.name) / sum : 1,
-    fromRightsize,
-  };
-}
+type PodRequest = HpaRequest;
 
 function ref(w: WorkloadModel) {
   return { apiVersion: w.apiVersion, kind: w.kind, namespace: w.namespace, name: w.name };
@@ -221,7 +171,8 @@ function adopt(
     cap: a.maxReplicasCap,
     live,
   });
-  const tolerance = toleranceSupported(model, ctx.clusterSettings);
+  const gate = toleranceSupported(model, ctx.clusterSettings);
+  const tolerance = gate.enabled;
   const manifest = hpaManifest(
     w,
     { min: range.min, max: range.max, target, container: pod.container, tolerance },
@@ -233,7 +184,8 @@ function adopt(
     `(room for the P95 burst ×${burstP95.toFixed(2)}) runs ${range.min}–${range.max} replicas; ` +
     `the ceiling is ${Math.round(a.ceilingHeadroom * 100)}% over the highest demand seen (${range.peakDemand.toFixed(1)})` +
     (range.capped ? `, cut to the policy cap ${a.maxReplicasCap}` : '') +
-    '.';
+    '.' +
+    (gate.refused ? ` ${gate.refused}.` : '');
   return {
     recommendation: {
       id: recommendationId('hpa', w.key, 'autoscaling'),
@@ -277,7 +229,9 @@ function adopt(
         podRequestCores: round(pod.cores),
         requestFromRightsize: pod.fromRightsize,
         ...(pod.container ? { container: pod.container } : {}),
+        demandShare: Math.round(pod.share * 1e6) / 1e6,
         tolerance,
+        ...(gate.refused ? { toleranceRefused: gate.refused } : {}),
         replicasHandOver: w.replicas !== undefined,
         curve: curve(v, demand),
       },
@@ -305,15 +259,18 @@ function tune(
       `HPA ${hpa.name} does not scale on CPU utilization; its metrics are the owner's choice`,
     );
   const metric = hpa.metrics[idx]!;
-  const pod = podCpuRequest(model, w, ctx);
-  if (!pod) return skip('no-cpu-request', 'no container has a CPU request');
-  const cores =
-    metric.type === 'ContainerResource' && metric.container
-      ? (w.template.containers.find((c) => c.name === metric.container)?.requests.cpu ?? 0) / 1000
-      : pod.cores;
-  if (!(cores > 0))
-    return skip('no-cpu-request', `the container HPA ${hpa.name} measures has no CPU request`);
-  const share = metric.type === 'ContainerResource' ? pod.share : 1;
+  // The denominator this HPA really uses (its container, or the whole pod), at the request that
+  // will be live with the change: right-sizing's proposal travels in the same PR.
+  const pod = metricCpuRequest(model, w, metric, ctx);
+  if (!pod)
+    return skip(
+      'no-cpu-request',
+      metric.type === 'ContainerResource'
+        ? `the container HPA ${hpa.name} measures (${metric.container ?? '?'}) has no CPU request`
+        : `not every container has a CPU request, so HPA ${hpa.name}'s pod utilization has no denominator`,
+    );
+  const cores = pod.cores;
+  const share = pod.share;
   const current = metric.averageUtilization!;
   const { target: ideal, burstP95 } = targetUtilization(v, a.minTargetUtilization, a.maxTargetUtilization);
   // Up by at most a step per run (a higher target is a thinner margin); down at once.
@@ -391,6 +348,10 @@ function tune(
         maxReplicas: max,
         peakDemand: round(range.peakDemand),
         podRequestCores: round(cores),
+        // What cronhpa needs to size a schedule for this same HPA (see request.ts).
+        demandShare: Math.round(share * 1e6) / 1e6,
+        requestFromRightsize: pod.fromRightsize,
+        ...(pod.container ? { container: pod.container } : {}),
         curve: curve(v, demand),
       },
     },

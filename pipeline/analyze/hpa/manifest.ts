@@ -54,18 +54,50 @@ export function hpaManifest(w: WorkloadModel, shape: HpaShape, args: HpaArgs): R
   };
 }
 
+/** The cluster's Kubernetes version (config `kubernetesVersion` wins over the snapshot's), if known. */
+export function clusterVersion(
+  model: ClusterModel,
+  settings: Record<string, unknown>,
+): { major: number; minor: number } | undefined {
+  const m = /^v?(\d+)\.(\d+)/.exec(String(settings.kubernetesVersion ?? model.version ?? ''));
+  return m ? { major: Number(m[1]), minor: Number(m[2]) } : undefined;
+}
+
+const atLeast = (v: { major: number; minor: number }, minor: number): boolean =>
+  v.major > 1 || (v.major === 1 && v.minor >= minor);
+
+export interface ToleranceGate {
+  enabled: boolean;
+  /** Why tolerance is left out although the operator asked for it (goes into the evidence). */
+  refused?: string;
+}
+
 /**
  * Per-HPA tolerance (KEP-4951) is beta and on from 1.35. On 1.33–1.34 it is alpha and off, and
- * the API server drops the field, leaving a diff Argo CD shows forever; so below 1.35 only a
- * server-side dry-run that kept the field (cluster setting `hpaToleranceSupported: true`) allows it.
+ * the API server drops the field, leaving a diff Argo CD shows forever; so there only the
+ * operator's word that a server-side dry-run kept the field (cluster setting
+ * `hpaToleranceSupported: true`, see README) allows it. Below 1.33 the field does not exist in
+ * the API at all, so no assertion can make it survive: the flag is refused, with the reason.
  */
-export function toleranceSupported(model: ClusterModel, settings: Record<string, unknown>): boolean {
-  if (settings.hpaToleranceSupported === true) return true;
-  if (settings.hpaToleranceSupported === false) return false;
-  const v = String(settings.kubernetesVersion ?? model.version ?? '');
-  const m = /^v?(\d+)\.(\d+)/.exec(v);
-  if (!m) return false;
-  const major = Number(m[1]);
-  const minor = Number(m[2]);
-  return major > 1 || (major === 1 && minor >= 35);
+export function toleranceSupported(model: ClusterModel, settings: Record<string, unknown>): ToleranceGate {
+  const v = clusterVersion(model, settings);
+  if (settings.hpaToleranceSupported === false) return { enabled: false };
+  if (settings.hpaToleranceSupported === true) {
+    if (v && !atLeast(v, 33))
+      return {
+        enabled: false,
+        refused: `hpaToleranceSupported is set, but Kubernetes ${v.major}.${v.minor} has no spec.behavior.*.tolerance field (added in 1.33), so tolerance is left out`,
+      };
+    return { enabled: true };
+  }
+  return { enabled: !!v && atLeast(v, 35) };
+}
+
+/** ContainerResource metrics are beta (on by default) from 1.27; before that the HPA ignores them. */
+export function containerResourceSupported(
+  model: ClusterModel,
+  settings: Record<string, unknown>,
+): { ok: boolean; version?: string } {
+  const v = clusterVersion(model, settings);
+  return { ok: !!v && atLeast(v, 27), ...(v ? { version: `${v.major}.${v.minor}` } : {}) };
 }
