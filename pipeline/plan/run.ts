@@ -154,6 +154,8 @@ export async function runPlan(opts: {
       const request = deps.usageRequest(model, window);
       let unmatched = 0;
       for await (const batch of metrics.readUsage(request, { logger: log })) {
+        // The folder counts a pod once per interval when its containers' series come together.
+        batch.series.sort((a, b) => cmp(a.namespace, b.namespace) || cmp(a.pod, b.pod));
         for (const series of batch.series) {
           const wl = deps.podWorkload(model, series.namespace, series.pod);
           if (wl) folder.add(wl, series);
@@ -236,6 +238,10 @@ export async function runPlan(opts: {
     });
   }
   return { clusters: results, stages, peakRssMiB, startedAt: opts.clock.now() };
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /**

@@ -79,4 +79,29 @@ describe('model/usage fold', () => {
       { numRuns: 200 },
     );
   });
+
+  it('counts a pod once per interval however many of its containers report', () => {
+    const folder = createUsageFolder(window);
+    const n = 12; // one hour of 5-minute intervals = 4 demand slots of 15 minutes
+    const series = (pod: string, container: string, from: number, to: number) => {
+      const cpu = new Float32Array(n).fill(NaN);
+      for (let i = from; i < to; i++) cpu[i] = 0.1;
+      return {
+        namespace: 'ns',
+        pod,
+        container,
+        offset: 0,
+        cpuMean: cpu,
+        cpuMax: cpu,
+        memMax: cpu,
+        samples: 0,
+      };
+    };
+    // Pod a: app all hour, its sidecar only the first half; pod b: app only the last quarter.
+    folder.add('Deployment/ns/app', series('a', 'app', 0, 12));
+    folder.add('Deployment/ns/app', series('a', 'proxy', 0, 6));
+    folder.add('Deployment/ns/app', series('b', 'app', 9, 12));
+    const pods = [...folder.finish().get('Deployment/ns/app')!.demand.pods.slice(0, 4)];
+    expect(pods.map((p) => Math.round(p * 100) / 100)).toEqual([1, 1, 1, 2]);
+  });
 });

@@ -36,6 +36,10 @@ export function createUsageFolder(
   const step = Math.max(demandStep, window.step);
   const slots = Math.ceil((window.end - window.start) / step);
   const perSlot = step / window.step;
+  // A pod counts once per interval however many containers report: its containers' series are
+  // marked here and counted when the next pod starts (callers pass one pod's series together).
+  const podMarks = new Uint8Array(Math.ceil((window.end - window.start) / window.step));
+  let podOpen: { key: string; usage: WorkloadUsage; lo: number; hi: number } | undefined;
 
   function get(workload: WorkloadKey): WorkloadUsage {
     let u = out.get(workload);
@@ -64,6 +68,9 @@ export function createUsageFolder(
   return {
     add(workload, s) {
       const u = get(workload);
+      const podKey = `${s.namespace}/${s.pod}`;
+      if (podOpen && (podOpen.key !== podKey || podOpen.usage !== u)) closePod();
+      podOpen ??= { key: podKey, usage: u, lo: Infinity, hi: -Infinity };
       u.instances++;
       let d = u.containers.get(s.container);
       if (!d) {
@@ -102,7 +109,11 @@ export function createUsageFolder(
         if (cpu >= 0) u.demand.cpu[slot]! += cpu / perSlot;
         if (max >= 0 && max > u.demand.cpuMax[slot]!) u.demand.cpuMax[slot] = max;
         if (mem >= 0) u.demand.memory[slot]! += mem / perSlot;
-        u.demand.pods[slot]! += 1 / perSlot;
+        if (idx >= 0 && idx < podMarks.length && !podMarks[idx]) {
+          podMarks[idx] = 1;
+          if (idx < podOpen.lo) podOpen.lo = idx;
+          if (idx > podOpen.hi) podOpen.hi = idx;
+        }
       }
     },
     addOom(workload, e) {
@@ -117,12 +128,25 @@ export function createUsageFolder(
       get(workload).restarts.push(e);
     },
     finish() {
+      closePod();
       return out;
     },
     podRecent() {
       return recent;
     },
   };
+
+  function closePod(): void {
+    if (!podOpen) return;
+    const pods = podOpen.usage.demand.pods;
+    for (let idx = podOpen.lo; idx <= podOpen.hi; idx++) {
+      if (!podMarks[idx]) continue;
+      podMarks[idx] = 0;
+      const slot = Math.floor(idx / perSlot);
+      if (slot >= 0 && slot < slots) pods[slot]! += 1 / perSlot;
+    }
+    podOpen = undefined;
+  }
 
   function addRecent(s: UsageSeries): void {
     let cpuSum = 0;
