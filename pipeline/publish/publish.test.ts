@@ -1,6 +1,8 @@
 import { mkdtempSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { simpleGit } from 'simple-git';
 import { startGitRemote, type GitRemote } from '../testing/git-remote.js';
 import { startFakeGitHub, type FakeGitHub } from '../testing/github-fake/server.js';
@@ -9,7 +11,10 @@ import { systemClock } from '../core/clock.js';
 import { clearRegisteredSecrets } from '../core/sanitize.js';
 import { publishPlan, DEFAULT_SETTINGS, type PublishSettings, type PublishInput } from './publish.js';
 import { createGitHubPlatform } from './platform/github/platform.js';
-import { decodeMarker } from './pr/marker.js';
+import { decodeMarker, visibleBody } from './pr/marker.js';
+import { githubPlatformFor } from './platform/github/from-settings.js';
+import type { ResolvedPublish } from './settings.js';
+import { ConfigError, PublishError } from '../core/errors.js';
 import type { ClusterPlanResult } from '../plan/run.js';
 import type { PlanDocument } from '../plan/plan-document.js';
 import type { WorkloadChange } from '../plan/types.js';
@@ -20,6 +25,17 @@ import { allowSlowTests } from '../testing/slow.js';
 allowSlowTests();
 
 const TOKEN = 'ghs_publishtesttoken_abcdef0123456789';
+const REQUIRED_CI = {
+  type: 'required_status_checks',
+  parameters: {
+    required_status_checks: [{ context: 'ci' }],
+    strict_required_status_checks_policy: false,
+  },
+  ruleset_source_type: 'Repository',
+  ruleset_source: 'acme/gitops',
+  ruleset_id: 1,
+};
+const AUTOMERGE = { enabled: true, mergeMethod: 'SQUASH' as const, maxRisk: 'low' as const };
 const OWNER = 'acme';
 const REPO = 'gitops';
 
@@ -31,7 +47,13 @@ function manifest(name: string, cpu: string): string {
   return `# ${name}\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: ${name}\n  namespace: shop\nspec:\n  template:\n    spec:\n      containers:\n        - name: ${name}\n          resources:\n            requests:\n              cpu: ${cpu}\n`;
 }
 
-function change(name: string, from: string, to: string): WorkloadChange {
+function change(
+  name: string,
+  from: string,
+  to: string,
+  opts: { risk?: 'low' | 'medium' | 'high'; shiftHours?: number } = {},
+): WorkloadChange {
+  const shift = (opts.shiftHours ?? 0) * 3600;
   const workload = `Deployment/shop/${name}`;
   const field = {
     object: { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'shop', name },
@@ -56,12 +78,12 @@ function change(name: string, from: string, to: string): WorkloadChange {
         fields: [field],
         objects: [],
         evidence: {
-          window: { start: 0, end: 86400 * 14 },
-          samples: 4032,
+          window: { start: shift, end: 86400 * 14 + shift },
+          samples: 4032 + shift / 300,
           ooms: 0,
           why: `usage P90 fits ${to}`,
         },
-        risk: 'low',
+        risk: opts.risk ?? 'low',
         decision: 'accepted',
         outcomes: [],
         proposedFields: [field],
@@ -261,6 +283,21 @@ describe('publish/publish', () => {
     expect(decodeMarker(pulls[0]!.body)?.fields).toEqual({
       'Deployment/shop/web#container/web/requests/cpu': '250m',
     });
+    // The commit on the remote: the single-workload subject format and the policy trailer.
+    const head = execFileSync(
+      'git',
+      [
+        '--git-dir',
+        git.bareDir(OWNER, REPO),
+        'log',
+        '-1',
+        '--format=%B',
+        'refs/heads/tidemark/demo/shop-deployment-web',
+      ],
+      { encoding: 'utf8' },
+    ).split('\n');
+    expect(head[0]).toBe('chore(tidemark): right-size shop/web cpu 500m→250m');
+    expect(head).toContain('Tidemark-Policy: defaults');
     const pushes = git.pushCount();
     const writes = gh.writes().length;
 
@@ -270,21 +307,34 @@ describe('publish/publish', () => {
     expect(gh.writes().length).toBe(writes);
   });
 
-  it('updates the same PR when the recommendation changes', async () => {
+  it('updates the same PR when the recommendation changes, keeping user labels and requesting no reviewers again', async () => {
     await publishPlan(input([change('web', '500m', '250m')]));
+    gh.human.addLabel(OWNER, REPO, 1, 'team-shop');
     const r = await publishPlan(input([change('web', '500m', '300m')]));
     expect(r.outcomes[0]).toMatchObject({ action: 'updated', pull: 1 });
     const pulls = gh.repo(OWNER, REPO).pulls;
     expect(pulls).toHaveLength(1);
+    expect(pulls[0]!.labels).toEqual(['tidemark', 'team-shop']);
+    const callsOf = (id: string): number => gh.calls.filter((c) => c.operationId === id).length;
+    expect(callsOf('pulls/request-reviewers')).toBe(1); // on create only
+    expect(callsOf('issues/remove-label')).toBe(0);
+    expect(callsOf('pulls/update')).toBe(1);
+    // A label of ours a user removed stays removed: the marker remembers we set it once.
+    gh.human.removeLabel(OWNER, REPO, 1, 'tidemark');
+    const r2 = await publishPlan(input([change('web', '500m', '200m')]));
+    expect(r2.outcomes[0]).toMatchObject({ action: 'updated', pull: 1 });
+    expect(pulls[0]!.labels).toEqual(['team-shop']);
+    expect(callsOf('issues/add-labels')).toBe(1);
+    expect(callsOf('pulls/request-reviewers')).toBe(1);
     expect(decodeMarker(pulls[0]!.body)?.fields['Deployment/shop/web#container/web/requests/cpu']).toBe(
-      '300m',
+      '200m',
     );
     const dir = mkdtempSync(join(tmpdir(), 'check-'));
     await simpleGit().clone(git.repoUrl(OWNER, REPO).replace('http://', `http://x:${TOKEN}@`), dir, [
       '--branch',
       'tidemark/demo/shop-deployment-web',
     ]);
-    expect(readFileSync(join(dir, 'apps/web.yaml'), 'utf8')).toContain('cpu: 300m');
+    expect(readFileSync(join(dir, 'apps/web.yaml'), 'utf8')).toContain('cpu: 200m');
     expect((await simpleGit(dir).log()).total).toBe(2); // base + exactly one commit of ours
   });
 
@@ -300,6 +350,18 @@ describe('publish/publish', () => {
     ]);
     expect(git.pushCount()).toBe(pushes);
     expect(gh.repo(OWNER, REPO).comments.filter((c) => c.body.includes('Edited/blocked'))).toHaveLength(1);
+    expect(gh.calls.filter((c) => c.operationId === 'issues/update-comment')).toHaveLength(0);
+
+    // The comment's text changes (another rebase label is configured): edited in place, not repeated.
+    const r2b = await publishPlan(
+      input([change('web', '500m', '310m')], {}, { rebaseLabel: 'tidemark:retake' }),
+    );
+    expect(r2b.outcomes[0]!.action).toBe('blocked-human-edit');
+    const blocked = gh.repo(OWNER, REPO).comments.filter((c) => c.body.includes('Edited/blocked'));
+    expect(blocked).toHaveLength(1);
+    expect(blocked[0]!.body).toContain('`tidemark:retake`');
+    expect(gh.calls.filter((c) => c.operationId === 'issues/update-comment')).toHaveLength(1);
+    expect(gh.calls.filter((c) => c.operationId === 'issues/create-comment')).toHaveLength(1);
 
     gh.human.addLabel(OWNER, REPO, 1, 'tidemark:rebase');
     const r3 = await publishPlan(input([change('web', '500m', '300m')]));
@@ -432,16 +494,34 @@ describe('publish/publish', () => {
       action: 'limited',
       detail: expect.stringMatching(/this hour/),
     });
-    // More than one page of PRs (the fake serves 2 per page): every one of ours is still found.
-    expect(
-      gh.calls.some((c) => c.operationId === 'pulls/list' && /page=2/.test(c.path + JSON.stringify(c))),
-    ).toBeDefined();
   });
 
-  it('writes nothing in either dry-run mode', async () => {
-    const full = await publishPlan(input([change('web', '500m', '250m')], { dryRun: 'full' }));
-    expect(full.writes.map((w) => w.action)).toEqual(['push', 'create pull request']);
+  it('writes nothing in either dry-run mode, and --dry-run=full logs every write it would make', async () => {
+    const repo = gh.repo(OWNER, REPO);
+    repo.allowAutoMerge = true;
+    repo.rules = [REQUIRED_CI];
+    const full = await publishPlan(
+      input([change('web', '500m', '250m')], { dryRun: 'full' }, { automerge: AUTOMERGE }),
+    );
+    expect(full.writes.map((w) => w.action)).toEqual([
+      'push',
+      'create pull request',
+      'add labels',
+      'request reviewers',
+      'enable auto-merge',
+    ]);
+    expect(
+      full.writes
+        .slice(2)
+        .every((w) => w.target === 'new pull request for tidemark/demo/shop-deployment-web'),
+    ).toBe(true);
+    expect(full.outcomes[0]).toMatchObject({ action: 'created', autoMerge: 'would-enable' });
     expect(full.writes.every((w) => !w.done)).toBe(true);
+    const logged = logger
+      .records()
+      .filter((r) => r.msg === 'would write (dry run)')
+      .map((r) => r.action);
+    expect(logged).toEqual(full.writes.map((w) => w.action));
     const plan = await publishPlan(input([change('web', '500m', '250m')], { dryRun: 'plan' }));
     expect(plan.previews[0]).toMatchObject({
       branch: 'tidemark/demo/shop-deployment-web',
@@ -491,6 +571,381 @@ describe('publish/publish', () => {
     expect((err as Error).message).not.toContain(bad);
     expect(git.pushCount()).toBe(seedPushes);
     expect(gh.repo(OWNER, REPO).pulls).toHaveLength(0);
+  });
+
+  it('sees every PR of its own across pages (2 per page): limits and closing count the ones on page 2', async () => {
+    const three = [
+      change('web', '500m', '250m'),
+      change('cart', '500m', '250m'),
+      change('api', '500m', '250m'),
+    ];
+    const r1 = await publishPlan(input(three));
+    expect(r1.outcomes.map((o) => o.action)).toEqual(['created', 'created', 'created']);
+    const before = gh.calls.length;
+    const r2 = await publishPlan(
+      input([...three, change('db', '500m', '250m')], {}, { prConcurrentLimit: 3 }),
+    );
+    const pages = gh.calls
+      .slice(before)
+      .filter((c) => c.operationId === 'pulls/list' && /(^|&)state=open(&|$)/.test(c.query))
+      .map((c) => new URLSearchParams(c.query).get('page') ?? '1');
+    expect(pages).toEqual(['1', '2']);
+    expect(r2.outcomes.find((o) => o.group === 'Deployment/shop/db')).toMatchObject({
+      action: 'limited',
+      detail: '3 open Tidemark PRs (limit 3)',
+    });
+    // Nothing recommended any more, with complete data: all three are closed, page 2 included.
+    const all = ['web', 'cart', 'api', 'db'].map((n) => `Deployment/shop/${n}`);
+    const r3 = await publishPlan(input([], {}, {}, { workloads: all }));
+    expect(
+      r3.outcomes
+        .filter((o) => o.action === 'closed')
+        .map((o) => o.pull)
+        .sort(),
+    ).toEqual([1, 2, 3]);
+    expect(gh.repo(OWNER, REPO).pulls.map((p) => p.state)).toEqual(['closed', 'closed', 'closed']);
+  });
+
+  it('does not PATCH the PR when only the window and sample counts moved, and does on a material change', async () => {
+    await publishPlan(input([change('web', '500m', '250m')]));
+    const stored = gh.repo(OWNER, REPO).pulls[0]!.body!;
+    const shifted = (over: Partial<PublishInput> = {}, risk: 'low' | 'medium' = 'low'): PublishInput => {
+      const i = input([change('web', '500m', '250m', { shiftHours: 6, risk })], over);
+      i.doc.clusters[0]!.window = { start: '2026-01-01T06:00:00Z', end: '2026-01-15T06:00:00Z', step: 300 };
+      return i;
+    };
+    // The body a reader sees did move (so a text comparison would PATCH on every scheduled run).
+    const preview = await publishPlan(shifted({ dryRun: 'plan' }));
+    expect(visibleBody(preview.previews[0]!.body)).not.toBe(visibleBody(stored));
+    const writes = gh.writes().length;
+    const pushes = git.pushCount();
+    const r = await publishPlan(shifted());
+    expect(r.outcomes[0]).toMatchObject({ action: 'unchanged', pull: 1 });
+    expect(gh.writes().length).toBe(writes);
+    expect(git.pushCount()).toBe(pushes);
+    expect(gh.repo(OWNER, REPO).pulls[0]!.body).toBe(stored);
+    // Same values, higher risk: material for a reviewer, so the body is updated once.
+    const m = await publishPlan(shifted({}, 'medium'));
+    expect(m.outcomes[0]).toMatchObject({ action: 'updated', pull: 1 });
+    expect(gh.calls.filter((c) => c.operationId === 'pulls/update')).toHaveLength(1);
+    expect(git.pushCount()).toBe(pushes);
+  });
+
+  it('enables auto-merge through GraphQL; a failure is a warning, retried on the next run', async () => {
+    const repo = gh.repo(OWNER, REPO);
+    repo.allowAutoMerge = true;
+    repo.rules = [REQUIRED_CI];
+    gh.inject({
+      method: 'POST',
+      path: /^\/graphql$/,
+      status: 200,
+      body: {
+        data: { enablePullRequestAutoMerge: null },
+        errors: [
+          {
+            type: 'FORBIDDEN',
+            path: ['enablePullRequestAutoMerge'],
+            message: 'tidemark[bot] does not have permission to enable auto-merge on this pull request.',
+          },
+        ],
+      },
+    });
+    const s = { automerge: AUTOMERGE };
+    const r1 = await publishPlan(input([change('web', '500m', '250m')], {}, s));
+    expect(r1.outcomes[0]).toMatchObject({ action: 'created', pull: 1, autoMerge: 'failed' });
+    expect(r1.outcomes[0]!.warnings![0]).toMatch(/does not have permission to enable auto-merge/);
+    expect(repo.pulls[0]!.auto_merge).toBeNull();
+    expect(repo.pulls[0]!.labels).toEqual(['tidemark']); // the PR is complete despite the failure
+
+    const r2 = await publishPlan(input([change('web', '500m', '250m')], {}, s));
+    expect(r2.outcomes[0]).toMatchObject({ action: 'unchanged', pull: 1, autoMerge: 'enabled' });
+    expect(repo.pulls[0]!.auto_merge).toMatchObject({ merge_method: 'squash' });
+    const mutations = gh.calls.filter(
+      (c) => c.operationId === 'graphql' && /enablePullRequestAutoMerge/.test(JSON.stringify(c.requestBody)),
+    );
+    expect(mutations.map((c) => c.status)).toEqual([200, 200]);
+    expect(mutations[1]!.requestBody).toMatchObject({
+      variables: { id: repo.pulls[0]!.node_id, mergeMethod: 'SQUASH' },
+    });
+    // Enabled already: nothing more to do.
+    const r3 = await publishPlan(input([change('web', '500m', '250m')], {}, s));
+    expect(r3.outcomes[0]!.autoMerge).toBeUndefined();
+    expect(gh.calls.filter((c) => c.operationId === 'graphql')).toHaveLength(2);
+  });
+
+  it('enables auto-merge only for low risk, with required checks, where the repository allows it', async () => {
+    const repo = gh.repo(OWNER, REPO);
+    const s = { automerge: AUTOMERGE };
+    repo.allowAutoMerge = true;
+    repo.rules = [];
+    const noChecks = await publishPlan(input([change('web', '500m', '250m')], {}, s));
+    expect(noChecks.outcomes[0]).toMatchObject({ action: 'created', autoMerge: 'no-required-checks' });
+    expect(noChecks.outcomes[0]!.warnings![0]).toMatch(/no required status checks/);
+    expect(gh.calls.some((c) => c.operationId === 'repos/get-branch-rules' && c.path.endsWith('/main'))).toBe(
+      true,
+    );
+
+    repo.allowAutoMerge = false;
+    repo.rules = [REQUIRED_CI];
+    const disallowed = await publishPlan(input([change('web', '500m', '250m')], {}, s));
+    expect(disallowed.outcomes[0]).toMatchObject({ action: 'unchanged', autoMerge: 'repo-disallows' });
+
+    repo.allowAutoMerge = true;
+    const mixed = await publishPlan(
+      input([change('web', '500m', '250m'), change('cart', '500m', '250m', { risk: 'medium' })], {}, s),
+    );
+    const by = (n: string) => mixed.outcomes.find((o) => o.group === `Deployment/shop/${n}`);
+    expect(by('cart')).toMatchObject({ action: 'created', autoMerge: 'risk-too-high' });
+    expect(by('web')).toMatchObject({ action: 'unchanged', autoMerge: 'enabled' });
+    expect(repo.pulls.map((p) => p.auto_merge?.merge_method ?? null)).toEqual(['squash', null]);
+    expect(gh.calls.filter((c) => c.operationId === 'graphql')).toHaveLength(1);
+    // Not configured: never considered.
+    const off = await publishPlan(input([change('cart', '500m', '250m', { risk: 'medium' })]));
+    expect(off.outcomes[0]!.autoMerge).toBeUndefined();
+  });
+
+  it('waits out a primary rate limit (x-ratelimit-reset) and a secondary one (Retry-After), then succeeds', async () => {
+    const unit = 200;
+    const reset = Math.floor(Date.now() / 1000) + 2;
+    gh.inject({
+      method: 'GET',
+      path: /^\/repos\/acme\/gitops$/,
+      status: 403,
+      headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset) },
+      body: {
+        message: 'API rate limit exceeded for installation ID 1.',
+        documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api',
+      },
+    });
+    gh.inject({
+      method: 'POST',
+      path: /\/pulls$/,
+      status: 403,
+      headers: { 'retry-after': '2', 'x-ratelimit-remaining': '4990' },
+      body: {
+        message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.',
+        documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api',
+      },
+    });
+    const i = input([change('web', '500m', '250m')]);
+    i.platform = createGitHubPlatform({
+      owner: OWNER,
+      repo: REPO,
+      baseUrl: gh.url,
+      token: TOKEN,
+      logger,
+      retries: 2,
+      writeSpacingMs: 0,
+      retryAfterUnitMs: unit,
+    });
+    const r = await publishPlan(i);
+    expect(r.outcomes[0]!.action).toBe('created');
+    const gap = (id: string): { statuses: number[]; waited: number } => {
+      const c = gh.calls.filter((x) => x.operationId === id);
+      return { statuses: c.map((x) => x.status), waited: c[1]!.at - c[0]!.at };
+    };
+    const primary = gap('repos/get');
+    const secondary = gap('pulls/create');
+    expect(primary.statuses).toEqual([403, 200]);
+    expect(secondary.statuses).toEqual([403, 201]);
+    const warned = logger.records().filter((x) => /rate limit/.test(String(x.msg)));
+    const primaryAfter = Number(warned.find((x) => x.msg === 'github rate limit')!.retryAfter);
+    expect(primaryAfter).toBeGreaterThanOrEqual(2); // seconds to the reset, plus one
+    expect(primary.waited).toBeGreaterThanOrEqual(primaryAfter * unit - 20);
+    expect(warned.find((x) => x.msg === 'github secondary rate limit')).toMatchObject({ retryAfter: 2 });
+    expect(secondary.waited).toBeGreaterThanOrEqual(2 * unit - 20);
+  });
+
+  it('reports a 403 that is not a rate limit as missing permission, without retrying', async () => {
+    gh.inject({
+      method: 'POST',
+      path: /\/pulls$/,
+      status: 403,
+      body: {
+        message: 'Resource not accessible by integration',
+        documentation_url: 'https://docs.github.com/rest/pulls/pulls#create-a-pull-request',
+      },
+    });
+    const err = (await publishPlan(input([change('web', '500m', '250m')])).catch(
+      (e: unknown) => e,
+    )) as PublishError;
+    expect(err).toBeInstanceOf(PublishError);
+    expect(err.code).toBe('platform-auth');
+    expect(err.message).toMatch(
+      /HTTP 403 Resource not accessible by integration: the token lacks a permission/,
+    );
+    expect(err.message).toMatch(/Pull requests: write/);
+    expect(gh.calls.filter((c) => c.operationId === 'pulls/create')).toHaveLength(1);
+    expect(logger.records().some((x) => /rate limit/.test(String(x.msg)))).toBe(false);
+  });
+
+  it('never pushes over an open PR on its branch that lost the marker, and handles GitHub\'s 422 "already exists"', async () => {
+    await publishPlan(input([change('web', '500m', '250m')]));
+    const branch = 'tidemark/demo/shop-deployment-web';
+    gh.human.editBody(OWNER, REPO, 1, 'Our own description now; the hidden block is gone.');
+    const tip = (): string =>
+      execFileSync('git', ['--git-dir', git.bareDir(OWNER, REPO), 'rev-parse', `refs/heads/${branch}`], {
+        encoding: 'utf8',
+      }).trim();
+    const before = tip();
+    const pushes = git.pushCount();
+    for (const to of ['300m', '310m']) {
+      const r = await publishPlan(input([change('web', '500m', to)]));
+      expect(r.outcomes[0]).toMatchObject({ action: 'blocked-human-edit', pull: 1 });
+      expect(r.outcomes[0]!.detail).toMatch(/not Tidemark's/);
+    }
+    expect(git.pushCount()).toBe(pushes);
+    expect(tip()).toBe(before);
+    expect(gh.repo(OWNER, REPO).pulls).toHaveLength(1);
+    expect(gh.repo(OWNER, REPO).pulls[0]!.body).toBe('Our own description now; the hidden block is gone.');
+    expect(gh.repo(OWNER, REPO).comments.filter((c) => c.issue === 1)).toHaveLength(1);
+    expect(gh.calls.filter((c) => c.operationId === 'pulls/create')).toHaveLength(1);
+
+    // GitHub's list lags the PR (it appears between our look-up and our create): the create's 422
+    // is handled the same way, and the run goes on.
+    gh.inject({ method: 'GET', path: /\/pulls$/, query: /head=/, status: 200, body: [] });
+    const raced = await publishPlan(input([change('web', '500m', '320m')]));
+    expect(raced.outcomes[0]).toMatchObject({ action: 'blocked-human-edit', pull: 1 });
+    expect(gh.calls.filter((c) => c.operationId === 'pulls/create').map((c) => c.status)).toEqual([201, 422]);
+    expect(gh.repo(OWNER, REPO).comments.filter((c) => c.issue === 1)).toHaveLength(1);
+
+    // The rebase label hands the PR back: marker restored, branch regenerated.
+    gh.human.addLabel(OWNER, REPO, 1, 'tidemark:rebase');
+    const back = await publishPlan(input([change('web', '500m', '300m')]));
+    expect(back.outcomes[0]).toMatchObject({ action: 'updated', pull: 1 });
+    const pr = gh.repo(OWNER, REPO).pulls[0]!;
+    expect(decodeMarker(pr.body)?.fields['Deployment/shop/web#container/web/requests/cpu']).toBe('300m');
+    expect(pr.labels).not.toContain('tidemark:rebase');
+  });
+
+  it('leaves a branch alone when someone pushes to it between our fetch and our push (lease rejected)', async () => {
+    await publishPlan(input([change('web', '500m', '250m'), change('cart', '500m', '250m')]));
+    const branch = 'tidemark/demo/shop-deployment-web';
+    const i = input([change('web', '500m', '300m'), change('cart', '500m', '300m')]);
+    let raced = false;
+    i.render = async (c, changes, dir) => {
+      if (!raced && changes.some((ch) => ch.workload.endsWith('/web'))) {
+        raced = true; // after our fetch, before our push
+        await humanCommit(branch, 'apps/web.yaml', manifest('web', '275m'));
+      }
+      return renderIntoCheckout(c, changes, dir);
+    };
+    const pushes = git.pushCount();
+    const r = await publishPlan(i);
+    const by = (n: string) => r.outcomes.find((o) => o.group === `Deployment/shop/${n}`);
+    expect(by('web')).toMatchObject({ action: 'lease-rejected', branch });
+    expect(by('web')!.detail).toMatch(
+      /tidemark\/demo\/shop-deployment-web changed on the remote.*lease rejected/,
+    );
+    expect(by('cart')).toMatchObject({ action: 'updated' });
+    // Only the human's push and our push of cart reached the remote; the human's commit is the tip.
+    expect(git.pushCount()).toBe(pushes + 2);
+    const tipMessage = execFileSync(
+      'git',
+      ['--git-dir', git.bareDir(OWNER, REPO), 'log', '-1', '--format=%s%n%ae', `refs/heads/${branch}`],
+      { encoding: 'utf8' },
+    );
+    expect(tipMessage).toBe('human tweak\nbob@example.com\n');
+    // web's PR was not touched: its body still proposes 250m.
+    const web = gh.repo(OWNER, REPO).pulls.find((p) => p.head === branch)!;
+    expect(decodeMarker(web.body)?.fields['Deployment/shop/web#container/web/requests/cpu']).toBe('250m');
+  });
+
+  it('closes its PR when the workload is gone; metrics-api and history gaps keep it open', async () => {
+    await publishPlan(input([change('web', '500m', '250m')]));
+    for (const reason of ['insufficient-history', 'metrics-api-unavailable']) {
+      const kept = await publishPlan(
+        input(
+          [],
+          {},
+          {},
+          {
+            workloads: ['Deployment/shop/web'],
+            skipped: [{ analyzer: 'hpa', workload: 'Deployment/shop/web', reason, detail: 'x' }],
+          },
+        ),
+      );
+      expect(kept.outcomes).toEqual([expect.objectContaining({ action: 'kept', pull: 1 })]);
+      expect(kept.outcomes[0]!.detail).toContain(reason);
+    }
+    expect(gh.writes().filter((c) => c.operationId === 'pulls/update')).toHaveLength(0);
+    const gone = await publishPlan(input([], {}, {}, { workloads: [] }));
+    expect(gone.outcomes).toEqual([
+      expect.objectContaining({
+        action: 'closed',
+        pull: 1,
+        detail: 'Deployment/shop/web no longer exists in the cluster',
+      }),
+    ]);
+    const pr = gh.repo(OWNER, REPO).pulls[0]!;
+    expect(pr.state).toBe('closed');
+    expect(decodeMarker(pr.body)?.closedByTidemark).toMatch(/no longer exists/);
+    expect(
+      gh.repo(OWNER, REPO).comments.filter((c) => c.issue === 1 && /no longer exists/.test(c.body)),
+    ).toHaveLength(1);
+  });
+
+  it('authenticates as a GitHub App (app id + private key from the environment) through the installation-token endpoint', async () => {
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const pem = privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
+    const appGit = await startGitRemote();
+    const appGh = await startFakeGitHub({
+      git: appGit,
+      maxPerPage: 2,
+      app: {
+        id: 42,
+        slug: 'tidemark',
+        installationId: 7,
+        publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+      },
+    });
+    try {
+      appGh.addRepo(OWNER, REPO);
+      await simpleGit(seed).push(appGit.repoUrl(OWNER, REPO), 'main');
+      const pub: ResolvedPublish = { settings: settings(), apiUrl: appGh.url, auth: undefined };
+      const env = { TIDEMARK_APP_ID: '42', TIDEMARK_APP_PRIVATE_KEY: pem.replace(/\n/g, '\\n') };
+      const platform = await githubPlatformFor(pub, logger, { env, writeSpacingMs: 0 });
+      const r = await publishPlan({ ...input([change('web', '500m', '250m')]), platform });
+      expect(r.outcomes[0]).toMatchObject({ action: 'created', pull: 1 });
+      const token = appGh.calls.find((c) => c.operationId === 'apps/create-installation-access-token')!;
+      expect(token).toMatchObject({ status: 201, path: '/app/installations/7/access_tokens' });
+      expect(token.requestBody).toEqual({ repositories: [REPO] });
+      expect(appGh.calls.find((c) => c.operationId === 'apps/get-repo-installation')?.status).toBe(200);
+      expect(appGh.repo(OWNER, REPO).pulls[0]!.user.login).toBe('tidemark[bot]');
+      expect(appGh.calls.filter((c) => c.operationId === 'pulls/create').map((c) => c.user)).toEqual([
+        'tidemark[bot]',
+      ]);
+      expect(logger.lines.join('\n')).not.toContain('PRIVATE KEY');
+
+      // A key that is not a key, and a real key the app does not have: clear errors, no key material.
+      const body = pem.split('\n').slice(1, 3).join('');
+      const broken = `-----BEGIN RSA PRIVATE KEY-----\n${body}\n-----END RSA PRIVATE KEY-----\n`;
+      const bad = await githubPlatformFor(pub, logger, {
+        env: { ...env, TIDEMARK_APP_PRIVATE_KEY: broken },
+      }).catch((e: Error) => e);
+      expect(bad).toBeInstanceOf(ConfigError);
+      expect((bad as Error).message).toMatch(/TIDEMARK_APP_PRIVATE_KEY is not a valid RSA private key/);
+      const other = generateKeyPairSync('rsa', { modulusLength: 2048 })
+        .privateKey.export({ type: 'pkcs8', format: 'pem' })
+        .toString();
+      const wrong = await githubPlatformFor(pub, logger, {
+        env: { ...env, TIDEMARK_APP_PRIVATE_KEY: Buffer.from(other).toString('base64') },
+      }).catch((e: Error) => e);
+      expect(wrong).toBeInstanceOf(PublishError);
+      expect((wrong as Error).message).toMatch(
+        /GitHub App authentication failed \(HTTP 401\): check TIDEMARK_APP_ID, TIDEMARK_APP_PRIVATE_KEY and that the app is installed on acme\/gitops/,
+      );
+      for (const e of [bad, wrong] as Error[]) {
+        expect(e.message).not.toContain(body.slice(0, 16));
+        expect(e.message).not.toContain(other.split('\n')[1]!.slice(0, 16));
+        expect(e.message).not.toMatch(/BEGIN|eyJ/); // no PEM, no JWT
+      }
+      expect(appGh.repo(OWNER, REPO).pulls).toHaveLength(1);
+      appGh.assertNoViolations();
+    } finally {
+      await appGh.close();
+      await appGit.close();
+    }
   });
 
   describe('after merge', () => {

@@ -13,7 +13,7 @@ import type { PlanDocument, PlanClusterJson } from '../plan/plan-document.js';
 import type { WorkloadChange } from '../plan/types.js';
 import type { RenderResult } from '../render/types.js';
 import { PublishError } from '../core/errors.js';
-import type { Platform, PullInfo } from './platform/types.js';
+import { PullAlreadyExistsError, type Platform, type PullInfo, type RepoInfo } from './platform/types.js';
 import { createWriteGate, type DryRun, type WriteGate } from './write-gate.js';
 import { groupChanges, groupKeyOf, type ChangeGroup, type Grouping } from './pr/grouping.js';
 import { branchName, DEFAULT_BRANCH_PREFIX } from './pr/branch-name.js';
@@ -22,7 +22,7 @@ import {
   encodeMarker,
   fingerprintOf,
   changedMaterially,
-  visibleBody,
+  stableDigest,
   type PrMarker,
 } from './pr/marker.js';
 import { composePrBody, composePrTitle } from './pr/body.js';
@@ -94,6 +94,10 @@ export type GroupAction =
   | 'revert-exists'
   | 'revert-impossible';
 
+/** What happened to GitHub auto-merge for a group's PR this run. */
+export type AutoMergeStatus =
+  'enabled' | 'would-enable' | 'risk-too-high' | 'repo-disallows' | 'no-required-checks' | 'failed';
+
 export interface GroupOutcome {
   cluster: string;
   group: string;
@@ -101,6 +105,10 @@ export interface GroupOutcome {
   action: GroupAction;
   pull?: number;
   detail?: string;
+  /** Set when auto-merge is configured and was considered for this PR. */
+  autoMerge?: AutoMergeStatus;
+  /** Problems that did not stop the group (e.g. auto-merge could not be enabled). */
+  warnings?: string[];
 }
 
 export interface PublishResult {
@@ -110,8 +118,18 @@ export interface PublishResult {
   previews: { branch: string; title: string; body: string; diff: string }[];
 }
 
-/** Reasons that mean "we could not look", never "no change needed": they never close a PR. */
-const DATA_GAP_REASONS = new Set(['no-metrics', 'insufficient-history', 'metrics-gap', 'source-incomplete']);
+/**
+ * Skip reasons analyzers emit when they could not look, never "no change needed": a PR whose
+ * workload has one is never closed. These are the ones the analyzers actually emit for missing or
+ * insufficient data: no usage samples (rightsize, hpa, placement), too little history (hpa,
+ * cronhpa), and an unknown or unavailable metrics API (hpa). A source with incomplete data fails
+ * the run (SourceError 'source-incomplete') before publishing, so it needs no entry here.
+ */
+export const DATA_GAP_REASONS: ReadonlySet<string> = new Set([
+  'no-metrics',
+  'insufficient-history',
+  'metrics-api-unavailable',
+]);
 
 export interface PublishInput {
   settings: PublishSettings;
@@ -151,6 +169,7 @@ export async function publishPlan(input: PublishInput): Promise<PublishResult> {
       isOurs(p, s),
     ).length;
     const seenBranches = new Set<string>();
+    const requiredChecks = new Map<string, Promise<string[]>>();
 
     for (const cluster of input.clusters) {
       const clusterDoc = input.doc.clusters.find((c) => c.name === cluster.cluster.name)!;
@@ -169,6 +188,8 @@ export async function publishPlan(input: PublishInput): Promise<PublishResult> {
             cluster,
             clusterDoc,
             log,
+            repo,
+            requiredChecks,
             limits: { openCount, createdThisHour },
           });
           if (outcome.action === 'created') {
@@ -278,6 +299,9 @@ interface GroupContext extends PublishInput {
   cluster: ClusterPlanResult;
   clusterDoc: PlanClusterJson;
   log: Logger;
+  repo: RepoInfo;
+  /** Required checks per base branch, read once per run. */
+  requiredChecks: Map<string, Promise<string[]>>;
   limits: { openCount: number; createdThisHour: number };
 }
 
@@ -299,16 +323,18 @@ async function publishGroup(
   for (const edit of rendered.edits) await writeEdit(ws.dir, edit.path, edit.after);
   const applied = group.changes.filter((c) => rendered.rendered.has(c.workload));
   const fields = fieldsOf(applied);
+  const title = composePrTitle(group, applied, s.grouping);
+  const fingerprint = fingerprintOf(fields);
   const marker: PrMarker = {
     v: 1,
     cluster: group.cluster,
     group: group.key,
     fields,
-    fingerprint: fingerprintOf(fields),
+    fingerprint,
+    digest: materialDigest({ fingerprint, title, base: ws.base, labels: s.labels, applied }),
     labels: s.labels,
     base: ws.base,
   };
-  const title = composePrTitle(group, applied, s.grouping);
   const body = composePrBody(ctx.doc, ctx.clusterDoc, applied, marker);
   const commit = await commitAll(ws, commitMessage(applied, { cluster: group.cluster }));
   if (ctx.dryRun === 'plan') {
@@ -318,18 +344,29 @@ async function publishGroup(
     };
   }
 
-  const pulls = (await platform.findPullsByHead(branch)).filter((p) => isOurs(p, s));
-  const openPr = pulls.find((p) => p.state === 'open');
+  const onBranch = await platform.findPullsByHead(branch);
+  const pulls = onBranch.filter((p) => isOurs(p, s));
+  // An open PR on our branch without our marker (a human removed it, or opened it): never push
+  // over it, unless the rebase label hands it back to us.
+  const foreign = onBranch.find((p) => p.state === 'open' && !isOurs(p, s));
+  const adopt = !pulls.some((p) => p.state === 'open') && !!foreign?.labels.includes(s.rebaseLabel);
+  const openPr = pulls.find((p) => p.state === 'open') ?? (adopt ? foreign : undefined);
   const remote = await remoteSha(ws, branch);
 
   if (!commit) {
     // Base already has these values (merged, or Git changed meanwhile): nothing to propose.
     return done('nothing-to-change', { pull: openPr?.number });
   }
+  if (foreign && !openPr) return blockForeign(ctx, foreign, done);
 
   if (openPr) {
     let forced = false;
-    if (remote && (await humanEdited(ws, branch, s))) {
+    if (adopt) {
+      await gate.write('remove label', `#${openPr.number} ${s.rebaseLabel}`, () =>
+        platform.removeLabel(openPr.number, s.rebaseLabel),
+      );
+      forced = true;
+    } else if (remote && (await humanEdited(ws, branch, s))) {
       if (!openPr.labels.includes(s.rebaseLabel)) {
         await gate.write('comment', `#${openPr.number}`, () =>
           platform.ensureComment(
@@ -358,8 +395,9 @@ async function publishGroup(
       pushed = true;
     }
     const old = decodeMarker(openPr.body);
-    const needsBody =
-      visibleBody(openPr.body) !== visibleBody(body) || old?.fingerprint !== marker.fingerprint;
+    // The visible body carries window timestamps and sample counts that move every run; only a
+    // material change (or a marker from before digests) is worth a PATCH and the notification.
+    const needsBody = old?.digest !== marker.digest || old?.fingerprint !== marker.fingerprint;
     const titleChanged = openPr.title !== title;
     if (needsBody || titleChanged) {
       await gate.write('update pull request', `#${openPr.number}`, () =>
@@ -373,7 +411,12 @@ async function publishGroup(
     const missing = s.labels.filter((l) => !openPr.labels.includes(l) && !(old?.labels ?? []).includes(l));
     if (missing.length)
       await gate.write('add labels', `#${openPr.number}`, () => platform.addLabels(openPr.number, missing));
-    return done(pushed || needsBody || titleChanged ? 'updated' : 'unchanged', { pull: openPr.number });
+    // Retried every run until it holds: a failure, or a repository setting fixed later.
+    const auto = openPr.autoMerge ? {} : await maybeAutoMerge(ctx, openPr, applied, `#${openPr.number}`);
+    return done(pushed || needsBody || titleChanged ? 'updated' : 'unchanged', {
+      pull: openPr.number,
+      ...auto,
+    });
   }
 
   // No open PR. A human closing our PR with the same change means "not wanted".
@@ -409,39 +452,107 @@ async function publishGroup(
   if (remote && (await humanEdited(ws, branch, s)))
     return done('blocked-human-edit', { detail: 'branch has commits by others and no open PR' });
   await gate.write('push', branch, () => pushWithLease(ws, branch, remote));
-  const created = await gate.write('create pull request', branch, () =>
-    platform.createPull({ head: branch, base: ws.base, title, body, draft: s.draft }),
-  );
-  if (!created) return done('created', { detail: 'dry run' });
-  await gate.write('add labels', `#${created.number}`, () => platform.addLabels(created.number, s.labels));
-  await gate.write('request reviewers', `#${created.number}`, () =>
-    platform.requestReviewers(created.number, s.reviewers),
-  );
-  await maybeAutoMerge(ctx, created, applied);
-  return done('created', { pull: created.number });
+  let created: PullInfo | undefined;
+  try {
+    created = await gate.write('create pull request', branch, () =>
+      platform.createPull({ head: branch, base: ws.base, title, body, draft: s.draft }),
+    );
+  } catch (err) {
+    if (!(err instanceof PullAlreadyExistsError)) throw err;
+    // Opened between our look-up and our create: someone else's PR, handled like one.
+    const existing = (await platform.findPullsByHead(branch)).find((p) => p.state === 'open');
+    if (!existing) throw err;
+    return blockForeign(ctx, existing, done);
+  }
+  // A dry run logs every write the create would be followed by, against the PR it would open.
+  const target = created ? `#${created.number}` : `new pull request for ${branch}`;
+  if (s.labels.length)
+    await gate.write('add labels', target, () => platform.addLabels(created!.number, s.labels));
+  // Reviewers only on create: a later update never re-requests a review someone dismissed.
+  if (s.reviewers.length)
+    await gate.write('request reviewers', target, () =>
+      platform.requestReviewers(created!.number, s.reviewers),
+    );
+  const auto = await maybeAutoMerge(ctx, created, applied, target);
+  return created
+    ? done('created', { pull: created.number, ...auto })
+    : done('created', { detail: 'dry run', ...auto });
 }
 
-async function maybeAutoMerge(ctx: GroupContext, pr: PullInfo, applied: WorkloadChange[]): Promise<void> {
+/** An open PR on our branch that is not ours: one comment (edited, not repeated), no push. */
+async function blockForeign(
+  ctx: GroupContext,
+  pr: PullInfo,
+  done: (action: GroupAction, extra?: Partial<GroupOutcome>) => GroupOutcome,
+): Promise<GroupOutcome> {
+  const { settings: s, platform, gate, branch } = ctx;
+  await gate.write('comment', `#${pr.number}`, () =>
+    platform.ensureComment(
+      pr.number,
+      'foreign',
+      `### Edited/blocked\n\nTidemark proposes its changes on \`${branch}\`, but this pull request does not carry Tidemark's ` +
+        `hidden marker (it was edited or opened by someone else), so Tidemark will not push to the branch. ` +
+        `Add the label \`${s.rebaseLabel}\` to let Tidemark take the pull request over and regenerate the branch; ` +
+        `commits on the branch would then be replaced.`,
+    ),
+  );
+  return done('blocked-human-edit', {
+    pull: pr.number,
+    detail: `open PR #${pr.number} on ${branch} is not Tidemark's (no marker); not pushing over it`,
+  });
+}
+
+/**
+ * GitHub auto-merge, only when configured, only for changes at or below the configured risk, only
+ * when the repository allows it and the base has required checks (without them GitHub would merge
+ * at once, even with failing tests). A failure is a warning on the group, never fatal: the PR
+ * exists, and the next run tries again.
+ */
+async function maybeAutoMerge(
+  ctx: GroupContext,
+  pr: PullInfo | undefined,
+  applied: WorkloadChange[],
+  target: string,
+): Promise<Pick<GroupOutcome, 'autoMerge' | 'warnings'>> {
   const { settings: s, platform, gate, log } = ctx;
-  if (!s.automerge.enabled) return;
+  if (!s.automerge.enabled) return {};
   const order = { low: 0, medium: 1, high: 2 } as const;
   const worst = Math.max(...applied.flatMap((c) => c.recommendations.map((r) => order[r.risk])));
   if (worst > order[s.automerge.maxRisk]) {
-    log.info('auto-merge not enabled: change risk above the configured maximum', { pull: pr.number });
-    return;
-  }
-  const checks = await platform.requiredChecks(ctx.base);
-  if (!checks.length) {
-    // Without required checks GitHub would merge at once, even with failing tests.
-    log.warn('auto-merge not enabled: the base branch has no required status checks', {
-      pull: pr.number,
-      base: ctx.base,
+    log.info('auto-merge not enabled: change risk above the configured maximum', {
+      target,
+      maxRisk: s.automerge.maxRisk,
     });
-    return;
+    return { autoMerge: 'risk-too-high' };
   }
-  await gate.write('enable auto-merge', `#${pr.number}`, () =>
-    platform.enableAutoMerge(pr, s.automerge.mergeMethod),
-  );
+  if (!ctx.repo.allowAutoMerge) {
+    const warning = `auto-merge not enabled: ${s.owner}/${s.repo} does not allow auto-merge (Settings → General → Allow auto-merge)`;
+    log.warn(warning, { target });
+    return { autoMerge: 'repo-disallows', warnings: [warning] };
+  }
+  try {
+    let checks = ctx.requiredChecks.get(ctx.base);
+    if (!checks) {
+      checks = platform.requiredChecks(ctx.base);
+      ctx.requiredChecks.set(ctx.base, checks);
+    }
+    if (!(await checks).length) {
+      const warning = `auto-merge not enabled: ${ctx.base} has no required status checks, so GitHub would merge at once`;
+      log.warn(warning, { target, base: ctx.base });
+      return { autoMerge: 'no-required-checks', warnings: [warning] };
+    }
+    await gate.write('enable auto-merge', target, () =>
+      platform.enableAutoMerge(pr!, s.automerge.mergeMethod),
+    );
+    return { autoMerge: pr && gate.dryRun === 'none' ? 'enabled' : 'would-enable' };
+  } catch (err) {
+    const warning = `auto-merge not enabled on ${target}: ${(err as Error).message}`;
+    log.warn('auto-merge could not be enabled; retried on the next run', {
+      target,
+      detail: (err as Error).message,
+    });
+    return { autoMerge: 'failed', warnings: [warning] };
+  }
 }
 
 export function isOurs(p: PullInfo, s: PublishSettings): boolean {
@@ -456,6 +567,47 @@ export async function humanEdited(ws: Workspace, branch: string, s: PublishSetti
 
 async function mergeBase(ws: Workspace, sha: string): Promise<string> {
   return (await ws.git.raw(['merge-base', `refs/remotes/origin/${ws.base}`, sha])).trim();
+}
+
+/**
+ * What a reader acts on, without the evidence that moves every run (window, samples, usage): the
+ * values, the risk, the policy decisions, what GitOps must stop reverting, title, base and labels.
+ */
+function materialDigest(m: {
+  fingerprint: string;
+  title: string;
+  base: string;
+  labels: string[];
+  applied: WorkloadChange[];
+}): string {
+  return stableDigest({
+    fingerprint: m.fingerprint,
+    title: m.title,
+    base: m.base,
+    labels: [...m.labels].sort(),
+    changes: m.applied
+      .map((c) => ({
+        workload: c.workload,
+        fields: c.fields.map((f) => ({ path: fieldId(f.path), current: f.current, proposed: f.proposed })),
+        handOver: c.handOver ?? [],
+        recommendations: c.recommendations
+          .map((r) => ({
+            id: r.id,
+            risk: r.risk,
+            decision: r.decision,
+            outcomes: r.outcomes.map((o) => ({
+              policy: o.policy,
+              rule: o.rule,
+              decision: o.decision,
+              field: o.field,
+              before: o.before,
+              after: o.after,
+            })),
+          }))
+          .sort((a, b) => a.id.localeCompare(b.id)),
+      }))
+      .sort((a, b) => a.workload.localeCompare(b.workload)),
+  });
 }
 
 function renderedChanges(c: ClusterPlanResult): WorkloadChange[] {

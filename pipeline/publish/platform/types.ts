@@ -1,3 +1,5 @@
+import { PublishError } from '../../core/errors.js';
+
 /**
  * What the publish stage needs from a Git hosting platform. Only GitHub is implemented; the
  * interface keeps GitHub knowledge in platform/github/ and lets the lifecycle be tested through
@@ -18,6 +20,8 @@ export interface PullInfo {
   updatedAt: string;
   closedAt: string | null;
   mergedAt: string | null;
+  /** GitHub auto-merge is enabled on this PR. */
+  autoMerge: boolean;
 }
 
 export interface RepoInfo {
@@ -59,4 +63,19 @@ export interface Platform {
   /** Required status checks on the branch (rulesets / branch protection), read-only access. */
   requiredChecks(branch: string): Promise<string[]>;
   enableAutoMerge(pull: PullInfo, method: 'MERGE' | 'SQUASH' | 'REBASE'): Promise<void>;
+}
+
+/**
+ * GitHub's 422 "A pull request already exists" on create: an open PR already uses the head branch
+ * (typically ours with the hidden marker removed by a human). The lifecycle treats that PR as a
+ * human's rather than failing every later run.
+ */
+export class PullAlreadyExistsError extends PublishError {
+  constructor(
+    readonly head: string,
+    message: string,
+    context: { object?: string } = {},
+  ) {
+    super('platform-failed', message, context);
+  }
 }

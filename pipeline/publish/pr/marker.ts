@@ -13,6 +13,12 @@ export interface PrMarker {
   /** "<workload>#<field id>" → proposed value. */
   fields: Record<string, string>;
   fingerprint: string;
+  /**
+   * Digest of what a reader of the PR acts on (fingerprint, title, base, labels, each
+   * recommendation's values, risk and policy outcomes), without the window timestamps and sample
+   * counts that move every run: the body is PATCHed only when this changes.
+   */
+  digest?: string;
   labels: string[];
   base: string;
   emergency?: boolean;
@@ -29,6 +35,21 @@ export function fingerprintOf(fields: Record<string, string>): string {
     .map((k) => `${k}=${fields[k]}`)
     .join('\n');
   return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
+}
+
+/** A stable digest of any JSON value: object keys sorted, so equal content gives equal digests. */
+export function stableDigest(value: unknown): string {
+  const canonical = (v: unknown): string => {
+    if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+    if (v && typeof v === 'object')
+      return `{${Object.keys(v)
+        .sort()
+        .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+        .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
+        .join(',')}}`;
+    return JSON.stringify(v) ?? 'null';
+  };
+  return createHash('sha256').update(canonical(value)).digest('hex').slice(0, 16);
 }
 
 export function encodeMarker(m: PrMarker): string {

@@ -183,6 +183,57 @@ describe('testing/github-fake/server', () => {
     gh.violations.length = 0;
   });
 
+  it('checks a faulted request and the injected answer against the contract too, and records the query', async () => {
+    gh.violations.length = 0;
+    gh.inject({ method: 'GET', path: /\/pulls$/, status: 502, body: { message: 'Server Error' } });
+    await octokit
+      .request('GET /repos/{owner}/{repo}/pulls', { owner: 'acme', repo: 'gitops', stat: 'open' } as never)
+      .catch(() => undefined);
+    expect(gh.violations).toEqual([expect.stringContaining('query parameter "stat"')]);
+    const last = gh.calls.at(-1)!;
+    expect(last).toMatchObject({ operationId: 'pulls/list', status: 502, query: 'stat=open' });
+    gh.violations.length = 0;
+
+    // A status GitHub never documents for the operation is a test bug, even when injected.
+    gh.inject({ method: 'GET', path: /^\/repos\/acme\/gitops$/, status: 418, body: { message: 'teapot' } });
+    await octokit.rest.repos.get({ owner: 'acme', repo: 'gitops' }).catch(() => undefined);
+    expect(gh.violations).toEqual([
+      expect.stringMatching(/^injected response: repos\/get does not document status 418/),
+    ]);
+    gh.violations.length = 0;
+
+    // A path GitHub does not have, faulted or not.
+    gh.inject({ path: /^\/repos\/acme\/gitops\/nope$/, status: 500 });
+    await octokit.request('GET /repos/acme/gitops/nope').catch(() => undefined);
+    expect(gh.violations).toEqual([expect.stringContaining("is not an operation of GitHub's REST API")]);
+    gh.violations.length = 0;
+  });
+
+  it('records GraphQL variables that do not coerce as violations, but not GitHub-style refusals', async () => {
+    gh.violations.length = 0;
+    const pr = (await octokit.rest.pulls.list({ owner: 'acme', repo: 'gitops', head: 'acme:tidemark/b' }))
+      .data[0]!;
+    const mutation =
+      'mutation($id: ID!, $mergeMethod: PullRequestMergeMethod!) { enablePullRequestAutoMerge(input: {pullRequestId: $id, mergeMethod: $mergeMethod}) { pullRequest { id } } }';
+    await expect(octokit.graphql(mutation, { id: pr.node_id, mergeMethod: 'FAST' })).rejects.toThrow();
+    expect(gh.violations).toEqual([
+      expect.stringMatching(/^graphql: Variable "\$mergeMethod" got invalid value "FAST"/),
+    ]);
+    gh.violations.length = 0;
+    // The same mutation faulted: still validated.
+    gh.inject({ method: 'POST', path: /^\/graphql$/, status: 502, body: { message: 'Server Error' } });
+    await expect(octokit.graphql(mutation, { id: pr.node_id })).rejects.toThrow();
+    expect(gh.violations).toEqual([
+      expect.stringMatching(/^graphql: Variable "\$mergeMethod" of required type/),
+    ]);
+    gh.violations.length = 0;
+    // GitHub refuses an unknown node: an answer, not a contract problem.
+    await expect(octokit.graphql(mutation, { id: 'PR_unknown', mergeMethod: 'SQUASH' })).rejects.toThrow(
+      /Could not resolve to a node/,
+    );
+    expect(gh.violations).toEqual([]);
+  });
+
   it('issues installation tokens only for a JWT signed by the app key', async () => {
     const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const app = await startFakeGitHub({

@@ -11,7 +11,7 @@ import { createVerify, randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { GitHubContract, type MatchedOperation } from './contract.js';
-import { executeGraphql } from './graphql.js';
+import { executeGraphql, validateGraphqlRequest, GitHubGraphqlAnswer } from './graphql.js';
 import type { GitRemote } from '../git-remote.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -71,6 +71,8 @@ export interface FakeRepo {
 export interface RecordedCall {
   method: string;
   path: string;
+  /** The query string without "?" (e.g. "state=open&per_page=100&page=2"). */
+  query: string;
   operationId?: string;
   status: number;
   requestBody?: unknown;
@@ -81,6 +83,8 @@ export interface RecordedCall {
 export interface Fault {
   method?: string;
   path: RegExp;
+  /** Matched against the query string (without "?"), e.g. /head=/ for one kind of list call. */
+  query?: RegExp;
   status: number;
   headers?: Record<string, string>;
   body?: unknown;
@@ -117,6 +121,8 @@ export interface FakeGitHub {
     closePull(owner: string, repo: string, number: number, login?: string): void;
     mergePull(owner: string, repo: string, number: number): void;
     addLabel(owner: string, repo: string, number: number, label: string): void;
+    removeLabel(owner: string, repo: string, number: number, label: string): void;
+    editBody(owner: string, repo: string, number: number, body: string): void;
   };
   assertNoViolations(): void;
   close(): Promise<void>;
@@ -536,6 +542,7 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
     const record: RecordedCall = {
       method,
       path: url.pathname,
+      query: url.search.replace(/^\?/, ''),
       status: 0,
       requestBody: body,
       user: who.user?.login,
@@ -543,18 +550,39 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
     };
     calls.push(record);
 
-    const fault = faults.find((f) => (!f.method || f.method === method) && f.path.test(url.pathname));
+    const fault = faults.find(
+      (f) =>
+        (!f.method || f.method === method) &&
+        f.path.test(url.pathname) &&
+        (!f.query || f.query.test(url.search.replace(/^\?/, ''))),
+    );
     if (fault) {
-      record.operationId =
-        url.pathname === '/graphql' ? 'graphql' : contract.match(method, url.pathname)?.op.operationId;
-      fault.times = (fault.times ?? 1) - 1;
-      if (fault.times <= 0) faults.splice(faults.indexOf(fault), 1);
-      record.status = fault.status;
-      return send(res, {
+      // A faulted request is still checked against the contract, and so is the injected answer:
+      // a test that injects a status GitHub never sends, or hides a bad request behind a fault,
+      // fails like any other mismatch.
+      const reply: Reply = {
         status: fault.status,
         headers: fault.headers,
         body: fault.body ?? { message: 'injected', documentation_url: DOCS },
-      });
+      };
+      if (url.pathname === '/graphql' && method === 'POST') {
+        record.operationId = 'graphql';
+        for (const v of validateGraphqlRequest(body ?? {})) violations.push(`graphql: ${v}`);
+      } else {
+        const fm = contract.match(method, url.pathname);
+        if (!fm) violations.push(`${method} ${url.pathname} is not an operation of GitHub's REST API`);
+        else {
+          record.operationId = fm.op.operationId;
+          for (const v of contract.validateRequest(fm, url.searchParams, body))
+            violations.push(`request: ${v}`);
+          for (const v of contract.validateResponse(fm, reply.status, reply.body))
+            violations.push(`injected response: ${v}`);
+        }
+      }
+      fault.times = (fault.times ?? 1) - 1;
+      if (fault.times <= 0) faults.splice(faults.indexOf(fault), 1);
+      record.status = fault.status;
+      return send(res, reply);
     }
 
     if (url.pathname === '/graphql' && method === 'POST') {
@@ -620,11 +648,13 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
       enablePullRequestAutoMerge: ({ input }: { input: any }) => {
         const found = byNode(input.pullRequestId);
         if (!found)
-          throw new Error(`Could not resolve to a node with the global id of '${input.pullRequestId}'`);
+          throw new GitHubGraphqlAnswer(
+            `Could not resolve to a node with the global id of '${input.pullRequestId}'`,
+          );
         if (!found.repo.allowAutoMerge)
-          throw new Error('Pull request Auto merge is not allowed for this repository');
+          throw new GitHubGraphqlAnswer('Pull request Auto merge is not allowed for this repository');
         if (!found.repo.rules.some((r) => r.type === 'required_status_checks'))
-          throw new Error('Pull request is in clean status');
+          throw new GitHubGraphqlAnswer('Pull request is in clean status');
         found.pr.auto_merge = {
           merge_method: String(input.mergeMethod ?? 'MERGE').toLowerCase() as 'merge',
           enabled_by: user,
@@ -692,6 +722,15 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
       addLabel(owner, repo, number, label) {
         const pr = fake.repo(owner, repo).pulls.find((x) => x.number === number)!;
         if (!pr.labels.includes(label)) pr.labels.push(label);
+      },
+      removeLabel(owner, repo, number, label) {
+        const pr = fake.repo(owner, repo).pulls.find((x) => x.number === number)!;
+        pr.labels = pr.labels.filter((l) => l !== label);
+      },
+      editBody(owner, repo, number, body) {
+        const pr = fake.repo(owner, repo).pulls.find((x) => x.number === number)!;
+        pr.body = body;
+        pr.updated_at = iso();
       },
     },
     assertNoViolations() {

@@ -4,15 +4,28 @@ import { systemClock } from '../../../core/clock.js';
 import type { ResolvedPublish } from '../../settings.js';
 import type { Platform } from '../types.js';
 import { resolveAuth } from './auth.js';
-import { createGitHubPlatform } from './platform.js';
+import { createGitHubPlatform, type GitHubPlatformOptions } from './platform.js';
 
-export async function githubPlatformFor(pub: ResolvedPublish, logger: Logger): Promise<Platform> {
+export interface PlatformOverrides extends Partial<
+  Pick<GitHubPlatformOptions, 'retries' | 'writeSpacingMs' | 'retryAfterUnitMs'>
+> {
+  /** Where credentials are read (default process.env). */
+  env?: NodeJS.ProcessEnv;
+  now?: () => number;
+}
+
+export async function githubPlatformFor(
+  pub: ResolvedPublish,
+  logger: Logger,
+  overrides: PlatformOverrides = {},
+): Promise<Platform> {
+  const { env = process.env, now = () => systemClock.now(), ...tuning } = overrides;
   const auth = await resolveAuth(pub.auth, {
     owner: pub.settings.owner,
     repo: pub.settings.repo,
     baseUrl: pub.apiUrl,
-    env: process.env,
-    now: () => systemClock.now(),
+    env,
+    now,
   });
   return createGitHubPlatform({
     owner: pub.settings.owner,
@@ -20,5 +33,6 @@ export async function githubPlatformFor(pub: ResolvedPublish, logger: Logger): P
     baseUrl: pub.apiUrl,
     token: auth.token,
     logger,
+    ...tuning,
   });
 }

@@ -7,7 +7,7 @@ import { Octokit } from 'octokit';
 import Bottleneck from 'bottleneck';
 import { PublishError } from '../../../core/errors.js';
 import type { Logger } from '../../../core/logger.js';
-import type { Platform, PullInfo, RepoInfo } from '../types.js';
+import { PullAlreadyExistsError, type Platform, type PullInfo, type RepoInfo } from '../types.js';
 
 export interface GitHubPlatformOptions {
   owner: string;
@@ -117,21 +117,7 @@ export function createGitHubPlatform(opts: GitHubPlatformOptions): Platform {
     try {
       return await fn();
     } catch (err) {
-      const status = (err as { status?: number }).status;
-      const message = (
-        (err as { response?: { data?: { message?: string } } }).response?.data?.message ?? ''
-      ).slice(0, 200);
-      const code =
-        status === 401
-          ? 'platform-auth'
-          : status === 403 || status === 429
-            ? 'platform-rate-limited'
-            : 'platform-failed';
-      throw new PublishError(
-        code,
-        `GitHub ${what} failed: HTTP ${status ?? '?'}${message ? ` ${message}` : ''}`,
-        { object: `${owner}/${repo}` },
-      );
+      throw classify(what, err, `${owner}/${repo}`);
     }
   }
 
@@ -192,17 +178,27 @@ export function createGitHubPlatform(opts: GitHubPlatformOptions): Platform {
       );
     },
     async createPull(p) {
-      const r = await call('create pull request', () =>
-        octokit.rest.pulls.create({
-          owner,
-          repo,
-          head: p.head,
-          base: p.base,
-          title: p.title,
-          body: p.body,
-          draft: p.draft,
-        }),
-      );
+      const r = await call('create pull request', async () => {
+        try {
+          return await octokit.rest.pulls.create({
+            owner,
+            repo,
+            head: p.head,
+            base: p.base,
+            title: p.title,
+            body: p.body,
+            draft: p.draft,
+          });
+        } catch (err) {
+          if (alreadyExists(err))
+            throw new PullAlreadyExistsError(
+              p.head,
+              `GitHub create pull request failed: HTTP 422 A pull request already exists for ${p.head}`,
+              { object: `${owner}/${repo}` },
+            );
+          throw err;
+        }
+      });
       login ||= r.data.user.login;
       return toPull(r.data);
     },
@@ -270,8 +266,9 @@ export function createGitHubPlatform(opts: GitHubPlatformOptions): Platform {
     async enableAutoMerge(pull, method) {
       await call(`enable auto-merge on #${pull.number}`, () =>
         octokit.graphql(
-          'mutation($id: ID!, $method: PullRequestMergeMethod!) { enablePullRequestAutoMerge(input: {pullRequestId: $id, mergeMethod: $method}) { pullRequest { id } } }',
-          { id: pull.nodeId, method },
+          // octokit reserves `method` (and `query`, `url`) as request options: never a variable name.
+          'mutation($id: ID!, $mergeMethod: PullRequestMergeMethod!) { enablePullRequestAutoMerge(input: {pullRequestId: $id, mergeMethod: $mergeMethod}) { pullRequest { id } } }',
+          { id: pull.nodeId, mergeMethod: method },
         ),
       );
     },
@@ -293,6 +290,7 @@ interface RawPull {
   updated_at?: string;
   closed_at: string | null;
   merged?: boolean;
+  auto_merge?: unknown;
 }
 
 function toPull(p: RawPull): PullInfo {
@@ -311,5 +309,63 @@ function toPull(p: RawPull): PullInfo {
     updatedAt: p.updated_at ?? p.created_at,
     closedAt: p.closed_at,
     mergedAt: p.merged_at,
+    autoMerge: p.auto_merge !== null && p.auto_merge !== undefined,
   };
+}
+
+interface HttpErrorLike {
+  status?: number;
+  message?: string;
+  response?: {
+    headers?: Record<string, string | undefined>;
+    data?: { message?: string; errors?: { message?: string }[] };
+  };
+}
+
+function alreadyExists(err: unknown): boolean {
+  const e = err as HttpErrorLike;
+  return (
+    e.status === 422 &&
+    (e.response?.data?.errors ?? []).some((x) => /a pull request already exists/i.test(x.message ?? ''))
+  );
+}
+
+/**
+ * One typed error per failure, keeping the status and GitHub's message and never the request (it
+ * carries the token). A 403 is a rate limit only when GitHub says so (remaining 0, or a secondary
+ * limit message); any other 403 ("Resource not accessible by integration") is missing permission,
+ * which waiting would never fix.
+ */
+export function classify(what: string, err: unknown, object: string): PublishError {
+  if (err instanceof PublishError) return err;
+  const e = err as HttpErrorLike;
+  const status = e.status;
+  const message = (e.response?.data?.message ?? '').slice(0, 200);
+  const rateLimited =
+    status === 429 ||
+    (status === 403 &&
+      (e.response?.headers?.['x-ratelimit-remaining'] === '0' || /rate limit/i.test(message)));
+  if (status === 403 && !rateLimited)
+    return new PublishError(
+      'platform-auth',
+      `GitHub ${what} failed: HTTP 403${message ? ` ${message}` : ''}: the token lacks a permission this needs ` +
+        '(a GitHub App or fine-grained token needs Contents: write and Pull requests: write on the repository; ' +
+        'reading required checks needs Metadata: read)',
+      { object },
+    );
+  const code = status === 401 ? 'platform-auth' : rateLimited ? 'platform-rate-limited' : 'platform-failed';
+  // GraphQL failures arrive without an HTTP error status, the reasons in `errors`.
+  const graphqlErrors = ((err as { errors?: { message?: string }[] }).errors ?? [])
+    .map((x) => x.message ?? '')
+    .join('; ');
+  const detail = (
+    message ||
+    graphqlErrors ||
+    (status === undefined ? (e.message ?? '').split('\n')[0]! : '')
+  ).slice(0, 200);
+  return new PublishError(
+    code,
+    `GitHub ${what} failed: ${status !== undefined ? `HTTP ${status}` : graphqlErrors ? 'GraphQL' : 'no response'}${detail ? ` ${detail}` : ''}`,
+    { object },
+  );
 }
