@@ -22,7 +22,7 @@ import type {
   UsageWindow,
 } from '../collect/types.js';
 import type { ChangeHistoryEntry, ClusterModel, WorkloadKey } from '../model/types.js';
-import { createUsageFolder } from '../model/usage/fold.js';
+import { createUsageFolder, sortByPod } from '../model/usage/fold.js';
 import type { Analyzer, AnalyzerId, AnalyzerResult, Skipped } from '../analyze/types.js';
 import type { DecidedRecommendation } from '../policy/types.js';
 import type { RenderResult } from '../render/types.js';
@@ -154,9 +154,7 @@ export async function runPlan(opts: {
       const request = deps.usageRequest(model, window);
       let unmatched = 0;
       for await (const batch of metrics.readUsage(request, { logger: log })) {
-        // The folder counts a pod once per interval when its containers' series come together.
-        batch.series.sort((a, b) => cmp(a.namespace, b.namespace) || cmp(a.pod, b.pod));
-        for (const series of batch.series) {
+        for (const series of sortByPod(batch.series)) {
           const wl = deps.podWorkload(model, series.namespace, series.pod);
           if (wl) folder.add(wl, series);
           else unmatched++;
@@ -238,10 +236,6 @@ export async function runPlan(opts: {
     });
   }
   return { clusters: results, stages, peakRssMiB, startedAt: opts.clock.now() };
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /**

@@ -1,7 +1,7 @@
 /** Synthetic estimator input for tests: series on a window grid, folded into a model. */
 import type { OomEvent, UsageSeries, UsageWindow } from '../collect/types.js';
 import type { ClusterModel } from '../model/types.js';
-import { createUsageFolder } from '../model/usage/fold.js';
+import { createUsageFolder, sortByPod } from '../model/usage/fold.js';
 import { podWorkload } from '../model/build/index.js';
 
 export function windowOf(end: number, days = 14, step = 300): UsageWindow {
@@ -38,7 +38,7 @@ export function withUsage(
   ooms: OomEvent[] = [],
 ): ClusterModel {
   const folder = createUsageFolder(w);
-  for (const s of list) {
+  for (const s of sortByPod([...list])) {
     const wl = podWorkload(model, s.namespace, s.pod);
     if (wl) folder.add(wl, s);
   }

@@ -9,6 +9,15 @@ import { addRun, createDigest, DEFAULT_DIGEST_OPTIONS, type DigestOptions } from
 
 export const DEFAULT_DEMAND_STEP = 900;
 
+/**
+ * Orders a batch pod by pod (in place): the folder counts a pod once per interval only when its
+ * containers' series come one after another.
+ */
+export function sortByPod(series: UsageSeries[]): UsageSeries[] {
+  const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+  return series.sort((a, b) => cmp(a.namespace, b.namespace) || cmp(a.pod, b.pod));
+}
+
 export interface UsageFolder {
   add(workload: WorkloadKey, series: UsageSeries): void;
   addOom(workload: WorkloadKey, event: OomEvent): void;
