@@ -335,7 +335,7 @@ async function publishGroup(
     labels: s.labels,
     base: ws.base,
   };
-  const body = composePrBody(ctx.doc, ctx.clusterDoc, applied, marker);
+  const body = composePrBody(ctx.doc, ctx.clusterDoc, applied, marker, ctx.cluster);
   const commit = await commitAll(ws, commitMessage(applied, { cluster: group.cluster }));
   if (ctx.dryRun === 'plan') {
     return {

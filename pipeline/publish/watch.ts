@@ -1,22 +1,25 @@
 /**
  * After merge: each workload a merged Tidemark PR changed is watched for a number of days. A
- * regression — OOM kills or restarts since the merge, its HPA pinned at maxReplicas, replicas not
- * ready — opens one priority revert PR (bypassing the PR limits) with the evidence, and the revert
+ * regression — OOM kills or restarts since the merge, its HPA newly held at maxReplicas, pods
+ * unready, CPU newly throttled; HPA and readiness only when sustained (`sustainMinutes`) — opens
+ * one priority revert PR (bypassing the PR limits) with the evidence, and the revert
  * commit carries a `Tidemark-Change: <workload> revert` trailer, so later runs hold cuts for that
  * workload (policy rule after-revert). A closed revert PR is a human's no: never reopened.
  * Level-triggered like the rest: every run recomputes from GitHub, git and the cluster.
  */
 import type { Logger } from '../core/logger.js';
 import type { Clock } from '../core/clock.js';
-import type { ClusterModel, WorkloadModel } from '../model/types.js';
+import type { ClusterModel, HpaModel, PodModel, WorkloadModel } from '../model/types.js';
+import type { WorkloadUsage } from '../model/usage/types.js';
+import type { OomEvent, RestartEvent } from '../collect/types.js';
 import type { ClusterPlanResult } from '../plan/run.js';
-import { formatChangeTrailer, REVERT_FIELD } from '../collect/git-history/trailers.js';
+import { CHANGE_TRAILER, formatChangeTrailer, REVERT_FIELD } from '../collect/git-history/trailers.js';
 import type { Platform, PullInfo } from './platform/types.js';
 import type { WriteGate } from './write-gate.js';
 import type { GroupOutcome, PublishSettings } from './publish.js';
 import { decodeMarker, encodeMarker, type PrMarker } from './pr/marker.js';
 import { branchName } from './pr/branch-name.js';
-import { commitAll, pushWithLease, type Workspace } from './git/workspace.js';
+import { commitAll, pushWithLease, remoteSha, type Workspace } from './git/workspace.js';
 
 export interface WatchSettings {
   days: number;
@@ -26,6 +29,11 @@ export interface WatchSettings {
   unready: boolean;
   /** A container newly running at its CPU limit (so CFS-throttled) after the merge. */
   throttling: boolean;
+  /**
+   * How long an HPA must stay at maxReplicas, or a pod stay unready, before it counts: a rollout
+   * or a short peak is not a regression.
+   */
+  sustainMinutes: number;
 }
 
 export const DEFAULT_WATCH: WatchSettings = {
@@ -35,6 +43,7 @@ export const DEFAULT_WATCH: WatchSettings = {
   hpaAtMax: true,
   unready: true,
   throttling: true,
+  sustainMinutes: 30,
 };
 
 export const REVERT_LABEL = 'tidemark:revert';
@@ -47,39 +56,126 @@ export function regressionSignals(
   w: WatchSettings,
 ): string[] {
   const out: string[] = [];
+  const sustain = (w.sustainMinutes ?? DEFAULT_WATCH.sustainMinutes) * 60;
   const pods = [...model.pods.values()].filter((p) => p.workload === workload);
   const podNames = new Set(pods.map((p) => `${p.namespace}/${p.name}`));
-  const ooms = model.ooms.filter((o) => podNames.has(`${o.namespace}/${o.pod}`) && o.time > since);
+  const usage = model.usage?.get(workload);
+  // Kills the cluster still reports (lastState) and those the metrics saw; the same kill may be in both.
+  const ooms: OomEvent[] = [];
+  for (const o of [...model.ooms, ...(usage?.ooms ?? [])])
+    if (
+      podNames.has(`${o.namespace}/${o.pod}`) &&
+      o.time > since &&
+      !ooms.some((x) => x.pod === o.pod && x.container === o.container && Math.abs(x.time - o.time) < 600)
+    )
+      ooms.push(o);
   if (ooms.length > w.maxOomKills)
     out.push(
       `${ooms.length} OOM kill(s) since the merge (${[...new Set(ooms.map((o) => o.container))].join(', ')}; last ${iso(Math.max(...ooms.map((o) => o.time)))})`,
     );
-  const restarts = pods.flatMap((p) =>
-    p.statuses.filter(
-      (s) =>
-        s.lastTerminatedAt !== undefined &&
-        s.lastTerminatedAt > since &&
-        s.lastTerminationReason !== 'OOMKilled',
-    ),
-  );
-  if (restarts.length > w.maxRestarts)
-    out.push(
-      `${restarts.length} container restart(s) since the merge (${[...new Set(restarts.map((r) => r.lastTerminationReason ?? 'Error'))].join(', ')})`,
-    );
+  const restarts = restartsSince(pods, usage?.restarts ?? [], since);
+  // OOM kills restart the container too; they are reported above, not twice.
+  const other = restarts.count - ooms.length;
+  if (other > w.maxRestarts)
+    out.push(`${other} container restart(s) since the merge (${restarts.reasons.join(', ') || 'Error'})`);
   const wl = model.workloads.get(workload);
   if (w.hpaAtMax)
-    for (const h of model.hpas.filter((x) => x.workload === workload))
-      if (h.currentReplicas !== undefined && h.currentReplicas >= h.maxReplicas)
-        out.push(`HPA ${h.name} is pinned at maxReplicas (${h.maxReplicas})`);
+    for (const h of model.hpas.filter((x) => x.workload === workload)) {
+      const pinned = usage && hpaPinnedSince(h, usage, since, sustain);
+      if (pinned) out.push(pinned);
+    }
   if (w.throttling && wl) out.push(...newThrottling(model, wl, since));
-  if (
-    w.unready &&
-    wl?.replicas !== undefined &&
-    wl.readyReplicas !== undefined &&
-    wl.readyReplicas < wl.replicas
-  )
-    out.push(`only ${wl.readyReplicas} of ${wl.replicas} replicas are ready`);
+  if (w.unready) {
+    const stuck = unreadySince(pods, since, model.at, sustain);
+    if (stuck.length)
+      out.push(
+        `${stuck.length} pod(s) not ready for ${formatMinutes(sustain)} or more since the merge (${stuck.slice(0, 5).join(', ')}${stuck.length > 5 ? ', …' : ''})`,
+      );
+  }
   return out;
+}
+
+/**
+ * Container restarts after the merge. The metrics' restart counter increase is exact when the
+ * source reports it; from the pod status alone, a pod started after the merge restarted
+ * restartCount times since, while for an older pod the count at the merge is unknown and a
+ * termination after the merge proves one restart. The larger of the two lower bounds counts.
+ */
+function restartsSince(
+  pods: PodModel[],
+  events: RestartEvent[],
+  since: number,
+): { count: number; reasons: string[] } {
+  const reasons = new Set<string>();
+  let fromStatus = 0;
+  for (const p of pods)
+    for (const s of p.statuses ?? []) {
+      const after = s.lastTerminatedAt !== undefined && s.lastTerminatedAt > since;
+      if (p.startedAt !== undefined && p.startedAt > since) fromStatus += s.restartCount;
+      else if (after) fromStatus += 1;
+      if (after) reasons.add(s.lastTerminationReason ?? 'Error');
+    }
+  const fromMetrics = events.filter((e) => e.time > since).reduce((n, e) => n + e.count, 0);
+  return { count: Math.max(fromStatus, fromMetrics), reasons: [...reasons] };
+}
+
+/**
+ * An HPA held at maxReplicas for `sustain` seconds after the merge, read from the workload's pod
+ * count per demand slot (15 minutes). It must be new: a workload that already sat at its ceiling
+ * that long before the merge did not get there because of us; a peak shorter than `sustain` is
+ * the HPA doing its job. The model holds no HPA conditions or scale times, so the pod count per
+ * slot is the history.
+ */
+function hpaPinnedSince(
+  h: HpaModel,
+  usage: WorkloadUsage,
+  since: number,
+  sustain: number,
+): string | undefined {
+  const demand = usage.demand;
+  if (h.maxReplicas <= 0) return undefined;
+  const atMax = (i: number): boolean => Math.round(demand.pods[i]!) >= h.maxReplicas;
+  const longest = (from: number, to: number): number => {
+    let best = 0;
+    let run = 0;
+    for (let i = from; i < to; i++) {
+      run = atMax(i) ? run + 1 : 0;
+      best = Math.max(best, run);
+    }
+    return best * demand.step;
+  };
+  const n = demand.pods.length;
+  const firstAfter = Math.max(0, Math.ceil((since - demand.start) / demand.step));
+  const endBefore = Math.max(0, Math.min(n, Math.floor((since - demand.start) / demand.step)));
+  const after = longest(firstAfter, n);
+  if (after < sustain) return undefined;
+  if (longest(0, endBefore) >= sustain) return undefined;
+  return `HPA ${h.name} held the workload at maxReplicas (${h.maxReplicas}) for ${formatMinutes(after)} after the merge, never that long before`;
+}
+
+/**
+ * Pods that have not been ready for at least `sustain` since something that happened after the
+ * merge: started after it (the change rolled them) or last crashed after it. A pod younger than
+ * that is a rollout in progress; a pod unready since before the merge is not ours.
+ */
+function unreadySince(pods: PodModel[], since: number, now: number, sustain: number): string[] {
+  const out: string[] = [];
+  for (const p of pods) {
+    if (p.ready !== false || p.terminating) continue;
+    const crashed = Math.max(
+      ...(p.statuses ?? []).map((s) =>
+        s.lastTerminatedAt !== undefined && !s.ready ? s.lastTerminatedAt : -Infinity,
+      ),
+    );
+    const started = p.startedAt ?? -Infinity;
+    const from = started > since ? started : crashed > since ? crashed : undefined;
+    if (from !== undefined && now - from >= sustain) out.push(p.name);
+  }
+  return out.sort();
+}
+
+function formatMinutes(seconds: number): string {
+  return seconds >= 7200 && seconds % 3600 === 0 ? `${seconds / 3600}h` : `${Math.round(seconds / 60)} min`;
 }
 
 /**
@@ -88,7 +184,7 @@ export function regressionSignals(
  * container that always ran at its limit did not regress because of us).
  */
 function newThrottling(model: ClusterModel, w: WorkloadModel, since: number): string[] {
-  const usage = model.usage.get(w.key);
+  const usage = model.usage?.get(w.key);
   if (!usage) return [];
   const out: string[] = [];
   for (const c of w.template.containers) {
@@ -217,7 +313,12 @@ export async function watchMerged(input: WatchInput): Promise<GroupOutcome[]> {
       encodeMarker(revertMarker),
       '',
     ].join('\n');
-    await gate.write('push', branch, () => pushWithLease(ws, branch, undefined));
+    // A run that pushed this branch and then failed to open the PR leaves it behind: the revert
+    // rebuilt from the current base replaces it under a lease on the sha we fetched, or reuses it
+    // as it is when it already holds the same revert (no push, no CI run).
+    const remote = await remoteSha(ws, branch);
+    if (!remote || !(await holdsSameRevert(ws, remote)))
+      await gate.write('push', branch, () => pushWithLease(ws, branch, remote));
     const created = await gate.write('create pull request', branch, () =>
       platform.createPull({ head: branch, base: ws.base, title, body, draft: false }),
     );
@@ -303,6 +404,20 @@ async function revertOnto(
     '',
   ].join('\n');
   return (await commitAll(ws, message)) !== undefined;
+}
+
+/** The remote branch already holds this revert: the same tree and the same change trailers. */
+async function holdsSameRevert(ws: Workspace, remote: string): Promise<boolean> {
+  const facts = async (ref: string): Promise<string> => {
+    const tree = (await ws.git.raw(['rev-parse', `${ref}^{tree}`])).trim();
+    const message = await ws.git.raw(['log', '-1', '--format=%B', ref]);
+    const trailers = message
+      .split('\n')
+      .filter((l) => l.startsWith(`${CHANGE_TRAILER}:`))
+      .sort();
+    return [tree, ...trailers].join('\n');
+  };
+  return (await facts('HEAD')) === (await facts(remote));
 }
 
 function iso(t: number): string {

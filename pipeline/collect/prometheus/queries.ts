@@ -99,3 +99,43 @@ export function presenceQuery(metric: string, extra?: string): string {
   const sel = extra?.trim() ? `{${extra.trim()}}` : '';
   return `count(${metric}${sel})`;
 }
+
+export interface WorkloadQueryOptions {
+  /** The analysis window; events (OOM kills, restarts) are read over it at its step. */
+  window: UsageWindow;
+  /** Scrape interval in seconds (the cpuMax subquery's resolution). */
+  scrape: number;
+  cpuPeaks?: 'scrape' | 'interval';
+  /** Usage query ranges (point times) when a coarse tier splits them; default the window at its step. */
+  tiers?: { from: number; to: number; step: number }[];
+}
+
+const KIND_NOTES: Record<UsageQueryKind, string> = {
+  cpuMean: 'mean CPU per interval, 0.1 millicores',
+  cpuMax: 'highest CPU between two scrapes per interval, 0.1 millicores',
+  memMax: 'peak working set per interval, KiB',
+  oom: 'OOM kills',
+  restarts: 'container restarts',
+};
+
+/**
+ * The range queries the Prometheus source sends for one workload's pods, as a reviewer can paste
+ * them into Prometheus: the text `usageQuery` builds, narrowed to the workload's pods (a batch
+ * may hold other pods of the namespace), each preceded by its range and step as a PromQL comment.
+ */
+export function workloadQueries(sel: BatchSelector, o: WorkloadQueryOptions): string[] {
+  const iso = (t: number): string => new Date(t * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const w = o.window;
+  const fine = { from: w.start + w.step, to: w.end, step: w.step };
+  const lines: string[] = [];
+  for (const kind of QUERY_KINDS) {
+    if (kind === 'cpuMax' && o.cpuPeaks === 'interval') continue;
+    const events = kind === 'oom' || kind === 'restarts';
+    for (const t of events ? [fine] : (o.tiers ?? [fine]))
+      lines.push(
+        `# ${kind} (${KIND_NOTES[kind]}): start=${iso(t.from)} end=${iso(t.to)} step=${t.step}s`,
+        usageQuery(kind, sel, t.step, o.scrape),
+      );
+  }
+  return lines;
+}

@@ -9,6 +9,25 @@ import { renderPrBody } from '../../render/pr-body/pr-body.js';
 import { parseQuantity } from '../../core/quantity.js';
 import { encodeMarker, type PrMarker } from './marker.js';
 import type { ChangeGroup, Grouping } from './grouping.js';
+import type { ClusterPlanResult } from '../../plan/run.js';
+import { parseDuration } from '../../core/duration.js';
+import { coarseTier, tiers, PROMETHEUS_DEFAULTS } from '../../collect/prometheus/index.js';
+import {
+  CPU_METRIC,
+  MEM_METRIC,
+  OOM_METRIC,
+  RESTART_METRIC,
+  matchers,
+  workloadQueries,
+  type BatchSelector,
+} from '../../collect/prometheus/queries.js';
+
+/**
+ * Where a cluster's numbers came from: its metrics source as configured, the window the source
+ * was read over, and the model (which pods belong to each workload). Absent, the PR body lists
+ * windows only.
+ */
+export type QuerySource = Pick<ClusterPlanResult, 'cluster' | 'model' | 'window'>;
 
 export function composePrTitle(group: ChangeGroup, applied: WorkloadChange[], grouping: Grouping): string {
   const prefix = 'chore(tidemark):';
@@ -39,6 +58,7 @@ export function composePrBody(
   clusterDoc: PlanClusterJson,
   applied: WorkloadChange[],
   marker: PrMarker,
+  source?: QuerySource,
 ): string {
   const workloads = new Set(applied.map((c) => c.workload));
   const ids = new Set(applied.flatMap((c) => c.recommendations.map((r) => r.id)));
@@ -52,7 +72,7 @@ export function composePrBody(
   const chart = usageChart(recs);
   if (chart) extra.push(chart);
   extra.push(gitopsNotes(applied));
-  const queries = queriesBlock(recs);
+  const queries = queriesBlock(recs, source);
   if (queries) extra.push(queries);
   return renderPrBody(doc, [scoped], { extraSections: extra, footerMarker: encodeMarker(marker) });
 }
@@ -119,19 +139,81 @@ function gitopsNotes(applied: WorkloadChange[]): string {
   return lines.join('\n');
 }
 
-function queriesBlock(recs: PlanRecommendationJson[]): string | undefined {
+function queriesBlock(recs: PlanRecommendationJson[], source: QuerySource | undefined): string | undefined {
   const rows: string[] = [];
-  for (const r of recs) {
-    const w = r.evidence.window;
-    const span = `${new Date(w.start * 1000).toISOString()} → ${new Date(w.end * 1000).toISOString()}`;
-    const queries = r.evidence.queries ?? [];
-    rows.push(
-      `**${r.workload}** (${r.subject}): window ${span}${r.evidence.statistic ? `; ${r.evidence.statistic}` : ''}`,
-    );
-    if (queries.length) rows.push('```promql', ...queries, '```');
+  const byWorkload = new Map<string, PlanRecommendationJson[]>();
+  for (const r of recs) byWorkload.set(r.workload, [...(byWorkload.get(r.workload) ?? []), r]);
+  for (const [workload, list] of byWorkload) {
+    rows.push(`**${workload}**`, '');
+    for (const r of list) {
+      const w = r.evidence.window;
+      const span = `${isoSeconds(w.start)} → ${isoSeconds(w.end)}`;
+      rows.push(`- ${r.subject}: window ${span}${r.evidence.statistic ? `; ${r.evidence.statistic}` : ''}`);
+    }
+    const queries = [
+      ...(source ? sourceQueries(source, workload) : []),
+      ...list.flatMap((r) => r.evidence.queries ?? []),
+    ];
+    if (queries.length) rows.push('', '```promql', ...new Set(queries), '```');
+    rows.push('');
   }
   if (!rows.length) return undefined;
-  return ['<details><summary>Queries and windows</summary>', '', ...rows, '', '</details>'].join('\n');
+  return ['<details><summary>Queries and windows</summary>', '', ...rows, '</details>'].join('\n');
+}
+
+/**
+ * The exact queries behind one workload's numbers: for Prometheus the range queries the source
+ * sends (its selector, step and scrape resolution), for an OpenMetrics file the file and the
+ * series read from it. Workloads without pods (node pools, config objects) have none.
+ */
+function sourceQueries(source: QuerySource, workload: string): string[] {
+  const metrics = source.cluster?.metrics;
+  const pods = [...(source.model?.pods?.values() ?? [])]
+    .filter((p) => p.workload === workload)
+    .map((p) => p.name)
+    .sort();
+  const namespace = workload.split('/')[1];
+  if (!metrics || !pods.length || !namespace || !source.window) return [];
+  const w = source.window;
+  if ('prometheus' in metrics) {
+    const cfg = metrics.prometheus;
+    const sel: BatchSelector = { namespace, pods, extra: cfg.selector };
+    return [
+      `# source: Prometheus at ${publicUrl(cfg.url)}`,
+      ...workloadQueries(sel, {
+        window: w,
+        scrape: parseDuration(cfg.scrapeInterval ?? PROMETHEUS_DEFAULTS.scrapeInterval),
+        cpuPeaks: cfg.cpuPeaks,
+        tiers: tiers(w, coarseTier(cfg, w)),
+      }),
+    ];
+  }
+  const sel: BatchSelector = { namespace, pods };
+  return [
+    `# source: OpenMetrics file ${basename(metrics.openmetrics)}, samples ${isoSeconds(w.start)} → ${isoSeconds(w.end)} folded into ${w.step}s intervals`,
+    `${CPU_METRIC}{${matchers(sel, true)}}`,
+    `${MEM_METRIC}{${matchers(sel, true)}}`,
+    `${OOM_METRIC}{reason="OOMKilled", ${matchers(sel, false)}}`,
+    `${RESTART_METRIC}{${matchers(sel, false)}}`,
+  ];
+}
+
+/** Scheme, host and path only: credentials in the user-info or query string never reach a PR. */
+function publicUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, '')}`;
+  } catch {
+    return '(configured URL)';
+  }
+}
+
+function basename(path: string): string {
+  return path.split(/[\\/]/).pop() ?? path;
+}
+
+function isoSeconds(t: number): string {
+  return new Date(t * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 function quantity(v: unknown, resource: 'cpu' | 'memory'): number {
