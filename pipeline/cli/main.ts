@@ -15,6 +15,7 @@ import { registerRunCommand } from './commands/run.js';
 import { registerSnapshotCommand } from './commands/snapshot.js';
 import { registerGuardianCommand } from './commands/guardian.js';
 import { tidemarkVersion } from '../plan/outputs.js';
+import { tuneHeapGrowth } from './heap.js';
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('tidemark')
@@ -66,6 +67,8 @@ function flagValue(argv: string[], flag: string): string | undefined {
 
 const invokedDirectly = process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href;
 if (invokedDirectly || process.argv[1]?.endsWith('/tidemark')) {
+  // Only the process entry: tests call main() in a shared process.
+  tuneHeapGrowth();
   main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });

@@ -2,10 +2,23 @@
  * Writes a set of output files all-or-nothing: files go to a temporary sibling directory that
  * replaces nothing until every file is written, so a failed run never leaves partial output.
  */
-import { mkdirSync, writeFileSync, renameSync, rmSync, existsSync, readdirSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { dirname, join, basename } from 'node:path';
 
-export function writeOutputFiles(dir: string, files: Record<string, string>): void {
+/** A file's content: text, or text in pieces (written as they come, never joined in memory). */
+export type OutputContent = string | Iterable<string>;
+
+export function writeOutputFiles(dir: string, files: Record<string, OutputContent>): void {
   const parent = dirname(dir);
   mkdirSync(parent, { recursive: true });
   const staging = join(parent, `.${basename(dir)}.tmp-${process.pid}-${Date.now()}`);
@@ -14,7 +27,8 @@ export function writeOutputFiles(dir: string, files: Record<string, string>): vo
     for (const [name, content] of Object.entries(files)) {
       const p = join(staging, name);
       mkdirSync(dirname(p), { recursive: true });
-      writeFileSync(p, content);
+      if (typeof content === 'string') writeFileSync(p, content);
+      else writePieces(p, content);
     }
     mkdirSync(dir, { recursive: true });
     // Replace only the files we own; other files a user keeps in the directory stay.
@@ -30,4 +44,27 @@ export function writeOutputFiles(dir: string, files: Record<string, string>): vo
 
 export function listFiles(dir: string): string[] {
   return existsSync(dir) ? readdirSync(dir) : [];
+}
+
+/** Small pieces are gathered into ~1 MiB writes. */
+function writePieces(path: string, pieces: Iterable<string>): void {
+  const fd = openSync(path, 'w');
+  try {
+    let pending: string[] = [];
+    let size = 0;
+    const flush = (): void => {
+      if (!pending.length) return;
+      writeSync(fd, pending.join(''));
+      pending = [];
+      size = 0;
+    };
+    for (const piece of pieces) {
+      pending.push(piece);
+      size += piece.length;
+      if (size >= 1 << 20) flush();
+    }
+    flush();
+  } finally {
+    closeSync(fd);
+  }
 }

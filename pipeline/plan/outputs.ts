@@ -8,6 +8,8 @@ import type { PipelineConfig } from '../config/types.js';
 import type { FileEdit } from '../render/types.js';
 import { renderPrBody } from '../render/pr-body/pr-body.js';
 import { buildPlanDocument, type PlanDocument } from './plan-document.js';
+import { prettyJsonChunks } from '../core/json-chunks.js';
+import type { OutputContent } from '../core/output-dir.js';
 import type { PlanRun } from './run.js';
 
 export const PLAN_SCHEMA = 'https://tidemark.io/schemas/plan.json';
@@ -18,7 +20,7 @@ export interface PlanOutputs {
   edits: FileEdit[];
   diff: string;
   prBody: string;
-  files: Record<string, string>;
+  files: Record<string, OutputContent>;
 }
 
 export { tidemarkVersion };
@@ -49,6 +51,16 @@ export function buildOutputs(
     edits,
     diff,
     prBody,
-    files: { 'plan.json': JSON.stringify(doc, null, 2) + '\n', 'changes.diff': diff, 'pr.md': prBody },
+    files: {
+      // Pieces, not one string: plan.json is tens of MB on a big cluster.
+      'plan.json': {
+        *[Symbol.iterator]() {
+          yield* prettyJsonChunks(doc);
+          yield '\n';
+        },
+      },
+      'changes.diff': diff,
+      'pr.md': prBody,
+    },
   };
 }
