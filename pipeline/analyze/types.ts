@@ -178,6 +178,11 @@ export interface AnalyzeContext {
    * over the analyzer's args by the analyzer itself. Resolved before analysis, so analyzers stay pure.
    */
   overrides?: (workload: WorkloadKey, analyzer: AnalyzerId) => Record<string, unknown>;
+  /**
+   * Another analyzer's arguments as configured for this run (defaults merged), for an analyzer
+   * that must agree with it (overcommit never compresses below right-sizing's floors).
+   */
+  argsOf?: (analyzer: AnalyzerId) => Record<string, unknown> | undefined;
 }
 
 /**

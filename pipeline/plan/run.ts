@@ -193,6 +193,7 @@ export async function runPlan(opts: {
           prices: config.prices,
           upstream: out,
           overrides,
+          argsOf: (id) => analyzerArgs.get(id) as Record<string, unknown> | undefined,
         });
         out.set(analyzer.id, result);
         log.info('analyzer done', {

@@ -157,6 +157,7 @@ function plan(
     /** Leave the hpa analyzer out: the schedule rides on the live HPA alone. */
     noHpa?: boolean;
     overrides?: AnalyzeContext['overrides'];
+    argsOf?: AnalyzeContext['argsOf'];
   } = {},
 ) {
   const upstream = new Map<AnalyzerId, AnalyzerResult>(o.rightsize ? [['rightsize', o.rightsize]] : []);
@@ -166,6 +167,7 @@ function plan(
     clusterSettings: { ...o.settings, autoscaling },
     upstream,
     ...(o.overrides ? { overrides: o.overrides } : {}),
+    ...(o.argsOf ? { argsOf: o.argsOf } : {}),
   };
   const hpaResult = o.noHpa
     ? { recommendations: [], skipped: [] }
@@ -533,6 +535,13 @@ describe('cronhpa analyzer', () => {
       { schedule: '0 21 * * *', targetReplicas: 3 },
     ]);
     expect(cron.recommendations[0]!.details).toMatchObject({ floor: 3 });
+    // the same floor configured for the hpa analyzer (analyzers.hpa) holds as well
+    const configured = plan(
+      model(shanghaiOffice, { metricsApi: false }),
+      { cronForm: 'tkestack', ...SH, controllerTimezone: 'Asia/Shanghai' },
+      { argsOf: (id) => (id === 'hpa' ? { minReplicasFloor: 3 } : undefined) },
+    );
+    expect(configured.cron.recommendations[0]!.details).toMatchObject({ floor: 3 });
   });
 
   it('makes separate weekday and weekend schedules when the weekend is busy at other hours', () => {

@@ -143,6 +143,7 @@ function analyzeWorkload(
   // overrides) holds without an HPA too: a quiet night must not leave a single pod.
   const policyFloor =
     (ctx.overrides?.(w.key, 'hpa') as Partial<HpaArgs> | undefined)?.minReplicasFloor ??
+    (ctx.argsOf?.('hpa') as Partial<HpaArgs> | undefined)?.minReplicasFloor ??
     HPA_DEFAULTS.minReplicasFloor;
   const floor = basis ? basis.hpa.min : Math.max(policyFloor, ceilSafe(percentile(demand, 0.05)));
   const built = buildSchedule(hourly, detection.cycle, {

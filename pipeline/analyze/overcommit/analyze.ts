@@ -308,12 +308,18 @@ function openshift(
     return out;
   }
   // Right-sizing's floors; a per-workload policy (a namespace's own floor) wins, rightsize's first.
+  // Without one, the higher of this analyzer's floor and right-sizing's configured one.
+  const rightsize = (ctx.argsOf?.('rightsize') ?? {}) as Partial<Floors>;
+  const base: Floors = {
+    podMinCpuMillis: Math.max(args.podMinCpuMillis, rightsize.podMinCpuMillis ?? 0),
+    podMinMemoryBytes: Math.max(args.podMinMemoryBytes, rightsize.podMinMemoryBytes ?? 0),
+  };
   const floorsOf = (w: { key: string }): Floors => {
     const r = (ctx.overrides?.(w.key, 'rightsize') ?? {}) as Partial<Floors>;
     const o = (ctx.overrides?.(w.key, 'overcommit') ?? {}) as Partial<Floors>;
     return {
-      podMinCpuMillis: r.podMinCpuMillis ?? o.podMinCpuMillis ?? args.podMinCpuMillis,
-      podMinMemoryBytes: r.podMinMemoryBytes ?? o.podMinMemoryBytes ?? args.podMinMemoryBytes,
+      podMinCpuMillis: r.podMinCpuMillis ?? o.podMinCpuMillis ?? base.podMinCpuMillis,
+      podMinMemoryBytes: r.podMinMemoryBytes ?? o.podMinMemoryBytes ?? base.podMinMemoryBytes,
     };
   };
   const tiers = tierRatios(model, workloads, {

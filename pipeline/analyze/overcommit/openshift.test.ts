@@ -250,6 +250,12 @@ describe('overcommit analyzer (OpenShift ClusterResourceOverride)', () => {
       ctx((w, a) => (a === 'overcommit' && w.startsWith('Deployment/shop/') ? { podMinCpuMillis: 30 } : {})),
     ).recommendations[0]!;
     expect(own.fields.find((f) => f.path.at(-1) === 'cpuRequestToLimitPercent')!.proposed).toBe(60);
+    // right-sizing configured with a higher floor for the whole cluster (40m of 50m → 80 %) binds too
+    const configured = analyzeOvercommit(floorModel(), args, {
+      ...ctx(),
+      argsOf: (id) => (id === 'rightsize' ? { podMinCpuMillis: 40, podMinMemoryBytes: 16 * MiB } : undefined),
+    }).recommendations[0]!;
+    expect(configured.fields.find((f) => f.path.at(-1) === 'cpuRequestToLimitPercent')!.proposed).toBe(80);
   });
 
   it('groups compression tiers by a workload label when tierLabel is set, else by QoS class', () => {
