@@ -214,13 +214,7 @@ function analyzeWorkload(
         required: true,
       })),
       evidence: {
-        window: { start: v.times[0] ?? 0, end: (v.times.at(-1) ?? 0) + v.step },
-        samples: v.times.length,
-        ooms: 0,
-        confidence: {
-          days: Math.round(historyDays(v) * 10) / 10,
-          level: historyDays(v) >= 14 ? 'high' : 'medium',
-        },
+        ...demandEvidence(v),
         statistic: `permutation FFT (${a.shuffles} shuffles) + autocorrelation peak at ${strength.hours} h`,
         why: `${describe(detection, schedule)}. ${surge}`,
       },
@@ -370,13 +364,7 @@ function updateTimes(
       fields: diff.edits.map((e) => ({ object, path: e.path, current: e.current, proposed: e.proposed })),
       objects: [],
       evidence: {
-        window: { start: v.times[0] ?? 0, end: (v.times.at(-1) ?? 0) + v.step },
-        samples: v.times.length,
-        ooms: 0,
-        confidence: {
-          days: Math.round(historyDays(v) * 10) / 10,
-          level: historyDays(v) >= 14 ? 'high' : 'medium',
-        },
+        ...demandEvidence(v),
         why: `${mine.kind} ${mine.name} (written by Tidemark) runs at other times than the cycle now needs: ${lines.join('; ')}. ${describe(detection, schedule)}.`,
       },
       risk: 'low',
@@ -421,4 +409,18 @@ function hourlyCurve(h: { start: number; values: number[] }): {
 
 function round(x: number): number {
   return Math.round(x * 1000) / 1000;
+}
+
+/** The evidence every schedule carries: the demand view's window, points and days of history. */
+function demandEvidence(v: DemandView) {
+  const days = historyDays(v);
+  return {
+    window: { start: v.times[0] ?? 0, end: (v.times.at(-1) ?? 0) + v.step },
+    samples: v.times.length,
+    ooms: 0,
+    confidence: {
+      days: Math.round(days * 10) / 10,
+      level: days >= 14 ? ('high' as const) : ('medium' as const),
+    },
+  };
 }

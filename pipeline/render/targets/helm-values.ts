@@ -39,11 +39,7 @@ export function helmValuesTarget(
     if ('error' in found) throw new YamlEditError('list-item-missing', found.error, seg.name);
     return [...found.path, ...(path.slice(containerAt + 2) as string[])];
   };
-  const merged = (): unknown => {
-    let v = chartValues(index, loc.chartDir);
-    for (const f of loc.valueFiles) if (index.exists(f)) v = strategicMerge(v, parse(index.read(f)) ?? {});
-    return v;
-  };
+  const merged = (): unknown => mergedValues(index, loc);
   return {
     gitValue(path) {
       try {
@@ -131,11 +127,7 @@ export function helmHpaTarget(
       throw new YamlEditError('not-a-mapping', `the chart's templates do not read ${auto.where}.${key}`);
     return [...auto.prefix, 'autoscaling', key];
   };
-  const merged = (): unknown => {
-    let v = chartValues(index, loc.chartDir);
-    for (const f of loc.valueFiles) if (index.exists(f)) v = strategicMerge(v, parse(index.read(f)) ?? {});
-    return v;
-  };
+  const merged = (): unknown => mergedValues(index, loc);
   return {
     gitValue(path) {
       return dataAt(merged(), map(path));
@@ -148,4 +140,11 @@ export function helmHpaTarget(
       return [loc.editFile];
     },
   };
+}
+
+/** The chart's defaults with the release's value files merged over them, as Helm sees them. */
+function mergedValues(index: RepoIndex, loc: { chartDir: string; valueFiles: string[] }): unknown {
+  let v = chartValues(index, loc.chartDir);
+  for (const f of loc.valueFiles) if (index.exists(f)) v = strategicMerge(v, parse(index.read(f)) ?? {});
+  return v;
 }
