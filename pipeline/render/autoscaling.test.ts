@@ -5,10 +5,9 @@
  * object failing its closed schema is refused with nothing written.
  */
 import { parse } from 'yaml';
-import { renderChanges } from './index.js';
-import { modelOf, deploymentWithPods, container, hpa } from '../testing/model-fixtures.js';
-import { silentLogger } from '../core/logger.js';
+import { deploymentWithPods, container, hpa } from '../testing/model-fixtures.js';
 import { tempRepo } from '../testing/temp-repo.js';
+import { CHECKOUT_HPA_MANIFEST, renderDemo } from '../testing/render-fixtures.js';
 import { hpaAdoptionChange } from '../testing/changes.js';
 import type { WorkloadChange } from '../plan/types.js';
 import type { RepoConfig } from '../config/types.js';
@@ -44,24 +43,7 @@ spec:
     automated: { prune: true, selfHeal: true }
 `;
 
-const hpaManifest = {
-  apiVersion: 'autoscaling/v2',
-  kind: 'HorizontalPodAutoscaler',
-  metadata: { name: 'checkout', namespace: 'shop' },
-  spec: {
-    scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'checkout' },
-    minReplicas: 2,
-    maxReplicas: 7,
-    metrics: [
-      {
-        type: 'Resource',
-        resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 60 } },
-      },
-    ],
-  },
-};
-
-const adopt = (manifest: Record<string, unknown> = hpaManifest): WorkloadChange =>
+const adopt = (manifest: Record<string, unknown> = CHECKOUT_HPA_MANIFEST): WorkloadChange =>
   hpaAdoptionChange('shop', 'checkout', manifest);
 
 function workload(
@@ -74,27 +56,12 @@ function workload(
   });
 }
 
-async function render(
+const render = (
   root: string,
   objects: KubeObject[],
   changes: WorkloadChange[],
   r: Partial<RepoConfig> = {},
-) {
-  return renderChanges({
-    repoDir: root,
-    repo: {
-      path: root,
-      root: 'clusters/demo',
-      argocd: { applications: 'argocd' },
-      flux: { kustomizations: 'flux' },
-      ...r,
-    },
-    cluster: 'demo',
-    model: modelOf(objects),
-    changes,
-    logger: silentLogger,
-  });
-}
+) => renderDemo(root, objects, changes, r);
 
 const ARGO = { 'argocd.argoproj.io/tracking-id': 'shop:apps/Deployment:shop/checkout' };
 
@@ -122,7 +89,7 @@ describe('render: autoscaling changes', () => {
     ]);
     expect(app.spec.syncPolicy.syncOptions).toEqual(['RespectIgnoreDifferences=true']);
     expect(result.edits[0]!.after.startsWith(application.trimEnd())).toBe(true); // only lines added
-    expect(parse(result.edits[1]!.after)).toEqual(hpaManifest);
+    expect(parse(result.edits[1]!.after)).toEqual(CHECKOUT_HPA_MANIFEST);
     expect(result.handOverNotes.get('Deployment/shop/checkout')![0]).toMatch(/Argo CD Application shop/);
   });
 
@@ -174,7 +141,7 @@ describe('render: autoscaling changes', () => {
       'clusters/demo/shop/checkout.yaml': deploymentYaml,
       'argocd/shop.yaml': application,
     });
-    const typo = { ...hpaManifest, spec: { ...hpaManifest.spec, minReplica: 2 } };
+    const typo = { ...CHECKOUT_HPA_MANIFEST, spec: { ...CHECKOUT_HPA_MANIFEST.spec, minReplica: 2 } };
     const result = await render(root, workload({ annotations: ARGO }), [adopt(typo)]);
     expect(result.edits).toEqual([]);
     expect(result.skipped[0]!.detail).toMatch(/spec\.minReplica is not a known field/);
@@ -326,7 +293,7 @@ describe("render: an HPA through a Helm chart's autoscaling values", () => {
       policies: [{ type: 'Percent', value: 10, periodSeconds: 60 }],
     },
   };
-  const withBehavior = { ...hpaManifest, spec: { ...hpaManifest.spec, behavior } };
+  const withBehavior = { ...CHECKOUT_HPA_MANIFEST, spec: { ...CHECKOUT_HPA_MANIFEST.spec, behavior } };
 
   it('refuses the HPA, naming the values key, when the chart cannot carry its CPU target (min/max alone are not written)', async () => {
     const result = await render(repo(chart({})), workload({ annotations: ARGO }), [adopt()]);

@@ -6,10 +6,9 @@
  * `spec.driftDetection` on that release, edited byte-minimally.
  */
 import { parse } from 'yaml';
-import { renderChanges } from './index.js';
 import { modelOf, deploymentWithPods, container, hpa } from '../testing/model-fixtures.js';
-import { silentLogger } from '../core/logger.js';
 import { tempRepo } from '../testing/temp-repo.js';
+import { CHECKOUT_DEPLOYMENT_YAML, renderDemo } from '../testing/render-fixtures.js';
 import { hpaAdoptionChange } from '../testing/changes.js';
 import { aliyunForm } from '../analyze/cronhpa/forms.js';
 import type { Schedule } from '../analyze/cronhpa/schedule.js';
@@ -18,20 +17,6 @@ import type { RepoConfig } from '../config/types.js';
 import type { KubeObject } from '../collect/types.js';
 
 const repo = (files: Record<string, string>): string => tempRepo(files, 'tidemark-handover-');
-
-const deploymentYaml = `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: checkout
-  namespace: shop
-spec:
-  replicas: 3
-  template:
-    spec:
-      containers:
-        - name: app
-          image: registry.example.com/app:1.0
-`;
 
 const hpaYaml = `apiVersion: autoscaling/v2
 kind: HorizontalPodAutoscaler
@@ -106,27 +91,12 @@ function aliyunChange(objects: KubeObject[]): WorkloadChange {
   } as unknown as WorkloadChange;
 }
 
-async function render(
+const render = (
   root: string,
   objects: KubeObject[],
   changes: WorkloadChange[],
   r: Partial<RepoConfig> = {},
-) {
-  return renderChanges({
-    repoDir: root,
-    repo: {
-      path: root,
-      root: 'clusters/demo',
-      argocd: { applications: 'argocd' },
-      flux: { kustomizations: 'flux' },
-      ...r,
-    },
-    cluster: 'demo',
-    model: modelOf(objects, AT),
-    changes,
-    logger: silentLogger,
-  });
-}
+) => renderDemo(root, objects, changes, r, AT);
 
 const CRON_FILE = 'clusters/demo/shop/tidemark-cronhorizontalpodautoscaler-checkout.yaml';
 
@@ -150,7 +120,7 @@ spec:
       - CreateNamespace=true
 `;
     const root = repo({
-      'clusters/demo/shop/checkout.yaml': deploymentYaml,
+      'clusters/demo/shop/checkout.yaml': CHECKOUT_DEPLOYMENT_YAML,
       'clusters/demo/shop/hpa.yaml': hpaYaml,
       'argocd/shop.yaml': application,
     });
@@ -202,7 +172,7 @@ spec:
   prune: true
 `;
     const root = repo({
-      'clusters/demo/shop/checkout.yaml': deploymentYaml,
+      'clusters/demo/shop/checkout.yaml': CHECKOUT_DEPLOYMENT_YAML,
       'clusters/demo/shop/hpa.yaml': hpaYaml,
       'flux/shop.yaml': kustomization,
     });
@@ -233,7 +203,7 @@ spec:
 
   it('refuses the Aliyun form where no Argo CD Application or Flux document syncs the workload, writing nothing', async () => {
     const root = repo({
-      'clusters/demo/shop/checkout.yaml': deploymentYaml,
+      'clusters/demo/shop/checkout.yaml': CHECKOUT_DEPLOYMENT_YAML,
       'clusters/demo/shop/hpa.yaml': hpaYaml,
     });
     const objects = liveObjects({});

@@ -5,29 +5,14 @@
  * is listed in that overlay's kustomization.
  */
 import { parse } from 'yaml';
-import { renderChanges } from './index.js';
-import { modelOf, deploymentWithPods, container } from '../testing/model-fixtures.js';
-import { silentLogger } from '../core/logger.js';
+import { deploymentWithPods, container } from '../testing/model-fixtures.js';
 import { tempRepo } from '../testing/temp-repo.js';
+import { CHECKOUT_DEPLOYMENT_YAML, CHECKOUT_HPA_MANIFEST, renderDemo } from '../testing/render-fixtures.js';
 import { hpaAdoptionChange } from '../testing/changes.js';
 import type { WorkloadChange } from '../plan/types.js';
 import type { KubeObject } from '../collect/types.js';
 
 const repo = (files: Record<string, string>): string => tempRepo(files, 'tidemark-placement-');
-
-const deploymentYaml = `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: checkout
-  namespace: shop
-spec:
-  replicas: 3
-  template:
-    spec:
-      containers:
-        - name: app
-          image: registry.example.com/app:1.0
-`;
 
 const app = (name: string, path: string): string => `apiVersion: argoproj.io/v1alpha1
 kind: Application
@@ -42,24 +27,7 @@ spec:
     server: https://${name}.example.com
 `;
 
-const hpaManifest = {
-  apiVersion: 'autoscaling/v2',
-  kind: 'HorizontalPodAutoscaler',
-  metadata: { name: 'checkout', namespace: 'shop' },
-  spec: {
-    scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'checkout' },
-    minReplicas: 2,
-    maxReplicas: 7,
-    metrics: [
-      {
-        type: 'Resource',
-        resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 60 } },
-      },
-    ],
-  },
-};
-
-const adopt = (): WorkloadChange => hpaAdoptionChange('shop', 'checkout', hpaManifest);
+const adopt = (): WorkloadChange => hpaAdoptionChange('shop', 'checkout', CHECKOUT_HPA_MANIFEST);
 
 function workload(app?: string): KubeObject[] {
   return deploymentWithPods('checkout', 'shop', {
@@ -71,21 +39,13 @@ function workload(app?: string): KubeObject[] {
   });
 }
 
-async function render(root: string, objects: KubeObject[], changes: WorkloadChange[]) {
-  return renderChanges({
-    repoDir: root,
-    repo: { path: root, root: 'clusters/demo', argocd: { applications: 'argocd' } },
-    cluster: 'demo',
-    model: modelOf(objects),
-    changes,
-    logger: silentLogger,
-  });
-}
+const render = (root: string, objects: KubeObject[], changes: WorkloadChange[]) =>
+  renderDemo(root, objects, changes, { flux: undefined });
 
 describe('render: placing new objects', () => {
   it("refuses a folder another cluster's Argo CD Application also syncs, naming it, and writes nothing", async () => {
     const root = repo({
-      'apps/shop/checkout.yaml': deploymentYaml,
+      'apps/shop/checkout.yaml': CHECKOUT_DEPLOYMENT_YAML,
       'argocd/demo.yaml': app('shop-demo', 'apps/shop'),
       'argocd/prod.yaml': app('shop-prod', 'apps/shop'),
     });
@@ -102,7 +62,7 @@ describe('render: placing new objects', () => {
   it('refuses a kustomize base that another overlay takes in, even when only this cluster syncs it directly', async () => {
     const root = repo({
       'bases/shop/kustomization.yaml': 'resources:\n  - checkout.yaml\n',
-      'bases/shop/checkout.yaml': deploymentYaml,
+      'bases/shop/checkout.yaml': CHECKOUT_DEPLOYMENT_YAML,
       'clusters/prod/shop/kustomization.yaml': 'resources:\n  - ../../../bases/shop\n',
       'argocd/demo.yaml': app('shop-demo', 'bases/shop'),
     });
@@ -118,7 +78,7 @@ describe('render: placing new objects', () => {
 
   it("refuses the folder of a manifest found by search when another cluster's overlay lists that manifest", async () => {
     const root = repo({
-      'clusters/demo/shop/checkout.yaml': deploymentYaml,
+      'clusters/demo/shop/checkout.yaml': CHECKOUT_DEPLOYMENT_YAML,
       'clusters/prod/shop/kustomization.yaml': 'resources:\n  - ../../demo/shop/checkout.yaml\n',
     });
     // Only the object, no hand-over: without an engine document the hand-over would refuse first.
@@ -137,7 +97,7 @@ describe('render: placing new objects', () => {
     const overlay = '# demo overlay\nresources:\n  - ../../../bases/shop\n';
     const root = repo({
       'bases/shop/kustomization.yaml': 'resources:\n  - checkout.yaml\n',
-      'bases/shop/checkout.yaml': deploymentYaml,
+      'bases/shop/checkout.yaml': CHECKOUT_DEPLOYMENT_YAML,
       'clusters/demo/shop/kustomization.yaml': overlay,
       // An aggregating kustomization in this cluster's own root is this cluster's, not a sharer.
       'clusters/demo/kustomization.yaml': 'resources:\n  - shop\n',
@@ -153,7 +113,7 @@ describe('render: placing new objects', () => {
       'clusters/demo/shop/tidemark-horizontalpodautoscaler-checkout.yaml',
     ]);
     expect(result.edits[1]!.after).toBe(`${overlay}  - tidemark-horizontalpodautoscaler-checkout.yaml\n`);
-    expect(parse(result.edits[2]!.after)).toEqual(hpaManifest);
+    expect(parse(result.edits[2]!.after)).toEqual(CHECKOUT_HPA_MANIFEST);
     // Nothing in the shared base or the other cluster moved.
     expect(result.edits.some((e) => e.path.startsWith('bases/') || e.path.includes('prod'))).toBe(false);
   });
