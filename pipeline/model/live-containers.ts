@@ -22,8 +22,3 @@ export function liveContainers(model: ClusterModel, w: WorkloadModel): Container
     ...podOnlyContainers(model, w),
   ];
 }
-
-/** The pod's whole CPU request in cores, as an HPA's pod utilization divides by it. */
-export function liveCpuRequestCores(model: ClusterModel, w: WorkloadModel): number {
-  return liveContainers(model, w).reduce((s, c) => s + (c.requests.cpu ?? 0) / 1000, 0);
-}
