@@ -1,7 +1,7 @@
 /** Turns query_range matrices into the estimator input on the window grid. */
 import type { OomEvent, RestartEvent, UsageSeries, UsageWindow } from '../types.js';
 import type { Matrix } from './client.js';
-import { SCALE, type UsageQueryKind } from './queries.js';
+import type { UsageQueryKind } from './queries.js';
 
 export interface BatchAccumulator {
   series: Map<string, UsageSeries>;
@@ -65,21 +65,19 @@ export function addMatrix(
     const s = seriesFor(acc, r.metric, slots);
     if (!s) continue;
     const target = kind === 'cpuMean' ? s.cpuMean : kind === 'cpuMax' ? s.cpuMax : s.memMax;
-    const scale = kind === 'memMax' ? 1 / SCALE.mem : 1 / SCALE.cpu;
     const { times, values } = r;
     for (let p = 0; p < times.length; p++) {
       const last = slotOf(times[p]!, w);
       const v = values[p]!;
       if (!Number.isFinite(v) || v < 0) continue;
-      const value = v * scale;
       for (let i = Math.max(0, last - k + 1); i <= last && i < slots; i++) {
         const cur = target[i]!;
         // Duplicate series of one container (cAdvisor across a restart) combine with max; the
         // scrapes behind an interval are counted once.
         if (Number.isNaN(cur)) {
-          target[i] = value;
+          target[i] = v;
           if (kind === 'cpuMean') s.samples += samplesPerPoint;
-        } else if (value > cur) target[i] = value;
+        } else if (v > cur) target[i] = v;
       }
     }
   }

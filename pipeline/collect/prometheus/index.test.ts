@@ -181,8 +181,8 @@ describeWithPrometheus()('collect/prometheus (real Prometheus)', () => {
           }
           if (Number.isNaN(a)) continue;
           compared++;
-          // CPU comes back in 0.1 millicores, memory in KiB.
-          const tol = field === 'memMax' ? 1024 : 1e-4 + Math.abs(a) * 1e-6;
+          // CPU comes back rounded to 0.1 millicores, memory in bytes as scraped.
+          const tol = field === 'memMax' ? 0 : 1e-4 + Math.abs(a) * 1e-6;
           if (Math.abs(a - b) > tol) {
             // At a gap's edge the file source averages over the covered seconds while
             // Prometheus' rate extrapolates half a scrape: allowed there, nowhere else.
@@ -337,6 +337,32 @@ describeWithPrometheus()('collect/prometheus (real Prometheus)', () => {
     );
   });
 
+  it('does not fail fast on a history that only the whole-window count sees', async () => {
+    // The window's last four days hold no data; its first hour does. The four preflight instants
+    // (a day apart from the end) see nothing, the whole-window count sees the hour.
+    const sparse: UsageRequest = {
+      ...request,
+      window: { start: END - 3600, end: END + 4 * 86400 - 3600, step: STEP },
+    };
+    const { url, server, seen } = await proxy(prom.url, (_, __, forward) => forward());
+    try {
+      const got = await readAll(createPrometheusSource({ url }, fast), sparse);
+      expect(got.series.length).toBe(request.containers.length);
+      // The hour's twelve intervals, and the one starting at END that holds END's own scrape.
+      expect(new Set(got.series.map((s) => `${s.offset}:${s.cpuMean.length}`))).toEqual(new Set(['0:13']));
+      const looks = seen.filter((r) => decodeURIComponent(r.body).includes('count('));
+      // Per metric: the four instants, then the whole window (an instant query).
+      expect(looks.map((r) => r.url.replace(/\?.*/, '')).sort()).toEqual([
+        '/api/v1/query',
+        '/api/v1/query',
+        '/api/v1/query_range',
+        '/api/v1/query_range',
+      ]);
+    } finally {
+      close(server);
+    }
+  });
+
   it("with cpuPeaks: interval, skips the peak subquery and leaves peaks to the estimator's means", async () => {
     const full = createPrometheusSource({ url: prom.url }, fast);
     const lean = createPrometheusSource({ url: prom.url, cpuPeaks: 'interval' }, fast);
@@ -366,7 +392,7 @@ describeWithPrometheus()('collect/prometheus (real Prometheus)', () => {
       const memPeak = Math.max(...slots.map((i) => at(fa, 'memMax', i)));
       const cpuMean = slots.reduce((n, i) => n + at(fa, 'cpuMean', i), 0) / 12;
       for (const i of slots) {
-        expect(Math.abs(at(fb, 'memMax', i) - memPeak)).toBeLessThanOrEqual(1024);
+        expect(at(fb, 'memMax', i)).toBe(memPeak);
         expect(Math.abs(at(fb, 'cpuMean', i) - cpuMean)).toBeLessThan(2e-4);
       }
     }

@@ -1,11 +1,18 @@
 /**
  * The PromQL behind the estimator input. Prometheus does the per-interval reduction (rate,
  * max_over_time), so what comes back is one point per container per interval, never the raw
- * scrapes, and values are scaled to small integers so the JSON stays short:
- *   cpuMean  rate over exactly the interval (both boundary samples, so no extrapolation), 0.1 m
- *   cpuMax   the highest rate between two consecutive scrapes inside the interval, 0.1 m
- *   memMax   the highest working set in [start, end) of the interval, KiB
+ * scrapes, and values are short so the JSON stays short:
+ *   cpuMean  rate over exactly the interval (both boundary samples, so no extrapolation), cores
+ *            rounded to 0.1 m
+ *   cpuMax   the highest rate between two consecutive scrapes inside the interval, same rounding
+ *   memMax   the highest working set in [start, end) of the interval, bytes as scraped
  * A point at time t describes the interval [t - step, t), like the file source's slots.
+ *
+ * Every operator wrapped around a range function costs Prometheus a pass over the result, with a
+ * label-set hash per point and step (a quarter of its CPU at 20,000 containers was hashing). So
+ * the forms are as flat as they can be: `round(x, 0.0001)` rounds without a separate scaling
+ * step (n / 10000 prints as its short decimal), and the working set, an integer already, comes
+ * back from `max_over_time` untouched.
  */
 import type { UsageWindow } from '../types.js';
 
@@ -14,8 +21,8 @@ export const MEM_METRIC = 'container_memory_working_set_bytes';
 export const OOM_METRIC = 'kube_pod_container_status_last_terminated_reason';
 export const RESTART_METRIC = 'kube_pod_container_status_restarts_total';
 
-/** Values are scaled by these before rounding; the decoder divides them back. */
-export const SCALE = { cpu: 1e4, mem: 1 / 1024 } as const;
+/** CPU values are rounded to this many cores (0.1 millicores). */
+export const CPU_ROUNDING = 0.0001;
 
 export type UsageQueryKind = 'cpuMean' | 'cpuMax' | 'memMax' | 'oom' | 'restarts';
 export const QUERY_KINDS: UsageQueryKind[] = ['cpuMean', 'cpuMax', 'memMax', 'oom', 'restarts'];
@@ -57,15 +64,15 @@ export function usageQuery(kind: UsageQueryKind, sel: BatchSelector, step: numbe
     // series per step (a third of its evaluation time), while the rare duplicate series of one
     // container combine with max on our side just the same (decode.ts).
     case 'cpuMean':
-      return `round(rate(${CPU_METRIC}{${matchers(sel, true)}}[${closed}]) * ${SCALE.cpu})`;
+      return `round(rate(${CPU_METRIC}{${matchers(sel, true)}}[${closed}]), ${CPU_ROUNDING})`;
     case 'cpuMax': {
       // irate at scrape resolution, sampled once per scrape inside (t-step, t].
       const w = Math.round(scrape * 2.5);
-      return `round(max_over_time(irate(${CPU_METRIC}{${matchers(sel, true)}}[${w}s])[${step - 1}s:${scrape}s]) * ${SCALE.cpu})`;
+      return `round(max_over_time(irate(${CPU_METRIC}{${matchers(sel, true)}}[${w}s])[${step - 1}s:${scrape}s]), ${CPU_ROUNDING})`;
     }
     case 'memMax':
       // `offset 1ms` makes the window [t-step, t): the sample at t belongs to the next interval.
-      return `round(max_over_time(${MEM_METRIC}{${matchers(sel, true)}}[${step}s] offset 1ms) * ${SCALE.mem})`;
+      return `max_over_time(${MEM_METRIC}{${matchers(sel, true)}}[${step}s] offset 1ms)`;
     case 'oom':
       return `max by (${BY}) (max_over_time(${OOM_METRIC}{reason="OOMKilled", ${matchers(sel, false)}}[${step}s] offset 1ms)) > 0`;
     case 'restarts':
@@ -98,6 +105,12 @@ export function estimateSamples(
 export function presenceQuery(metric: string, extra?: string): string {
   const sel = extra?.trim() ? `{${extra.trim()}}` : '';
   return `count(${metric}${sel})`;
+}
+
+/** The preflight's second look: any sample at all in the `seconds` before the query time. */
+export function presenceOverQuery(metric: string, seconds: number, extra?: string): string {
+  const sel = extra?.trim() ? `{${extra.trim()}}` : '';
+  return `count(count_over_time(${metric}${sel}[${seconds}s]))`;
 }
 
 export interface WorkloadQueryOptions {

@@ -152,7 +152,7 @@ describe('publish/pr/body', () => {
       const fence = /```promql\n([\s\S]*?)```/.exec(d)![1]!;
       // the workload's own pods, namespace and the configured extra selector, as the source sends them
       expect(fence).toContain(
-        'round(rate(container_cpu_usage_seconds_total{namespace="shop", pod=~"web-7d9f8c6b5-aaaaa|web-7d9f8c6b5-bbbbb", container!="", container!="POD", cluster="prod-gz"}[300001ms]) * 10000)',
+        'round(rate(container_cpu_usage_seconds_total{namespace="shop", pod=~"web-7d9f8c6b5-aaaaa|web-7d9f8c6b5-bbbbb", container!="", container!="POD", cluster="prod-gz"}[300001ms]), 0.0001)',
       );
       // cpuMax at the configured scrape resolution (2.5 × 30s), memory and events
       expect(fence).toMatch(
@@ -196,7 +196,7 @@ describe('publish/pr/body', () => {
         '# cpuMean (mean CPU per interval, 0.1 millicores): start=2026-11-06T01:00:00Z end=2026-11-18T00:00:00Z step=3600s',
       );
       expect(fence).toContain(
-        'round(rate(container_cpu_usage_seconds_total{namespace="shop", pod=~"web-7d9f8c6b5-aaaaa|web-7d9f8c6b5-bbbbb", container!="", container!="POD"}[3600001ms]) * 10000)',
+        'round(rate(container_cpu_usage_seconds_total{namespace="shop", pod=~"web-7d9f8c6b5-aaaaa|web-7d9f8c6b5-bbbbb", container!="", container!="POD"}[3600001ms]), 0.0001)',
       );
       expect(fence).toContain(
         '# cpuMean (mean CPU per interval, 0.1 millicores): start=2026-11-18T00:05:00Z end=2026-11-20T00:00:00Z step=300s',
