@@ -18,6 +18,8 @@ export function trimSeries(s: UsageSeries): UsageSeries {
   let b = s.cpuMean.length;
   while (a < b && !has(a)) a++;
   while (b > a && !has(b - 1)) b--;
+  // Most series cover the whole window: no copy (three arrays of a window's intervals each).
+  if (a === 0 && b === s.cpuMean.length && s.offset === 0) return s;
   return {
     ...s,
     offset: a,

@@ -29,11 +29,6 @@ export interface UsageFolder {
 
 const RECENT_SECONDS = 3600;
 
-/** Equal values, NaN included (a gap continues a gap). */
-function same(a: number, b: number): boolean {
-  return a === b || (a !== a && b !== b);
-}
-
 export function createUsageFolder(
   window: UsageWindow,
   demandStep = DEFAULT_DEMAND_STEP,
@@ -89,41 +84,54 @@ export function createUsageFolder(
       d.samples += s.samples;
       addRecent(s);
       // The digest takes runs of equal intervals inside one day at once (coarse points).
-      const n = s.cpuMean.length;
+      const { cpuMean: cm, cpuMax: cx, memMax: mm, offset } = s;
+      const n = cm.length;
+      const wStep = window.step;
       for (let i = 0; i < n;) {
-        const idx = s.offset + i;
-        const time = window.start + idx * window.step;
-        const dayEnd = Math.floor((time - window.start) / 86400 + 1) * 86400 + window.start;
+        const idx = offset + i;
+        // The first index of the next window day: a run never crosses midnight.
+        const dayLimit = Math.ceil(((Math.floor((idx * wStep) / 86400) + 1) * 86400) / wStep) - offset;
+        const lim = dayLimit < n ? dayLimit : n;
+        const a = cm[i]!;
+        const b = cx[i]!;
+        const c = mm[i]!;
         let j = i + 1;
-        while (
-          j < n &&
-          window.start + (s.offset + j) * window.step < dayEnd &&
-          same(s.cpuMean[j]!, s.cpuMean[i]!) &&
-          same(s.cpuMax[j]!, s.cpuMax[i]!) &&
-          same(s.memMax[j]!, s.memMax[i]!)
-        )
+        while (j < lim) {
+          const a2 = cm[j]!;
+          const b2 = cx[j]!;
+          const c2 = mm[j]!;
+          // Equal values, NaN included (a gap continues a gap).
+          if (!(a2 === a || (a2 !== a2 && a !== a))) break;
+          if (!(b2 === b || (b2 !== b2 && b !== b))) break;
+          if (!(c2 === c || (c2 !== c2 && c !== c))) break;
           j++;
-        addRun(d, time, j - i, window.step, s.cpuMean[i]!, s.cpuMax[i]!, s.memMax[i]!);
+        }
+        addRun(d, window.start + idx * wStep, j - i, wStep, a, b, c);
         i = j;
       }
       // Per pod and demand slot: Σ CPU means (averaged over the slot) and presence.
-      for (let i = 0; i < s.cpuMean.length; i++) {
-        const cpu = s.cpuMean[i]!;
-        const max = s.cpuMax[i]!;
-        const mem = s.memMax[i]!;
-        const idx = s.offset + i;
-        if (Number.isNaN(cpu) && Number.isNaN(mem)) continue;
+      const { cpu: dCpu, cpuMax: dMax, memory: dMem } = u.demand;
+      let lo = podOpen.lo;
+      let hi = podOpen.hi;
+      for (let i = 0; i < n; i++) {
+        const cpu = cm[i]!;
+        const mem = mm[i]!;
+        if (cpu !== cpu && mem !== mem) continue;
+        const idx = offset + i;
         const slot = Math.floor(idx / perSlot);
         if (slot < 0 || slot >= slots) continue;
-        if (cpu >= 0) u.demand.cpu[slot]! += cpu / perSlot;
-        if (max >= 0 && max > u.demand.cpuMax[slot]!) u.demand.cpuMax[slot] = max;
-        if (mem >= 0) u.demand.memory[slot]! += mem / perSlot;
+        const max = cx[i]!;
+        if (cpu >= 0) dCpu[slot]! += cpu / perSlot;
+        if (max >= 0 && max > dMax[slot]!) dMax[slot] = max;
+        if (mem >= 0) dMem[slot]! += mem / perSlot;
         if (idx >= 0 && idx < podMarks.length && !podMarks[idx]) {
           podMarks[idx] = 1;
-          if (idx < podOpen.lo) podOpen.lo = idx;
-          if (idx > podOpen.hi) podOpen.hi = idx;
+          if (idx < lo) lo = idx;
+          if (idx > hi) hi = idx;
         }
       }
+      podOpen.lo = lo;
+      podOpen.hi = hi;
     },
     addOom(workload, e) {
       const u = get(workload);

@@ -45,6 +45,19 @@ function factorTable(halfLife: number, reference: number): Float64Array {
   return t;
 }
 
+const sumTables = new Map<string, Float64Array>();
+
+/** Sums of `count` factors from each grid minute, `step` apart, filled as they are asked for. */
+function sumTable(halfLife: number, reference: number, count: number, step: number): Float64Array {
+  const key = `${halfLife}:${reference}:${count}:${step}`;
+  let t = sumTables.get(key);
+  if (!t) {
+    if (sumTables.size >= 8) sumTables.clear();
+    sumTables.set(key, (t = new Float64Array(TABLE_LENGTH)));
+  }
+  return t;
+}
+
 export class DecayingHistogram {
   readonly weights: Float64Array;
   total = 0;
@@ -58,6 +71,7 @@ export class DecayingHistogram {
   ) {
     this.weights = new Float64Array(scheme.count);
     this.factors = Number.isFinite(halfLife) ? factorTable(halfLife, reference) : undefined;
+    this.logRatio = Math.log(scheme.ratio);
   }
 
   /** Factors on the minute grid, shared by every histogram with this half-life and reference. */
@@ -79,23 +93,55 @@ export class DecayingHistogram {
 
   /** Σ of the decay factors of `count` intervals from `time`, `step` apart. */
   decaySum(time: number, count: number, step: number): number {
+    // Every container's coarse runs start on the same times: each sum is computed once per run
+    // of the plan (by the same loop, so to the same value) instead of once per container.
+    const k = (time - this.reference) / GRID;
+    const sums =
+      this.factors && k >= 0 && k < TABLE_LENGTH && Number.isInteger(k)
+        ? this.sumTable(count, step)
+        : undefined;
+    if (sums && sums[k] !== 0) return sums[k]!;
     let w = 0;
     for (let j = 0; j < count; j++) w += this.decayFactor(time + j * step);
+    if (sums) sums[k] = w;
     return w;
+  }
+
+  private sums: { count: number; step: number; table: Float64Array } | undefined;
+
+  private sumTable(count: number, step: number): Float64Array {
+    const s = this.sums;
+    if (s && s.count === count && s.step === step) return s.table;
+    const table = sumTable(this.halfLife, this.reference, count, step);
+    this.sums = { count, step, table };
+    return table;
   }
 
   /** Adds a weight that already carries its decay (a run of equal intervals). */
   addDecayed(value: number, weight: number): void {
     if (!(value >= 0) || !(weight > 0)) return;
-    this.weights[bucketOf(this.scheme, value)]! += weight;
+    this.weights[this.bucket(value)]! += weight;
     this.total += weight;
   }
 
   add(value: number, weight: number, time: number): void {
     if (!(value >= 0) || !(weight > 0)) return;
     const w = weight * this.decayFactor(time);
-    this.weights[bucketOf(this.scheme, value)]! += w;
+    this.weights[this.bucket(value)]! += w;
     this.total += w;
+  }
+
+  /** bucketOf with the scheme's log ratio computed once (the same value, so the same bucket). */
+  private readonly logRatio: number;
+
+  private bucket(v: number): number {
+    const s = this.scheme;
+    if (v <= 0) return 0;
+    const b =
+      s.kind === 'linear'
+        ? Math.floor(v / s.first)
+        : Math.floor(Math.log((v * (s.ratio - 1)) / s.first + 1) / this.logRatio);
+    return Math.min(Math.max(b, 0), s.count - 1);
   }
 
   isEmpty(): boolean {
