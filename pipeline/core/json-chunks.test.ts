@@ -30,4 +30,16 @@ describe('core/json-chunks', () => {
     const largest = Math.max(...[...prettyJsonChunks(doc, 4)].map((c) => c.length));
     expect(largest).toBeLessThan(100);
   });
+
+  it('opens a large element below the given depth too, so no piece holds it whole', () => {
+    const nodes = Array.from({ length: 300 }, (_, i) => ({
+      name: `n${i}`,
+      pods: Array.from({ length: 30 }, (_, j) => j),
+    }));
+    const doc = { clusters: [{ reports: [{ data: { nodes } }] }] };
+    const pieces = [...prettyJsonChunks(doc, 4)];
+    expect(pieces.join('')).toBe(JSON.stringify(doc, null, 2));
+    // One node with its pods is ~300 characters; the report whole would be ~90,000.
+    expect(Math.max(...pieces.map((c) => c.length))).toBeLessThan(1000);
+  });
 });

@@ -2,11 +2,12 @@
  * JSON.stringify(value, null, 2), produced piece by piece. A 20,000-container plan.json is ~70 MB
  * of text: built as one string and then encoded for writing, it held ~300 MB at the very end of a
  * run (bench:scale, peak RSS after render 610 MiB → 911 MiB). Containers are opened down to
- * `depth` levels and each element below is stringified on its own, so no piece is large.
+ * `depth` levels, and further wherever an element is still large (a scale-down report is 18 MB
+ * one level below the workloads), so each piece is a small element stringified on its own.
  */
 export function* prettyJsonChunks(value: unknown, depth = 4, indent = ''): Generator<string> {
   const v = toJsonValue(value);
-  if (depth <= 0 || v === null || typeof v !== 'object') {
+  if (v === null || typeof v !== 'object' || (depth <= 0 && isSmall(v))) {
     yield JSON.stringify(v, null, 2).replace(/\n/g, `\n${indent}`);
     return;
   }
@@ -52,4 +53,23 @@ function toJsonValue(x: unknown): unknown {
 
 function isOmitted(x: unknown): boolean {
   return x === undefined || typeof x === 'function' || typeof x === 'symbol';
+}
+
+/** Values (containers and leaves) a piece may hold: large enough that pieces are few. */
+const SMALL_NODES = 4096;
+
+/** Whether `v` has at most SMALL_NODES values in it; stops counting as soon as it has more. */
+function isSmall(v: unknown): boolean {
+  let budget = SMALL_NODES;
+  const stack: unknown[] = [v];
+  while (stack.length) {
+    const x = stack.pop();
+    if (--budget < 0) return false;
+    if (x !== null && typeof x === 'object') {
+      const values = Array.isArray(x) ? x : Object.values(x as Record<string, unknown>);
+      if (values.length > budget) return false;
+      for (const y of values) stack.push(y);
+    }
+  }
+  return true;
 }
