@@ -28,6 +28,26 @@ describe('model/usage/histogram', () => {
     expect(h.percentile(0.7)).toBeGreaterThan(1);
   });
 
+  it('sums a run of intervals to exactly the sum of their factors, whatever the run lengths and references', () => {
+    const ref = 1_700_000_000;
+    const loop = (h: DecayingHistogram, t: number, n: number, step: number): number => {
+      let w = 0;
+      for (let j = 0; j < n; j++) w += h.decayFactor(t + j * step);
+      return w;
+    };
+    // More kinds of run than get a shared table, asked twice (filled, then read), and a second
+    // window interleaved, so tables are dropped and made again.
+    for (let pass = 0; pass < 2; pass++)
+      for (const reference of [ref, ref + 86400])
+        for (let n = 2; n < 20; n++) {
+          const h = new DecayingHistogram(CPU_BUCKETS, 72 * 3600, reference);
+          for (let i = 0; i < 50; i++) {
+            const t = reference + i * 3600;
+            expect(h.decaySum(t, n, 300)).toBe(loop(h, t, n, 300));
+          }
+        }
+  });
+
   it('ignores NaN, negative values and zero weights', () => {
     const h = new DecayingHistogram(CPU_BUCKETS, 86400, 0);
     h.add(NaN, 1, 0);

@@ -46,15 +46,27 @@ function factorTable(halfLife: number, reference: number): Float64Array {
 }
 
 const sumTables = new Map<string, Float64Array>();
+let sumReference = NaN;
 
-/** Sums of `count` factors from each grid minute, `step` apart, filled as they are asked for. */
-function sumTable(halfLife: number, reference: number, count: number, step: number): Float64Array {
-  const key = `${halfLife}:${reference}:${count}:${step}`;
-  let t = sumTables.get(key);
-  if (!t) {
-    if (sumTables.size >= 8) sumTables.clear();
-    sumTables.set(key, (t = new Float64Array(TABLE_LENGTH)));
+/**
+ * Sums of `count` factors from each grid minute, `step` apart, filled as they are asked for. The
+ * first eight (half-life, count, step) kinds of run get a table (a coarse tier's runs come first:
+ * they are the oldest history); later kinds are summed each time, so runs of every length in a
+ * long idle stretch never churn tables. A new window starts afresh.
+ */
+function sumTable(
+  halfLife: number,
+  reference: number,
+  count: number,
+  step: number,
+): Float64Array | undefined {
+  if (reference !== sumReference) {
+    sumTables.clear();
+    sumReference = reference;
   }
+  const key = `${halfLife}:${count}:${step}`;
+  let t = sumTables.get(key);
+  if (!t && sumTables.size < 8) sumTables.set(key, (t = new Float64Array(TABLE_LENGTH)));
   return t;
 }
 
@@ -107,9 +119,9 @@ export class DecayingHistogram {
     return w;
   }
 
-  private sums: { count: number; step: number; table: Float64Array } | undefined;
+  private sums: { count: number; step: number; table: Float64Array | undefined } | undefined;
 
-  private sumTable(count: number, step: number): Float64Array {
+  private sumTable(count: number, step: number): Float64Array | undefined {
     const s = this.sums;
     if (s && s.count === count && s.step === step) return s.table;
     const table = sumTable(this.halfLife, this.reference, count, step);
