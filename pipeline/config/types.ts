@@ -13,6 +13,8 @@ export interface PrometheusConfig {
   maxSamplesPerQuery?: number;
   scrapeInterval?: string;
   cpuPeaks?: 'scrape' | 'interval';
+  /** A recorded per-container CPU rate (cores), e.g. kube-prometheus' `…:sum_irate`, read instead of the counter. */
+  recordedCpuRate?: string;
   coarse?: { after: string; step: string };
   retries?: number;
   queryStats?: boolean;

@@ -76,6 +76,35 @@ export function backfill(openMetricsFile: string, outDir: string): string {
   return outDir;
 }
 
+/**
+ * Evaluates recording rules over [start, end] against a running Prometheus and writes their series
+ * as blocks (promtool's rule backfill), for a server started on the raw blocks and these together.
+ */
+export function backfillRules(
+  url: string,
+  rulesFile: string,
+  range: { start: number; end: number },
+  outDir: string,
+): string {
+  mkdirSync(outDir, { recursive: true });
+  execFileSync(
+    'promtool',
+    [
+      'tsdb',
+      'create-blocks-from',
+      'rules',
+      '--quiet',
+      `--url=${url}`,
+      `--start=${range.start}`,
+      `--end=${range.end}`,
+      `--output-dir=${outDir}`,
+      rulesFile,
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 64 * 2 ** 20 },
+  );
+  return outDir;
+}
+
 export async function startPrometheus(opts: StartOptions = {}): Promise<PrometheusServer> {
   const dir = mkdtempSync(join(tmpdir(), 'tidemark-prom-'));
   const dataDir = opts.inPlace && opts.blocks ? opts.blocks : join(dir, 'data');

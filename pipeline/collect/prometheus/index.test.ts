@@ -3,7 +3,7 @@
  * it must produce the same estimator input as the file source from the same OpenMetrics, and
  * handle the server's failures as the source contract says.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, request as httpRequest, type Server, type ServerResponse } from 'node:http';
@@ -13,7 +13,7 @@ import { createOpenMetricsSource } from '../openmetrics/index.js';
 import type { MetricsSource, UsageBatch, UsageRequest, UsageSeries } from '../types.js';
 import { createMemoryLogger, silentLogger } from '../../core/logger.js';
 import { SourceError } from '../../core/errors.js';
-import { backfill, startPrometheus, type PrometheusServer } from '../../testing/prometheus.js';
+import { backfill, backfillRules, startPrometheus, type PrometheusServer } from '../../testing/prometheus.js';
 import { describeWithPrometheus } from '../../testing/prometheus-tier.js';
 import { writeSyntheticOpenMetrics, type SyntheticContainer } from '../../testing/usage-openmetrics.js';
 import { prng } from '../../core/prng.js';
@@ -362,6 +362,87 @@ describeWithPrometheus()('collect/prometheus (real Prometheus)', () => {
       close(server);
     }
   });
+
+  it(
+    'reads CPU from a recorded irate rule (no subquery) and gets what the counter gives',
+    async () => {
+      // kube-prometheus' rule, narrowed to the primary cAdvisor job as its own is to the kubelet's.
+      const rate = 'node_namespace_pod_container:container_cpu_usage_seconds_total:sum_irate';
+      const rules = join(dir, 'rules.yml');
+      writeFileSync(
+        rules,
+        [
+          'groups:',
+          '  - name: k8s.rules.container_cpu_usage_seconds_total',
+          '    interval: 60s',
+          '    rules:',
+          `      - record: ${rate}`,
+          '        expr: sum by (namespace, pod, container) (irate(container_cpu_usage_seconds_total{job="cadvisor", container!=""}[5m]))',
+          '',
+        ].join('\n'),
+      );
+      const both = join(dir, 'with-rules');
+      cpSync(blocks, both, { recursive: true });
+      backfillRules(prom.url, rules, { start: START, end: END }, both);
+      const withRules = await startPrometheus({ blocks: both });
+      try {
+        const { url, server, seen } = await proxy(withRules.url, (_, __, forward) => forward());
+        try {
+          const counter = await readAll(createPrometheusSource({ url: withRules.url }, fast), request);
+          const recorded = await readAll(
+            createPrometheusSource({ url, recordedCpuRate: rate }, fast),
+            request,
+          );
+          const queries = seen.map((r) => new URLSearchParams(r.body).get('query') ?? '');
+          expect(queries.some((q) => q.includes(':60s]'))).toBe(false); // no subquery
+          expect(queries.filter((q) => q.includes(rate)).length).toBeGreaterThan(0);
+          const byKey = new Map(counter.series.map((x) => [key(x), x]));
+          // The rule runs on its own clock (promtool and Prometheus offset each group), so its point
+          // in (t - 5m, t] reflects the scrapes up to a minute before: the same rates, lagged by
+          // less than one evaluation. Totals agree; every peak is one the counter saw at t or t - 5m.
+          let compared = 0;
+          for (const r of recorded.series) {
+            const c = byKey.get(key(r))!;
+            const spec = containers().find((x) => key(x) === key(r));
+            let sumC = 0;
+            let sumR = 0;
+            let peaksC = 0;
+            let peaksR = 0;
+            for (let i = 1; i < 576; i++) {
+              expect(at(r, 'memMax', i)).toBe(at(c, 'memMax', i));
+              if (nearGap(spec, i) || nearGap(spec, i - 1)) continue;
+              const [meanC, meanR, maxR] = [at(c, 'cpuMean', i), at(r, 'cpuMean', i), at(r, 'cpuMax', i)];
+              if ([meanC, meanR, maxR].some(Number.isNaN)) continue;
+              compared++;
+              sumC += meanC;
+              sumR += meanR;
+              peaksC += at(c, 'cpuMax', i);
+              peaksR += maxR;
+              const seen = Math.max(at(c, 'cpuMax', i - 1), at(c, 'cpuMax', i));
+              if (maxR > seen + 1e-4 || maxR < meanR - 1e-4)
+                throw new Error(`${key(r)} cpuMax[${i}]: recorded ${maxR}, counter peaks ${seen}`);
+            }
+            expect(Math.abs(sumR - sumC) / sumC).toBeLessThan(0.005);
+            // Peaks are the per-scrape highs, not the means (which sit 6–30 % lower here).
+            expect(Math.abs(peaksR / peaksC - 1)).toBeLessThan(0.01);
+          }
+          expect(compared).toBeGreaterThan(13 * 560);
+          // A rule name that is not there fails fast and names the setting.
+          const missing = await readAll(
+            createPrometheusSource({ url, recordedCpuRate: 'no_such:rate' }, fast),
+            request,
+          ).catch((e: unknown) => e);
+          expect((missing as SourceError).context.field).toBe('metrics.prometheus.recordedCpuRate');
+          expect((missing as Error).message).toMatch(/no no_such:rate series/);
+        } finally {
+          close(server);
+        }
+      } finally {
+        await withRules.stop();
+      }
+    },
+    SLOW_TEST_MS,
+  );
 
   it("with cpuPeaks: interval, skips the peak subquery and leaves peaks to the estimator's means", async () => {
     const full = createPrometheusSource({ url: prom.url }, fast);

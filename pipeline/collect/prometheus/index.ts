@@ -92,19 +92,21 @@ export function createPrometheusSource(
           maxSeries: cfg.maxSeriesPerQuery ?? PROMETHEUS_DEFAULTS.maxSeriesPerQuery,
           maxSamples: cfg.maxSamplesPerQuery ?? PROMETHEUS_DEFAULTS.maxSamplesPerQuery,
           extra: cfg.selector,
+          recorded: !!cfg.recordedCpuRate,
         });
         stats.batches = batches.length;
         const progress = createProgress(opts.progress, ctx.logger, batches.length);
         const concurrency = cfg.concurrency ?? PROMETHEUS_DEFAULTS.concurrency;
         const kinds = QUERY_KINDS.filter((k) => k !== 'cpuMax' || cfg.cpuPeaks !== 'interval');
         const coarse = coarseTier(cfg, w);
+        const shape: QueryShape = { scrape, recordedCpuRate: cfg.recordedCpuRate };
         // A sliding window of batches in flight, yielded in order: bounded concurrency and
         // bounded memory (finished batches wait at most `concurrency` deep).
         const inFlight: Promise<UsageBatch>[] = [];
         let next = 0;
         const start = (): void => {
           const sel = batches[next++]!;
-          inFlight.push(runBatch(c, sel, w, scrape, kinds, coarse, stats, ctx.signal));
+          inFlight.push(runBatch(c, sel, w, shape, kinds, coarse, stats, ctx.signal));
         };
         while (next < batches.length && inFlight.length < concurrency) start();
         try {
@@ -154,14 +156,20 @@ async function preflight(
     );
     return whole.some((s) => Number(s.value[1]) > 0);
   };
-  const metrics = [CPU_METRIC, MEM_METRIC];
+  const metrics = [cfg.recordedCpuRate ?? CPU_METRIC, MEM_METRIC];
   const found = await Promise.all(metrics.map(seen));
   const missing = metrics.find((_, i) => !found[i]);
   if (missing)
     throw new SourceError(
       'source-incomplete',
-      `Prometheus at ${c.baseUrl} has no ${missing} series${cfg.selector ? ` matching {${cfg.selector}}` : ''} between ${iso(w.start)} and ${iso(w.end)}: check the metric names (cAdvisor's) and prometheus.selector`,
-      { object: 'prometheus', field: 'metrics.prometheus.selector' },
+      `Prometheus at ${c.baseUrl} has no ${missing} series${cfg.selector ? ` matching {${cfg.selector}}` : ''} between ${iso(w.start)} and ${iso(w.end)}: ${missing === cfg.recordedCpuRate ? 'check that the recording rule exists and has run over the window' : "check the metric names (cAdvisor's)"} and prometheus.selector`,
+      {
+        object: 'prometheus',
+        field:
+          missing === cfg.recordedCpuRate
+            ? 'metrics.prometheus.recordedCpuRate'
+            : 'metrics.prometheus.selector',
+      },
     );
 }
 
@@ -173,7 +181,7 @@ async function runBatch(
   c: PrometheusClient,
   sel: BatchSelector,
   w: UsageWindow,
-  scrape: number,
+  shape: QueryShape,
   kinds: UsageQueryKind[],
   coarse: CoarseTier | undefined,
   stats: SourceStats,
@@ -183,12 +191,19 @@ async function runBatch(
   for (const kind of kinds) {
     const events = kind === 'oom' || kind === 'restarts';
     for (const tier of events ? [{ from: w.start + w.step, to: w.end, step: w.step }] : tiers(w, coarse))
-      await runSplitting(c, kind, sel, w, tier.from, tier.to, tier.step, scrape, acc, stats, signal);
+      await runSplitting(c, kind, sel, w, tier.from, tier.to, tier.step, shape, acc, stats, signal);
   }
   const series = [...acc.series.values()].map(trimSeries).filter((s) => s.cpuMean.length > 0);
   stats.series += series.length;
   stats.samples += acc.points;
   return { series, ooms: acc.ooms, restarts: acc.restarts };
+}
+
+/** What shapes a usage query besides its selector and range. */
+interface QueryShape {
+  /** Scrape interval in seconds. */
+  scrape: number;
+  recordedCpuRate?: string;
 }
 
 export interface CoarseTier {
@@ -239,33 +254,33 @@ async function runSplitting(
   from: number,
   to: number,
   step: number,
-  scrape: number,
+  shape: QueryShape,
   acc: BatchAccumulator,
   stats: SourceStats,
   signal?: AbortSignal,
 ): Promise<void> {
   try {
     const r = await c.queryRange(
-      { query: usageQuery(kind, sel, step, scrape), start: from, end: to, step },
+      { query: usageQuery(kind, sel, step, shape.scrape, shape.recordedCpuRate), start: from, end: to, step },
       signal,
     );
     stats.serverSamples += r.serverSamples ?? 0;
-    addMatrix(acc, kind, r.result, w, Math.max(1, Math.round(w.step / scrape)), step);
+    addMatrix(acc, kind, r.result, w, Math.max(1, Math.round(w.step / shape.scrape)), step);
   } catch (err) {
     if (!(err instanceof QueryFailure) || (err.kind !== 'too-large' && err.kind !== 'timeout')) throw err;
     if (sel.pods.length > 1) {
       stats.splits++;
       const half = Math.ceil(sel.pods.length / 2);
       for (const pods of [sel.pods.slice(0, half), sel.pods.slice(half)])
-        await runSplitting(c, kind, { ...sel, pods }, w, from, to, step, scrape, acc, stats, signal);
+        await runSplitting(c, kind, { ...sel, pods }, w, from, to, step, shape, acc, stats, signal);
       return;
     }
     const points = Math.round((to - from) / step) + 1;
     if (points > 1) {
       stats.splits++;
       const mid = from + Math.floor((points - 1) / 2) * step;
-      await runSplitting(c, kind, sel, w, from, mid, step, scrape, acc, stats, signal);
-      await runSplitting(c, kind, sel, w, mid + step, to, step, scrape, acc, stats, signal);
+      await runSplitting(c, kind, sel, w, from, mid, step, shape, acc, stats, signal);
+      await runSplitting(c, kind, sel, w, mid + step, to, step, shape, acc, stats, signal);
       return;
     }
     throw new SourceError(

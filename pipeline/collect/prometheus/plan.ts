@@ -12,6 +12,8 @@ export interface PlanOptions {
   maxSeries: number;
   maxSamples: number;
   extra?: string;
+  /** CPU comes from a recorded rate: no peak subquery to size batches for. */
+  recorded?: boolean;
 }
 
 /** Keep each query under half the server's limit: series per container can exceed one. */
@@ -24,7 +26,7 @@ export function planBatches(containers: ContainerRef[], o: PlanOptions): BatchSe
     if (!pods) byNs.set(c.namespace, (pods = new Map()));
     pods.set(c.pod, (pods.get(c.pod) ?? 0) + 1);
   }
-  const perContainer = estimateSamples('cpuMax', 1, o.window, o.scrape);
+  const perContainer = estimateSamples('cpuMax', 1, o.window, o.scrape, o.recorded);
   const bySamples = Math.max(1, Math.floor((o.maxSamples * SAMPLES_HEADROOM) / perContainer));
   const cap = Math.max(1, Math.min(o.maxSeries, bySamples));
   const out: BatchSelector[] = [];

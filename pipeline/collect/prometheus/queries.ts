@@ -55,10 +55,25 @@ export function matchers(sel: BatchSelector, cadvisor: boolean): string {
   return parts.join(', ');
 }
 
-export function usageQuery(kind: UsageQueryKind, sel: BatchSelector, step: number, scrape: number): string {
+export function usageQuery(
+  kind: UsageQueryKind,
+  sel: BatchSelector,
+  step: number,
+  scrape: number,
+  recordedCpuRate?: string,
+): string {
   // Range windows one millisecond longer than the step include the sample on each boundary in
   // Prometheus 2 (closed windows) and 3 (left-open), so a rate covers exactly the interval.
   const closed = `${step * 1000 + 1}ms`;
+  if (recordedCpuRate && (kind === 'cpuMean' || kind === 'cpuMax')) {
+    // A recorded rate at time e covers the scrapes up to e, so the rule's points in (t-step, t]
+    // cover the interval, lagged by less than one evaluation (rule groups run on their own
+    // offset): with an irate rule their mean is the interval's rate and their highest the
+    // scrape-resolution peak the subquery computes on the counter (index.test.ts: totals within
+    // 0.5 %, peaks within 1 %).
+    const fn = kind === 'cpuMean' ? 'avg_over_time' : 'max_over_time';
+    return `round(${fn}(${recordedCpuRate}{${matchers(sel, true)}}[${step - 1}s]), ${CPU_ROUNDING})`;
+  }
   switch (kind) {
     // Usage series are not aggregated on the server: a `max by` costs Prometheus a grouping per
     // series per step (a third of its evaluation time), while the rare duplicate series of one
@@ -94,10 +109,11 @@ export function estimateSamples(
   series: number,
   window: UsageWindow,
   scrape: number,
+  recorded = false,
 ): number {
   const points = pointsPerSeries(window);
   const perStep = Math.ceil(window.step / scrape) + 1;
-  const inner = kind === 'cpuMax' ? Math.ceil((window.end - window.start) / scrape) : 0;
+  const inner = kind === 'cpuMax' && !recorded ? Math.ceil((window.end - window.start) / scrape) : 0;
   return series * (points + perStep + inner);
 }
 
@@ -119,6 +135,7 @@ export interface WorkloadQueryOptions {
   /** Scrape interval in seconds (the cpuMax subquery's resolution). */
   scrape: number;
   cpuPeaks?: 'scrape' | 'interval';
+  recordedCpuRate?: string;
   /** Usage query ranges (point times) when a coarse tier splits them; default the window at its step. */
   tiers?: { from: number; to: number; step: number }[];
 }
@@ -147,7 +164,7 @@ export function workloadQueries(sel: BatchSelector, o: WorkloadQueryOptions): st
     for (const t of events ? [fine] : (o.tiers ?? [fine]))
       lines.push(
         `# ${kind} (${KIND_NOTES[kind]}): start=${iso(t.from)} end=${iso(t.to)} step=${t.step}s`,
-        usageQuery(kind, sel, t.step, o.scrape),
+        usageQuery(kind, sel, t.step, o.scrape, o.recordedCpuRate),
       );
   }
   return lines;

@@ -207,6 +207,21 @@ describe('publish/pr/body', () => {
       );
     });
 
+    it('shows the recorded rate a recordedCpuRate source reads, with no subquery', () => {
+      const rule = 'node_namespace_pod_container:container_cpu_usage_seconds_total:sum_irate';
+      const fence = details(
+        body(
+          [rec('web', { cpu: ['500m', '250m'] })],
+          sourceWith({ prometheus: { url: 'http://prom:9090', recordedCpuRate: rule } }),
+        ),
+      );
+      expect(fence).not.toContain('irate(');
+      const sel =
+        'namespace="shop", pod=~"web-7d9f8c6b5-aaaaa|web-7d9f8c6b5-bbbbb", container!="", container!="POD"';
+      expect(fence).toContain(`round(avg_over_time(${rule}{${sel}}[299s]), 0.0001)`);
+      expect(fence).toContain(`round(max_over_time(${rule}{${sel}}[299s]), 0.0001)`);
+    });
+
     it('names the file and the series read from it for an OpenMetrics source', () => {
       const d = details(
         body([rec('web', { cpu: ['500m', '250m'] })], sourceWith({ openmetrics: '/runner/tmp/metrics.om' })),

@@ -184,6 +184,7 @@ function sourceQueries(source: QuerySource, workload: string): string[] {
         window: w,
         scrape: parseDuration(cfg.scrapeInterval ?? PROMETHEUS_DEFAULTS.scrapeInterval),
         cpuPeaks: cfg.cpuPeaks,
+        recordedCpuRate: cfg.recordedCpuRate,
         tiers: tiers(w, coarseTier(cfg, w)),
       }),
     ];
