@@ -361,6 +361,33 @@ describeWithPrometheus()('collect/prometheus (real Prometheus)', () => {
     } finally {
       close(server);
     }
+    // On a big cluster the whole-window count may be too many samples for the server: that is
+    // history too, and the run goes on (the batches split what is too large).
+    const refusing = await proxy(prom.url, (_, res, forward) => {
+      const last = refusing.seen.at(-1)!;
+      if (
+        !last.url.startsWith('/api/v1/query_range') &&
+        decodeURIComponent(last.body).includes('count_over_time')
+      ) {
+        res.writeHead(422, { 'content-type': 'application/json' });
+        res.end(
+          JSON.stringify({
+            status: 'error',
+            errorType: 'execution',
+            error: 'query processing would load too many samples into memory in query execution',
+          }),
+        );
+      } else forward();
+    });
+    try {
+      const got = await readAll(createPrometheusSource({ url: refusing.url }, fast), sparse);
+      expect(got.series.length).toBe(request.containers.length);
+      expect(refusing.seen.filter((r) => decodeURIComponent(r.body).includes('count_over_time')).length).toBe(
+        2,
+      );
+    } finally {
+      close(refusing.server);
+    }
   });
 
   it(

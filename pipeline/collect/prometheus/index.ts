@@ -149,12 +149,18 @@ async function preflight(
       signal,
     );
     if (r.result.some((m) => m.values.some((v) => v > 0))) return true;
-    const whole = await c.queryInstant(
-      presenceOverQuery(metric, w.end - w.start, cfg.selector),
-      w.end,
-      signal,
-    );
-    return whole.some((s) => Number(s.value[1]) > 0);
+    try {
+      const whole = await c.queryInstant(
+        presenceOverQuery(metric, w.end - w.start, cfg.selector),
+        w.end,
+        signal,
+      );
+      return whole.some((s) => Number(s.value[1]) > 0);
+    } catch (err) {
+      // Too many samples to count, or too slow to: there is history, and the batches split it.
+      if (err instanceof QueryFailure && (err.kind === 'too-large' || err.kind === 'timeout')) return true;
+      throw err;
+    }
   };
   const metrics = [cfg.recordedCpuRate ?? CPU_METRIC, MEM_METRIC];
   const found = await Promise.all(metrics.map(seen));
