@@ -141,9 +141,9 @@ export interface WorkloadQueryOptions {
 }
 
 const KIND_NOTES: Record<UsageQueryKind, string> = {
-  cpuMean: 'mean CPU per interval, 0.1 millicores',
-  cpuMax: 'highest CPU between two scrapes per interval, 0.1 millicores',
-  memMax: 'peak working set per interval, KiB',
+  cpuMean: 'mean CPU per interval, cores to 0.1 millicores',
+  cpuMax: 'highest CPU between two scrapes per interval, cores to 0.1 millicores',
+  memMax: 'peak working set per interval, bytes',
   oom: 'OOM kills',
   restarts: 'container restarts',
 };

@@ -167,7 +167,7 @@ describe('publish/pr/body', () => {
       expect(fence).toMatch(/kube_pod_container_status_restarts_total\{namespace="shop"/);
       // the window and step each query ran over
       expect(fence).toContain(
-        '# cpuMean (mean CPU per interval, 0.1 millicores): start=2026-11-06T00:05:00Z end=2026-11-20T00:00:00Z step=300s',
+        '# cpuMean (mean CPU per interval, cores to 0.1 millicores): start=2026-11-06T00:05:00Z end=2026-11-20T00:00:00Z step=300s',
       );
       // another workload's pods never appear, nor any credential of the URL
       expect(fence).not.toContain('cart-');
@@ -193,13 +193,13 @@ describe('publish/pr/body', () => {
       );
       expect(fence).not.toContain('irate(');
       expect(fence).toContain(
-        '# cpuMean (mean CPU per interval, 0.1 millicores): start=2026-11-06T01:00:00Z end=2026-11-18T00:00:00Z step=3600s',
+        '# cpuMean (mean CPU per interval, cores to 0.1 millicores): start=2026-11-06T01:00:00Z end=2026-11-18T00:00:00Z step=3600s',
       );
       expect(fence).toContain(
         'round(rate(container_cpu_usage_seconds_total{namespace="shop", pod=~"web-7d9f8c6b5-aaaaa|web-7d9f8c6b5-bbbbb", container!="", container!="POD"}[3600001ms]), 0.0001)',
       );
       expect(fence).toContain(
-        '# cpuMean (mean CPU per interval, 0.1 millicores): start=2026-11-18T00:05:00Z end=2026-11-20T00:00:00Z step=300s',
+        '# cpuMean (mean CPU per interval, cores to 0.1 millicores): start=2026-11-18T00:05:00Z end=2026-11-20T00:00:00Z step=300s',
       );
       // events are always read at the analysis step over the whole window
       expect(fence).toContain(
