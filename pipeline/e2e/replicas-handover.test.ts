@@ -14,8 +14,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { parse, stringify } from 'yaml';
-import { renderChanges } from '../render/index.js';
-import { silentLogger } from '../core/logger.js';
+import { renderDemoModel } from '../testing/render-fixtures.js';
 import { modelOf, deploymentWithPods, container } from '../testing/model-fixtures.js';
 import { startControlPlane, type ControlPlane } from '../testing/control-plane/index.js';
 import { describeWithControlPlane } from '../testing/kube-tier.js';
@@ -100,19 +99,7 @@ async function renderAdoption(name: string, engine: 'argocd' | 'flux') {
     },
   };
   const change = hpaAdoptionChange(NS, name, hpa);
-  const result = await renderChanges({
-    repoDir: root,
-    repo: {
-      path: root,
-      root: 'clusters/demo',
-      argocd: { applications: 'argocd' },
-      flux: { kustomizations: 'flux' },
-    },
-    cluster: 'demo',
-    model,
-    changes: [change],
-    logger: silentLogger,
-  });
+  const result = await renderDemoModel(root, model, [change]);
   expect(result.skipped).toEqual([]);
   const file = (p: string) => result.edits.find((e) => e.path === p)?.after ?? deploymentYaml(name, N);
   return {

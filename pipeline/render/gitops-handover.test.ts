@@ -8,7 +8,7 @@
 import { parse } from 'yaml';
 import { modelOf, deploymentWithPods, container, hpa } from '../testing/model-fixtures.js';
 import { tempRepo } from '../testing/temp-repo.js';
-import { CHECKOUT_DEPLOYMENT_YAML, renderDemo } from '../testing/render-fixtures.js';
+import { CHECKOUT_DEPLOYMENT_YAML, CHECKOUT_HPA_MANIFEST, renderDemo } from '../testing/render-fixtures.js';
 import { hpaAdoptionChange } from '../testing/changes.js';
 import { aliyunForm } from '../analyze/cronhpa/forms.js';
 import type { Schedule } from '../analyze/cronhpa/schedule.js';
@@ -254,23 +254,7 @@ ${extra}`;
       ],
     };
     const labels = { 'helm.toolkit.fluxcd.io/name': 'shop', 'helm.toolkit.fluxcd.io/namespace': 'shop' };
-    const adopt = () =>
-      hpaAdoptionChange('shop', 'checkout', {
-        apiVersion: 'autoscaling/v2',
-        kind: 'HorizontalPodAutoscaler',
-        metadata: { name: 'checkout', namespace: 'shop' },
-        spec: {
-          scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'checkout' },
-          minReplicas: 2,
-          maxReplicas: 7,
-          metrics: [
-            {
-              type: 'Resource',
-              resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 60 } },
-            },
-          ],
-        },
-      });
+    const adopt = () => hpaAdoptionChange('shop', 'checkout', CHECKOUT_HPA_MANIFEST);
     const workload = () =>
       deploymentWithPods('checkout', 'shop', {
         replicas: 3,

@@ -5,6 +5,7 @@ import { modelOf } from './model-fixtures.js';
 import type { RepoConfig } from '../config/types.js';
 import type { KubeObject } from '../collect/types.js';
 import type { WorkloadChange } from '../plan/types.js';
+import type { ClusterModel } from '../model/types.js';
 
 export const CHECKOUT_DEPLOYMENT_YAML = `apiVersion: apps/v1
 kind: Deployment
@@ -45,6 +46,16 @@ export function renderDemo(
   repo: Partial<RepoConfig> = {},
   at?: number,
 ) {
+  return renderDemoModel(root, at === undefined ? modelOf(objects) : modelOf(objects, at), changes, repo);
+}
+
+/** The same, for a model the caller built. */
+export function renderDemoModel(
+  root: string,
+  model: ClusterModel,
+  changes: WorkloadChange[],
+  repo: Partial<RepoConfig> = {},
+) {
   return renderChanges({
     repoDir: root,
     repo: {
@@ -55,7 +66,7 @@ export function renderDemo(
       ...repo,
     },
     cluster: 'demo',
-    model: at === undefined ? modelOf(objects) : modelOf(objects, at),
+    model,
     changes,
     logger: silentLogger,
   });
