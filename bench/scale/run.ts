@@ -16,7 +16,9 @@ import {
   backfill,
   backfillRules,
   prometheusAvailable,
+  RECORDED_CPU_RATE,
   startPrometheus,
+  writeCpuRateRule,
 } from '../../pipeline/testing/prometheus.js';
 import { layout, writeClusterAndRepo, writeDay, type ScaleSpec } from './generate.js';
 
@@ -32,28 +34,16 @@ function procStat(pid: number): { cpuSeconds: number; rssHwmKiB: number } {
   return { cpuSeconds: ticks / 100, rssHwmKiB: hwm };
 }
 
-const RECORDED_CPU = 'node_namespace_pod_container:container_cpu_usage_seconds_total:sum_irate';
-
 /**
  * kube-prometheus' per-container CPU rule, evaluated over the whole history by promtool and moved
  * into the cached TSDB. Prometheus merges the overlapping blocks a minute after it starts; that is
  * waited out here, so no plan run is timed while Prometheus compacts.
  */
 async function addRecordedCpu(dir: string, spec: ScaleSpec): Promise<void> {
-  const rules = join(dir, 'rules.yml');
-  const window = `${Math.max(300, spec.scrape * 2.5)}s`;
-  writeFileSync(
-    rules,
-    [
-      'groups:',
-      '  - name: k8s.rules.container_cpu_usage_seconds_total',
-      `    interval: ${spec.scrape}s`,
-      '    rules:',
-      `      - record: ${RECORDED_CPU}`,
-      `        expr: sum by (namespace, pod, container) (irate(container_cpu_usage_seconds_total{container!=""}[${window}]))`,
-      '',
-    ].join('\n'),
-  );
+  const rules = writeCpuRateRule(join(dir, 'rules.yml'), {
+    interval: spec.scrape,
+    matchers: 'container!=""',
+  });
   const staged = join(dir, 'rule-blocks');
   rmSync(staged, { recursive: true, force: true });
   let prom = await startPrometheus({ blocks: join(dir, 'blocks'), inPlace: true });
@@ -187,7 +177,7 @@ async function main(): Promise<void> {
         'clusters:',
         '  - name: bench',
         '    kubernetes: { snapshot: cluster/ }',
-        `    metrics: { prometheus: { url: "${prom.url}", concurrency: ${Number(o.concurrency)}, scrapeInterval: ${spec.scrape}s, cpuPeaks: ${o.cpuPeaks}, timeout: 120s${o.recordedCpu ? `, recordedCpuRate: "${RECORDED_CPU}"` : ''}${o.queryStats ? ', queryStats: true' : ''}${o.coarse ? `, coarse: { after: ${o.coarse.split(':')[0]}, step: ${o.coarse.split(':')[1]} }` : ''} } }`,
+        `    metrics: { prometheus: { url: "${prom.url}", concurrency: ${Number(o.concurrency)}, scrapeInterval: ${spec.scrape}s, cpuPeaks: ${o.cpuPeaks}, timeout: 120s${o.recordedCpu ? `, recordedCpuRate: "${RECORDED_CPU_RATE}"` : ''}${o.queryStats ? ', queryStats: true' : ''}${o.coarse ? `, coarse: { after: ${o.coarse.split(':')[0]}, step: ${o.coarse.split(':')[1]} }` : ''} } }`,
         '    repo: { path: gitops/, root: clusters/bench }',
         `analysis: { at: "${new Date(spec.end * 1000).toISOString()}" }`,
         'prices: { cpuCoreHour: 0.031, memoryGiBHour: 0.0042 }',
@@ -232,7 +222,7 @@ async function main(): Promise<void> {
       days: spec.days,
       scrapeSeconds: spec.scrape,
       cpuPeaks: o.cpuPeaks,
-      recordedCpuRate: o.recordedCpu ? RECORDED_CPU : undefined,
+      recordedCpuRate: o.recordedCpu ? RECORDED_CPU_RATE : undefined,
       coarse: o.coarse ?? 'off',
       stepSeconds: 300,
       tsdbSamples: generated.samples,

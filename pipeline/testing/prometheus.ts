@@ -76,6 +76,30 @@ export function backfill(openMetricsFile: string, outDir: string): string {
   return outDir;
 }
 
+/** kube-prometheus' recorded per-container CPU rate (an irate of cAdvisor's counter). */
+export const RECORDED_CPU_RATE = 'node_namespace_pod_container:container_cpu_usage_seconds_total:sum_irate';
+
+/**
+ * Writes kube-prometheus' CPU rule to `file`: evaluated every `interval` seconds, over a window
+ * of at least two scrapes, on the cAdvisor series `matchers` selects (theirs select the kubelet job).
+ */
+export function writeCpuRateRule(file: string, o: { interval: number; matchers: string }): string {
+  const window = Math.max(300, o.interval * 2.5);
+  writeFileSync(
+    file,
+    [
+      'groups:',
+      '  - name: k8s.rules.container_cpu_usage_seconds_total',
+      `    interval: ${o.interval}s`,
+      '    rules:',
+      `      - record: ${RECORDED_CPU_RATE}`,
+      `        expr: sum by (namespace, pod, container) (irate(container_cpu_usage_seconds_total{${o.matchers}}[${window}s]))`,
+      '',
+    ].join('\n'),
+  );
+  return file;
+}
+
 /**
  * Evaluates recording rules over [start, end] against a running Prometheus and writes their series
  * as blocks (promtool's rule backfill), for a server started on the raw blocks and these together.

@@ -3,7 +3,7 @@
  * it must produce the same estimator input as the file source from the same OpenMetrics, and
  * handle the server's failures as the source contract says.
  */
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, request as httpRequest, type Server, type ServerResponse } from 'node:http';
@@ -13,7 +13,14 @@ import { createOpenMetricsSource } from '../openmetrics/index.js';
 import type { MetricsSource, UsageBatch, UsageRequest, UsageSeries } from '../types.js';
 import { createMemoryLogger, silentLogger } from '../../core/logger.js';
 import { SourceError } from '../../core/errors.js';
-import { backfill, backfillRules, startPrometheus, type PrometheusServer } from '../../testing/prometheus.js';
+import {
+  backfill,
+  backfillRules,
+  RECORDED_CPU_RATE,
+  startPrometheus,
+  writeCpuRateRule,
+  type PrometheusServer,
+} from '../../testing/prometheus.js';
 import { describeWithPrometheus } from '../../testing/prometheus-tier.js';
 import { writeSyntheticOpenMetrics, type SyntheticContainer } from '../../testing/usage-openmetrics.js';
 import { prng } from '../../core/prng.js';
@@ -394,20 +401,11 @@ describeWithPrometheus()('collect/prometheus (real Prometheus)', () => {
     'reads CPU from a recorded irate rule (no subquery) and gets what the counter gives',
     async () => {
       // kube-prometheus' rule, narrowed to the primary cAdvisor job as its own is to the kubelet's.
-      const rate = 'node_namespace_pod_container:container_cpu_usage_seconds_total:sum_irate';
-      const rules = join(dir, 'rules.yml');
-      writeFileSync(
-        rules,
-        [
-          'groups:',
-          '  - name: k8s.rules.container_cpu_usage_seconds_total',
-          '    interval: 60s',
-          '    rules:',
-          `      - record: ${rate}`,
-          '        expr: sum by (namespace, pod, container) (irate(container_cpu_usage_seconds_total{job="cadvisor", container!=""}[5m]))',
-          '',
-        ].join('\n'),
-      );
+      const rate = RECORDED_CPU_RATE;
+      const rules = writeCpuRateRule(join(dir, 'rules.yml'), {
+        interval: 60,
+        matchers: 'job="cadvisor", container!=""',
+      });
       const both = join(dir, 'with-rules');
       cpSync(blocks, both, { recursive: true });
       backfillRules(prom.url, rules, { start: START, end: END }, both);

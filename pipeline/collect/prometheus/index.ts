@@ -30,6 +30,7 @@ import {
   presenceQuery,
   usageQuery,
   type BatchSelector,
+  type QueryShape,
   type UsageQueryKind,
 } from './queries.js';
 import { createProgress } from './progress.js';
@@ -66,7 +67,10 @@ export function createPrometheusSource(
     batches: 0,
   };
   let client: PrometheusClient | undefined;
-  const scrape = parseDuration(cfg.scrapeInterval ?? PROMETHEUS_DEFAULTS.scrapeInterval);
+  const shape: QueryShape = {
+    scrape: parseDuration(cfg.scrapeInterval ?? PROMETHEUS_DEFAULTS.scrapeInterval),
+    recordedCpuRate: cfg.recordedCpuRate,
+  };
   const sync = (): void => {
     if (!client) return;
     stats.queries = client.stats.requests;
@@ -88,18 +92,16 @@ export function createPrometheusSource(
         await preflight(c, cfg, w, ctx.signal);
         const batches = planBatches(request.containers, {
           window: w,
-          scrape,
+          shape,
           maxSeries: cfg.maxSeriesPerQuery ?? PROMETHEUS_DEFAULTS.maxSeriesPerQuery,
           maxSamples: cfg.maxSamplesPerQuery ?? PROMETHEUS_DEFAULTS.maxSamplesPerQuery,
           extra: cfg.selector,
-          recorded: !!cfg.recordedCpuRate,
         });
         stats.batches = batches.length;
         const progress = createProgress(opts.progress, ctx.logger, batches.length);
         const concurrency = cfg.concurrency ?? PROMETHEUS_DEFAULTS.concurrency;
         const kinds = QUERY_KINDS.filter((k) => k !== 'cpuMax' || cfg.cpuPeaks !== 'interval');
         const coarse = coarseTier(cfg, w);
-        const shape: QueryShape = { scrape, recordedCpuRate: cfg.recordedCpuRate };
         // A sliding window of batches in flight, yielded in order: bounded concurrency and
         // bounded memory (finished batches wait at most `concurrency` deep).
         const inFlight: Promise<UsageBatch>[] = [];
@@ -205,13 +207,6 @@ async function runBatch(
   return { series, ooms: acc.ooms, restarts: acc.restarts };
 }
 
-/** What shapes a usage query besides its selector and range. */
-interface QueryShape {
-  /** Scrape interval in seconds. */
-  scrape: number;
-  recordedCpuRate?: string;
-}
-
 export interface CoarseTier {
   /** Seconds of recent history kept at the window's step. */
   after: number;
@@ -267,7 +262,7 @@ async function runSplitting(
 ): Promise<void> {
   try {
     const r = await c.queryRange(
-      { query: usageQuery(kind, sel, step, shape.scrape, shape.recordedCpuRate), start: from, end: to, step },
+      { query: usageQuery(kind, sel, step, shape), start: from, end: to, step },
       signal,
     );
     stats.serverSamples += r.serverSamples ?? 0;

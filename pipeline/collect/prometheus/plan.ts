@@ -4,16 +4,14 @@
  * --query.max-samples. Pods are sorted so that a run's batches are deterministic.
  */
 import type { ContainerRef, UsageWindow } from '../types.js';
-import { estimateSamples, type BatchSelector } from './queries.js';
+import { estimateSamples, type BatchSelector, type QueryShape } from './queries.js';
 
 export interface PlanOptions {
   window: UsageWindow;
-  scrape: number;
+  shape: QueryShape;
   maxSeries: number;
   maxSamples: number;
   extra?: string;
-  /** CPU comes from a recorded rate: no peak subquery to size batches for. */
-  recorded?: boolean;
 }
 
 /** Keep each query under half the server's limit: series per container can exceed one. */
@@ -26,7 +24,7 @@ export function planBatches(containers: ContainerRef[], o: PlanOptions): BatchSe
     if (!pods) byNs.set(c.namespace, (pods = new Map()));
     pods.set(c.pod, (pods.get(c.pod) ?? 0) + 1);
   }
-  const perContainer = estimateSamples('cpuMax', 1, o.window, o.scrape, o.recorded);
+  const perContainer = estimateSamples('cpuMax', 1, o.window, o.shape);
   const bySamples = Math.max(1, Math.floor((o.maxSamples * SAMPLES_HEADROOM) / perContainer));
   const cap = Math.max(1, Math.min(o.maxSeries, bySamples));
   const out: BatchSelector[] = [];

@@ -55,13 +55,21 @@ export function matchers(sel: BatchSelector, cadvisor: boolean): string {
   return parts.join(', ');
 }
 
+/** What shapes a usage query besides its selector and range. */
+export interface QueryShape {
+  /** Scrape interval in seconds (the peak subquery's resolution). */
+  scrape: number;
+  /** A recorded per-container CPU rate read instead of the counter. */
+  recordedCpuRate?: string;
+}
+
 export function usageQuery(
   kind: UsageQueryKind,
   sel: BatchSelector,
   step: number,
-  scrape: number,
-  recordedCpuRate?: string,
+  shape: QueryShape,
 ): string {
+  const { scrape, recordedCpuRate } = shape;
   // Range windows one millisecond longer than the step include the sample on each boundary in
   // Prometheus 2 (closed windows) and 3 (left-open), so a rate covers exactly the interval.
   const closed = `${step * 1000 + 1}ms`;
@@ -108,12 +116,12 @@ export function estimateSamples(
   kind: UsageQueryKind,
   series: number,
   window: UsageWindow,
-  scrape: number,
-  recorded = false,
+  shape: QueryShape,
 ): number {
   const points = pointsPerSeries(window);
-  const perStep = Math.ceil(window.step / scrape) + 1;
-  const inner = kind === 'cpuMax' && !recorded ? Math.ceil((window.end - window.start) / scrape) : 0;
+  const perStep = Math.ceil(window.step / shape.scrape) + 1;
+  const inner =
+    kind === 'cpuMax' && !shape.recordedCpuRate ? Math.ceil((window.end - window.start) / shape.scrape) : 0;
   return series * (points + perStep + inner);
 }
 
@@ -129,13 +137,10 @@ export function presenceOverQuery(metric: string, seconds: number, extra?: strin
   return `count(count_over_time(${metric}${sel}[${seconds}s]))`;
 }
 
-export interface WorkloadQueryOptions {
+export interface WorkloadQueryOptions extends QueryShape {
   /** The analysis window; events (OOM kills, restarts) are read over it at its step. */
   window: UsageWindow;
-  /** Scrape interval in seconds (the cpuMax subquery's resolution). */
-  scrape: number;
   cpuPeaks?: 'scrape' | 'interval';
-  recordedCpuRate?: string;
   /** Usage query ranges (point times) when a coarse tier splits them; default the window at its step. */
   tiers?: { from: number; to: number; step: number }[];
 }
@@ -164,7 +169,7 @@ export function workloadQueries(sel: BatchSelector, o: WorkloadQueryOptions): st
     for (const t of events ? [fine] : (o.tiers ?? [fine]))
       lines.push(
         `# ${kind} (${KIND_NOTES[kind]}): start=${iso(t.from)} end=${iso(t.to)} step=${t.step}s`,
-        usageQuery(kind, sel, t.step, o.scrape, o.recordedCpuRate),
+        usageQuery(kind, sel, t.step, o),
       );
   }
   return lines;

@@ -39,11 +39,10 @@ export function helmValuesTarget(
     if ('error' in found) throw new YamlEditError('list-item-missing', found.error, seg.name);
     return [...found.path, ...(path.slice(containerAt + 2) as string[])];
   };
-  const merged = (): unknown => mergedValues(index, loc);
   return {
     gitValue(path) {
       try {
-        return dataAt(merged(), map(path));
+        return dataAt(mergedValues(index, loc), map(path));
       } catch (err) {
         if (err instanceof YamlEditError && err.missing) return { missing: err.missing };
         throw err;
@@ -127,10 +126,9 @@ export function helmHpaTarget(
       throw new YamlEditError('not-a-mapping', `the chart's templates do not read ${auto.where}.${key}`);
     return [...auto.prefix, 'autoscaling', key];
   };
-  const merged = (): unknown => mergedValues(index, loc);
   return {
     gitValue(path) {
-      return dataAt(merged(), map(path));
+      return dataAt(mergedValues(index, loc), map(path));
     },
     apply(edits: FieldEdit[]) {
       if (!index.exists(loc.editFile))
