@@ -1,7 +1,7 @@
 /** The terminal table `plan` prints: workload, container, resource, current → proposed, decision, why. */
 import type { PlanDocument } from '../plan/plan-document.js';
 import { rowsOf } from '../render/pr-body/rows.js';
-import { formatMoney } from '../plan/savings.js';
+import { describeMonthlyEffect } from '../plan/savings.js';
 
 export function renderPlanTable(doc: PlanDocument, opts: { width?: number } = {}): string {
   const width = opts.width ?? 160;
@@ -9,7 +9,7 @@ export function renderPlanTable(doc: PlanDocument, opts: { width?: number } = {}
   for (const c of doc.clusters) {
     const rows = rowsOf(c.recommendations);
     out.push(
-      `cluster ${c.name}: ${c.summary.recommendations} recommendation(s) — ${c.summary.accepted} accepted, ${c.summary.clamped} clamped, ${c.summary.rejected} rejected; ${c.summary.workloadsChanged} workload(s) changed; ${c.skipped.length} skipped; est. ${formatMoney(c.summary.savings.total, doc.prices.currency)}/month`,
+      `cluster ${c.name}: ${c.summary.recommendations} recommendation(s) — ${c.summary.accepted} accepted, ${c.summary.clamped} clamped, ${c.summary.rejected} rejected; ${c.summary.workloadsChanged} workload(s) changed; ${c.skipped.length} skipped; ${describeMonthlyEffect(c.summary.savings.total, doc.prices.currency)}`,
     );
     if (!rows.length) {
       out.push('  (no recommendations)');

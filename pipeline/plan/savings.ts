@@ -64,3 +64,13 @@ export function formatMoney(value: number, currency: string): string {
   const symbol = currency === 'USD' ? '$' : currency === 'EUR' ? '€' : `${currency} `;
   return `${sign}${symbol}${abs.toFixed(abs >= 100 ? 0 : 2)}`;
 }
+
+/**
+ * A monthly effect as a reader should see it: the sign in words, never a bare amount whose
+ * direction the reader has to guess. `total` is positive when money is saved.
+ */
+export function describeMonthlyEffect(total: number, currency: string): string {
+  const amount = formatMoney(Math.abs(total), currency);
+  if (amount === formatMoney(0, currency)) return 'no cost change';
+  return total > 0 ? `saves ${amount}/month` : `adds ${amount}/month`;
+}

@@ -4,7 +4,7 @@
  * are added in order of importance and evidence is cut first, with a pointer to plan.json.
  */
 import type { PlanClusterJson, PlanDocument, PlanRecommendationJson } from '../../plan/plan-document.js';
-import { formatMoney, addSavings, NO_SAVINGS } from '../../plan/savings.js';
+import { formatMoney, addSavings, NO_SAVINGS, describeMonthlyEffect } from '../../plan/savings.js';
 import { humanBytes, parseQuantity } from '../../core/quantity.js';
 import { rowsOf, type ChangeRow } from './rows.js';
 import { autoscalingSection } from './autoscaling.js';
@@ -47,7 +47,7 @@ export function renderPrBody(
   head.push('');
   head.push(
     `${workloads.size} workload(s), ${recs.filter((r) => r.render.status === 'rendered').length} change(s). ` +
-      `Estimated effect: **${formatMoney(savings.total, currency)}/month** ` +
+      `Estimated effect: **${describeMonthlyEffect(savings.total, currency)}** ` +
       `(CPU ${formatMoney(savings.cpu, currency)}, memory ${formatMoney(savings.memory, currency)}; ` +
       `${fmtSigned(savings.cores, 2)} cores, ${savings.bytes >= 0 ? '' : '-'}${humanBytes(Math.abs(savings.bytes))} requested).`,
   );
