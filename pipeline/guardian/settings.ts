@@ -31,7 +31,15 @@ export interface GuardianSettings {
     /** At most this many steps (taints, evictions, lifts, switches) per minute, cluster-wide. */
     maxActionsPerMinute: number;
   };
-  actions: { taint: boolean; evict: boolean; liftHpa: boolean; reclaim: boolean; burst: boolean };
+  actions: {
+    taint: boolean;
+    evict: boolean;
+    liftHpa: boolean;
+    reclaim: boolean;
+    burst: boolean;
+    /** In-place pod resize through `pods/resize` (Kubernetes ≥ 1.33). */
+    resize: boolean;
+  };
   /** Koordinator: lower the hot pool's reclaim threshold by `step` points, never under `floor` %. */
   reclaim: { step: number; floor: number };
   /** TKE: turn AUTO_SCALE_EKS on when pods stayed unschedulable this long; off after `coolSeconds`. */
@@ -45,6 +53,8 @@ export interface GuardianSettings {
     /** … never above this multiple of the ceiling before the incident. */
     maxFactor: number;
   };
+  /** In-place resize (decide-resize.ts): memory before the kill, CPU on a hot node. */
+  resize: ResizeSettings;
   /** Eviction caps: per node per hour, per namespace per minute (the gate's total cap applies too). */
   evictCaps: { perNodePerHour: number; perNamespacePerMinute: number };
   /** On CPU pressure a victim must itself use at least this share of the node's CPU. */
@@ -52,6 +62,36 @@ export interface GuardianSettings {
   /** Node label naming the pool (for the pool-share brake). */
   poolLabel: string;
   dryRun: boolean;
+}
+
+export interface ResizeSettings {
+  /**
+   * A container qualifies for more memory when its working set stays at or above this share of its
+   * limit over the window (the `percentile` of the window, as for nodes: p20 by default).
+   */
+  memoryThreshold: number;
+  /** Each step adds this share of the declared value (limit and request; CPU likewise) … */
+  step: number;
+  /** … never above this multiple of the declared value (the pod's, before the guardian's first step). */
+  maxFactor: number;
+  /** A memory raise is rolled back once the working set's high percentile stays under this share of the old limit for `coolSeconds`. */
+  rollbackBelow: number;
+  /** An OOM kill this recent, with the container running again, qualifies too. */
+  oomSeconds: number;
+  /** A `RestartContainer` resizePolicy means a restart: refused unless this allows it. */
+  allowRestart: boolean;
+  /** Latency-critical: priority at or above this (or Koordinator's LSE/LSR/LS class); lower is batch. */
+  latencyPriority: number;
+  /** A latency-critical container is throttled when this share of its CFS periods are. */
+  throttledShare: number;
+  /** A resize the kubelet defers (PodResizePending Deferred) longer than this is given up. */
+  deferredSeconds: number;
+  /** A memory raise live this long (or needed on two pods of one workload) gets an emergency PR. */
+  gitAfterSeconds: number;
+  /** Resizes per node per hour and per namespace per minute (the gate's total cap applies too). */
+  caps: { perNodePerHour: number; perNamespacePerMinute: number };
+  /** At most this many containers near their memory limit are followed at once (topk). */
+  maxContainers: number;
 }
 
 export const GUARDIAN_DEFAULTS: GuardianSettings = {
@@ -66,10 +106,24 @@ export const GUARDIAN_DEFAULTS: GuardianSettings = {
   stepCooldownSeconds: 120,
   staleIntervals: 3,
   brakes: { maxPoolShare: 0.2, headroomFloor: 0.15, fleetHotShare: 0.5, maxActionsPerMinute: 10 },
-  actions: { taint: true, evict: true, liftHpa: true, reclaim: true, burst: true },
+  actions: { taint: true, evict: true, liftHpa: true, reclaim: true, burst: true, resize: true },
   reclaim: { step: 20, floor: 10 },
   burst: { pendingSeconds: 120, minPending: 1 },
   hpa: { windowSeconds: 180, step: 0.5, maxFactor: 2 },
+  resize: {
+    memoryThreshold: 0.9,
+    step: 0.25,
+    maxFactor: 2,
+    rollbackBelow: 0.8,
+    oomSeconds: 3600,
+    allowRestart: false,
+    latencyPriority: 1000,
+    throttledShare: 0.25,
+    deferredSeconds: 300,
+    gitAfterSeconds: 7200,
+    caps: { perNodePerHour: 6, perNamespacePerMinute: 3 },
+    maxContainers: 500,
+  },
   evictCaps: { perNodePerHour: 3, perNamespacePerMinute: 2 },
   minCpuShare: 0.1,
   poolLabel: 'node-pool',

@@ -7,6 +7,8 @@ const pod = (name: string, o: Partial<PodObject> = {}): PodObject => ({
   nodeName: 'n1',
   phase: 'Running',
   cpuRequest: 100,
+  memoryRequest: 0,
+  containers: [],
   qosClass: 'Burstable',
   priority: 0,
   controller: 'ReplicaSet',

@@ -23,7 +23,7 @@ export function registerGuardianCommand(program: Command, ctx: CliContext): void
   program
     .command('guardian')
     .description(
-      'run the in-cluster guardian: taint sustained hotspots, revert when cool, journal every step',
+      'run the in-cluster guardian: taint sustained hotspots, resize pods in place, revert when cool, journal every step',
     )
     .requiredOption(
       '-c, --config <file>',
@@ -65,6 +65,11 @@ export function registerGuardianCommand(program: Command, ctx: CliContext): void
         hpa: { ...GUARDIAN_DEFAULTS.hpa, ...given.hpa },
         reclaim: { ...GUARDIAN_DEFAULTS.reclaim, ...given.reclaim },
         burst: { ...GUARDIAN_DEFAULTS.burst, ...given.burst },
+        resize: {
+          ...GUARDIAN_DEFAULTS.resize,
+          ...given.resize,
+          caps: { ...GUARDIAN_DEFAULTS.resize.caps, ...given.resize?.caps },
+        },
         dryRun: opts.dryRun ?? given.dryRun ?? false,
       };
       const prom = cluster.metrics.prometheus;

@@ -12,7 +12,7 @@ export interface JournalEntry {
   /** Unix seconds. */
   at: number;
   actor: string;
-  action: 'taint' | 'untaint' | 'evict' | 'lift' | 'tighten' | 'burst';
+  action: 'taint' | 'untaint' | 'evict' | 'lift' | 'tighten' | 'burst' | 'resize';
   target: string;
   /** The node a pod-level step relieved. */
   node?: string;
@@ -30,12 +30,46 @@ export interface JournalEntry {
   via?: string;
   /** Git agreement: what was proposed, and what Git held (see git-agreement.ts). */
   git?: GitRecord;
+  /** An in-place resize: one resource of one container of one pod (decide-resize.ts). */
+  revision?: Revision;
   /**
    * active: held until reverted; done: a step with nothing to revert (an eviction); superseded:
-   * someone else changed the value, so it is no longer the guardian's to revert.
+   * someone else changed the value (or the pod is gone), so it is no longer the guardian's to
+   * revert; refused: the API server refused the call.
    */
-  state: 'active' | 'reverted' | 'done' | 'dry-run' | 'superseded';
+  state: 'active' | 'reverted' | 'done' | 'dry-run' | 'superseded' | 'refused';
   revertedAt?: number;
+}
+
+/** Quantities as written to the API ("1280Mi", "750m"). */
+export interface RevisionValues {
+  request?: string;
+  limit?: string;
+}
+
+export interface Revision {
+  uid: string;
+  container: string;
+  resource: 'cpu' | 'memory';
+  direction: 'raise' | 'lower';
+  /** What qualified it: the working set near the limit, an OOM kill, a CPU-hot node, throttling. */
+  trigger: 'working-set' | 'oom' | 'cpu-hot' | 'throttled';
+  before: RevisionValues;
+  after: RevisionValues;
+  node: string;
+  /** "Deployment/web": where Git holds the declared value. */
+  workload?: string;
+  /** The pod's metadata.generation after the call: the kubelet's conditions answer it. */
+  generation?: number;
+  /**
+   * What the kubelet made of it: requested (no answer yet), in-progress, deferred (since
+   * `statusAt`), done (status.containerStatuses[].resources agrees), infeasible, timeout.
+   */
+  status: 'requested' | 'in-progress' | 'deferred' | 'done' | 'infeasible' | 'timeout';
+  statusAt?: number;
+  message?: string;
+  /** The rollback (or the give-up after Infeasible / a timeout): done, or refused by the API. */
+  rollback?: { at: number; outcome: 'done' | 'refused'; message?: string };
 }
 
 /** The value before the guardian's change (an HPA's ceiling, a switch's setting). */
