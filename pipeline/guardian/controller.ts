@@ -53,6 +53,18 @@ import {
   type EksConfigObject,
 } from './kube/eks-config.js';
 import { decideBurst } from './decide-burst.js';
+import { resizeSupport, type ResizeSupport } from './kube/resize.js';
+import { ContainerWindow, type ContainerSignal } from './container-window.js';
+import {
+  decideCpu,
+  decideMemory,
+  reviewRevisions,
+  type MemoryCandidate,
+  type ResizeIntent,
+  type ResizeNode,
+  type ResizeRefusal,
+} from './decide-resize.js';
+import type { ContainerSample } from './usage.js';
 
 export interface GuardianDeps {
   api: KubeApi;
@@ -78,6 +90,9 @@ export interface TickResult {
   hpas: { kind: string; hpa: string; outcome: GateOutcome }[];
   hpaRefused: HpaRefusal[];
   burst?: { kind: string; outcome: GateOutcome } | { refused: string };
+  /** In-place resizes of containers (memory raises, rollbacks, give-ups; CPU steps are node outcomes). */
+  resizes: { kind: string; pod: string; container: string; resource: string; outcome: StepOutcome }[];
+  resizeRefused: ResizeRefusal[];
 }
 
 export class Guardian {
@@ -106,6 +121,14 @@ export class Guardian {
   private readonly saturatedSince = new Map<string, number>();
   private readonly calmSince = new Map<string, number>();
   private leading = false;
+  /** Whether the cluster serves pods/resize, asked once (again only after a failed ask). */
+  resizeSupport?: ResizeSupport;
+  /** Working-set windows of the containers followed: near their limit, or resized by the guardian. */
+  private readonly containerWindows = new Map<string, ContainerWindow>();
+  /** Revision id → unix seconds since its signal cleared (the rollback's cool-down). */
+  private readonly clearSince = new Map<string, number>();
+  /** Dry-run: container and step → when it was last logged, so one is not repeated every tick. */
+  private readonly dryRunAt = new Map<string, number>();
 
   constructor(private readonly d: GuardianDeps) {
     this.metrics = d.metrics ?? new GuardianMetrics();
@@ -151,6 +174,7 @@ export class Guardian {
       'TKE burst switch',
       { namespace: EKS_CONFIG.namespace, name: EKS_CONFIG.name },
     );
+    await this.askResizeSupport();
     for (const kind of Object.keys(OWNER_KINDS) as OwnerKind[]) {
       if (!(await served(this.d.api, kind))) continue;
       const inf = new Informer(this.d.api, ownerPath(kind), ownerTrimmer(kind), this.d.clock, this.d.logger);
@@ -202,6 +226,25 @@ export class Guardian {
     }
   }
 
+  /**
+   * In-place resize needs Kubernetes 1.33+ with pods/resize served: read from discovery, said
+   * once, and the action stays off where it is missing.
+   */
+  private async askResizeSupport(): Promise<void> {
+    if (!this.d.settings.actions.resize || this.resizeSupport) return;
+    try {
+      this.resizeSupport = await resizeSupport(this.d.api);
+    } catch (err) {
+      this.d.logger.warn('could not ask the API server whether it serves pods/resize; asked again later', {
+        error: (err as Error).message,
+      });
+      return;
+    }
+    if (this.resizeSupport.ok)
+      this.d.logger.info('in-place resize on', { kubernetes: this.resizeSupport.version });
+    else this.d.logger.info('in-place resize off', { why: this.resizeSupport.why });
+  }
+
   async tick(): Promise<TickResult> {
     const t0 = performance.now();
     const g = this.d.settings;
@@ -215,7 +258,15 @@ export class Guardian {
     this.metrics.watchRestarts.set({ kind: 'HorizontalPodAutoscaler' }, this.hpas.stats.restarts);
     if (!leader) {
       this.leading = false;
-      return { leader: false, outcomes: [], refused: [], hpas: [], hpaRefused: [] };
+      return {
+        leader: false,
+        outcomes: [],
+        refused: [],
+        hpas: [],
+        hpaRefused: [],
+        resizes: [],
+        resizeRefused: [],
+      };
     }
     if (!this.leading) {
       // A new leader (or a fresh pod) starts from what the journal says was done.
@@ -225,14 +276,44 @@ export class Guardian {
     }
     const now = this.d.clock.now() / 1000;
     const nodes = [...this.nodes.cache.values()];
-    const usage = await this.d.usage.sample(nodes).catch((err: Error) => {
-      this.d.logger.warn('usage query failed; nodes without fresh samples go stale', { error: err.message });
-      return new Map();
-    });
+    if (g.actions.resize && !this.resizeSupport) await this.askResizeSupport();
+    const resizeOn = g.actions.resize && this.resizeSupport?.ok === true;
+    // The pods whose containers the guardian resized: followed whatever their working set.
+    const openPods = new Set<string>();
+    if (resizeOn)
+      for (const e of this.journal.entries)
+        if (e.action === 'resize' && e.state === 'active') openPods.add(e.target.slice('Pod/'.length));
+    const [usage, memory] = await Promise.all([
+      this.d.usage.sample(nodes).catch((err: Error) => {
+        this.d.logger.warn('usage query failed; nodes without fresh samples go stale', {
+          error: err.message,
+        });
+        return new Map();
+      }),
+      resizeOn
+        ? this.d.usage
+            .containerMemory(g.resize.memoryThreshold - g.hysteresis, g.resize.maxContainers, [...openPods])
+            .catch((err: Error) => {
+              this.d.logger.warn('container memory query failed; no memory raise this tick', {
+                error: err.message,
+              });
+              return undefined;
+            })
+        : Promise.resolve(undefined),
+    ]);
     const requested = new Map<string, number>();
+    const requestedMemory = new Map<string, number>();
+    const oomed: MemoryCandidate[] = [];
     for (const p of this.pods.cache.values())
-      if (p.nodeName && p.phase !== 'Succeeded' && p.phase !== 'Failed')
+      if (p.nodeName && p.phase !== 'Succeeded' && p.phase !== 'Failed') {
         requested.set(p.nodeName, (requested.get(p.nodeName) ?? 0) + p.cpuRequest);
+        requestedMemory.set(p.nodeName, (requestedMemory.get(p.nodeName) ?? 0) + p.memoryRequest);
+        if (resizeOn)
+          p.containers.forEach((c, index) => {
+            if (c.oomAt !== undefined && c.running && now - c.oomAt <= g.resize.oomSeconds)
+              oomed.push({ pod: p, index });
+          });
+      }
 
     const views: NodeView[] = [];
     for (const n of nodes) {
@@ -276,15 +357,47 @@ export class Guardian {
         requestedCpu: requested.get(name) ?? 0,
       });
     }
-    // Victims are looked up only where an eviction may come this tick: one pass over the pods for
-    // all such nodes, their queries side by side.
-    const due = g.actions.evict ? views.filter((v) => stepDue(v, g, now)) : [];
+    const resizeNodes = new Map<string, ResizeNode>();
+    if (resizeOn)
+      for (const v of views) {
+        const n = this.nodes.cache.get(v.name)!;
+        resizeNodes.set(v.name, {
+          name: v.name,
+          ...(v.handsOff ? { handsOff: v.handsOff } : {}),
+          memoryHot: v.signal.state === 'hot' && v.signal.resource === 'memory',
+          roomMemory: n.status.allocatableMemory - (requestedMemory.get(v.name) ?? 0),
+          roomCpu: v.allocatableCpu - v.requestedCpu,
+          ...(v.coolSince !== undefined ? { coolSince: v.coolSince } : {}),
+        });
+      }
+    // The next step on a node still hot after its taint is looked up only where it may come this
+    // tick: one pass over the pods for all such nodes, their queries side by side. On CPU an
+    // in-place resize comes first; a victim is looked up only where none is possible.
+    const due = g.actions.evict || resizeOn ? views.filter((v) => stepDue(v, g, now)) : [];
     if (due.length) {
       const podsOn = new Map<string, PodObject[]>(due.map((v) => [v.name, []]));
       for (const p of this.pods.cache.values()) if (p.nodeName) podsOn.get(p.nodeName)?.push(p);
       await Promise.all(
         due.map((v) =>
           this.limit(async () => {
+            if (resizeOn && v.signal.resource === 'cpu') {
+              const use = await this.d.usage.containerCpu(v.name).catch(() => new Map());
+              const hot = `node ${v.name} still hot after the taint (CPU p${Math.round(g.percentile * 100)} ${Math.round(v.signal.low.cpu * 100)} %)`;
+              const plan = decideCpu(
+                resizeNodes.get(v.name)!,
+                podsOn.get(v.name)!,
+                use,
+                this.journal.entries,
+                g,
+                now,
+                hot,
+              );
+              if (plan.intents.length) {
+                v.resize = plan.intents;
+                return;
+              }
+            }
+            if (!g.actions.evict) return;
             const usage = await this.d.usage.pods(v.name).catch(() => new Map());
             const n = this.nodes.cache.get(v.name)!;
             v.victim = pickVictim(podsOn.get(v.name)!, v.signal.resource!, usage, n.status, g.minCpuShare);
@@ -311,7 +424,9 @@ export class Guardian {
           ? cm
             ? this.gate.executePool(intent, cm)
             : Promise.resolve('refused' as const)
-          : this.gate.execute(intent, node!);
+          : intent.kind === 'resize'
+            ? this.gate.executeResize(intent.change)
+            : this.gate.execute(intent, node!);
       const outcome: StepOutcome = await step.catch((err: Error) => {
         this.d.logger.warn(`${intent.kind} failed`, { node: intent.node, error: err.message });
         this.metrics.actions.inc({ kind: intent.kind, outcome: 'failed' });
@@ -342,9 +457,18 @@ export class Guardian {
       const o = await run(intent);
       if (o) outcomes.push(o);
     }
+    const containers = await this.resizeContainers(
+      now,
+      resizeOn,
+      memory,
+      openPods,
+      oomed,
+      resizeNodes,
+      outcomes.some((o) => o.outcome === 'lost-lease'),
+    );
     const ceilings = await this.ceilings(
       now,
-      outcomes.some((o) => o.outcome === 'lost-lease'),
+      outcomes.some((o) => o.outcome === 'lost-lease') || containers.lostLease,
     );
     const burst = ceilings.lostLease ? undefined : await this.burst(now);
     this.metrics.reconcile.observe((performance.now() - t0) / 1000);
@@ -356,7 +480,125 @@ export class Guardian {
       hpas: ceilings.outcomes,
       hpaRefused: ceilings.refused,
       ...(burst ? { burst } : {}),
+      resizes: containers.outcomes,
+      resizeRefused: containers.refused,
     };
+  }
+
+  /**
+   * In-place resize of containers: the windows of the containers followed, the kubelet's answers
+   * to open revisions, rollbacks and give-ups, then memory raises — all side by side, each through
+   * the gate.
+   */
+  private async resizeContainers(
+    now: number,
+    on: boolean,
+    memory: Map<string, ContainerSample> | undefined,
+    openPods: Set<string>,
+    oomed: MemoryCandidate[],
+    nodes: Map<string, ResizeNode>,
+    lostLease: boolean,
+  ): Promise<{ outcomes: TickResult['resizes']; refused: ResizeRefusal[]; lostLease: boolean }> {
+    const g = this.d.settings;
+    const none = { outcomes: [], refused: [], lostLease };
+    if (!on) return none;
+    const windows = this.containerWindows;
+    if (memory) {
+      for (const [k, s] of memory) {
+        let w = windows.get(k);
+        if (!w) windows.set(k, (w = new ContainerWindow(now)));
+        w.add(s.t, s.workingSet);
+      }
+      for (const [k, w] of windows) {
+        if (memory.has(k)) continue;
+        // Asked for by name: no sample is no data, not a low one.
+        if (openPods.has(k.slice(0, k.lastIndexOf('/')))) continue;
+        w.add(now, 0); // under the near-limit query's floor this tick
+        if ((w.lastSeen ?? w.since) <= now - g.windowSeconds) windows.delete(k);
+      }
+    }
+    const signals = new Map<string, ContainerSignal>();
+    for (const [k, w] of windows) signals.set(k, w.signal(now, g));
+    const entries = this.journal.entries;
+    const review = reviewRevisions(
+      entries,
+      (key) => this.pods.cache.get(key),
+      (key) => signals.get(key),
+      nodes,
+      this.clearSince,
+      g,
+      now,
+    );
+    for (const id of this.clearSince.keys())
+      if (!entries.some((e) => e.id === id && e.state === 'active')) this.clearSince.delete(id);
+    const candidates: MemoryCandidate[] = [];
+    const seen = new Set<string>();
+    for (const [k, s] of signals) {
+      const cut = k.lastIndexOf('/');
+      const pod = this.pods.cache.get(k.slice(0, cut));
+      const index = pod?.containers.findIndex((c) => c.name === k.slice(cut + 1)) ?? -1;
+      if (!pod || index < 0) continue;
+      candidates.push({ pod, index, signal: s });
+      seen.add(k);
+    }
+    for (const o of oomed) {
+      const k = `${o.pod.metadata.namespace}/${o.pod.metadata.name}/${o.pod.containers[o.index]!.name}`;
+      if (!seen.has(k)) candidates.push(o);
+    }
+    const raises = decideMemory(candidates, nodes, entries, g, now);
+    for (const r of raises.refused) this.metrics.refused.inc({ reason: `resize-${r.reason}` });
+    this.gaugeRevisions();
+    if (lostLease) return { ...none, refused: raises.refused };
+    if ((await this.gate.recordRevisions(review.updates)) === 'lost-lease')
+      return { ...none, refused: raises.refused, lostLease: true };
+    // One call per container per tick: putting a revision back comes before a new step.
+    const busy = new Set(review.intents.map((i) => `${i.pod}/${i.container}`));
+    let intents: ResizeIntent[] = [
+      ...review.intents,
+      ...raises.intents.filter((i) => !busy.has(`${i.pod}/${i.container}`)),
+    ];
+    if (g.dryRun) {
+      const key = (i: ResizeIntent) => `${i.kind}/${i.pod}/${i.container}/${i.resource}`;
+      intents = intents.filter(
+        (i) => now - (this.dryRunAt.get(key(i)) ?? -Infinity) >= g.stepCooldownSeconds,
+      );
+      for (const i of intents) this.dryRunAt.set(key(i), now);
+    }
+    const outcomes = await Promise.all(
+      intents.map((i) =>
+        this.limit(async () => {
+          const outcome: StepOutcome = await this.gate.executeResize(i).catch((err: Error) => {
+            this.d.logger.warn(`resize ${i.kind} failed`, {
+              pod: i.pod,
+              container: i.container,
+              error: err.message,
+            });
+            this.metrics.resizes.inc({ resource: i.resource, direction: i.direction, outcome: 'failed' });
+            return 'failed' as const;
+          });
+          return { kind: i.kind, pod: i.pod, container: i.container, resource: i.resource, outcome };
+        }),
+      ),
+    );
+    this.gaugeRevisions();
+    return {
+      outcomes,
+      refused: raises.refused,
+      lostLease: outcomes.some((o) => o.outcome === 'lost-lease'),
+    };
+  }
+
+  private gaugeRevisions(): void {
+    let open = 0;
+    const pending = { requested: 0, 'in-progress': 0, deferred: 0 };
+    for (const e of this.journal.entries)
+      if (e.action === 'resize' && e.state === 'active' && e.revision) {
+        open++;
+        const st = e.revision.status;
+        if (st === 'requested' || st === 'in-progress' || st === 'deferred') pending[st]++;
+      }
+    this.metrics.revisionsOpen.set(open);
+    for (const [state, n] of Object.entries(pending)) this.metrics.resizePending.set({ state }, n);
   }
 
   /** TKE's burst switch (decide-burst.ts), from the Pending pods in the watch cache. */

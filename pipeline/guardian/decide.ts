@@ -7,6 +7,7 @@
 import type { NodeSignal } from './signals.js';
 import type { VictimChoice } from './victims.js';
 import type { GuardianSettings } from './settings.js';
+import type { ResizeIntent } from './decide-resize.js';
 
 export interface NodeView {
   name: string;
@@ -26,6 +27,8 @@ export interface NodeView {
   requestedCpu: number;
   /** For a node already tainted and still hot: the pod to evict next, or why there is none. */
   victim?: VictimChoice;
+  /** For a node still hot on CPU after the taint: the in-place CPU resizes to make instead (decide-resize.ts). */
+  resize?: ResizeIntent[];
 }
 
 export type Intent =
@@ -34,6 +37,7 @@ export type Intent =
   | { kind: 'evict'; node: string; pod: string; why: string }
   | { kind: 'tighten'; node: string; pool: string; resource: 'cpu' | 'memory'; why: string }
   | { kind: 'relax'; node: string; pool: string; entry: string; why: string }
+  | { kind: 'resize'; node: string; change: ResizeIntent; why: string }
   | { kind: 'event'; node: string; why: string };
 
 export interface Refusal {
@@ -113,7 +117,8 @@ export function decide(
   const surge = hotShare >= g.brakes.fleetHotShare;
 
   // The next step, on a node the taint did not cool: where Koordinator lends batch capacity, shrink
-  // it on the pool first (no pod touched); then one eviction per cool-down.
+  // it on the pool first (no pod touched); on CPU, resize in place (batch limits down, throttled
+  // latency-critical containers up); then one eviction per cool-down.
   for (const n of surge ? [] : hot.filter((x) => stepDue(x, g, now))) {
     if (reclaim.available && g.actions.reclaim && n.pool && !reclaim.tightened.has(n.pool)) {
       if (tightening.has(n.pool)) continue;
@@ -125,6 +130,10 @@ export function decide(
         resource: n.signal.resource!,
         why: `node ${n.name} still hot after the taint (${n.signal.resource} p${Math.round(g.percentile * 100)} ${pct(n.signal.low[n.signal.resource!])}): shrink the batch capacity Koordinator lends on pool ${n.pool}`,
       });
+      continue;
+    }
+    if (n.resize?.length) {
+      for (const change of n.resize) intents.push({ kind: 'resize', node: n.name, change, why: change.why });
       continue;
     }
     if (!g.actions.evict) {

@@ -25,6 +25,9 @@ import {
   type Tightening,
 } from './kube/koordinator.js';
 import type { GuardianMetrics } from './metrics.js';
+import { resizeContainer } from './kube/resize.js';
+import type { ResizeIntent, RevisionUpdate } from './decide-resize.js';
+import type { JournalEntry } from './kube/journal.js';
 import type { GuardianSettings } from './settings.js';
 
 /** `lost-lease`: this replica is no longer the leader; nothing more this tick. */
@@ -50,7 +53,7 @@ export class Gate {
   }
 
   async execute(
-    intent: Exclude<Intent, { kind: 'tighten' | 'relax' }>,
+    intent: Exclude<Intent, { kind: 'tighten' | 'relax' | 'resize' }>,
     node: NodeObject,
   ): Promise<GateOutcome> {
     const now = this.clock.now();
@@ -384,6 +387,277 @@ export class Gate {
     return 'done';
   }
 
+  /** Forward resizes the caps have let through whose journal entry is not written yet. */
+  private readonly resizing: { at: number; node: string; namespace: string }[] = [];
+
+  /**
+   * One call through pods/resize: a step (capped per node per hour and per namespace per minute,
+   * besides the total cap), a rollback, or giving a step up. Dry-run makes the same call with
+   * `dryRun=All`, so the API server still validates and admits it. The API server's refusal (a
+   * change of QoS class, a limit under its request, the pod replaced: 4xx) is journaled with its
+   * message and left alone; anything else throws (the step failed, decided again later).
+   */
+  async executeResize(intent: ResizeIntent): Promise<GateOutcome> {
+    const now = this.clock.now();
+    const s = Math.floor(now / 1000);
+    const [namespace, name] = intent.pod.split('/') as [string, string];
+    const forward = intent.kind === 'resize';
+    const labels = { resource: intent.resource, direction: intent.direction };
+    while (this.recent.length && now - this.recent[0]! > 60_000) this.recent.shift();
+    if (this.recent.length >= this.maxPerMinute) return this.refuseResize(intent, 'rate-cap');
+    if (forward) {
+      const caps = this.settings.resize.caps;
+      const onNode = this.countResizes(s - 3600, (e) => e.revision!.node === intent.node);
+      const inNamespace = this.countResizes(s - 60, (e) => e.target.split('/')[1] === namespace);
+      const flying = this.resizing;
+      if (onNode + flying.filter((x) => x.node === intent.node).length >= caps.perNodePerHour)
+        return this.refuseResize(intent, 'cap-node');
+      if (
+        inNamespace + flying.filter((x) => x.namespace === namespace && now - x.at <= 60_000).length >=
+        caps.perNamespacePerMinute
+      )
+        return this.refuseResize(intent, 'cap-namespace');
+    }
+    // The slots are taken before the first await: resizes of one tick run side by side.
+    this.recent.push(now);
+    const slot = forward ? { at: now, node: intent.node, namespace } : undefined;
+    if (slot) this.resizing.push(slot);
+    const free = () => {
+      this.recent.splice(this.recent.lastIndexOf(now), 1);
+      if (slot) this.resizing.splice(this.resizing.indexOf(slot), 1);
+    };
+    if (!(await this.lease.holds())) {
+      free();
+      return this.refuseResize(intent, 'lost-lease');
+    }
+    const call = {
+      namespace,
+      name,
+      uid: intent.uid,
+      index: intent.index,
+      container: intent.container,
+      resource: intent.resource,
+      values: intent.values,
+      limitsMap: intent.limitsMap,
+      requestsMap: intent.requestsMap,
+    };
+    const what = `${intent.resource} of ${intent.pod} ${intent.container}: ${describeChange(intent)}`;
+    let generation: number | undefined;
+    try {
+      generation = (await resizeContainer(this.api, call, this.settings.dryRun)).generation;
+    } catch (err) {
+      free();
+      if (!(err instanceof KubeApiError) || ![400, 404, 409, 422].includes(err.status)) throw err;
+      return this.resizeRefused(intent, err, s);
+    }
+    if (this.settings.dryRun) {
+      free();
+      this.logger.info(`dry-run: would ${intent.kind} ${what} (the API server admitted it)`, {
+        why: intent.why,
+      });
+      this.metrics.resizes.inc({ ...labels, outcome: 'dry-run' });
+      return 'dry-run';
+    }
+    const involved = { apiVersion: 'v1', kind: 'Pod', namespace, name, uid: intent.uid };
+    if (forward) {
+      const id = `${this.lease.identity}-${now}-${++this.seq}`;
+      await this.journal.update((entries) =>
+        entries.push(this.revisionEntry(intent, id, s, 'active', generation)),
+      );
+      if (slot) this.resizing.splice(this.resizing.indexOf(slot), 1);
+      await objectEvent(
+        this.api,
+        involved,
+        intent.resource === 'memory'
+          ? 'MemoryRaised'
+          : intent.direction === 'lower'
+            ? 'CpuLimitLowered'
+            : 'CpuRaised',
+        `${intent.container}: ${describeChange(intent)} in place: ${intent.why}`,
+        'Warning',
+      );
+      this.logger.info(`resized ${what}`, { why: intent.why, node: intent.node });
+      this.metrics.resizes.inc({ ...labels, outcome: 'done' });
+      return 'done';
+    }
+    await this.journal.update((entries) => {
+      const e = entries.find((x) => x.id === intent.entry);
+      if (!e?.revision) return;
+      e.state = 'reverted';
+      e.revertedAt = s;
+      e.revision.rollback = { at: s, outcome: 'done' };
+      if (intent.status)
+        Object.assign(e.revision, { status: intent.status, statusAt: s, message: intent.why });
+    });
+    const giveUp = intent.kind === 'give-up';
+    await objectEvent(
+      this.api,
+      involved,
+      giveUp ? (intent.status === 'infeasible' ? 'ResizeInfeasible' : 'ResizeTimedOut') : 'ResizeRolledBack',
+      `${intent.container}: ${describeChange(intent)}: ${giveUp ? 'given up' : 'rolled back'}: ${intent.why}`,
+      giveUp ? 'Warning' : 'Normal',
+    );
+    this.logger.info(`${giveUp ? 'gave up' : 'rolled back'} ${what}`, { why: intent.why });
+    if (intent.status === 'infeasible') this.metrics.resizeInfeasible.inc();
+    this.metrics.resizes.inc({ ...labels, outcome: giveUp ? intent.status! : 'rolled-back' });
+    return 'done';
+  }
+
+  /**
+   * The kubelet's answers and released revisions: journal only, plus an Event each — the Lease
+   * is read first, like before any write.
+   */
+  async recordRevisions(updates: RevisionUpdate[]): Promise<GateOutcome> {
+    if (!updates.length) return 'done';
+    if (this.settings.dryRun) return 'dry-run';
+    if (!(await this.lease.holds())) return 'lost-lease';
+    const s = Math.floor(this.clock.now() / 1000);
+    const changed: { e: JournalEntry; u: RevisionUpdate }[] = [];
+    await this.journal.update((entries) => {
+      changed.length = 0;
+      for (const u of updates) {
+        const e = entries.find((x) => x.id === u.entry);
+        if (!e?.revision || e.state !== 'active') continue;
+        if (u.release)
+          Object.assign(e, { state: 'superseded', revertedAt: s, why: `${e.why}; released: ${u.release}` });
+        else
+          Object.assign(e.revision, {
+            status: u.status,
+            statusAt: u.statusAt ?? s,
+            ...(u.message ? { message: u.message } : {}),
+          });
+        changed.push({ e: structuredClone(e), u });
+      }
+    });
+    for (const { e, u } of changed) {
+      const rev = e.revision!;
+      const labels = { resource: rev.resource, direction: rev.direction };
+      if (u.release) this.metrics.resizes.inc({ ...labels, outcome: 'released' });
+      this.logger.info(u.release ? 'resize revision released' : `resize ${u.status}`, {
+        pod: e.target,
+        container: rev.container,
+        ...(u.release ? { why: u.release } : {}),
+      });
+      // The pod is gone: there is nothing to hang an Event on.
+      if (u.release?.startsWith('the pod is gone')) continue;
+      const [, namespace, name] = e.target.split('/') as [string, string, string];
+      await objectEvent(
+        this.api,
+        { apiVersion: 'v1', kind: 'Pod', namespace, name, uid: rev.uid },
+        u.release
+          ? 'ResizeReleased'
+          : u.status === 'done'
+            ? 'Resized'
+            : u.status === 'deferred'
+              ? 'ResizeDeferred'
+              : 'ResizeInProgress',
+        u.release
+          ? `${rev.container}: ${u.release}; the guardian no longer holds this ${rev.resource} change`
+          : `${rev.container}: ${rev.resource} ${describeValues(rev.before, rev.after)}: ${u.status}${u.message ? ` (${u.message})` : ''}`,
+      );
+    }
+    return 'done';
+  }
+
+  private countResizes(since: number, where: (e: JournalEntry) => boolean): number {
+    return this.journal.entries.filter(
+      (e) => e.action === 'resize' && e.revision && e.state !== 'dry-run' && e.at >= since && where(e),
+    ).length;
+  }
+
+  private revisionEntry(
+    intent: ResizeIntent,
+    id: string,
+    s: number,
+    state: JournalEntry['state'],
+    generation?: number,
+    message?: string,
+  ): JournalEntry {
+    return {
+      id,
+      at: s,
+      actor: this.lease.identity,
+      action: 'resize',
+      target: `Pod/${intent.pod}`,
+      ...(intent.nodeStep ? { node: intent.node } : {}),
+      why: intent.why,
+      ...(intent.newest !== undefined ? { signal: { newest: intent.newest } } : {}),
+      revision: {
+        uid: intent.uid,
+        container: intent.container,
+        resource: intent.resource,
+        direction: intent.direction,
+        trigger: intent.trigger,
+        before: intent.before,
+        after: intent.values,
+        node: intent.node,
+        ...(intent.workload ? { workload: intent.workload } : {}),
+        ...(generation !== undefined ? { generation } : {}),
+        status: 'requested',
+        statusAt: s,
+        ...(message ? { message } : {}),
+      },
+      state,
+    };
+  }
+
+  /** The API server said no: journaled with its words, an Event, and left alone. */
+  private async resizeRefused(intent: ResizeIntent, err: KubeApiError, s: number): Promise<GateOutcome> {
+    const [namespace, name] = intent.pod.split('/') as [string, string];
+    let message = err.message.replace(/^PATCH \S+: /, '').slice(0, 500);
+    // A failed JSON-patch `test` comes back as this bare sentence: name what was tested.
+    if (/rejected our request due to an error in our request$/.test(message))
+      message +=
+        ": the pod's UID or the container at its index is not what the guardian decided on (the pod was replaced or changed)";
+    const labels = { resource: intent.resource, direction: intent.direction };
+    this.logger.warn(`the API server refused: ${intent.kind} ${intent.resource}`, {
+      pod: intent.pod,
+      container: intent.container,
+      status: err.status,
+      reason: message,
+    });
+    if (this.settings.dryRun) {
+      this.metrics.resizes.inc({ ...labels, outcome: 'refused' });
+      return 'refused';
+    }
+    if (intent.kind === 'resize') {
+      const id = `${this.lease.identity}-${this.clock.now()}-${++this.seq}`;
+      await this.journal.update((entries) =>
+        entries.push(this.revisionEntry(intent, id, s, 'refused', undefined, message)),
+      );
+      this.metrics.resizes.inc({ ...labels, outcome: 'refused' });
+    } else {
+      await this.journal.update((entries) => {
+        const e = entries.find((x) => x.id === intent.entry);
+        if (!e?.revision) return;
+        e.state = 'superseded';
+        e.revertedAt = s;
+        e.why = `${e.why}; ${intent.kind} refused by the API server: ${message}`;
+        e.revision.rollback = { at: s, outcome: 'refused', message };
+      });
+      this.metrics.resizes.inc({ ...labels, outcome: 'rollback-refused' });
+    }
+    if (err.status !== 404)
+      await objectEvent(
+        this.api,
+        { apiVersion: 'v1', kind: 'Pod', namespace, name, uid: intent.uid },
+        intent.kind === 'resize' ? 'ResizeRefused' : 'ResizeRollbackRefused',
+        `${intent.container}: ${intent.resource} ${describeChange(intent)} refused by the API server: ${message}`,
+        'Warning',
+      );
+    return 'refused';
+  }
+
+  private refuseResize(intent: ResizeIntent, reason: string): GateOutcome {
+    this.metrics.refused.inc({ reason });
+    this.logger.warn(`refused: ${intent.kind} ${intent.resource}`, {
+      pod: intent.pod,
+      container: intent.container,
+      reason,
+    });
+    return reason === 'lost-lease' ? 'lost-lease' : 'refused';
+  }
+
   private refuseHpa(intent: HpaIntent, reason: string): GateOutcome {
     this.metrics.refused.inc({ reason });
     this.logger.warn(`refused: ${intent.kind}`, { hpa: intent.hpa, reason });
@@ -433,4 +707,18 @@ export class Gate {
     this.logger.warn(`refused: ${intent.kind}`, { node: intent.node, reason });
     return reason === 'lost-lease' ? 'lost-lease' : 'refused';
   }
+}
+
+function describeValues(
+  before: { request?: string; limit?: string },
+  after: { request?: string; limit?: string },
+): string {
+  return (['limit', 'request'] as const)
+    .filter((r) => after[r] !== undefined)
+    .map((r) => `${r} ${before[r] ?? 'unset'} → ${after[r]}`)
+    .join(', ');
+}
+
+function describeChange(intent: ResizeIntent): string {
+  return describeValues(intent.before, intent.values);
 }

@@ -19,6 +19,7 @@ import {
   TestClock,
 } from '../testing/guardian-cluster.js';
 import { describeWithControlPlane } from '../testing/kube-tier.js';
+import { createRunningPod, writeKubeletStatus } from '../testing/kubelet-status.js';
 import { allowSlowTests } from '../testing/slow.js';
 import { silentLogger } from '../core/logger.js';
 import { connect } from '../collect/kubernetes/connect.js';
@@ -414,6 +415,46 @@ describeWithControlPlane()('guardian on a real kube-apiserver', () => {
     }
   });
 
+  it('gives a container OOM-killed and running again more memory in place, through pods/resize (resize.test.ts has the rest)', async () => {
+    kubectl(['create', 'namespace', 'oom']);
+    await createRunningPod(cp, {
+      namespace: 'oom',
+      name: 'worker',
+      node: 'node-6',
+      containers: [{ name: 'app', requests: { memory: '512Mi' }, limits: { memory: '1Gi' } }],
+    });
+    const clock = new TestClock();
+    await writeKubeletStatus(cp, 'oom', 'worker', {
+      applied: true,
+      oomKilled: { container: 'app', at: new Date(clock.t - 5 * 60_000) },
+    });
+    const { g, stop } = await guardian('guardian-a', clock, new ScriptedUsage(clock));
+    try {
+      const deadline = Date.now() + 10_000;
+      while (!g.pods.cache.get('oom/worker')?.containers[0]?.oomAt && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 20));
+      const [first] = await ticks(g, clock, 1);
+      expect(first!.resizes).toEqual([
+        { kind: 'resize', pod: 'oom/worker', container: 'app', resource: 'memory', outcome: 'done' },
+      ]);
+      const worker = (await kubeRequest(cp, 'GET', '/api/v1/namespaces/oom/pods/worker')).body;
+      expect(worker.spec.containers[0].resources).toEqual({
+        requests: { memory: '640Mi' },
+        limits: { memory: '1280Mi' },
+      });
+      expect((await journal()).filter((e) => e.action === 'resize')).toEqual([
+        expect.objectContaining({
+          target: 'Pod/oom/worker',
+          why: 'OOM-killed 5 min ago and running again: memory limit 1Gi → 1280Mi, request 512Mi → 640Mi',
+          revision: expect.objectContaining({ trigger: 'oom', uid: worker.metadata.uid }),
+        }),
+      ]);
+    } finally {
+      stop.abort();
+      await g.lease.release();
+    }
+  });
+
   it('keeps watching through an API server restart', async () => {
     const clock = new TestClock();
     const { g, stop } = await guardian('guardian-c', clock, new ScriptedUsage(clock));
@@ -465,6 +506,7 @@ describeWithControlPlane()('guardian on a real kube-apiserver', () => {
       'horizontalpodautoscalers:watch',
       'events:create',
       'pods/eviction:create',
+      'pods/resize:patch',
       'leases:create',
       'leases:get',
       'leases:update',

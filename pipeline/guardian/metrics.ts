@@ -33,6 +33,28 @@ export class GuardianMetrics {
     labelNames: ['kind'],
     registers: [this.registry],
   });
+  readonly resizes = new Counter({
+    name: 'tidemark_guardian_resizes_total',
+    help: 'In-place resizes through pods/resize, by resource, direction and outcome (done, dry-run, refused, failed, infeasible, timeout, rolled-back, rollback-refused, released)',
+    labelNames: ['resource', 'direction', 'outcome'],
+    registers: [this.registry],
+  });
+  readonly resizePending = new Gauge({
+    name: 'tidemark_guardian_resize_pending',
+    help: 'Open resize revisions the kubelet has not carried out yet, by state (requested, in-progress, deferred)',
+    labelNames: ['state'],
+    registers: [this.registry],
+  });
+  readonly resizeInfeasible = new Counter({
+    name: 'tidemark_guardian_resize_infeasible_total',
+    help: 'Resizes the kubelet answered Infeasible (given up, put back)',
+    registers: [this.registry],
+  });
+  readonly revisionsOpen = new Gauge({
+    name: 'tidemark_guardian_resize_revisions_open',
+    help: 'Resize revisions the guardian holds (not rolled back, released or refused)',
+    registers: [this.registry],
+  });
   readonly leader = new Gauge({
     name: 'tidemark_guardian_leader',
     help: '1 while this replica holds the Lease',

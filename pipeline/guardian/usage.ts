@@ -8,11 +8,26 @@ import type { PrometheusClient } from '../collect/prometheus/client.js';
 import type { UsageSample } from './signals.js';
 import type { NodeObject } from './kube/objects.js';
 import type { PodUsage } from './victims.js';
+import type { ContainerCpu } from './decide-resize.js';
+
+/** One container's working set (bytes) and the scrape time behind it (unix seconds). */
+export interface ContainerSample {
+  t: number;
+  workingSet: number;
+}
 
 export interface NodeUsageSource {
   sample(nodes: NodeObject[]): Promise<Map<string, UsageSample>>;
   /** Per pod ("namespace/pod") on one node: cores and working-set bytes (eviction victims). */
   pods(node: string): Promise<Map<string, PodUsage>>;
+  /**
+   * In-place resize: the containers whose working set is at least `floor` of their memory limit
+   * (cAdvisor's; at most `max`, the nearest first), plus every container of the pods named
+   * ("namespace/pod": the ones with open revisions), per "namespace/pod/container".
+   */
+  containerMemory(floor: number, max: number, pods: string[]): Promise<Map<string, ContainerSample>>;
+  /** Per container on one node ("namespace/pod/container"): cores used, share of CFS periods throttled. */
+  containerCpu(node: string): Promise<Map<string, ContainerCpu>>;
   /** The queries, for the README and the logs. */
   readonly queries: string[];
 }
@@ -33,8 +48,53 @@ export function prometheusNodeUsage(
     `max by (node) (timestamp(container_memory_working_set_bytes{${sel}}))`,
   ];
   const escape = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
+  const keyOf = (s: { metric: Record<string, string> }) =>
+    `${s.metric.namespace}/${s.metric.pod}/${s.metric.container}`;
+  const byContainer = 'namespace, pod, container';
   return {
     queries,
+    async containerMemory(floor, max, pods) {
+      const near = await client.queryInstant(
+        `topk(${max}, max by (${byContainer}) (container_memory_working_set_bytes{${sel}}) / on (${byContainer}) max by (${byContainer}) (container_spec_memory_limit_bytes{${sel}} > 0) >= ${floor})`,
+      );
+      const wanted = new Set(pods);
+      for (const s of near) wanted.add(`${s.metric.namespace}/${s.metric.pod}`);
+      const out = new Map<string, ContainerSample>();
+      if (!wanted.size) return out;
+      // Pod names are DNS labels: a regex alternation of them needs only its dots escaped. One
+      // query for every namespace; a same-named pod elsewhere is dropped below.
+      const names = [...new Set([...wanted].map((k) => k.slice(k.indexOf('/') + 1)))];
+      const on = `${sel},pod=~"${names.map((n) => escape(n.replace(/\./g, '\\.'))).join('|')}"`;
+      const [ws, at] = await Promise.all([
+        client.queryInstant(`max by (${byContainer}) (container_memory_working_set_bytes{${on}})`),
+        client.queryInstant(`max by (${byContainer}) (timestamp(container_memory_working_set_bytes{${on}}))`),
+      ]);
+      const times = new Map(at.map((s) => [keyOf(s), Number(s.value[1])]));
+      for (const s of ws) {
+        if (!wanted.has(`${s.metric.namespace}/${s.metric.pod}`)) continue;
+        const t = times.get(keyOf(s));
+        if (t !== undefined) out.set(keyOf(s), { t, workingSet: Number(s.value[1]) });
+      }
+      return out;
+    },
+    async containerCpu(node) {
+      const on = `${sel},node="${escape(node)}"`;
+      const rate = (m: string) => `sum by (${byContainer}) (rate(${m}{${on}}[${rateWindow}]))`;
+      const [cpu, throttled] = await Promise.all([
+        client.queryInstant(rate('container_cpu_usage_seconds_total')),
+        client.queryInstant(
+          `${rate('container_cpu_cfs_throttled_periods_total')} / ${rate('container_cpu_cfs_periods_total')}`,
+        ),
+      ]);
+      const out = new Map<string, ContainerCpu>();
+      for (const s of cpu) out.set(keyOf(s), { cores: Number(s.value[1]), throttled: 0 });
+      for (const s of throttled) {
+        const v = Number(s.value[1]);
+        const o = out.get(keyOf(s));
+        if (o && Number.isFinite(v)) o.throttled = v;
+      }
+      return out;
+    },
     async pods(node) {
       const on = `${sel},node="${escape(node)}"`;
       const [cpu, mem] = await Promise.all([

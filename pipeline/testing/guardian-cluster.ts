@@ -87,6 +87,23 @@ export class ScriptedUsage implements NodeUsageSource {
   cpu = new Map<string, number>();
   memory = new Map<string, number>();
   podUse = new Map<string, { cpu: number; memory: number }>();
+  /**
+   * Working set per "namespace/pod/container", as the near-limit query would return it: the test
+   * sets the containers Prometheus would find near their limit (or asked for by pod).
+   */
+  workingSet = new Map<string, number>();
+  /** Per container on a node ("namespace/pod/container"): cores and throttled share. */
+  containerUse = new Map<string, { cores: number; throttled: number }>();
+  /** The nodes whose containers' CPU was asked for, in order. */
+  readonly cpuQueries: string[] = [];
+  async containerMemory() {
+    const t = this.clock.now() / 1000;
+    return new Map([...this.workingSet].map(([k, ws]) => [k, { t, workingSet: ws }]));
+  }
+  async containerCpu(node: string) {
+    this.cpuQueries.push(node);
+    return this.containerUse;
+  }
   hold?: Promise<void>;
   /** The nodes whose pods were asked for, in order (each ask is two queries against Prometheus). */
   readonly podQueries: string[] = [];

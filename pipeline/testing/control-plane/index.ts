@@ -52,6 +52,8 @@ export interface ControlPlaneOptions {
    * otherwise fill the log past the API server's 100 MB rotation and lose the requests it counts.
    */
   auditUsers?: string[];
+  /** Extra kube-apiserver flags (e.g. `--feature-gates=InPlacePodVerticalScaling=false`). */
+  apiServerArgs?: string[];
 }
 
 export function controlPlaneBinDir(): string | undefined {
@@ -165,6 +167,7 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
     `--audit-log-path=${auditLog}`,
     '--audit-log-mode=blocking',
     '-v=0',
+    ...(opts.apiServerArgs ?? []),
   ];
   let api = spawnLogged(join(bin, 'kube-apiserver'), apiArgs);
   const ca = readFileSync(join(dir, 'ca.crt'));
