@@ -153,6 +153,7 @@ export class Guardian {
         logger: d.logger,
         retrySeconds: d.settings.stepCooldownSeconds,
         locate: (e) => this.gitRecord(e),
+        settings: d.settings,
       });
     this.gate = new Gate(d.api, this.lease, this.journal, d.settings, d.clock, d.logger, this.metrics);
   }

@@ -1,5 +1,6 @@
 /**
- * Makes Git agree with the guardian's changes to desired state (a lifted HPA ceiling): each active
+ * Makes Git agree with the guardian's changes to desired state (a lifted HPA ceiling, the TKE
+ * switch, a memory raise that must outlive the next rollout — git-resize.ts): each active
  * lift is handed to the publish module as an emergency PR holding exactly the live value; each
  * restored one gets its emergency PR closed (Git never took it) or a revert PR (Git did). Driven
  * by the journal, so it is level-triggered too: a new leader finds what is still owed to Git and
@@ -8,6 +9,9 @@
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { EmergencyChange, EmergencyOutcome } from '../publish/emergency.js';
+import { formatFieldPath } from '../plan/field-path.js';
+import { resizeFieldPath, resizeProposals, type ResizeProposal } from './git-resize.js';
+import type { GuardianSettings } from './settings.js';
 import {
   originalValue,
   type GitAttempt,
@@ -45,6 +49,8 @@ export class GitAgreement {
       retrySeconds: number;
       /** Where an entry's value lives in Git: the object (HPA or owner) and its GitOps tracking. */
       locate(entry: JournalEntry): GitRecord | undefined;
+      /** The settings memory raises are proposed by (resize.gitAfterSeconds). */
+      settings?: GuardianSettings;
     },
   ) {}
 
@@ -58,6 +64,12 @@ export class GitAgreement {
 
   private async pass(): Promise<void> {
     const now = Math.floor(this.d.clock.now() / 1000);
+    if (this.d.settings)
+      for (const p of resizeProposals(this.d.journal.entries, this.d.settings, now)) {
+        if (now - (this.lastTry.get(p.key) ?? -Infinity) < this.d.retrySeconds) continue;
+        this.lastTry.set(p.key, now);
+        await this.proposeResize(p, now);
+      }
     for (const e of [...this.d.journal.entries]) {
       if ((e.action !== 'lift' && e.action !== 'burst') || e.value === undefined) continue;
       const owed = this.owed(e);
@@ -112,6 +124,64 @@ export class GitAgreement {
         x.git = git;
       });
     }
+  }
+
+  /** One workload's memory, as the pods were resized (or back, once they all are). */
+  private async proposeResize(p: ResizeProposal, now: number): Promise<void> {
+    const [first, ...rest] = p.fields;
+    if (!first) return;
+    const change: EmergencyChange = {
+      cluster: this.d.cluster,
+      object: p.object,
+      gitops: {},
+      path: resizeFieldPath(first),
+      mode: p.mode,
+      live: first.live,
+      other: first.other,
+      also: rest.map((f) => ({ path: resizeFieldPath(f), live: f.live, other: f.other })),
+      keepMerged: true,
+      why: p.why,
+      entry: p.entries[0]!,
+      ...(p.mode === 'lift'
+        ? {
+            revertWhen:
+              'when the working set stays under 80 % of the old limit for the cool period, the guardian rolls the pods back and closes this PR if it is not merged; a merged raise stays, and the next plan right-sizes it from its evidence',
+          }
+        : {}),
+    };
+    let outcome: EmergencyOutcome;
+    try {
+      outcome = await this.d.publish(change);
+    } catch (err) {
+      this.d.logger.warn('emergency PR failed; tried again later', {
+        workload: p.key,
+        error: (err as Error).message,
+      });
+      return;
+    }
+    const attempt: GitAttempt = {
+      value: p.value,
+      at: now,
+      action: outcome.action,
+      detail: outcome.detail,
+      ...(outcome.pull ? { pull: outcome.pull } : {}),
+      ...(outcome.closed ? { closed: outcome.closed } : {}),
+    };
+    await this.d.journal.update((entries) => {
+      for (const x of entries) {
+        if (!p.entries.includes(x.id)) continue;
+        const git: GitRecord = x.git ?? {
+          object: p.object,
+          gitops: {},
+          field: p.fields.map((f) => formatFieldPath(resizeFieldPath(f))).join(', '),
+        };
+        if (p.mode === 'lift') {
+          git.lift = attempt;
+          if (git.before === undefined && outcome.gitValue !== undefined) git.before = outcome.gitValue;
+        } else git.restore = attempt;
+        x.git = git;
+      }
+    });
   }
 
   private owed(

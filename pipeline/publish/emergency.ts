@@ -35,6 +35,7 @@ import {
   type Workspace,
 } from './git/workspace.js';
 import { humanEdited, isOurs, type PublishSettings } from './publish.js';
+import { parseQuantity } from '../core/quantity.js';
 
 export interface EmergencyObject {
   apiVersion: string;
@@ -60,6 +61,22 @@ export interface EmergencyChange {
   /** Journal entry id, and when the guardian will revert (text). */
   entry: string;
   revertWhen?: string;
+  /**
+   * More fields of the same object in the same PR (a resized container's memory request beside
+   * its limit), each compared and edited like the first.
+   */
+  also?: EmergencyField[];
+  /**
+   * A restore that leaves a merged change in Git (a memory raise: the next plan right-sizes it
+   * from its evidence); only an emergency PR Git never took is closed.
+   */
+  keepMerged?: boolean;
+}
+
+export interface EmergencyField {
+  path: FieldPath;
+  live: number | string;
+  other: number | string;
 }
 
 export type EmergencyAction =
@@ -122,11 +139,15 @@ export async function publishEmergency(input: EmergencyInput): Promise<Emergency
     await startBranch(ws, branch);
     const found = targetIn(ws, input.repo, c);
     if ('skip' in found) return out('not-in-git', found.skip);
-    const git = found.target.gitValue(c.path);
-    const gitValue = 'value' in git ? git.value : undefined;
+    const fields = [{ path: c.path, live: c.live, other: c.other }, ...(c.also ?? [])].map((f) => {
+      const git = found.target.gitValue(f.path);
+      return { ...f, git: 'value' in git ? git.value : undefined };
+    });
+    const gitValue = fields[0]!.git;
     const field = `${describe(c.object)} ${formatFieldPath(c.path)}`;
+    const named = (f: EmergencyField) => `${describe(c.object)} ${formatFieldPath(f.path)}`;
 
-    if (sameValue(gitValue, c.live)) {
+    if (fields.every((f) => sameValue(f.git, f.live))) {
       // Git already agrees. A restore whose lift never merged leaves that emergency PR stale.
       const closed = c.mode === 'restore' ? await closeStaleLift(input, ws, gate) : undefined;
       return out('git-agrees', `${field} is ${c.live} in Git already`, {
@@ -134,16 +155,25 @@ export async function publishEmergency(input: EmergencyInput): Promise<Emergency
         ...(closed ? { closed } : {}),
       });
     }
-    if (!sameValue(gitValue, c.other))
+    if (c.mode === 'restore' && c.keepMerged && fields.every((f) => sameValue(f.git, f.other)))
+      return out(
+        'unchanged',
+        `${field} is ${c.other} in Git (the emergency change was merged): kept; the next plan right-sizes it`,
+        { gitValue },
+      );
+    const differs = fields.find((f) => !sameValue(f.git, f.live) && !sameValue(f.git, f.other));
+    if (differs)
       return out(
         'git-differs',
-        `${field} is ${gitValue === undefined ? 'not set' : String(gitValue)} in Git, neither ${c.other} nor the live ${c.live}: changed by someone meanwhile; nothing proposed`,
+        `${named(differs)} is ${differs.git === undefined ? 'not set' : String(differs.git)} in Git, neither ${differs.other} nor the live ${differs.live}: changed by someone meanwhile; nothing proposed`,
         { gitValue },
       );
 
     try {
-      for (const path of found.target.apply([{ path: c.path, value: c.live }]))
-        writeFileSync(join(ws.dir, path), found.index.read(path));
+      const edits = fields
+        .filter((f) => !sameValue(f.git, f.live))
+        .map((f) => ({ path: f.path, value: f.live }));
+      for (const path of found.target.apply(edits)) writeFileSync(join(ws.dir, path), found.index.read(path));
     } catch (err) {
       if (!(err instanceof YamlEditError)) throw err;
       return out('not-in-git', `${field}: ${err.message}`, { gitValue });
@@ -154,9 +184,12 @@ export async function publishEmergency(input: EmergencyInput): Promise<Emergency
         : `fix(tidemark): restore ${formatFieldPath(c.path)} ${c.object.namespace}/${c.object.name} ${c.other}→${c.live} after the incident`;
     await commitAll(ws, `${subject}\n\n${c.why}\n\nTidemark-Guardian-Journal: ${c.entry}`);
 
-    const fields = {
-      [`${c.object.kind}/${c.object.namespace}/${c.object.name}#${formatFieldPath(c.path)}`]: String(c.live),
-    };
+    const markerFields = Object.fromEntries(
+      fields.map((f) => [
+        `${c.object.kind}/${c.object.namespace}/${c.object.name}#${formatFieldPath(f.path)}`,
+        String(f.live),
+      ]),
+    );
     const pulls = (await platform.findPullsByHead(branch)).filter((p) => isOurs(p, s));
     const open = pulls.find((p) => p.state === 'open');
     const lifted = c.mode === 'restore' ? await findLift(input) : undefined;
@@ -164,15 +197,20 @@ export async function publishEmergency(input: EmergencyInput): Promise<Emergency
       v: 1,
       cluster: c.cluster,
       group: `emergency/${c.object.kind}/${c.object.namespace}/${c.object.name}`,
-      fields,
-      fingerprint: fingerprintOf(fields),
+      fields: markerFields,
+      fingerprint: fingerprintOf(markerFields),
       labels: s.labels,
       base: ws.base,
       emergency: true,
       ...(lifted ? { revertOf: lifted } : {}),
     };
     const title = subject;
-    const body = emergencyBody(c, field, gitValue, lifted, marker);
+    const body = emergencyBody(
+      c,
+      fields.map((f) => ({ field: named(f), git: f.git, live: f.live })),
+      lifted,
+      marker,
+    );
     const remote = await remoteSha(ws, branch);
     if (remote && (await humanEdited(ws, branch, s)))
       return out('blocked-human-edit', `someone else committed to ${branch}; left alone`, {
@@ -289,8 +327,7 @@ async function findLift(input: EmergencyInput): Promise<number | undefined> {
 
 function emergencyBody(
   c: EmergencyChange,
-  field: string,
-  gitValue: unknown,
+  fields: { field: string; git: unknown; live: number | string }[],
   lifted: number | undefined,
   marker: PrMarker,
 ): string {
@@ -300,11 +337,13 @@ function emergencyBody(
       '> [!WARNING]',
       '> Emergency change made by the Tidemark guardian in the cluster. This PR makes Git hold the live value, so Argo CD / Flux do not undo it while the incident lasts.',
       '',
-      `**${field}**: ${String(gitValue)} in Git → **${c.live}** live (cluster \`${c.cluster}\`).`,
+      ...fields.map(
+        (f) => `**${f.field}**: ${String(f.git)} in Git → **${f.live}** live (cluster \`${c.cluster}\`).`,
+      ),
     );
   } else {
     lines.push(
-      `The incident is over: the guardian restored **${field}** to **${c.live}** in the cluster. Git still holds the emergency value ${String(gitValue)}${lifted ? ` (merged in #${lifted})` : ''}; this PR brings it back, so the ceiling does not only ever ratchet up.`,
+      `The incident is over: the guardian restored **${fields.map((f) => f.field).join('**, **')}** to **${fields.map((f) => f.live).join('**, **')}** in the cluster. Git still holds the emergency value ${fields.map((f) => String(f.git)).join(', ')}${lifted ? ` (merged in #${lifted})` : ''}; this PR brings it back, so the ceiling does not only ever ratchet up.`,
     );
   }
   lines.push(
@@ -332,7 +371,17 @@ function describe(o: EmergencyObject): string {
   return `${o.kind} ${o.namespace}/${o.name}`;
 }
 
-/** Git's YAML may read `8` or `"true"`; the live value is the same text. */
+/**
+ * Git's YAML may read `8` or `"true"`; the live value is the same text. Quantities compare by
+ * value: Git's `1024Mi` is the live `1Gi`, `0.5` is `500m`.
+ */
 function sameValue(a: unknown, b: number | string): boolean {
-  return a !== undefined && a !== null && String(a) === String(b);
+  if (a === undefined || a === null) return false;
+  if (String(a) === String(b)) return true;
+  if (typeof a !== 'string' && typeof a !== 'number') return false;
+  try {
+    return parseQuantity(a) === parseQuantity(b);
+  } catch {
+    return false;
+  }
 }
