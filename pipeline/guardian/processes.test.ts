@@ -3,7 +3,9 @@
  * Prometheus that scrapes a live exporter every second: two replicas and only the leader acts; the
  * leader frozen with SIGSTOP past its Lease loses it, the other takes over, and the frozen one,
  * resumed, writes nothing; a replacement process with an empty disk (the pod recreated) takes
- * over from the journal and reverts the first leader's taint when the node cools.
+ * over from the journal and reverts the first leader's taint when the node cools. Then an
+ * in-place memory raise made by one process is carried on (the kubelet's answer journaled) and
+ * rolled back by the other after the first one is killed.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -19,6 +21,7 @@ import { startPrometheus, type PrometheusServer } from '../testing/prometheus.js
 import { describeWithPrometheus } from '../testing/prometheus-tier.js';
 import { freePort } from '../testing/ports.js';
 import { allowSlowTests } from '../testing/slow.js';
+import { createRunningPod, writeKubeletStatus } from '../testing/kubelet-status.js';
 import { packageRoot } from '../core/json-schema.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -38,6 +41,9 @@ describeBoth('guardian processes: failover, a frozen leader, a fresh pod', () =>
   let prom: PrometheusServer;
   let exporter: Server;
   const memory: Record<string, number> = {};
+  /** The working set of the one container the resize scenario follows (its limit is 1Gi). */
+  let cacheWs = 300 * 2 ** 20;
+  const CACHE = 'cache-6c7d8e-aaaaa';
   const procs: ChildProcess[] = [];
   const dir = mkdtempSync(join(tmpdir(), 'tidemark-guardian-proc-'));
   /** The tail of each process's log, printed when a wait times out. */
@@ -78,10 +84,20 @@ describeBoth('guardian processes: failover, a frozen leader, a fresh pod', () =>
     ).body?.spec?.holderIdentity as string | undefined;
   const journal = async () => (await readJournal(cp)) as any[];
 
-  async function start(user: string): Promise<ChildProcess> {
+  async function start(user: string, over: Record<string, string> = {}): Promise<ChildProcess> {
     const port = await freePort();
     ports.set(user, port);
     const config = join(dir, `${user}.yaml`);
+    const guardian = {
+      namespace: 'tidemark',
+      intervalSeconds: '1',
+      windowSeconds: '10',
+      coolSeconds: '4',
+      stepCooldownSeconds: '600',
+      poolLabel: 'pool',
+      listen: `"127.0.0.1:${port}"`,
+      ...over,
+    };
     writeFileSync(
       config,
       [
@@ -93,13 +109,7 @@ describeBoth('guardian processes: failover, a frozen leader, a fresh pod', () =>
         `    metrics: { prometheus: { url: "${prom.url}", timeout: 5s } }`,
         '    repo: { clone: true }',
         'guardian:',
-        '  namespace: tidemark',
-        '  intervalSeconds: 1',
-        '  windowSeconds: 10',
-        '  coolSeconds: 4',
-        '  stepCooldownSeconds: 600',
-        '  poolLabel: pool',
-        `  listen: "127.0.0.1:${port}"`,
+        ...Object.entries(guardian).map(([k, v]) => `  ${k}: ${v}`),
         '',
       ].join('\n'),
     );
@@ -157,6 +167,11 @@ describeBoth('guardian processes: failover, a frozen leader, a fresh pod', () =>
           `container_memory_working_set_bytes{${l}} ${m}`,
         );
       }
+      const c = `namespace="shop",pod="${CACHE}",container="app",node="node-3"`;
+      lines.push(
+        `container_memory_working_set_bytes{${c}} ${cacheWs}`,
+        `container_spec_memory_limit_bytes{${c}} ${2 ** 30}`,
+      );
       res.end(lines.join('\n') + '\n');
     });
     await new Promise<void>((r) => exporter.listen(0, '127.0.0.1', r));
@@ -218,5 +233,65 @@ describeBoth('guardian processes: failover, a frozen leader, a fresh pod', () =>
     expect(Number(/^nodejs_heap_size_used_bytes (\S+)$/m.exec(text)?.[1])).toBeGreaterThan(1e6);
     expect(Number(/^process_resident_memory_bytes (\S+)$/m.exec(text)?.[1])).toBeGreaterThan(1e6);
     fresh.kill('SIGTERM');
+  });
+
+  it('carries on and rolls back a memory raise across a leader change: made by one process, answered and put back by the other', async () => {
+    await kubeRequest(cp, 'POST', '/api/v1/namespaces', { metadata: { name: 'shop' } });
+    await createRunningPod(cp, {
+      namespace: 'shop',
+      name: CACHE,
+      node: 'node-3',
+      containers: [{ name: 'app', requests: { memory: '512Mi' }, limits: { memory: '1Gi' } }],
+      owner: { kind: 'ReplicaSet', name: 'cache-6c7d8e', hash: '7d9c8f' },
+    });
+    // The first test's processes are gone (one of them had this test's identity).
+    await until('the earlier processes to exit', async () =>
+      procs.every((p) => p.exitCode !== null || p.signalCode !== null),
+    );
+    const quick = { stepCooldownSeconds: '5' };
+    const a = await start('guardian-1', quick);
+    const b = await start('guardian-2', quick);
+    const resources = async () =>
+      (await kubeRequest(cp, 'GET', `/api/v1/namespaces/shop/pods/${CACHE}`)).body.spec.containers[0]
+        .resources;
+    const revision = async () => (await journal()).find((e) => e.action === 'resize');
+    cacheWs = 980 * 2 ** 20; // 96 % of 1Gi: raised once followed for 8 s of the 10 s window
+    await until('the memory raise', async () => (await revision())?.revision?.status === 'requested');
+    expect(await resources()).toEqual({ requests: { memory: '640Mi' }, limits: { memory: '1280Mi' } });
+    const raisedBy = (await revision()).actor as string;
+    const [leader, other] = raisedBy === 'guardian-1' ? [a, b] : [b, a];
+    const follower = raisedBy === 'guardian-1' ? 'guardian-2' : 'guardian-1';
+    // The raiser dies before the kubelet answers; the kubelet then carries the resize out.
+    leader.kill('SIGKILL');
+    await writeKubeletStatus(cp, 'shop', CACHE, { applied: true });
+    await until('the follower leads', async () => (await holder()) === follower, 40_000);
+    await until(
+      'the follower journals the answer',
+      async () => (await revision()).revision.status === 'done',
+    );
+    // The working set falls: p80 under 80 % of the old 1Gi for the cool-down, and the raise made
+    // by the dead process is put back by the live one.
+    cacheWs = 300 * 2 ** 20;
+    await until('the rollback', async () => (await revision()).state === 'reverted', 60_000);
+    expect(await resources()).toEqual({ requests: { memory: '512Mi' }, limits: { memory: '1Gi' } });
+    const entry = await revision();
+    expect(entry).toMatchObject({
+      actor: raisedBy,
+      revision: { status: 'done', rollback: { outcome: 'done' }, before: { limit: '1Gi' } },
+    });
+    const calls = cp
+      .audit()
+      .filter((e: any) => e.objectRef?.subresource === 'resize' && e.stage === 'ResponseComplete')
+      .map((e: any) => [e.user.username, e.responseStatus?.code]);
+    expect(calls).toEqual([
+      [raisedBy, 200],
+      [follower, 200],
+    ]);
+    const text = await (await fetch(`http://127.0.0.1:${ports.get(follower)}/metrics`)).text();
+    expect(text).toMatch(
+      /^tidemark_guardian_resizes_total\{resource="memory",direction="raise",outcome="rolled-back"\} 1$/m,
+    );
+    expect(text).toMatch(/^tidemark_guardian_resize_revisions_open 0$/m);
+    other.kill('SIGTERM');
   });
 });
