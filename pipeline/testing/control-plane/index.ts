@@ -183,7 +183,15 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
     });
   };
   const ready = async (): Promise<boolean> => (await status(`${server}/readyz`, adminToken)) === 200;
-  await waitFor(ready, 'kube-apiserver', api.child, api.log);
+  try {
+    await waitFor(ready, 'kube-apiserver', api.child, api.log);
+  } catch (err) {
+    // An API server that never came up (a refused flag) leaves no etcd behind.
+    await kill(api.child);
+    await kill(etcd.child);
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
 
   const caFile = join(dir, 'ca.crt');
   const kubeconfigFor = (user: string, token = `${user}-token`): string =>
