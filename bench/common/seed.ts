@@ -67,6 +67,20 @@ export interface SeedOptions {
   node?: (i: number) => { labels?: Record<string, string>; status?: object };
 }
 
+/** Where seeded pod `i` lives and what it is called (namespaces of 500 pods, nodes round-robin). */
+export function seededPod(
+  i: number,
+  pods: number,
+  nodes: number,
+): { namespace: string; name: string; node: string } {
+  const namespaces = Math.max(1, Math.ceil(pods / 500));
+  return {
+    namespace: `team-${i % namespaces}`,
+    name: `svc-${Math.floor(i / 5)}-7d9f8c6b5-${i.toString(36).padStart(5, 'x')}`,
+    node: `node-${i % nodes}`,
+  };
+}
+
 /** Namespaces of 500 pods, then nodes, then pods spread round-robin over the nodes. */
 export async function seedCluster(cp: ControlPlane, o: SeedOptions): Promise<void> {
   const w = apiWriter(cp, o.concurrency);
@@ -101,10 +115,10 @@ export async function seedCluster(cp: ControlPlane, o: SeedOptions): Promise<voi
     await Promise.all(
       Array.from({ length: o.pods }, (_, i) =>
         w.limit(async () => {
-          const ns = `team-${i % namespaces}`;
+          const { namespace: ns, name, node } = seededPod(i, o.pods, o.nodes);
           await w.send('POST', `/api/v1/namespaces/${ns}/pods`, {
             metadata: {
-              name: `svc-${Math.floor(i / 5)}-7d9f8c6b5-${i.toString(36).padStart(5, 'x')}`,
+              name,
               labels: {
                 app: `svc-${Math.floor(i / 5)}`,
                 'pod-template-hash': '7d9f8c6b5',
@@ -118,7 +132,7 @@ export async function seedCluster(cp: ControlPlane, o: SeedOptions): Promise<voi
               },
             },
             spec: {
-              nodeName: `node-${i % o.nodes}`,
+              nodeName: node,
               containers: [container('app', i), container('sidecar', i), container('log-shipper', i)],
               volumes: [{ name: 'config', configMap: { name: 'app-config' } }],
             },

@@ -1,16 +1,18 @@
 /**
- * `npm run bench:guardian [-- --nodes 2000 --pods 50000 --rounds 10 --per-round 10]`: the guardian
- * on a real control plane (etcd, kube-apiserver, and kwok keeping 2,000 nodes heartbeating and
- * 50,000 realistic pods Running), reading node usage from a real Prometheus that scrapes a live
- * exporter every second. Hotspots are generated in rounds; for each taint it prints the time
- * from the moment the sample that completed the node's window was queryable in Prometheus (a
- * poller asks every 25 ms) to the PATCH that acted (the API server's audit log), Prometheus'
- * scrape lag separately, the guardian's RSS (a built `node dist/…` process, as in the image),
- * and its API requests by kind and verb: watches, and LISTs (pages) only at start.
+ * `npm run bench:guardian [-- --nodes 2000 --pods 50000 --rounds 10 --per-round 10 --scenario both]`:
+ * the guardian on a real control plane (etcd, kube-apiserver, and kwok keeping 2,000 nodes
+ * heartbeating and 50,000 realistic pods Running), reading usage from a real Prometheus that
+ * scrapes a live exporter. Two scenarios, in rounds: hot nodes (the taint), and memory pressure
+ * (containers over 90 % of their memory limit: the in-place raise through pods/resize, with every
+ * container's working set and limit in Prometheus). For each action it prints the time from the
+ * moment the sample that completed the window was queryable in Prometheus (a poller asks every
+ * 25 ms) to the PATCH that acted (the API server's audit log), Prometheus' scrape lag separately,
+ * the guardian's RSS (a built `node dist/…` process, as in the image), and its API requests by
+ * kind and verb: watches, and LISTs (pages) only at start.
  * Writes bench/results/guardian-<nodes>-<pods>.json.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -26,6 +28,8 @@ import { freePort } from '../../pipeline/testing/ports.js';
 import { percentile } from '../../pipeline/core/stats.js';
 import { apiWriter, seedCluster } from '../common/seed.js';
 import { SERVICE_ACCOUNT_DIR } from '../../pipeline/collect/kubernetes/connect.js';
+import { writeKubeletStatus } from '../../pipeline/testing/kubelet-status.js';
+import { hotContainers, startContainerExporter, type HotContainer } from './memory-pressure.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -109,6 +113,8 @@ async function main(): Promise<void> {
     .option('--interval <s>', "the guardian's tick", '2')
     .option('--window <s>', "the guardian's window", '20')
     .option('--concurrency <n>', 'seeding requests in flight', '32')
+    .option('--scenario <s>', 'taint (hot nodes), memory (containers near their limit) or both', 'both')
+    .option('--container-scrape <s>', "Prometheus' scrape interval for every container's series", '15s')
     .option('--no-build', 'use the existing dist/')
     .parse(process.argv)
     .opts<{
@@ -120,6 +126,8 @@ async function main(): Promise<void> {
       interval: string;
       window: string;
       concurrency: string;
+      scenario: 'taint' | 'memory' | 'both';
+      containerScrape: string;
       build: boolean;
     }>();
   const [nodes, pods, pools, rounds, perRound] = [o.nodes, o.pods, o.pools, o.rounds, o.perRound].map(
@@ -140,6 +148,10 @@ async function main(): Promise<void> {
   /** Set on the way out: the guardian killed then is ours, not a crash to report. */
   let tearingDown = false;
   const exporter = startExporter(nodes);
+  const runTaint = o.scenario !== 'memory';
+  const runMemory = o.scenario !== 'taint';
+  const hotMemory = runMemory ? hotContainers(pods, nodes, rounds * perRound) : [];
+  const containers = startContainerExporter(pods, nodes, hotMemory);
   try {
     await prepareGuardianCluster(cp, [USER], 0);
     const kwok = spawn(
@@ -206,10 +218,27 @@ async function main(): Promise<void> {
     const readySeconds = (performance.now() - t0) / 1000 - seedSeconds;
     process.stderr.write(`cluster ready after ${readySeconds.toFixed(0)} s more\n`);
 
+    // The pods made memory-hot get the status a kubelet with in-place resize writes (their
+    // containers' resources): the API server admits no resize without it, and kwok does not write it.
+    for (const h of hotMemory) await writeKubeletStatus(cp, h.namespace, h.pod, { applied: true });
     await new Promise<void>((r) => exporter.server.listen(0, '127.0.0.1', r));
     const exporterPort = (exporter.server.address() as AddressInfo).port;
+    await new Promise<void>((r) => containers.server.listen(0, '127.0.0.1', r));
+    const containerPort = (containers.server.address() as AddressInfo).port;
+    const containerJobs = runMemory
+      ? [
+          `  - job_name: containers\n    scrape_interval: ${o.containerScrape}\n    scrape_timeout: ${o.containerScrape}\n    metrics_path: /containers\n    static_configs: [{ targets: ['127.0.0.1:${containerPort}'] }]`,
+          `  - job_name: containers-hot\n    metrics_path: /hot\n    static_configs: [{ targets: ['127.0.0.1:${containerPort}'] }]`,
+        ]
+      : [];
     prom = await startPrometheus({
-      config: `global: { scrape_interval: 1s }\nscrape_configs:\n  - job_name: cadvisor\n    static_configs: [{ targets: ['127.0.0.1:${exporterPort}'] }]\n`,
+      config: [
+        'global: { scrape_interval: 1s }',
+        'scrape_configs:',
+        `  - job_name: cadvisor\n    static_configs: [{ targets: ['127.0.0.1:${exporterPort}'] }]`,
+        ...containerJobs,
+        '',
+      ].join('\n'),
     });
 
     const dir = mkdtempSync(join(tmpdir(), 'bench-guardian-'));
@@ -269,12 +298,29 @@ async function main(): Promise<void> {
       },
     );
     let log = '';
-    guardian.stderr!.on('data', (c: Buffer) => (log = (log + c.toString()).slice(-20_000)));
+    // The whole log on disk (its path printed on a failure); the tail in memory.
+    const logFile = join(dir, 'guardian.log');
+    /** The guardian's refusals by reason, from its /metrics (a round that timed out says why). */
+    const refusals = () =>
+      fetch(`http://127.0.0.1:${port}/metrics`)
+        .then((x) => x.text())
+        .then((t) =>
+          t
+            .split('\n')
+            .filter((l) => /^tidemark_guardian_(refused|actions|resizes)_total\{/.test(l))
+            .join('\n'),
+        )
+        .catch(() => '');
+    const logStream = createWriteStream(logFile);
+    guardian.stderr!.on('data', (c: Buffer) => {
+      logStream.write(c);
+      log = (log + c.toString()).slice(-20_000);
+    });
     children.push(guardian);
     const started = performance.now();
     // RSS every 250 ms: the startup LISTs and the steady state are reported apart.
-    let phase: 'sync' | 'rounds' = 'sync';
-    const rssPeak = { sync: 0, rounds: 0 };
+    let phase: 'sync' | 'rounds' | 'memory' = 'sync';
+    const rssPeak = { sync: 0, rounds: 0, memory: 0 };
     const sampler = setInterval(() => {
       try {
         rssPeak[phase] = Math.max(rssPeak[phase], rssOf(guardian.pid!).rssMiB);
@@ -293,6 +339,7 @@ async function main(): Promise<void> {
     const memoryPeak = {
       sync: { heapUsed: 0, heapTotal: 0, external: 0 },
       rounds: { heapUsed: 0, heapTotal: 0, external: 0 },
+      memory: { heapUsed: 0, heapTotal: 0, external: 0 },
     };
     const memorySampler = setInterval(() => {
       const at = phase;
@@ -367,7 +414,7 @@ async function main(): Promise<void> {
     })();
 
     const hot: string[] = [];
-    for (let r = 0; r < rounds; r++) {
+    for (let r = 0; r < (runTaint ? rounds : 0); r++) {
       const round: string[] = [];
       for (let k = 0; k < perRound; k++) {
         const i = ((r * perRound + k) * 7) % nodes;
@@ -390,14 +437,79 @@ async function main(): Promise<void> {
         },
         Number(o.window) * 1000 * 4,
         500,
-      ).catch((err: Error) => {
-        throw new Error(`${err.message}\n${log.slice(-3000)}`);
+      ).catch(async (err: Error) => {
+        throw new Error(
+          `${err.message} (guardian log: ${logFile})\n${log.slice(-3000)}\n${await refusals()}`,
+        );
       });
       process.stderr.write(`  round ${r + 1}/${rounds}: ${round.length} nodes tainted\n`);
       await sleep(10_000 / 6); // stay under the per-minute cap between rounds
     }
     polling = false;
     await poller;
+
+    // Memory pressure: containers pushed over 90 % of their limit, a round at a time; the poller
+    // records when each one's newest sample became queryable.
+    phase = 'memory';
+    const seenContainer = new Map<string, Map<number, number>>();
+    const watchedPods = new Set<string>();
+    let pollingContainers = runMemory;
+    const containerPoller = (async () => {
+      while (pollingContainers) {
+        const names = [...watchedPods];
+        if (names.length) {
+          const q = `max by (namespace, pod, container) (timestamp(container_memory_working_set_bytes{container="app",pod=~"${names.join('|')}"}))`;
+          const r = await fetch(`${prom!.url}/api/v1/query`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+            body: new URLSearchParams({ query: q }),
+          })
+            .then((x) => (x.ok ? (x.json() as Promise<any>) : undefined))
+            .catch(() => undefined);
+          if (!r) pollErrors++;
+          const at = Date.now();
+          for (const s of r?.data?.result ?? []) {
+            const k = `${s.metric.namespace}/${s.metric.pod}`;
+            const m = seenContainer.get(k) ?? new Map<number, number>();
+            seenContainer.set(k, m);
+            const ts = Number(s.value[1]);
+            if (!m.has(ts)) m.set(ts, at);
+          }
+        }
+        await sleep(25);
+      }
+    })();
+    const raisedPods: HotContainer[] = [];
+    for (let r = 0; r < (runMemory ? rounds : 0); r++) {
+      const round = hotMemory.slice(r * perRound, (r + 1) * perRound);
+      for (const h of round) {
+        watchedPods.add(h.pod);
+        containers.heat(h);
+      }
+      raisedPods.push(...round);
+      await until(
+        `memory round ${r + 1} raised`,
+        async () => {
+          const got = await Promise.all(
+            round.map(
+              async (h) =>
+                (await kubeRequest(cp, 'GET', `/api/v1/namespaces/${h.namespace}/pods/${h.pod}`)).body.spec
+                  .containers[0].resources.limits.memory !== '512Mi',
+            ),
+          );
+          return got.every(Boolean);
+        },
+        Number(o.window) * 1000 * 4,
+        500,
+      ).catch(async (err: Error) => {
+        throw new Error(
+          `${err.message} (guardian log: ${logFile})\n${log.slice(-3000)}\n${await refusals()}`,
+        );
+      });
+      process.stderr.write(`  memory round ${r + 1}/${rounds}: ${round.length} containers raised in place\n`);
+    }
+    pollingContainers = false;
+    await containerPoller;
     const end = rssOf(guardian.pid!);
     clearInterval(sampler);
     clearInterval(memorySampler);
@@ -436,10 +548,36 @@ async function main(): Promise<void> {
       latencies.push((acted - seen) / 1000);
       scrapeLags.push(seen / 1000 - Number(e.signal.newest));
     }
+    // The same for the in-place raises: the resize PATCH against the journal's newest sample.
+    const resizeAt = new Map<string, number>();
+    for (const e of audit as any[])
+      if (
+        e.user.username === USER &&
+        e.objectRef?.subresource === 'resize' &&
+        e.stage === 'ResponseComplete' &&
+        e.responseStatus?.code === 200 &&
+        !resizeAt.has(`${e.objectRef.namespace}/${e.objectRef.name}`)
+      )
+        resizeAt.set(`${e.objectRef.namespace}/${e.objectRef.name}`, Date.parse(e.requestReceivedTimestamp));
+    const resizeLatencies: number[] = [];
+    const resizeLags: number[] = [];
+    const resizeMissing: string[] = [];
+    for (const h of raisedPods) {
+      const key = `${h.namespace}/${h.pod}`;
+      const e = journal.find((x) => x.action === 'resize' && x.target === `Pod/${key}`);
+      const seen = seenContainer.get(key)?.get(Number(e?.signal?.newest));
+      const acted = resizeAt.get(key);
+      if (!e || seen === undefined || acted === undefined) {
+        resizeMissing.push(key);
+        continue;
+      }
+      resizeLatencies.push((acted - seen) / 1000);
+      resizeLags.push(seen / 1000 - Number(e.signal.newest));
+    }
     const requests: Record<string, number> = {};
     for (const e of audit as any[]) {
       if (e.user.username !== USER || e.stage !== 'ResponseComplete' || !e.objectRef) continue;
-      const k = `${e.objectRef.resource}:${e.verb}`;
+      const k = `${e.objectRef.resource}${e.objectRef.subresource ? `/${e.objectRef.subresource}` : ''}:${e.verb}`;
       requests[k] = (requests[k] ?? 0) + 1;
     }
     const metric = (name: string) =>
@@ -447,11 +585,14 @@ async function main(): Promise<void> {
         .split('\n')
         .filter((l) => l.startsWith(name))
         .map((l) => l.trim());
-    const stat = (xs: number[]) => ({
-      p50: Number(percentile(xs, 0.5).toFixed(3)),
-      p99: Number(percentile(xs, 0.99).toFixed(3)),
-      max: Number(Math.max(...xs).toFixed(3)),
-    });
+    const stat = (xs: number[]) =>
+      xs.length
+        ? {
+            p50: Number(percentile(xs, 0.5).toFixed(3)),
+            p99: Number(percentile(xs, 0.99).toFixed(3)),
+            max: Number(Math.max(...xs).toFixed(3)),
+          }
+        : undefined;
     const result = {
       generatedAt: new Date().toISOString(),
       nodes,
@@ -471,12 +612,21 @@ async function main(): Promise<void> {
       pollErrors,
       latencySeconds: stat(latencies),
       scrapeLagSeconds: stat(scrapeLags),
+      memoryPressure: {
+        containerScrape: o.containerScrape,
+        containerSeries: runMemory ? pods * 3 * 2 : 0,
+        raises: resizeLatencies.length,
+        unmatched: resizeMissing,
+        latencySeconds: stat(resizeLatencies),
+        scrapeLagSeconds: stat(resizeLags),
+      },
       rssMiB: {
         afterSync: settled.rssMiB,
         end: end.rssMiB,
         peak: end.peakMiB,
         peakDuringSync: rssPeak.sync,
         peakDuringRounds: rssPeak.rounds,
+        peakDuringMemoryRounds: rssPeak.memory,
       },
       memoryPeakMiB: memoryPeak,
       requests,
@@ -497,11 +647,21 @@ async function main(): Promise<void> {
       [
         `bench:guardian — ${nodes} nodes (${pools} pools), ${pods} pods on kwok; guardian tick ${o.interval} s, window ${o.window} s; node ${[...imageNodeFlags(), `NODE_OPTIONS=${imageNodeOptions()}`].join(' ')}`,
         `  seeded in ${result.seedSeconds} s, kwok ready ${result.kwokReadySeconds} s later; the guardian led after ${result.guardianSyncSeconds} s`,
-        `  ${latencies.length} taints: completing sample queryable → PATCH p50 ${result.latencySeconds.p50} s, p99 ${result.latencySeconds.p99} s, max ${result.latencySeconds.max} s${missing.length ? ` (${missing.length} unmatched)` : ''}`,
-        `  Prometheus scrape lag (sample time → queryable): p50 ${result.scrapeLagSeconds.p50} s, p99 ${result.scrapeLagSeconds.p99} s`,
-        `  guardian RSS: ${settled.rssMiB} MiB after sync, ${end.rssMiB} MiB at the end; peak ${end.peakMiB} MiB (${rssPeak.sync} MiB while listing and settling, ${rssPeak.rounds} MiB during the rounds)`,
-        `  V8 heap used/total, external — peak while listing ${memoryPeak.sync.heapUsed}/${memoryPeak.sync.heapTotal}, ${memoryPeak.sync.external} MiB; during the rounds ${memoryPeak.rounds.heapUsed}/${memoryPeak.rounds.heapTotal}, ${memoryPeak.rounds.external} MiB`,
-        `  API requests: LIST pages ${lists || 'none'}; watches ${watches || 'none'}; node patches ${requests['nodes:patch'] ?? 0}`,
+        ...(runTaint
+          ? [
+              `  ${latencies.length} taints: completing sample queryable → PATCH ${fmtStat(result.latencySeconds)}${missing.length ? ` (${missing.length} unmatched)` : ''}`,
+              `    Prometheus scrape lag (sample time → queryable): ${fmtStat(result.scrapeLagSeconds)}`,
+            ]
+          : []),
+        ...(runMemory
+          ? [
+              `  ${resizeLatencies.length} memory raises (${pods * 3} containers' working set and limit scraped every ${o.containerScrape}, the hot ones every second): qualifying sample queryable → pods/resize PATCH ${fmtStat(result.memoryPressure.latencySeconds)}${resizeMissing.length ? ` (${resizeMissing.length} unmatched)` : ''}`,
+              `    Prometheus scrape lag: ${fmtStat(result.memoryPressure.scrapeLagSeconds)}`,
+            ]
+          : []),
+        `  guardian RSS: ${settled.rssMiB} MiB after sync, ${end.rssMiB} MiB at the end; peak ${end.peakMiB} MiB (${rssPeak.sync} MiB while listing and settling, ${rssPeak.rounds} MiB during the taint rounds, ${rssPeak.memory} MiB during the memory rounds)`,
+        `  V8 heap used/total, external — peak while listing ${memoryPeak.sync.heapUsed}/${memoryPeak.sync.heapTotal}, ${memoryPeak.sync.external} MiB; during the taint rounds ${memoryPeak.rounds.heapUsed}/${memoryPeak.rounds.heapTotal}, ${memoryPeak.rounds.external} MiB; during the memory rounds ${memoryPeak.memory.heapUsed}/${memoryPeak.memory.heapTotal}, ${memoryPeak.memory.external} MiB`,
+        `  API requests: LIST pages ${lists || 'none'}; watches ${watches || 'none'}; node patches ${requests['nodes:patch'] ?? 0}; pods/resize patches ${requests['pods/resize:patch'] ?? 0}`,
         `wrote ${file}`,
       ].join('\n'),
     );
@@ -512,6 +672,10 @@ async function main(): Promise<void> {
     exporter.server.close();
     await cp.stop();
   }
+}
+
+function fmtStat(x: { p50: number; p99: number; max: number } | undefined): string {
+  return x ? `p50 ${x.p50} s, p99 ${x.p99} s, max ${x.max} s` : 'none';
 }
 
 main().catch((err: unknown) => {

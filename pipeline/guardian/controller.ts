@@ -559,6 +559,7 @@ export class Guardian {
       ...raises.intents.filter((i) => !busy.has(`${i.pod}/${i.container}`)),
     ];
     if (g.dryRun) {
+      for (const [k, at] of this.dryRunAt) if (now - at >= g.stepCooldownSeconds) this.dryRunAt.delete(k);
       const key = (i: ResizeIntent) => `${i.kind}/${i.pod}/${i.container}/${i.resource}`;
       intents = intents.filter(
         (i) => now - (this.dryRunAt.get(key(i)) ?? -Infinity) >= g.stepCooldownSeconds,
