@@ -15,7 +15,10 @@ export interface ContainerSignal {
   high: number;
   max: number;
   samples: number;
-  /** Followed for at least 80 % of the window, with two samples or more. */
+  /**
+   * Followed for at least 80 % of the window, with two samples or more, the newest of them no
+   * older than `staleIntervals` ticks (a query that keeps failing leaves nothing to judge).
+   */
   full: boolean;
   /** Time of the newest sample (Prometheus' scrape time): the one that completed the window. */
   newest?: number;
@@ -56,7 +59,10 @@ export class ContainerWindow {
       high: percentile(values, 1 - g.percentile),
       max: values.length ? Math.max(...values) : 0,
       samples: values.length,
-      full: values.length >= 2 && now - this.since >= 0.8 * g.windowSeconds,
+      full:
+        values.length >= 2 &&
+        now - this.since >= 0.8 * g.windowSeconds &&
+        now - this.samples[this.samples.length - 1]!.t <= g.staleIntervals * g.intervalSeconds,
       ...(newest !== undefined ? { newest } : {}),
     };
   }

@@ -104,9 +104,14 @@ describe('guardian/container-window', () => {
     expect(windowOf([...Array(9).fill(700), 1000, 1000, 1000]).high / Mi).toBeCloseTo(940, 6);
   });
 
-  it('is judged only once followed for most of the window', () => {
+  it('is judged only once followed for most of the window, and only while its samples are fresh', () => {
     expect(windowOf(Array(12).fill(1000), T - 90).full).toBe(false); // 90 s < 0.8 × 120 s
     expect(windowOf(Array(12).fill(1000), T - 96).full).toBe(true);
+    // the query failed for the last four ticks: the newest sample is 40 s old (> 3 intervals)
+    const w = new ContainerWindow(T - G.windowSeconds);
+    for (let i = 0; i < 8; i++) w.add(T - 110 + i * G.intervalSeconds, 1000 * Mi);
+    expect(w.signal(T, G)).toMatchObject({ full: false, samples: 8 });
+    expect(w.signal(T - 10, G).full).toBe(true);
   });
 });
 
