@@ -56,19 +56,22 @@ export function startContainerExporter(
     const l = `namespace="${p.namespace}",pod="${p.name}",container="${container}",node="${p.node}"`;
     return `container_memory_working_set_bytes{${l}} ${Math.round(CONTAINER_LIMIT * share)}\ncontainer_spec_memory_limit_bytes{${l}} ${CONTAINER_LIMIT}`;
   };
-  const server = createServer((req, res) => {
-    const out: string[] = [];
-    if (req.url === '/hot') {
-      for (const i of hotIndex) out.push(line(i, 'app', level.get(i) ?? BACKGROUND));
-      for (const i of nearIndex) out.push(line(i, 'app', NEAR));
-    } else {
-      for (let i = 0; i < pods; i++)
-        for (const c of CONTAINERS) {
-          if (c === 'app' && (hotIndex.has(i) || nearIndex.has(i))) continue;
-          out.push(line(i, c, BACKGROUND));
-        }
+  // The background never changes: built once, so serving 300,000 lines costs the bench process
+  // (whose poller times the samples) nothing.
+  const background: string[] = [];
+  for (let i = 0; i < pods; i++)
+    for (const c of CONTAINERS) {
+      if (c === 'app' && (hotIndex.has(i) || nearIndex.has(i))) continue;
+      background.push(line(i, c, BACKGROUND));
     }
+  const backgroundBody = Buffer.from(background.join('\n') + '\n');
+  background.length = 0;
+  const server = createServer((req, res) => {
     res.setHeader('content-type', 'text/plain; version=0.0.4');
+    if (req.url !== '/hot') return void res.end(backgroundBody);
+    const out: string[] = [];
+    for (const i of hotIndex) out.push(line(i, 'app', level.get(i) ?? BACKGROUND));
+    for (const i of nearIndex) out.push(line(i, 'app', NEAR));
     res.end(out.join('\n') + '\n');
   });
   return { server, heat: (c) => level.set(c.index, HOT) };
