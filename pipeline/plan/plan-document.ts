@@ -2,7 +2,7 @@
  * plan.json: every recommendation (with its policy decision and render outcome) and every
  * skipped workload with its reason, plus a run summary. Schema: schemas/tidemark/plan.schema.json.
  */
-import type { AnalyzerReport, Skipped, Evidence, JsonValue } from '../analyze/types.js';
+import type { AnalyzerReport, Skipped, Evidence, FieldProposal, JsonValue } from '../analyze/types.js';
 import type { RuleOutcome } from '../policy/types.js';
 import type { PipelineConfig } from '../config/types.js';
 import type { MetricsStats, UsageWindow } from '../collect/types.js';
@@ -73,6 +73,9 @@ export interface PlanDocument {
 }
 
 const iso = (unix: number): string => new Date(unix * 1000).toISOString();
+const objectText = (f: FieldProposal): string =>
+  `${f.object.kind}/${f.object.namespace ?? ''}/${f.object.name}`;
+const fieldKey = (f: FieldProposal): string => `${objectText(f)}#${formatFieldPath(f.path)}`;
 
 export function buildPlanDocument(
   run: PlanRun,
@@ -107,6 +110,9 @@ export function buildPlanDocument(
                   ? { status: 'rendered', files: rendered }
                   : { status: 'not-rendered', reason: 'no-change' };
         const counted = status.status === 'rendered' ? d.fields : [];
+        // A rule may drop a field (the CPU change below the minimum): what the analyzer proposed is
+        // found by the field's own key, never by its position among what is left.
+        const analyzerProposed = new Map(d.proposedFields.map((f) => [fieldKey(f), f.proposed]));
         return {
           id: d.id,
           analyzer: d.analyzer,
@@ -114,12 +120,12 @@ export function buildPlanDocument(
           subject: d.subject,
           decision: d.decision,
           outcomes: d.outcomes,
-          fields: d.fields.map((f, i) => ({
-            object: `${f.object.kind}/${f.object.namespace ?? ''}/${f.object.name}`,
+          fields: d.fields.map((f) => ({
+            object: objectText(f),
             path: formatFieldPath(f.path),
             current: f.current,
             proposed: f.proposed,
-            analyzerProposed: d.proposedFields[i]?.proposed,
+            analyzerProposed: analyzerProposed.get(fieldKey(f)),
           })),
           risk: d.risk,
           evidence: d.evidence,
