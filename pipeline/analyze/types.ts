@@ -85,6 +85,8 @@ export interface Evidence {
   statistic?: string;
   percentile?: number;
   peak?: number;
+  /** What `peak`, `lower` and `upper` count, when they are a resource. */
+  unit?: 'millicores' | 'bytes';
   ooms: number;
   confidence?: Confidence;
   lower?: number;
