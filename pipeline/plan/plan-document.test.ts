@@ -8,6 +8,7 @@ import type { AnalyzerId, AnalyzerResult, FieldProposal } from '../analyze/types
 import type { PipelineConfig } from '../config/types.js';
 import type { PlanRun } from './run.js';
 import { buildPlanDocument } from './plan-document.js';
+import { buildOutputs } from './outputs.js';
 import { rowsOf } from '../render/pr-body/rows.js';
 
 const NOW = 1_800_000_000;
@@ -33,6 +34,11 @@ function request(resource: 'cpu' | 'memory', current: string, proposed: string):
 
 /** The demo's etl: CPU 1 → 925m (7.5 %, under the 10 % a PR is worth), memory 3Gi → 2554Mi. */
 function planOf(fields: FieldProposal[]): ReturnType<typeof buildPlanDocument> {
+  const { run, config } = runOf(fields);
+  return buildPlanDocument(run, config, '0.0.0', new Date(NOW * 1000));
+}
+
+function runOf(fields: FieldProposal[]): { run: PlanRun; config: PipelineConfig } {
   const model = modelOf(
     [
       deployment('etl', 'batch', {
@@ -82,6 +88,7 @@ function planOf(fields: FieldProposal[]): ReturnType<typeof buildPlanDocument> {
           rendered: new Map([[WORKLOAD, ['batch/etl.yaml']]]),
           skipped: [],
           handOverNotes: new Map(),
+          edits: [],
         },
         stats: { metrics: { queries: 0, series: 0, samples: 0, bytes: 0 } },
       },
@@ -93,8 +100,9 @@ function planOf(fields: FieldProposal[]): ReturnType<typeof buildPlanDocument> {
   const config = {
     file: '/cfg.yaml',
     prices: { cpuCoreHour: 0.031, memoryGiBHour: 0.0042, currency: 'USD' },
+    output: {},
   } as PipelineConfig;
-  return buildPlanDocument(run, config, '0.0.0', new Date(NOW * 1000));
+  return { run, config };
 }
 
 describe('plan/plan-document', () => {
@@ -118,6 +126,34 @@ describe('plan/plan-document', () => {
     expect(rows.map((r) => [r.resource, r.current, r.proposed, r.why])).toEqual([
       ['memory request', '3Gi', '2554Mi', 'P98 of 5-minute memory peaks is 2.17Gi'],
     ]);
+  });
+
+  it('writes money in cents, the cluster total the sum of what each recommendation shows', () => {
+    const doc = planOf([request('cpu', '1', '925m'), request('memory', '3Gi', '2554Mi')]);
+    // 1 replica frees 3072 − 2554 = 518 MiB (543,162,368 bytes) = 0.5059 GiB × $0.0042 × 730 h
+    // = $1.5510 a month; the CPU change was left out, so it saves nothing.
+    const saving = { cpu: 0, memory: 1.55, total: 1.55, cores: 0, bytes: 543162368 };
+    expect(doc.clusters[0]!.recommendations[0]!.savings).toEqual(saving);
+    expect(doc.clusters[0]!.summary.savings).toEqual(saving);
+  });
+
+  it('writes plan.json in pieces that are exactly JSON.stringify of the rounded, schema-valid document', () => {
+    const { run, config } = runOf([request('cpu', '1', '925m'), request('memory', '3Gi', '2554Mi')]);
+    // unrounded statistics, as the estimator hands them over (the demo's)
+    const cpu = 46.246666461229324;
+    const memory = 215785635.88227358;
+    run.clusters[0]!.decided[0]!.evidence.usage = {
+      cpu: { p50: 20.499999999999986, p90: cpu, p95: cpu, p99: cpu, max: cpu },
+      memory: { p50: memory, p90: memory, p95: memory, p99: memory, max: memory },
+    };
+    const out = buildOutputs(run, config, { now: new Date(NOW * 1000), unifiedDiff: () => '' });
+    const text = [...(out.files['plan.json'] as Iterable<string>)].join('');
+    expect(text).toBe(JSON.stringify(out.doc, null, 2) + '\n');
+    expect(out.doc.clusters[0]!.recommendations[0]!.evidence.usage).toEqual({
+      cpu: { p50: 20.5, p90: 46.2, p95: 46.2, p99: 46.2, max: 46.2 },
+      memory: { p50: 215785636, p90: 215785636, p95: 215785636, p99: 215785636, max: 215785636 },
+    });
+    expect(text).not.toMatch(/\d\.\d{5,}/);
   });
 
   it("shows a clamped field's own analyzer value and statistic, whatever was dropped before it", () => {

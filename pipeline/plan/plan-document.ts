@@ -9,6 +9,7 @@ import type { MetricsStats, UsageWindow } from '../collect/types.js';
 import type { PlanRun } from './run.js';
 import { formatFieldPath } from './field-path.js';
 import { replicasOf, savingsOf, addSavings, NO_SAVINGS, type Savings } from './savings.js';
+import { roundPlanDocument, roundSavings } from './round-plan.js';
 
 export interface PlanFieldJson {
   object: string;
@@ -83,7 +84,8 @@ export function buildPlanDocument(
   version: string,
   now: Date,
 ): PlanDocument {
-  return {
+  // Rounded once, here, each number to its unit's precision (round-plan.ts).
+  return roundPlanDocument({
     apiVersion: 'tidemark.io/v1alpha1',
     kind: 'Plan',
     generatedAt: now.toISOString(),
@@ -129,7 +131,8 @@ export function buildPlanDocument(
           })),
           risk: d.risk,
           evidence: d.evidence,
-          savings: savingsOf(counted, replicasOf(c.model, d.workload), config.prices),
+          // In cents before they are summed, so the cluster's total is the sum of what is shown.
+          savings: roundSavings(savingsOf(counted, replicasOf(c.model, d.workload), config.prices)),
           render: status,
           ...(d.details ? { details: d.details } : {}),
         };
@@ -164,7 +167,7 @@ export function buildPlanDocument(
       };
     }),
     run: { stagesMs: run.stages, peakRssMiB: run.peakRssMiB },
-  };
+  });
 }
 
 function windowJson(w: UsageWindow): PlanClusterJson['window'] {
