@@ -31,7 +31,8 @@ export interface PlanRecommendationJson {
   evidence: Evidence;
   savings: Savings;
   render: {
-    status: 'rendered' | 'skipped' | 'not-rendered';
+    /** failed: the change held objects that contradict each other (render's consistency check). */
+    status: 'rendered' | 'skipped' | 'not-rendered' | 'failed';
     files?: string[];
     reason?: string;
     detail?: string;
@@ -107,7 +108,11 @@ export function buildPlanDocument(
             : containerSkip
               ? { status: 'skipped', reason: containerSkip.reason, detail: containerSkip.detail }
               : skip
-                ? { status: 'skipped', reason: skip.reason, detail: skip.detail }
+                ? {
+                    status: skip.reason === 'contradiction' ? 'failed' : 'skipped',
+                    reason: skip.reason,
+                    detail: skip.detail,
+                  }
                 : rendered
                   ? { status: 'rendered', files: rendered }
                   : { status: 'not-rendered', reason: 'no-change' };

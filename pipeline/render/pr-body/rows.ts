@@ -34,8 +34,8 @@ export function rowsOf(recs: PlanRecommendationJson[]): ChangeRow[] {
       const decision =
         rec.decision === 'rejected'
           ? 'rejected'
-          : rec.render.status === 'skipped'
-            ? `skipped (${rec.render.reason})`
+          : rec.render.status === 'skipped' || rec.render.status === 'failed'
+            ? `${rec.render.status} (${rec.render.reason})`
             : rec.decision === 'clamped'
               ? outcomeOf(rec, container, resource)?.decision === 'clamped'
                 ? 'clamped'
@@ -71,7 +71,8 @@ function whyFor(
   resource: string,
 ): string {
   if (rec.decision === 'rejected') return rec.outcomes.at(-1)?.reason ?? 'rejected by policy';
-  if (rec.render.status === 'skipped') return rec.render.detail ?? rec.render.reason ?? 'not rendered';
+  if (rec.render.status === 'skipped' || rec.render.status === 'failed')
+    return rec.render.detail ?? rec.render.reason ?? 'not rendered';
   const outcome = outcomeOf(rec, container, resource);
   const kind = resource.split(' ')[0] as 'cpu' | 'memory';
   const detail = (rec.evidence[kind] as { detail?: string } | undefined)?.detail;
