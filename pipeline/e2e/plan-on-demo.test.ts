@@ -124,6 +124,28 @@ describe('e2e/plan-on-demo', () => {
     }
   });
 
+  it("holds no objects that contradict each other: web's ScaledObject carries the HPA floor the PR accepts", () => {
+    const recs = doc.clusters[0]!.recommendations;
+    expect(recs.filter((r) => r.render.status === 'failed')).toEqual([]);
+    expect(doc.clusters[0]!.skipped.filter((s) => s.reason === 'contradiction')).toEqual([]);
+    const tune = recs.find((r) => r.workload === 'Deployment/shop/web' && r.analyzer === 'hpa')!;
+    expect(tune.decision).toBe('accepted');
+    const hpaField = (name: string) => tune.fields.find((f) => f.path === `spec.${name}`);
+    expect(hpaField('minReplicas')).toMatchObject({ current: 3, proposed: 2 });
+    // The new ScaledObject, as the diff adds it: the floor 2 and the live ceiling 10 of the HPA it owns.
+    const diff = readFileSync(join(outDir, 'changes.diff'), 'utf8');
+    const start = diff.indexOf('+++ b/clusters/demo/shop/tidemark-scaledobject-web.yaml');
+    const end = diff.indexOf('\ndiff --git', start);
+    const added = diff
+      .slice(start, end > 0 ? end : undefined)
+      .split('\n')
+      .filter((l) => l.startsWith('+') && !l.startsWith('+++'))
+      .map((l) => l.slice(1))
+      .join('\n');
+    const scaled = parse(added) as { spec: { minReplicaCount: number; maxReplicaCount: number } };
+    expect(scaled.spec).toMatchObject({ minReplicaCount: 2, maxReplicaCount: 10 });
+  });
+
   it('edits the cluster overlay, never the shared base, and kustomize still builds the new values', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kbuild-'));
     cpSync(ws.repo, dir, { recursive: true });

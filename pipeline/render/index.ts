@@ -28,6 +28,7 @@ import { placeObject } from './new-objects.js';
 import { FolderSharing } from './locate/sharing.js';
 import { autoscalingValuesFor } from './locate/helm.js';
 import { helmHpaTarget } from './targets/helm-values.js';
+import { scalingContradictions } from './scaling-consistency.js';
 
 export interface RenderInput {
   repoDir: string;
@@ -78,6 +79,19 @@ export async function renderChanges(input: RenderInput): Promise<RenderResult> {
         continue;
       }
       skip('not-in-cluster', 'the workload is not in the live cluster state');
+      continue;
+    }
+    // Our analyzers disagreeing with each other is our bug, never something to hand a reviewer.
+    const contradictions = scalingContradictions(input.model, w, change);
+    if (contradictions.length) {
+      input.logger.warn('a change holds objects that contradict each other', {
+        workload: w.key,
+        contradictions,
+      });
+      skip(
+        'contradiction',
+        `${contradictions.join('; ')}: one change must not hold objects that disagree, so none of it is written`,
+      );
       continue;
     }
     const found = locator.locate({ kind: w.kind, name: w.name, namespace: w.namespace, gitops: w.gitops });

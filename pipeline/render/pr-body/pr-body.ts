@@ -6,7 +6,8 @@
 import type { PlanClusterJson, PlanDocument, PlanRecommendationJson } from '../../plan/plan-document.js';
 import { formatMoney, addSavings, NO_SAVINGS, describeMonthlyEffect } from '../../plan/savings.js';
 import { humanBytes, parseQuantity } from '../../core/quantity.js';
-import { rowsOf, type ChangeRow } from './rows.js';
+import { rowsOf, show, type ChangeRow } from './rows.js';
+import { policyRiskLine } from './policy-notes.js';
 import { autoscalingSection } from './autoscaling.js';
 import { overcommitSection } from './overcommit.js';
 import { scaledownSection } from './capacity.js';
@@ -183,10 +184,10 @@ function evidenceOf(r: PlanRecommendationJson): string {
     lines.push(
       `- **Statistic:** ${e.statistic}${e.percentile !== undefined ? ` (P${trimNum(e.percentile * (e.percentile <= 1 ? 100 : 1))})` : ''}`,
     );
-  if (e.peak !== undefined) lines.push(`- **Peak seen:** ${formatEvidenceNumber(e.peak, r.subject)}`);
+  if (e.peak !== undefined) lines.push(`- **Peak seen:** ${formatEvidenceNumber(e.peak, e, r.subject)}`);
   if (e.lower !== undefined && e.upper !== undefined)
     lines.push(
-      `- **Band:** ${formatEvidenceNumber(e.lower, r.subject)} – ${formatEvidenceNumber(e.upper, r.subject)}`,
+      `- **Band:** ${formatEvidenceNumber(e.lower, e, r.subject)} – ${formatEvidenceNumber(e.upper, e, r.subject)}`,
     );
   lines.push(`- **OOM kills in window:** ${e.ooms}`);
   for (const o of r.outcomes)
@@ -194,10 +195,10 @@ function evidenceOf(r: PlanRecommendationJson): string {
   for (const f of r.fields) {
     const note =
       f.analyzerProposed !== undefined && JSON.stringify(f.analyzerProposed) !== JSON.stringify(f.proposed)
-        ? ` (analyzer proposed \`${String(f.analyzerProposed)}\`)`
+        ? ` (analyzer proposed \`${show(f.analyzerProposed)}\`)`
         : '';
     lines.push(
-      `- \`${f.path}\`: \`${String(f.current ?? '—')}\` → \`${String(f.proposed ?? '(removed)')}\`${note}`,
+      `- \`${f.path}\`: \`${show(f.current)}\` → \`${f.proposed === undefined || f.proposed === null ? '(removed)' : show(f.proposed)}\`${note}`,
     );
   }
   if (e.queries?.length) {
@@ -207,8 +208,9 @@ function evidenceOf(r: PlanRecommendationJson): string {
   return lines.join('\n');
 }
 
-function formatEvidenceNumber(v: number, subject: string): string {
-  if (/memory/.test(subject) || v > 1e5) return humanBytes(v);
+function formatEvidenceNumber(v: number, e: PlanRecommendationJson['evidence'], subject: string): string {
+  if (e.unit === 'millicores') return `${trimNum(v)}m`;
+  if (e.unit === 'bytes' || /memory/.test(subject) || v > 1e5) return humanBytes(v);
   return `${trimNum(v)}`;
 }
 
@@ -225,13 +227,8 @@ function risksOf(recs: PlanRecommendationJson[]): string[] {
       out.push(
         `\`${r.workload}\` (${r.subject}) has little history (${r.evidence.confidence.days.toFixed(1)} days): the band is wide.`,
       );
-    if (r.decision === 'clamped')
-      out.push(
-        `\`${r.workload}\` (${r.subject}) was clamped by policy (${r.outcomes
-          .filter((o) => o.decision === 'clamped')
-          .map((o) => o.rule)
-          .join(', ')}): the next run may continue the step.`,
-      );
+    const policyLine = policyRiskLine(r);
+    if (policyLine) out.push(policyLine);
     if (r.fields.some((f) => /limits\./.test(f.path)))
       out.push(
         `\`${r.workload}\` (${r.subject}) changes a limit (kept at the original limit/request ratio).`,
