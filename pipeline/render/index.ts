@@ -46,6 +46,7 @@ export async function renderChanges(input: RenderInput): Promise<RenderResult> {
     fluxDir: input.repo.flux?.kustomizations,
   });
   const sharing = new FolderSharing(index, engines, normalize(input.repo.root ?? ''));
+  const ctx: TargetContext = { index, cluster: input.cluster, sharing, engines };
   const handOverNotes = new Map<string, string[]>();
   const skipped: Skipped[] = [];
   const rendered = new Map<string, string[]>();
@@ -101,7 +102,7 @@ export async function renderChanges(input: RenderInput): Promise<RenderResult> {
     // Fields of other objects (the workload's HPA) are located in Git on their own; everything for
     // one workload still succeeds or is skipped together.
     const units: { what: string; loc: Location; target: Target; fields: typeof change.fields }[] = [
-      { what: `${w.kind} ${w.name}`, loc, target: targetFor(index, loc, w, input.cluster), fields: [] },
+      { what: `${w.kind} ${w.name}`, loc, target: targetFor(ctx, loc, w), fields: [] },
     ];
     let unitSkip: { reason: string; detail: string } | undefined;
     for (const f of change.fields) {
@@ -151,7 +152,7 @@ export async function renderChanges(input: RenderInput): Promise<RenderResult> {
             break;
           }
           target = helmHpaTarget(index, at.location, auto, other);
-        } else target = targetFor(index, at.location, w, input.cluster);
+        } else target = targetFor(ctx, at.location, w);
         unit = { what, loc: at.location, target, fields: [] };
         units.push(unit);
       }
@@ -312,12 +313,23 @@ export async function renderChanges(input: RenderInput): Promise<RenderResult> {
   return { edits, skipped, locations, rendered, handOverNotes };
 }
 
-function targetFor(index: RepoIndex, loc: Location, w: WorkloadModel, cluster: string): Target {
+interface TargetContext {
+  index: RepoIndex;
+  cluster: string;
+  sharing: FolderSharing;
+  engines: GitOpsEngines;
+}
+
+function targetFor(ctx: TargetContext, loc: Location, w: WorkloadModel): Target {
+  const { index, cluster, sharing, engines } = ctx;
   switch (loc.flavour) {
     case 'plain-manifest':
       return plainManifestTarget(index, loc.file, loc.docIndex);
     case 'kustomize':
-      return kustomizeTarget(index, loc.overlay, loc.resource, { cluster });
+      return kustomizeTarget(index, loc.overlay, loc.resource, {
+        cluster,
+        sharedBy: (file, ownDirs) => sharing.othersBuildingFile(file, engines.keyOf(w.gitops), ownDirs),
+      });
     case 'helm-values':
       return helmValuesTarget(index, loc, w);
   }

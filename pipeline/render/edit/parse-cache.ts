@@ -45,3 +45,12 @@ export function firstError(docs: Document.Parsed[]): string | undefined {
   }
   return undefined;
 }
+
+/** The first error as message and line, for naming a broken file. */
+export function firstErrorAt(docs: Document.Parsed[]): { message: string; line?: number } | undefined {
+  for (const d of docs) {
+    const e = d.errors[0];
+    if (e) return { message: e.message.split('\n')[0]!, line: e.linePos?.[0]?.line };
+  }
+  return undefined;
+}

@@ -18,12 +18,27 @@ export function patchFileName(r: ResolvedResource, overlay: string): string {
   return posix.join(overlay, `tidemark-${r.kind.toLowerCase()}-${r.nameAt.get(overlay) ?? r.doc.name}.yaml`);
 }
 
+export interface KustomizeMeta {
+  cluster: string;
+  /**
+   * Who else builds a file's folder (another overlay, another cluster's Application or
+   * Kustomization), in words; empty when only this cluster does. Without it, only files inside the
+   * overlay are edited in place.
+   */
+  sharedBy?: (file: string, ownDirs: string[]) => string[];
+}
+
 export function kustomizeTarget(
   index: RepoIndex,
   overlay: string,
   r: ResolvedResource,
-  meta: { cluster: string },
+  meta: KustomizeMeta,
 ): Target {
+  const inOverlay = (file: string): boolean => overlay === '' || file.startsWith(`${overlay}/`);
+  // A file only this cluster's build takes in is edited where the value stands; a shared one
+  // (another overlay, another cluster's engine) gets a patch in this cluster's overlay.
+  const own = (file: string): boolean =>
+    inOverlay(file) || (meta.sharedBy !== undefined && meta.sharedBy(file, r.chain).length === 0);
   return {
     gitValue(path) {
       return dataAt(effectiveData(r), path);
@@ -32,10 +47,15 @@ export function kustomizeTarget(
       const byTarget = new Map<string, { file: string; index: number; edits: FieldEdit[] }>();
       const forPatch: FieldEdit[] = [];
       for (const e of edits) {
+        if (r.replicas && e.path.length === 2 && e.path[0] === 'spec' && e.path[1] === 'replicas')
+          throw new YamlEditError(
+            'not-a-mapping',
+            `spec.replicas of ${r.kind} ${r.name} is set by the replicas: entry of ${r.replicas.file}; Tidemark leaves kustomize's replicas, images and components to you`,
+          );
         const setter = lastSetter(r, e.path);
-        if (setter && setter.dir === overlay) add(byTarget, setter.file, setter.index, e);
-        else if (!setter && (r.doc.file === overlay || r.doc.file.startsWith(`${overlay}/`)))
-          add(byTarget, r.doc.file, r.doc.index, e);
+        if (setter && (setter.dir === overlay || own(setter.file)))
+          add(byTarget, setter.file, setter.index, e);
+        else if (!setter && own(r.doc.file)) add(byTarget, r.doc.file, r.doc.index, e);
         else forPatch.push(e);
       }
       const files: string[] = [];
