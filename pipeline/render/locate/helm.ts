@@ -12,7 +12,7 @@ import { normalize } from './repo-index.js';
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
 const RESOURCES_RE =
-  /(?:toYaml\s+\(?\s*\.Values\.([A-Za-z0-9_.]+?)\.resources\b|\.Values\.([A-Za-z0-9_.]+?)\.resources\s*\|\s*toYaml)/;
+  /(?:toYaml\s+\(?\s*\.Values\.(?:([A-Za-z0-9_.]+?)\.)?resources\b|\.Values\.(?:([A-Za-z0-9_.]+?)\.)?resources\s*\|\s*toYaml)/;
 
 export function isChart(index: RepoIndex, dir: string): boolean {
   return index.exists(normalize(posix.join(dir, 'Chart.yaml')));
@@ -36,17 +36,27 @@ export function resourcesPathFor(
   if (fromConfig) return { path: fromConfig.resourcesPath.split('.') };
   const values = chartValues(index, chartDir);
   const candidates = new Set<string>();
+  // Each template document of this kind, with the name it renders: one chart often renders many
+  // workloads whose containers share a name ("server"), told apart by metadata.name.
+  const docs: { name: string; lines: string[] }[] = [];
   for (const file of index.yamlFiles(normalize(posix.join(chartDir, 'templates')))) {
     const text = index.read(file);
     if (!new RegExp(`^kind:\\s*${kind}\\s*$`, 'm').test(text)) continue;
-    const lines = text.split(/\r?\n/);
+    for (const part of text.split(/^---\s*$/m)) {
+      if (!new RegExp(`^kind:\\s*${kind}\\s*$`, 'm').test(part)) continue;
+      const meta = /^metadata:\s*\r?\n(?:[ \t]*(?:#.*|\{\{.*)?\r?\n)*?[ \t]+name:\s*(.+?)\s*$/m.exec(part);
+      docs.push({ name: meta ? resolveName(meta[1]!, values) : '*', lines: part.split(/\r?\n/) });
+    }
+  }
+  const exact = docs.filter((d) => d.name === workloadName);
+  for (const { lines } of exact.length ? exact : docs.filter((d) => d.name === '*')) {
     let currentContainer: string | undefined;
     for (const line of lines) {
       const name = /^\s*-\s*name:\s*(.+?)\s*$/.exec(line);
       if (name) currentContainer = resolveName(name[1]!, values);
       const m = RESOURCES_RE.exec(line);
       if (m && (currentContainer === container || currentContainer === '*'))
-        candidates.add(`${m[1] ?? m[2]}.resources`);
+        candidates.add((m[1] ?? m[2]) ? `${m[1] ?? m[2]}.resources` : 'resources');
     }
   }
   if (candidates.size === 1) return { path: [...candidates][0]!.split('.') };

@@ -103,6 +103,18 @@ function writeOverlayPatch(
   const k = kustomizationIn(index, overlay);
   if (!k) throw new YamlEditError('not-a-mapping', `${overlay} has no kustomization`);
   const files: string[] = [];
+  // This cluster's own patch of the object (e.g. its HelmRelease values patch) takes the values
+  // first; a new Tidemark patch only when there is none, or it cannot hold them (a list item it
+  // does not name).
+  const ownPatch = r.patches.filter((p) => p.dir === overlay && p.file !== file).at(-1);
+  if (ownPatch && !index.exists(file)) {
+    try {
+      index.write(ownPatch.file, applyEdits(index.read(ownPatch.file), ownPatch.index, edits));
+      return [ownPatch.file];
+    } catch (err) {
+      if (!(err instanceof YamlEditError) || err.reason !== 'list-item-missing') throw err;
+    }
+  }
   if (index.exists(file)) {
     index.write(file, applyEdits(index.read(file), 0, edits));
   } else {
