@@ -18,7 +18,6 @@ import { generateDemoMetrics } from '../../fixtures/demo/generate-metrics.js';
 import { deploymentWithPods, node } from './model-fixtures.js';
 import type { PlanDocument } from '../plan/plan-document.js';
 
-
 export interface LiveContainer {
   name: string;
   requests?: { cpu?: string; memory?: string };
@@ -188,7 +187,7 @@ export async function prepareLayout(spec: LayoutSpec): Promise<LayoutWorkspace> 
       ]);
       if (r.code !== 0) throw new Error(`apply exited ${r.code}: ${r.logs.slice(-5).join('\n')}`);
       const tree = join(dir, `tree-${branch.replace(/\W/g, '-')}`);
-      execFileSync('git', ['worktree', 'add', '-q', tree, branch], { cwd: repo });
+      execFileSync('git', ['worktree', 'add', '-q', '--detach', tree, branch], { cwd: repo });
       return tree;
     },
     original(path) {

@@ -97,7 +97,7 @@ export class RepoIndex {
     let out: DocRef[] | FileProblem;
     const template = /\{\{[\s\S]*?\}\}/.exec(text);
     const list = parseDocuments(text);
-    const bad = firstErrorAt(list);
+    const bad = firstErrorAt(list, text);
     // ApplicationSets hold `{{…}}` parameters inside ordinary YAML strings; any other file with
     // them is a template (Helm, gomplate…), never read as manifests.
     const onlyAppSets =
