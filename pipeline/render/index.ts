@@ -284,7 +284,9 @@ export async function renderChanges(input: RenderInput): Promise<RenderResult> {
             ? 'object-exists'
             : err.reason === 'unconfirmed'
               ? 'render-unconfirmed'
-              : 'render-refused',
+              : err.reason === 'shared'
+                ? 'shared-folder'
+                : 'render-refused',
         `${locationText(loc)}: ${err.message}`,
       );
       continue;

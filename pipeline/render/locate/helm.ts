@@ -51,9 +51,20 @@ export function resourcesPathFor(
   const exact = docs.filter((d) => d.name === workloadName);
   for (const { lines } of exact.length ? exact : docs.filter((d) => d.name === '*')) {
     let currentContainer: string | undefined;
+    // Only `- name:` items of a containers list name a container (not ports' or env's).
+    let itemIndent: number | undefined;
+    let inContainers = false;
     for (const line of lines) {
-      const name = /^\s*-\s*name:\s*(.+?)\s*$/.exec(line);
-      if (name) currentContainer = resolveName(name[1]!, values);
+      if (/^\s*(initContainers|containers):\s*$/.test(line)) {
+        inContainers = true;
+        itemIndent = undefined;
+        continue;
+      }
+      const name = /^(\s*)-\s*name:\s*(.+?)\s*$/.exec(line);
+      if (name && inContainers && (itemIndent === undefined || name[1]!.length === itemIndent)) {
+        itemIndent = name[1]!.length;
+        currentContainer = resolveName(name[2]!, values);
+      }
       const m = RESOURCES_RE.exec(line);
       if (m && (currentContainer === container || currentContainer === '*'))
         candidates.add((m[1] ?? m[2]) ? `${m[1] ?? m[2]}.resources` : 'resources');

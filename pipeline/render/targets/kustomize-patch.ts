@@ -13,6 +13,7 @@ import { YamlEditError } from '../edit/errors.js';
 import type { RepoIndex } from '../locate/repo-index.js';
 import { effectiveData, kustomizationIn, type ResolvedResource, type PatchRef } from '../locate/kustomize.js';
 import { dataAt, type FieldEdit, type Target } from './target.js';
+import { formatFieldPath } from '../../plan/field-path.js';
 
 export function patchFileName(r: ResolvedResource, overlay: string): string {
   return posix.join(overlay, `tidemark-${r.kind.toLowerCase()}-${r.nameAt.get(overlay) ?? r.doc.name}.yaml`);
@@ -38,7 +39,7 @@ export function kustomizeTarget(
   // A file only this cluster's build takes in is edited where the value stands; a shared one
   // (another overlay, another cluster's engine) gets a patch in this cluster's overlay.
   const own = (file: string): boolean =>
-    inOverlay(file) || (meta.sharedBy !== undefined && meta.sharedBy(file, r.chain).length === 0);
+    meta.sharedBy ? meta.sharedBy(file, r.chain).length === 0 : inOverlay(file);
   return {
     gitValue(path) {
       return dataAt(effectiveData(r), path);
@@ -63,8 +64,16 @@ export function kustomizeTarget(
         index.write(t.file, applyEdits(index.read(t.file), t.index, t.edits));
         files.push(t.file);
       }
-      if (forPatch.length)
+      if (forPatch.length) {
+        // A patch in a folder another overlay or cluster also builds would reach them too.
+        const others = meta.sharedBy?.(posix.join(overlay, 'kustomization.yaml'), []) ?? [];
+        if (others.length)
+          throw new YamlEditError(
+            'shared',
+            `${forPatch.map((e) => formatFieldPath(e.path)).join(', ')} of ${r.kind} ${r.name} come${forPatch.length > 1 ? '' : 's'} from ${r.doc.file}, and ${overlay || '.'}/, where this cluster's patch would go, is also built by ${others.join(' and ')}: a patch there would change them too`,
+          );
         files.push(...writeOverlayPatch(index, overlay, r, liftListEdits(r, forPatch), meta));
+      }
       return files;
     },
   };
