@@ -87,6 +87,13 @@ export function fluxHelmTarget(
         p = map(path);
       } catch (err) {
         if (err instanceof YamlEditError && err.missing) return { missing: err.missing };
+        // Values Git does not show may be in a Secret: that is the reason to give.
+        const secret = sources().find((s) => s.kind === 'Secret');
+        if (err instanceof YamlEditError && secret)
+          throw new YamlEditError(
+            'not-a-mapping',
+            `container resources may come from the Secret ${secret.name} in the HelmRelease's valuesFrom; Tidemark never reads or edits Secrets (set them in spec.values instead)`,
+          );
         throw err;
       }
       const secret = secretMaySet(p);
