@@ -200,8 +200,24 @@ export async function prepareLayout(spec: LayoutSpec): Promise<LayoutWorkspace> 
 /** `kubectl kustomize DIR` (with helm for helmCharts when given), or the error. */
 export function kustomizeBuild(dir: string, helmBin?: string): string {
   const args = ['kustomize', dir];
-  if (helmBin) args.push('--enable-helm', '--helm-command', join(helmBin, 'helm'));
+  if (helmBin) args.push('--enable-helm', '--helm-command', helmShimForKustomize(helmBin));
   return execFileSync('kubectl', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/**
+ * kubectl's built-in kustomize (v5.5) asks `helm version -c --short` and accepts only v3; helm v4
+ * renders the same `helm template` call. The shim answers the version question and hands every
+ * other call to the real helm v4.
+ */
+function helmShimForKustomize(helmBin: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'tidemark-helm-shim-'));
+  const shim = join(dir, 'helm');
+  writeFileSync(
+    shim,
+    `#!/bin/sh\nif [ "$1" = version ]; then echo "v3.99.0+helm-v4"; exit 0; fi\nexec "${join(helmBin, 'helm')}" "$@"\n`,
+    { mode: 0o755 },
+  );
+  return shim;
 }
 
 /** `helm template NAME CHART -f VALUES…` with the real helm. */

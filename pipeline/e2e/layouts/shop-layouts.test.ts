@@ -346,3 +346,134 @@ describeWithHelm()('e2e/layouts: the shop', () => {
     for (const f of Object.keys(broken)) expect(existsSync(join(ws.repo, f))).toBe(true);
   });
 });
+
+describeWithHelm()('e2e/layouts: the shop from charts', () => {
+  const helm = helmBinDir()!;
+  const chartFiles = (prefix: string): Record<string, string> => {
+    const files: Record<string, string> = {};
+    for (const f of [
+      'Chart.yaml',
+      'values.yaml',
+      'templates/cartservice.yaml',
+      'templates/checkoutservice.yaml',
+    ])
+      files[`${prefix}/${f}`] = text(`helm-chart/${f}`);
+    return files;
+  };
+
+  it('kustomize helmCharts: valuesInline edited in the kustomization, the vendored chart untouched; it still builds with --enable-helm', async () => {
+    const kustomization = `apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+namespace: shop
+helmCharts:
+  - name: shop
+    releaseName: shop
+    valuesInline:
+      # prod sizing
+      cartService:
+        resources:
+          requests:
+            cpu: 200m
+            memory: 64Mi
+          limits:
+            cpu: 300m
+            memory: 128Mi
+`;
+    const ws = await prepareLayout({
+      files: { ...chartFiles('inflated/charts/shop'), 'inflated/kustomization.yaml': kustomization },
+      workloads: services('shop-inflated'),
+      objects: [app('shop-inflated', { path: 'inflated' })],
+      repo: { root: '' },
+    });
+    const before = kustomizeBuild(join(ws.repo, 'inflated'), helm);
+    const p = await ws.plan('out');
+    expect(p.code).toBe(0);
+    const proposals = renderedProposals(p.doc);
+    expect(new Set(proposals.map((x) => x.name))).toEqual(new Set(['cartservice', 'checkoutservice']));
+    expect(p.diff.match(/^diff --git a\/(\S+)/gm)).toEqual(['diff --git a/inflated/kustomization.yaml']);
+    const tree = await ws.apply('tidemark/inflated');
+    const k = readFileSync(join(tree, 'inflated/kustomization.yaml'), 'utf8');
+    expect(k).toContain('# prod sizing');
+    expect(buildDifference(before, kustomizeBuild(join(tree, 'inflated'), helm), proposals)).toEqual([]);
+    execFileSync('git', ['checkout', '-q', 'tidemark/inflated'], { cwd: ws.repo });
+    expect((await ws.plan('again')).diff).toBe('');
+  });
+
+  it('a multi-source Application (chart from a registry, values file from this repository through $values): the values file, at the configured path once Git holds the live values there', async () => {
+    const values = `# prod values for the shop chart (registry.example.com/charts/shop)
+cartService:
+  resources:
+    requests:
+      cpu: 200m
+      memory: 64Mi
+    limits:
+      cpu: 300m
+      memory: 128Mi
+checkoutService:
+  resources:
+    requests:
+      cpu: 100m
+      memory: 64Mi
+    limits:
+      cpu: 200m
+      memory: 128Mi
+`;
+    const multi: KubeObject = {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Application',
+      metadata: { name: 'shop-multi', namespace: 'argocd' },
+      spec: {
+        project: 'default',
+        sources: [
+          {
+            repoURL: 'oci://registry.example.com/charts',
+            chart: 'shop',
+            targetRevision: '0.9.0',
+            helm: { valueFiles: ['$values/envs/prod/shop-values.yaml'] },
+          },
+          { repoURL: 'https://git.example.com/shop.git', targetRevision: 'main', ref: 'values' },
+        ],
+        destination: { server: 'https://kubernetes.default.svc', namespace: 'shop' },
+      },
+    } as KubeObject;
+    const workloads = (name: string, key: string) => ({
+      kind: 'Deployment',
+      name,
+      container: 'server',
+      resourcesPath: `${key}.resources`,
+    });
+    const ws = await prepareLayout({
+      files: { 'envs/prod/shop-values.yaml': values },
+      workloads: services('shop-multi'),
+      objects: [multi],
+      repo: {
+        root: '',
+        helm: [
+          {
+            workloads: [
+              workloads('cartservice', 'cartService'),
+              workloads('checkoutservice', 'checkoutService'),
+            ],
+          },
+        ],
+      },
+    });
+    // The registry's chart, as a local copy, renders what the cluster runs.
+    const chart = join(shop, 'helm-chart');
+    const render = (dir: string) =>
+      helmTemplate(helm, 'shop-multi', chart, [join(dir, 'envs/prod/shop-values.yaml')], 'shop');
+    const before = render(ws.repo);
+    const p = await ws.plan('out');
+    expect(p.code).toBe(0);
+    const proposals = renderedProposals(p.doc);
+    expect(new Set(proposals.map((x) => x.name))).toEqual(new Set(['cartservice', 'checkoutservice']));
+    expect(p.diff.match(/^diff --git a\/(\S+)/gm)).toEqual(['diff --git a/envs/prod/shop-values.yaml']);
+    const tree = await ws.apply('tidemark/multi');
+    expect(readFileSync(join(tree, 'envs/prod/shop-values.yaml'), 'utf8')).toMatch(
+      /^# prod values for the shop chart/,
+    );
+    expect(buildDifference(before, render(tree), proposals)).toEqual([]);
+    execFileSync('git', ['checkout', '-q', 'tidemark/multi'], { cwd: ws.repo });
+    expect((await ws.plan('again')).diff).toBe('');
+  });
+});

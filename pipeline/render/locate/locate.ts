@@ -32,10 +32,14 @@ export interface HelmValuesSource {
   newFile?: { file: string; entry: string; app: AppDocRef };
   /** Argo CD inline values (valuesObject / values / parameters): they override every file. */
   inline?: EngineSource['inline'];
+  /** Inline values in a file of the repository we may edit (kustomize helmCharts[].valuesInline). */
+  inlineDoc?: { file: string; docIndex: number; path: (string | number)[]; label: string };
   /** The other releases of a shared chart, for the PR. */
   sharedWith?: string[];
   config?: HelmReleaseConfig;
 }
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
 
 export type Location =
   | { flavour: 'plain-manifest'; via: string; file: string; docIndex: number; dir: string }
@@ -150,9 +154,10 @@ export class Locator {
               detail: `${via}: ${dir} builds ${w.kind} ${w.name} from ${found.map((f) => f.doc.file).join(' and ')}`,
             },
           }
-        : (this.broken(this.filesOfKustomization(dir), w, via) ?? {
-            skip: { reason: 'not-in-git', detail: `${via}: ${dir} does not build ${w.kind} ${w.name}` },
-          });
+        : (this.kustomizeHelm(dir, w, via) ??
+            this.broken(this.filesOfKustomization(dir), w, via) ?? {
+              skip: { reason: 'not-in-git', detail: `${via}: ${dir} does not build ${w.kind} ${w.name}` },
+            });
     }
     const docs = this.docsUnder(dir, recurse).filter((d) => matches(d.kind, d.name, d.namespace, w));
     if (docs.length === 1)
@@ -229,6 +234,61 @@ export class Locator {
         valueFiles: [...valueFiles, file],
         newFile: { file, entry, app },
         sharedWith,
+      },
+    };
+  }
+
+  /**
+   * A chart kustomize inflates (`helmCharts:` with `--enable-helm`): its values are the chart's
+   * defaults, the entry's valuesFile and its valuesInline (edited in the kustomization itself).
+   */
+  private kustomizeHelm(dir: string, w: ObjectId, via: string): LocateResult | undefined {
+    const k = kustomizationIn(this.index, dir);
+    const charts: any[] = Array.isArray(k?.data.helmCharts) ? k!.data.helmCharts : [];
+    if (!k || !charts.length) return undefined;
+    const named = charts
+      .map((c, i) => ({ c, i }))
+      .filter(
+        ({ c }) =>
+          typeof c?.name === 'string' &&
+          (charts.length === 1 || w.name.startsWith(String(c.releaseName ?? c.name))),
+      );
+    if (named.length !== 1)
+      return named.length
+        ? {
+            skip: {
+              reason: 'ambiguous-source',
+              detail: `${via}: ${k.file} inflates ${named.map(({ c }) => c.name).join(' and ')}, any of which could render ${w.kind} ${w.name}`,
+            },
+          }
+        : undefined;
+    const { c, i } = named[0]!;
+    const home = normalize(posix.join(dir, String(k.data.helmGlobals?.chartHome ?? 'charts')));
+    const local = normalize(posix.join(home, String(c.name)));
+    const chartDir = isChart(this.index, local) ? local : undefined;
+    const valuesFile =
+      typeof c.valuesFile === 'string' ? normalize(posix.join(dir, c.valuesFile)) : undefined;
+    const docs = this.index.docs(k.file);
+    const docIndex = isProblem(docs) ? 0 : (docs.find((d) => d.kind === 'Kustomization')?.index ?? 0);
+    const inline = c.valuesInline && typeof c.valuesInline === 'object' ? c.valuesInline : undefined;
+    return {
+      location: {
+        flavour: 'helm-values',
+        via: `${via} (kustomize helmCharts ${c.name})`,
+        ...(chartDir
+          ? { chartDir }
+          : { remoteChart: `${c.repo ?? '?'} ${c.name}${c.version ? `@${c.version}` : ''}` }),
+        ...(c.releaseName ? { release: String(c.releaseName) } : {}),
+        valueFiles: valuesFile ? [valuesFile] : [],
+        // A values file or inline values only this kustomization reads are its own.
+        ownFiles: valuesFile ? [valuesFile] : [],
+        editFile: inline || !valuesFile ? '' : valuesFile,
+        inlineDoc: {
+          file: k.file,
+          docIndex,
+          path: ['helmCharts', i, 'valuesInline'],
+          label: `${k.file} helmCharts[${i}].valuesInline`,
+        },
       },
     };
   }

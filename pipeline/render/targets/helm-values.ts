@@ -8,6 +8,7 @@ import type { FieldPath, JsonValue } from '../../analyze/types.js';
 import type { HelmReleaseConfig } from '../../config/types.js';
 import type { ContainerModel } from '../../model/types.js';
 import { applyEdits } from '../edit/yaml-editor.js';
+import { documentData, parseDocuments } from '../edit/parse-cache.js';
 import { YamlEditError } from '../edit/errors.js';
 import { strategicMerge } from '../locate/kustomize.js';
 import { chartValues, resourcesPathFor } from '../locate/helm.js';
@@ -113,6 +114,8 @@ interface Layer {
   label: string;
   data: unknown;
   inline?: boolean;
+  /** Inline values in a repository file we may edit. */
+  editAt?: NonNullable<HelmValuesSource['inlineDoc']>;
 }
 
 function layersOf(index: RepoIndex, loc: HelmValuesSource): Layer[] {
@@ -125,6 +128,13 @@ function layersOf(index: RepoIndex, loc: HelmValuesSource): Layer[] {
     });
   for (const f of loc.valueFiles)
     out.push({ file: f, label: f, data: index.exists(f) ? (parse(index.read(f)) ?? {}) : {} });
+  if (loc.inlineDoc) {
+    const at = loc.inlineDoc;
+    const docs = parseDocuments(index.read(at.file));
+    const d = docs[at.docIndex];
+    const got = dataAt(d ? documentData(d) : undefined, at.path as FieldPath);
+    out.push({ label: at.label, data: 'value' in got ? (got.value ?? {}) : {}, editAt: at });
+  }
   const inline = loc.inline;
   if (inline?.values !== undefined) {
     let data: unknown = {};
@@ -166,6 +176,7 @@ export function mergedValues(index: RepoIndex, loc: HelmValuesSource): unknown {
 export function writeValues(index: RepoIndex, loc: HelmValuesSource, edits: FieldEdit[]): string[] {
   const layers = layersOf(index, loc);
   const byFile = new Map<string, FieldEdit[]>();
+  const inlineEdits: FieldEdit[] = [];
   for (const e of edits) {
     let setter: Layer | undefined;
     for (const l of layers) {
@@ -179,8 +190,17 @@ export function writeValues(index: RepoIndex, loc: HelmValuesSource, edits: Fiel
         `${dotted} is set by ${setter.label}, which overrides every values file; Tidemark edits values files only`,
       );
     let file: string;
+    if (setter?.editAt || (!setter?.file && !loc.editFile && loc.inlineDoc)) {
+      inlineEdits.push(e);
+      continue;
+    }
     if (setter?.file && loc.ownFiles.includes(setter.file)) file = setter.file;
     else {
+      if (loc.inlineDoc) {
+        // A shared or chart default value: the kustomization's own inline values win over it.
+        inlineEdits.push(e);
+        continue;
+      }
       if (!loc.editFile)
         throw new YamlEditError(
           'not-a-mapping',
@@ -198,6 +218,23 @@ export function writeValues(index: RepoIndex, loc: HelmValuesSource, edits: Fiel
     byFile.set(file, [...(byFile.get(file) ?? []), e]);
   }
   const files: string[] = [];
+  if (inlineEdits.length) {
+    const at = loc.inlineDoc!;
+    const base = at.path as FieldPath;
+    const current = layers.find((l) => l.editAt)!.data;
+    const exists = dataAt(
+      parseDocuments(index.read(at.file))[at.docIndex]
+        ? documentData(parseDocuments(index.read(at.file))[at.docIndex]!)
+        : undefined,
+      base,
+    );
+    const edits2 =
+      'value' in exists && exists.value && typeof exists.value === 'object'
+        ? inlineEdits.map((e) => ({ path: [...base, ...e.path], value: e.value }))
+        : [{ path: base, value: nest(current, inlineEdits) }];
+    index.write(at.file, applyEdits(index.read(at.file), at.docIndex, edits2));
+    files.push(at.file);
+  }
   for (const [file, list] of byFile) {
     if (!index.exists(file)) {
       if (loc.newFile?.file !== file)
@@ -208,6 +245,18 @@ export function writeValues(index: RepoIndex, loc: HelmValuesSource, edits: Fiel
     files.push(file);
   }
   return files;
+}
+
+/** `base` with the edits set, as one value (for a mapping that does not exist yet). */
+function nest(base: unknown, edits: FieldEdit[]): JsonValue {
+  const data = structuredClone((base ?? {}) as Record<string, unknown>);
+  for (const e of edits) {
+    let n = data;
+    const keys = e.path as string[];
+    keys.slice(0, -1).forEach((k) => (n = (n[k] ??= {}) as Record<string, unknown>));
+    n[keys.at(-1)!] = e.value as JsonValue;
+  }
+  return data as JsonValue;
 }
 
 function newValuesFile(loc: HelmValuesSource, edits: FieldEdit[]): string {
