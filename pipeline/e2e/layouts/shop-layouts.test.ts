@@ -225,7 +225,22 @@ describeWithHelm()('e2e/layouts: the shop', () => {
       'templates/checkoutservice.yaml',
     ])
       files[`helm-chart/${f}`] = text(`helm-chart/${f}`);
-    const live = services('shop-helm');
+    const live: LiveWorkload[] = [
+      ...services('shop-helm'),
+      {
+        namespace: 'shop',
+        name: 'redis-cart',
+        annotations: { 'argocd.argoproj.io/tracking-id': 'shop-helm:apps/Deployment:shop/redis-cart' },
+        containers: [
+          {
+            name: 'redis',
+            requests: { cpu: '70m', memory: '200Mi' },
+            limits: { cpu: '125m', memory: '256Mi' },
+            usage: { cpu: 0.01, memoryMiB: 20 },
+          },
+        ],
+      },
+    ];
     const ws = await prepareLayout({
       files,
       workloads: live,
@@ -239,6 +254,15 @@ describeWithHelm()('e2e/layouts: the shop', () => {
     const proposals = renderedProposals(p.doc);
     expect(new Set(proposals.map((x) => x.name))).toEqual(new Set(['cartservice', 'checkoutservice']));
     expect(p.diff.match(/^diff --git a\/(\S+)/gm)).toEqual(['diff --git a/helm-chart/values.yaml']);
+    // A container whose resources the template writes itself has no values key: named, not "injected".
+    expect(
+      p.doc.clusters[0]!.skipped.find(
+        (s) => s.analyzer === 'render' && s.workload === 'Deployment/shop/redis-cart',
+      ),
+    ).toMatchObject({
+      reason: 'render-refused',
+      detail: expect.stringMatching(/template writes container redis's resources itself, not from \.Values/),
+    });
     const tree = await ws.apply('tidemark/helm');
     const values = readFileSync(join(tree, 'helm-chart/values.yaml'), 'utf8');
     expect(values).toContain('cpu: ');

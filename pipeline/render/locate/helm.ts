@@ -29,7 +29,7 @@ export function resourcesPathFor(
   workloadName: string,
   container: string,
   configured?: HelmReleaseConfig,
-): { path: string[] } | { error: string } {
+): { path: string[] } | { error: string; literal?: boolean } {
   const fromConfig = configured?.workloads?.find(
     (w) => w.kind === kind && w.name === workloadName && w.container === container,
   );
@@ -49,6 +49,7 @@ export function resourcesPathFor(
     }
   }
   const exact = docs.filter((d) => d.name === workloadName);
+  let seen = false;
   for (const { lines } of exact.length ? exact : docs.filter((d) => d.name === '*')) {
     let currentContainer: string | undefined;
     // Only `- name:` items of a containers list name a container (not ports' or env's).
@@ -64,6 +65,7 @@ export function resourcesPathFor(
       if (name && inContainers && (itemIndent === undefined || name[1]!.length === itemIndent)) {
         itemIndent = name[1]!.length;
         currentContainer = resolveName(name[2]!, values);
+        if (currentContainer === container) seen = true;
       }
       const m = RESOURCES_RE.exec(line);
       if (m && (currentContainer === container || currentContainer === '*'))
@@ -72,9 +74,14 @@ export function resourcesPathFor(
   }
   if (candidates.size === 1) return { path: [...candidates][0]!.split('.') };
   if (candidates.size === 0)
-    return {
-      error: `no template in ${chartDir}/templates renders resources for container ${container} from .Values (set repo.helm[].workloads[].resourcesPath in the config)`,
-    };
+    return seen
+      ? {
+          error: `the chart's template writes container ${container}'s resources itself, not from .Values: no values key sets them, and templates are never edited`,
+          literal: true,
+        }
+      : {
+          error: `no template in ${chartDir}/templates renders resources for container ${container} from .Values (set repo.helm[].workloads[].resourcesPath in the config)`,
+        };
   return {
     error: `several values paths could set container ${container}'s resources: ${[...candidates].join(', ')}`,
   };

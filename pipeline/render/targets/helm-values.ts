@@ -41,7 +41,10 @@ export function containerValuesPath(
 ): string[] {
   if (src.chartDir) {
     const found = resourcesPathFor(index, src.chartDir, w.kind, w.name, container, src.config);
-    if ('error' in found) throw new YamlEditError('list-item-missing', found.error, container);
+    if ('error' in found)
+      throw found.literal
+        ? new YamlEditError('not-a-mapping', found.error)
+        : new YamlEditError('list-item-missing', found.error, container);
     return found.path;
   }
   const configured = src.config?.workloads?.find(
