@@ -5,7 +5,8 @@
  * (`{{.path.basename}}`, `{{index .path.segments 1}}`) parameters. A template expression we cannot
  * evaluate leaves that Application out rather than guessing its path.
  */
-import { posix } from 'node:path';
+import { posix, join } from 'node:path';
+import { readdirSync } from 'node:fs';
 import { parse } from 'yaml';
 import type { RepoIndex } from './repo-index.js';
 import { isProblem, normalize } from './repo-index.js';
@@ -89,7 +90,7 @@ function gitGenerator(index: RepoIndex, git: any, go: boolean): Params[] {
   if (Array.isArray(git.files)) {
     for (const spec of git.files) {
       const pattern = String(spec?.path ?? '');
-      const candidates = [...index.yamlFiles('')];
+      const candidates = allFiles(index.root);
       for (const f of candidates.filter((x) => glob(pattern, x))) {
         let data: any;
         try {
@@ -106,6 +107,21 @@ function gitGenerator(index: RepoIndex, git: any, go: boolean): Params[] {
     }
   }
   return out;
+}
+
+/** Every file of the checkout (config files may be JSON), repo-relative; dot folders left out. */
+function allFiles(root: string): string[] {
+  const out: string[] = [];
+  const walk = (rel: string): void => {
+    for (const e of readdirSync(join(root, rel), { withFileTypes: true })) {
+      if (e.name.startsWith('.')) continue;
+      const child = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) walk(child);
+      else if (/\.(ya?ml|json)$/i.test(e.name)) out.push(child);
+    }
+  };
+  walk('');
+  return out.sort();
 }
 
 function pathParams(dir: string, go: boolean): Params {
