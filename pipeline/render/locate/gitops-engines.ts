@@ -86,6 +86,8 @@ interface AppRecord {
 export class GitOpsEngines {
   private apps?: Map<string, DocRef[]>;
   private generated?: Map<string, AppRecord[]>;
+  /** Live, file and generated Applications by name, merged once per render. */
+  private merged?: Map<string, AppRecord[]>;
   private kustomizations?: Map<string, DocRef[]>;
   private releases?: Map<string, DocRef[]>;
 
@@ -210,6 +212,10 @@ export class GitOpsEngines {
 
   /** Applications by name: live first, then files, then ApplicationSets in Git. */
   private allApps(): Map<string, AppRecord[]> {
+    return (this.merged ??= this.mergeApps());
+  }
+
+  private mergeApps(): Map<string, AppRecord[]> {
     const out = new Map<string, AppRecord[]>();
     for (const a of this.opts.live?.applications ?? [])
       out.set(a.name, [
