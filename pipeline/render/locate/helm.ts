@@ -87,6 +87,20 @@ export function resourcesPathFor(
   };
 }
 
+/** Whether a chart's templates render an object of this kind under exactly this name. */
+export function chartRenders(index: RepoIndex, chartDir: string, kind: string, name: string): boolean {
+  const values = chartValues(index, chartDir);
+  for (const file of index.yamlFiles(normalize(posix.join(chartDir, 'templates')))) {
+    const text = index.read(file);
+    for (const part of text.split(/^---\s*$/m)) {
+      if (!new RegExp(`^kind:\\s*${kind}\\s*$`, 'm').test(part)) continue;
+      const meta = /^metadata:\s*\r?\n(?:[ \t]*(?:#.*|\{\{.*)?\r?\n)*?[ \t]+name:\s*(.+?)\s*$/m.exec(part);
+      if (meta && resolveName(meta[1]!, values) === name) return true;
+    }
+  }
+  return false;
+}
+
 /** A container name in a template: literal, `{{ .Values.x.name }}`, or unknowable ('*'). */
 function resolveName(raw: string, values: any): string {
   const v = raw.replace(/^["']|["']$/g, '');

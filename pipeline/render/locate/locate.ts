@@ -11,7 +11,7 @@ import { normalize, isProblem, type DocRef } from './repo-index.js';
 import { locateFluxHelmRelease } from './flux-helm.js';
 import { GitOpsEngines, type AppDocRef, type EngineSource } from './gitops-engines.js';
 import { kustomizationIn, resolveKustomization, type ResolvedResource } from './kustomize.js';
-import { isChart } from './helm.js';
+import { chartRenders, isChart } from './helm.js';
 import { problemText, type FileProblem } from './repo-index.js';
 import type { LiveEngineObjects } from './live-engines.js';
 
@@ -341,6 +341,18 @@ export class Locator {
     };
   }
 
+  /** Folders holding a Chart.yaml under `root`. */
+  private chartDirs(root: string): string[] {
+    return (this.charts ??= this.index
+      .yamlFiles('')
+      .filter((f) => posix.basename(f) === 'Chart.yaml')
+      .map((f) => (posix.dirname(f) === '.' ? '' : posix.dirname(f)))).filter(
+      (d) => !root || d === root || d.startsWith(`${root}/`),
+    );
+  }
+
+  private charts?: string[];
+
   /** Files a kustomization lists directly (resources), to name a broken one. */
   private filesOfKustomization(dir: string): string[] {
     const k = kustomizationIn(this.index, dir);
@@ -362,7 +374,10 @@ export class Locator {
    */
   private broken(files: string[], w: ObjectId, via: string): LocateResult | undefined {
     const hits: FileProblem[] = [];
+    // A chart's templates are templates by design, not broken manifests.
+    const charts = this.chartDirs('');
     for (const f of new Set(files)) {
+      if (charts.some((c) => f.startsWith(c ? `${c}/` : ''))) continue;
       const docs = this.index.docs(f);
       if (!isProblem(docs)) continue;
       const text = this.index.read(f);
@@ -398,6 +413,12 @@ export class Locator {
       });
     }
     if (candidates.length === 1) return { location: candidates[0]! };
+    if (!candidates.length) {
+      // A chart under the root whose templates render this object by name (a chart no engine
+      // document in Git names, e.g. an Application that lives only in the cluster without tracking).
+      const charts = this.chartDirs(root).filter((d) => chartRenders(this.index, d, w.kind, w.name));
+      if (charts.length === 1) return this.chartInRepo(charts[0]!, 'search');
+    }
     if (!candidates.length)
       return (this.broken(this.index.yamlFiles(root), w, 'search') ?? {
         skip: {
