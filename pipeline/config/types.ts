@@ -28,8 +28,10 @@ export type KubernetesSourceConfig =
 export type MetricsSourceConfig = { openmetrics: string } | { prometheus: PrometheusConfig };
 
 export interface HelmReleaseConfig {
-  chart: string;
-  values: string;
+  /** The chart's folder in the repository (absent for a chart from a registry). */
+  chart?: string;
+  /** The values file to edit (with `chart`). */
+  values?: string;
   release?: string;
   workloads?: { kind: string; namespace?: string; name: string; container: string; resourcesPath: string }[];
 }

@@ -12,6 +12,7 @@ import { checkPolicySettings } from './run.js';
 import { RepoIndex } from '../render/locate/repo-index.js';
 import { assertCheckout } from '../config/load.js';
 import { Locator } from '../render/locate/locate.js';
+import { liveEngineObjects } from '../render/locate/live-engines.js';
 
 export interface ValidationReport {
   problems: string[];
@@ -34,7 +35,10 @@ export async function validatePipeline(
     assertCheckout(config, cluster);
     const inventory = await deps.kubernetesSource(cluster, logger).read({ logger });
     const model = deps.buildModel(inventory, { cluster: cluster.name, at: Math.floor(Date.now() / 1000) });
-    const locator = new Locator(new RepoIndex(cluster.repo.path), cluster.repo);
+    const locator = new Locator(new RepoIndex(cluster.repo.path), cluster.repo, {
+      live: liveEngineObjects(model),
+      cluster: cluster.name,
+    });
     const evaluate = deps.policies.evaluate;
     for (const w of model.workloads.values()) {
       if (w.kind === 'Job' || w.kind === 'CronJob') continue;

@@ -9,6 +9,7 @@ import { humanBytes, parseQuantity } from '../../core/quantity.js';
 import { rowsOf, show, type ChangeRow } from './rows.js';
 import { policyRiskLine } from './policy-notes.js';
 import { autoscalingSection } from './autoscaling.js';
+import { layoutNotesSection } from './layout-notes.js';
 import { overcommitSection } from './overcommit.js';
 import { scaledownSection } from './capacity.js';
 import { placementSection } from './placement.js';
@@ -99,6 +100,7 @@ export function renderPrBody(
     ...placementSection(included),
     ...(showReports ? scaledownSection(included) : []),
     ...riskSection,
+    ...layoutNotesSection(included),
     ...(opts.extraSections ?? []).flatMap((s) => ['', s]),
     ...skippedSection,
     ...revert,
@@ -250,11 +252,15 @@ function skippedOf(clusters: PlanClusterJson[]): string[] {
     '| Workload | Reason | Detail |',
     '|---|---|---|',
   ];
-  for (const s of skipped.slice(0, 60))
+  // A manifest that does not parse needs the user's hand: it is listed first, never cut off.
+  const broken = skipped.filter((s) => s.reason === 'unparsable-manifest');
+  const ordered = [...broken, ...skipped.filter((s) => s.reason !== 'unparsable-manifest')];
+  for (const s of ordered.slice(0, Math.max(60, broken.length)))
     lines.push(
       `| \`${s.workload}\`${s.container ? ` (${cell(s.container)})` : ''} | ${s.reason} | ${cell(s.detail)} |`,
     );
-  if (skipped.length > 60) lines.push(`| … | ${skipped.length - 60} more | see \`plan.json\` |`);
+  const shown = Math.max(60, broken.length);
+  if (skipped.length > shown) lines.push(`| … | ${skipped.length - shown} more | see \`plan.json\` |`);
   lines.push('', [...byReason].map(([r, n]) => `${r}: ${n}`).join(' · '), '', '</details>');
   return lines;
 }

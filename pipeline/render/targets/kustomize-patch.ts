@@ -13,17 +13,33 @@ import { YamlEditError } from '../edit/errors.js';
 import type { RepoIndex } from '../locate/repo-index.js';
 import { effectiveData, kustomizationIn, type ResolvedResource, type PatchRef } from '../locate/kustomize.js';
 import { dataAt, type FieldEdit, type Target } from './target.js';
+import { formatFieldPath } from '../../plan/field-path.js';
 
 export function patchFileName(r: ResolvedResource, overlay: string): string {
   return posix.join(overlay, `tidemark-${r.kind.toLowerCase()}-${r.nameAt.get(overlay) ?? r.doc.name}.yaml`);
+}
+
+export interface KustomizeMeta {
+  cluster: string;
+  /**
+   * Who else builds a file's folder (another overlay, another cluster's Application or
+   * Kustomization), in words; empty when only this cluster does. Without it, only files inside the
+   * overlay are edited in place.
+   */
+  sharedBy?: (file: string, ownDirs: string[]) => string[];
 }
 
 export function kustomizeTarget(
   index: RepoIndex,
   overlay: string,
   r: ResolvedResource,
-  meta: { cluster: string },
+  meta: KustomizeMeta,
 ): Target {
+  const inOverlay = (file: string): boolean => overlay === '' || file.startsWith(`${overlay}/`);
+  // A file only this cluster's build takes in is edited where the value stands; a shared one
+  // (another overlay, another cluster's engine) gets a patch in this cluster's overlay.
+  const own = (file: string): boolean =>
+    meta.sharedBy ? meta.sharedBy(file, r.chain).length === 0 : inOverlay(file);
   return {
     gitValue(path) {
       return dataAt(effectiveData(r), path);
@@ -32,10 +48,15 @@ export function kustomizeTarget(
       const byTarget = new Map<string, { file: string; index: number; edits: FieldEdit[] }>();
       const forPatch: FieldEdit[] = [];
       for (const e of edits) {
+        if (r.replicas && e.path.length === 2 && e.path[0] === 'spec' && e.path[1] === 'replicas')
+          throw new YamlEditError(
+            'not-a-mapping',
+            `spec.replicas of ${r.kind} ${r.name} is set by the replicas: entry of ${r.replicas.file}; Tidemark leaves kustomize's replicas, images and components to you`,
+          );
         const setter = lastSetter(r, e.path);
-        if (setter && setter.dir === overlay) add(byTarget, setter.file, setter.index, e);
-        else if (!setter && (r.doc.file === overlay || r.doc.file.startsWith(`${overlay}/`)))
-          add(byTarget, r.doc.file, r.doc.index, e);
+        if (setter && (setter.dir === overlay || own(setter.file)))
+          add(byTarget, setter.file, setter.index, e);
+        else if (!setter && own(r.doc.file)) add(byTarget, r.doc.file, r.doc.index, e);
         else forPatch.push(e);
       }
       const files: string[] = [];
@@ -43,8 +64,16 @@ export function kustomizeTarget(
         index.write(t.file, applyEdits(index.read(t.file), t.index, t.edits));
         files.push(t.file);
       }
-      if (forPatch.length)
+      if (forPatch.length) {
+        // A patch in a folder another overlay or cluster also builds would reach them too.
+        const others = meta.sharedBy?.(posix.join(overlay, 'kustomization.yaml'), []) ?? [];
+        if (others.length)
+          throw new YamlEditError(
+            'shared',
+            `${forPatch.map((e) => formatFieldPath(e.path)).join(', ')} of ${r.kind} ${r.name} come${forPatch.length > 1 ? '' : 's'} from ${r.doc.file}, and ${overlay || '.'}/, where this cluster's patch would go, is also built by ${others.join(' and ')}: a patch there would change them too`,
+          );
         files.push(...writeOverlayPatch(index, overlay, r, liftListEdits(r, forPatch), meta));
+      }
       return files;
     },
   };
@@ -83,6 +112,18 @@ function writeOverlayPatch(
   const k = kustomizationIn(index, overlay);
   if (!k) throw new YamlEditError('not-a-mapping', `${overlay} has no kustomization`);
   const files: string[] = [];
+  // This cluster's own patch of the object (e.g. its HelmRelease values patch) takes the values
+  // first; a new Tidemark patch only when there is none, or it cannot hold them (a list item it
+  // does not name).
+  const ownPatch = r.patches.filter((p) => p.dir === overlay && p.file !== file).at(-1);
+  if (ownPatch && !index.exists(file)) {
+    try {
+      index.write(ownPatch.file, applyEdits(index.read(ownPatch.file), ownPatch.index, edits));
+      return [ownPatch.file];
+    } catch (err) {
+      if (!(err instanceof YamlEditError) || err.reason !== 'list-item-missing') throw err;
+    }
+  }
   if (index.exists(file)) {
     index.write(file, applyEdits(index.read(file), 0, edits));
   } else {
