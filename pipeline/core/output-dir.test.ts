@@ -85,7 +85,7 @@ describe('core/output-dir', () => {
     expect(readFileSync(join(out, 'review-notes.md'), 'utf8')).toBe('mine');
   });
 
-  it('does not take a marker it cannot read, or a marker alone, for ours', () => {
+  it('does not take an unreadable marker, or one listing paths outside the directory, for ours', () => {
     const out = join(root, 'fake');
     mkdirSync(out);
     writeFileSync(join(out, OUTPUT_MARKER), 'hello');
