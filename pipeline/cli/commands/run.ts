@@ -10,31 +10,39 @@ import type { PipelineConfig } from '../../config/types.js';
 import { githubPlatformFor } from '../../publish/platform/github/from-settings.js';
 import type { DryRun } from '../../publish/write-gate.js';
 import { planToOutputs } from './plan.js';
+import { outputDir } from '../../core/output-dir.js';
 import { openWorkspace, type Workspace } from '../../publish/git/workspace.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderPlanTable } from '../table.js';
 import type { CliContext } from '../context.js';
+import { OUT_HELP } from '../out-option.js';
 
 export function registerRunCommand(program: Command, ctx: CliContext): void {
   program
     .command('run')
     .description('plan, then open or update one pull request per group (publish.github in the config)')
     .requiredOption('-c, --config <file>', 'Pipeline config')
-    .option('-o, --out <dir>', 'output directory for plan.json, changes.diff, pr.md', 'tidemark-out')
+    .option('-o, --out <dir>', `${OUT_HELP}; plan.json, changes.diff and pr.md`, 'tidemark-out')
     .option(
       '--dry-run <mode>',
       'plan: print the diffs and PR bodies, touch nothing; full: also log every write it would make to git and GitHub, make none',
     )
     .action(async (opts: { config: string; out?: string; dryRun?: string }) => {
       const dryRun = parseDryRun(opts.dryRun);
+      outputDir(opts.out ?? 'tidemark-out', 'run');
       const config = loadConfig(opts.config);
       // Settings and credentials are checked before minutes of planning.
       const pub = publishSettingsFrom(config);
       const platform = await githubPlatformFor(pub, ctx.logger);
       const checkout = await cloneForClusters(config, pub, platform);
       try {
-        const { outputs } = await planToOutputs(ctx, { config: opts.config, out: opts.out, loaded: config });
+        const { outputs } = await planToOutputs(ctx, {
+          config: opts.config,
+          out: opts.out,
+          loaded: config,
+          command: 'run',
+        });
         ctx.stdout(renderPlanTable(outputs.doc));
         const result = await publishPlan({
           settings: pub.settings,
