@@ -1,7 +1,7 @@
 /**
  * Title and body of one group's PR: the plan's PR body restricted to the group, plus a chart
  * GitHub renders (Mermaid xychart-beta: usage percentiles against current and proposed
- * requests), what Argo CD / Flux will do, the exact queries and windows, and the marker.
+ * requests, collapsed), what Argo CD / Flux will do, the exact queries and windows, and the marker.
  */
 import type { PlanDocument, PlanClusterJson, PlanRecommendationJson } from '../../plan/plan-document.js';
 import type { WorkloadChange } from '../../plan/types.js';
@@ -32,9 +32,13 @@ export type QuerySource = Pick<ClusterPlanResult, 'cluster' | 'model' | 'window'
 export function composePrTitle(group: ChangeGroup, applied: WorkloadChange[], grouping: Grouping): string {
   const prefix = 'chore(tidemark):';
   if (grouping === 'workload' && applied.length === 1) {
-    const [, ns, name] = applied[0]!.workload.split('/');
+    const [kind, ns, name] = applied[0]!.workload.split('/');
     const what = describeAnalyzers(applied);
-    return `${prefix} ${what} ${ns}/${name} (${group.cluster})`;
+    return `${prefix} ${what} ${ns ? `${ns}/${name}` : `${kind} ${name}`} (${group.cluster})`;
+  }
+  if (group.concern) {
+    const scope = group.concern === 'overcommit' ? 'settings for the cluster' : 'node pools';
+    return `${prefix} ${describeAnalyzers(applied)} ${scope} (${group.cluster})`;
   }
   const scope = grouping === 'namespace' ? `namespace ${group.key.split('/')[1]}` : 'cluster';
   return `${prefix} ${describeAnalyzers(applied)} ${applied.length} workload(s) in ${scope} (${group.cluster})`;
@@ -59,6 +63,7 @@ export function composePrBody(
   applied: WorkloadChange[],
   marker: PrMarker,
   source?: QuerySource,
+  opts: { maxChars?: number } = {},
 ): string {
   const workloads = new Set(applied.map((c) => c.workload));
   const ids = new Set(applied.flatMap((c) => c.recommendations.map((r) => r.id)));
@@ -74,7 +79,11 @@ export function composePrBody(
   extra.push(gitopsNotes(applied));
   const queries = queriesBlock(recs, source);
   if (queries) extra.push(queries);
-  return renderPrBody(doc, [scoped], { extraSections: extra, footerMarker: encodeMarker(marker) });
+  return renderPrBody(doc, [scoped], {
+    maxChars: opts.maxChars,
+    extraSections: extra,
+    footerMarker: encodeMarker(marker),
+  });
 }
 
 /** Top workloads by size of change: usage percentiles vs current and proposed request. */
@@ -115,11 +124,13 @@ function usageChart(recs: PlanRecommendationJson[]): string | undefined {
   }
   if (!charts.length) return undefined;
   return [
-    '### Usage against requests',
+    '<details><summary><b>Usage against requests</b> (charts)</summary>',
     '',
     'Bars: usage percentiles over the window. Lines: the current request, then the proposed one.',
     '',
     ...charts,
+    '',
+    '</details>',
   ].join('\n');
 }
 
@@ -168,10 +179,7 @@ function queriesBlock(recs: PlanRecommendationJson[], source: QuerySource | unde
  */
 function sourceQueries(source: QuerySource, workload: string): string[] {
   const metrics = source.cluster?.metrics;
-  const pods = [...(source.model?.pods?.values() ?? [])]
-    .filter((p) => p.workload === workload)
-    .map((p) => p.name)
-    .sort();
+  const pods = source.model ? (podsByWorkload(source.model).get(workload) ?? []) : [];
   const namespace = workload.split('/')[1];
   if (!metrics || !pods.length || !namespace || !source.window) return [];
   const w = source.window;
@@ -197,6 +205,25 @@ function sourceQueries(source: QuerySource, workload: string): string[] {
     `${OOM_METRIC}{reason="OOMKilled", ${matchers(sel, false)}}`,
     `${RESTART_METRIC}{${matchers(sel, false)}}`,
   ];
+}
+
+const podIndex = new WeakMap<QuerySource['model'], Map<string, string[]>>();
+
+/** Pod names per workload, sorted, built once per model: `plan` composes a body per workload. */
+function podsByWorkload(model: QuerySource['model']): Map<string, string[]> {
+  let index = podIndex.get(model);
+  if (!index) {
+    index = new Map();
+    for (const p of model.pods?.values() ?? []) {
+      if (!p.workload) continue;
+      const list = index.get(p.workload) ?? [];
+      list.push(p.name);
+      index.set(p.workload, list);
+    }
+    for (const list of index.values()) list.sort();
+    podIndex.set(model, index);
+  }
+  return index;
 }
 
 /** Scheme, host and path only: credentials in the user-info or query string never reach a PR. */
