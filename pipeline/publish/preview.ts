@@ -9,7 +9,7 @@ import type { PlanDocument } from '../plan/plan-document.js';
 import type { ClusterPlanResult } from '../plan/run.js';
 import { addSavings, describeMonthlyEffect, NO_SAVINGS } from '../plan/savings.js';
 import { scaledownSection } from '../render/pr-body/capacity.js';
-import { composePrTitle } from './pr/body.js';
+import { composePrTitle, scopedCluster } from './pr/body.js';
 import { branchName } from './pr/branch-name.js';
 import { composePull } from './pr/compose.js';
 import { groupsOf, type ChangeGroup } from './pr/grouping.js';
@@ -70,21 +70,18 @@ export function pullIndex(pulls: PlannedPull[], doc: PlanDocument): string {
   const currency = doc.prices.currency;
   const lines: string[] = [];
   const names = doc.clusters.map((c) => `\`${c.name}\``).join(', ');
-  const recsOf = (p: PlannedPull) => {
-    const ids = new Set(p.group.changes.flatMap((c) => c.recommendations.map((r) => r.id)));
-    return (
-      doc.clusters
-        .find((c) => c.name === p.cluster)
-        ?.recommendations.filter((r) => ids.has(r.id) && r.render.status === 'rendered') ?? []
+  const byName = new Map(doc.clusters.map((c) => [c.name, c]));
+  const recsOf = (p: PlannedPull) =>
+    scopedCluster(byName.get(p.cluster)!, p.group.changes).recommendations.filter(
+      (r) => r.render.status === 'rendered',
     );
-  };
   const total = pulls.flatMap(recsOf).reduce((acc, r) => addSavings(acc, r.savings), NO_SAVINGS);
   lines.push(`## Tidemark plan for ${names}: ${pulls.length} pull request(s)`, '');
   if (!pulls.length) lines.push('_No change passed policy and rendering in this run._');
   else {
     lines.push(
-      `Together they ${describeMonthlyEffect(total.total, currency).replace(/^no cost change$/, 'change no cost')}. ` +
-        'Each body below is the one `tidemark run` sends, byte for byte, for the same changes and base.',
+      `In all: ${describeMonthlyEffect(total.total, currency)}. ` +
+        'Each body listed is the one `tidemark run` sends, byte for byte, for the same changes and base.',
       '',
       '| # | pull request | branch | base | effect | risk | body |',
       '|---|---|---|---|---|---|---|',

@@ -65,14 +65,8 @@ export function composePrBody(
   source?: QuerySource,
   opts: { maxChars?: number } = {},
 ): string {
-  const workloads = new Set(applied.map((c) => c.workload));
-  const ids = new Set(applied.flatMap((c) => c.recommendations.map((r) => r.id)));
-  const recs = clusterDoc.recommendations.filter((r) => ids.has(r.id));
-  const scoped: PlanClusterJson = {
-    ...clusterDoc,
-    recommendations: recs,
-    skipped: clusterDoc.skipped.filter((s) => workloads.has(s.workload)),
-  };
+  const scoped = scopedCluster(clusterDoc, applied);
+  const recs = scoped.recommendations;
   const extra: string[] = [];
   const chart = usageChart(recs);
   if (chart) extra.push(chart);
@@ -84,6 +78,61 @@ export function composePrBody(
     extraSections: extra,
     footerMarker: encodeMarker(marker),
   });
+}
+
+interface ClusterIndex {
+  recs: Map<string, number>;
+  skipped: Map<string, number[]>;
+  changes: Map<string, number[]>;
+}
+const clusterIndex = new WeakMap<PlanClusterJson, ClusterIndex>();
+
+/**
+ * The cluster's plan restricted to some changes: their recommendations, and the skips and change
+ * notes of their workloads, each in plan order. Indexed once per plan: `plan` scopes it for every
+ * PR, and a big cluster has thousands.
+ */
+export function scopedCluster(
+  clusterDoc: PlanClusterJson,
+  applied: Pick<WorkloadChange, 'workload' | 'recommendations'>[],
+): PlanClusterJson {
+  let index = clusterIndex.get(clusterDoc);
+  if (!index) {
+    const positions = (items: { workload: string }[]): Map<string, number[]> => {
+      const m = new Map<string, number[]>();
+      items.forEach((it, i) => m.set(it.workload, [...(m.get(it.workload) ?? []), i]));
+      return m;
+    };
+    index = {
+      recs: new Map(clusterDoc.recommendations.map((r, i) => [r.id, i])),
+      skipped: positions(clusterDoc.skipped),
+      changes: positions(clusterDoc.changes),
+    };
+    clusterIndex.set(clusterDoc, index);
+  }
+  const { recs, skipped, changes } = index;
+  const workloads = [...new Set(applied.map((c) => c.workload))];
+  const ids = new Set(applied.flatMap((c) => c.recommendations.map((r) => r.id)));
+  const pick = <T>(all: T[], at: (number | undefined)[]): T[] =>
+    at
+      .filter((i): i is number => i !== undefined)
+      .sort((a, b) => a - b)
+      .map((i) => all[i]!);
+  return {
+    ...clusterDoc,
+    recommendations: pick(
+      clusterDoc.recommendations,
+      [...ids].map((id) => recs.get(id)),
+    ),
+    skipped: pick(
+      clusterDoc.skipped,
+      workloads.flatMap((w) => skipped.get(w) ?? []),
+    ),
+    changes: pick(
+      clusterDoc.changes,
+      workloads.flatMap((w) => changes.get(w) ?? []),
+    ),
+  };
 }
 
 /** Top workloads by size of change: usage percentiles vs current and proposed request. */
