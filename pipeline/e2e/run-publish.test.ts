@@ -5,7 +5,7 @@
  * nothing remote; the PR files `plan` writes are the bodies `run` sends; a second run changes
  * nothing; the token never reaches the output.
  */
-import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simpleGit } from 'simple-git';
@@ -16,6 +16,7 @@ import { clearRegisteredSecrets } from '../core/sanitize.js';
 import { startGitRemote, type GitRemote } from '../testing/git-remote.js';
 import { startFakeGitHub, type FakeGitHub } from '../testing/github-fake/server.js';
 import { allowSlowTests } from '../testing/slow.js';
+import { freePort } from '../testing/ports.js';
 
 allowSlowTests();
 
@@ -256,6 +257,24 @@ describe('e2e/run publishes the demo plan as pull requests', () => {
     const v = await run(['validate', '--config', join(dir, 'tidemark.yaml')]);
     expect(v.code).toBe(2);
     expect(v.logs).toMatch(/only `tidemark run` clones the repository/);
+  });
+
+  it('an unreachable GitHub is named with its host before any planning, never as an HTTP status', async () => {
+    const port = await freePort(); // nothing listens there: the connection is refused
+    const config = readFileSync(ws.config, 'utf8').replace(
+      `apiUrl: ${gh.url}`,
+      `apiUrl: http://127.0.0.1:${port}`,
+    );
+    const unreachable = join(ws.dir, 'unreachable.yaml');
+    writeFileSync(unreachable, config);
+    const out = join(ws.dir, 'o-unreachable');
+    const r = await run(['run', '--config', unreachable, '--out', out, '--dry-run', 'full']);
+    expect(r.code).toBe(5);
+    expect(r.logs).toContain(
+      `GitHub API at 127.0.0.1:${port} unreachable: connection refused (ECONNREFUSED) (GET /repos/platform/gitops)`,
+    );
+    expect(r.logs).not.toMatch(/HTTP 500/);
+    expect(existsSync(out)).toBe(false);
   });
 
   it('a missing token is a clear config error before any planning, with nothing pushed', async () => {

@@ -36,6 +36,8 @@ export function registerRunCommand(program: Command, ctx: CliContext): void {
       if (dryRun === 'plan') assertLocalCheckouts(config, pub);
       else {
         platform = await githubPlatformFor(pub, ctx.logger);
+        // GitHub unreachable or the repository not visible: said now, not after the plan.
+        await platform.getRepo();
         checkout = await cloneForClusters(config, pub, platform);
       }
       try {
