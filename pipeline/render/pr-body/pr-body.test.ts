@@ -137,7 +137,7 @@ describe('render/pr-body/pr-body', () => {
       '',
       '**What changes:**',
       '',
-      '- `Deployment/shop/cart`: cpu request (cart) 1 → 800m; memory request (cart) 2Gi → 1639Mi',
+      '- `Deployment/shop/cart`, container cart: cpu request 1 → 800m, memory request 2Gi → 1639Mi',
       '',
       '**What it saves:** saves $11.50/month (CPU $9.05, memory $2.45; 0.40 cores, 818Mi requested).',
       '',

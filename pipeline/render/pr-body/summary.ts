@@ -11,8 +11,8 @@ import { summarizeValueChange } from './value-summary.js';
 
 /** Workloads listed in "What changes" before "and N more". */
 const WORKLOADS_SHOWN = 8;
-/** Changes listed per workload before "and N more". */
-const CHANGES_SHOWN = 4;
+/** Changes (recommendations) listed per workload before "and N more". */
+const CHANGES_SHOWN = 5;
 
 const RISK_ORDER = ['low', 'medium', 'high'];
 
@@ -35,22 +35,28 @@ function savingsLine(savings: Savings, currency: string): string {
   );
 }
 
-/** Per workload, each field change in values, and each change without fields (a new object) by name. */
+/**
+ * Per workload, each change by its subject with its values (a change without fields, such as a
+ * new HPA or schedule, by its subject alone).
+ */
 function whatChanges(rows: ChangeRow[], recs: PlanRecommendationJson[]): string[] {
   if (!recs.length) return ['**What changes:** nothing passed policy and rendering in this run.'];
   const byWorkload = new Map<string, string[]>();
   for (const rec of recs) {
-    const mine = rows.filter((r) => r.rec === rec);
-    const items = mine.length ? mine.map(describeRow) : [rec.subject];
-    byWorkload.set(rec.workload, [...(byWorkload.get(rec.workload) ?? []), ...items]);
+    const values = rows.filter((r) => r.rec === rec).map(describeRow);
+    const item = values.length ? `${rec.subject}: ${values.join(', ')}` : rec.subject;
+    byWorkload.set(rec.workload, [...(byWorkload.get(rec.workload) ?? []), item]);
   }
   const out = ['**What changes:**', ''];
   const workloads = [...byWorkload];
   for (const [workload, items] of workloads.slice(0, WORKLOADS_SHOWN)) {
-    const more = items.length - CHANGES_SHOWN;
-    out.push(
-      `- \`${workload}\`: ${items.slice(0, CHANGES_SHOWN).join('; ')}${more > 0 ? `; and ${more} more` : ''}`,
-    );
+    if (items.length === 1) {
+      out.push(`- \`${workload}\`, ${items[0]}`);
+      continue;
+    }
+    out.push(`- \`${workload}\``);
+    for (const item of items.slice(0, CHANGES_SHOWN)) out.push(`  - ${item}`);
+    if (items.length > CHANGES_SHOWN) out.push(`  - and ${items.length - CHANGES_SHOWN} more`);
   }
   if (workloads.length > WORKLOADS_SHOWN)
     out.push(`- and ${workloads.length - WORKLOADS_SHOWN} more workload(s), in the tables below`);
@@ -58,9 +64,8 @@ function whatChanges(rows: ChangeRow[], recs: PlanRecommendationJson[]): string[
 }
 
 function describeRow(r: ChangeRow): string {
-  const what = `${r.resource}${r.container ? ` (${r.container})` : ''}`;
   const summary = summarizeValueChange(r.current, r.proposed);
-  return summary ? `${what}: ${summary}` : `${what} ${r.current} → ${r.proposed}`;
+  return summary ? `${r.resource}: ${summary}` : `${r.resource} ${r.current} → ${r.proposed}`;
 }
 
 /** The highest risk of the PR's changes, and the kinds of caveat behind it, counted. */
