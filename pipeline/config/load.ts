@@ -159,7 +159,7 @@ function normalize(raw: RawConfig, file: string): PipelineConfig {
     },
     analysis: { windowSeconds, stepSeconds, at },
     analyzers: analyzers ?? {},
-    output: { prBodyMaxChars: output?.prBodyMaxChars ?? 65000 },
+    output: { prBodyMaxChars: output?.prBodyMaxChars ?? 20000 },
     raw: rest,
   };
 }

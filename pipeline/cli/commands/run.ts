@@ -3,7 +3,7 @@ import { loadConfig } from '../../config/load.js';
 import { ConfigError } from '../../core/errors.js';
 import { systemClock } from '../../core/clock.js';
 import { renderChanges, unifiedDiff } from '../../render/index.js';
-import { publishPlan, type GroupOutcome } from '../../publish/publish.js';
+import { publishPlan, NOT_READ_IN_PLAN, type GroupOutcome } from '../../publish/publish.js';
 import { publishSettingsFrom, type ResolvedPublish } from '../../publish/settings.js';
 import type { Platform } from '../../publish/platform/types.js';
 import type { PipelineConfig } from '../../config/types.js';
@@ -23,10 +23,10 @@ export function registerRunCommand(program: Command, ctx: CliContext): void {
     .command('run')
     .description('plan, then open or update one pull request per group (publish.github in the config)')
     .requiredOption('-c, --config <file>', 'Pipeline config')
-    .option('-o, --out <dir>', `${OUT_HELP}; plan.json, changes.diff and pr.md`, 'tidemark-out')
+    .option('-o, --out <dir>', `${OUT_HELP}; plan.json, changes.diff, pr.md and pr/`, 'tidemark-out')
     .option(
       '--dry-run <mode>',
-      'plan: print the diffs and PR bodies, touch nothing; full: also log every write it would make to git and GitHub, make none',
+      'plan: print each PR body and diff from the local checkout, offline (no token, no network); full: also read GitHub and log every write it would make, make none',
     )
     .action(async (opts: { config: string; out?: string; dryRun?: string }) => {
       const dryRun = parseDryRun(opts.dryRun);
@@ -34,8 +34,15 @@ export function registerRunCommand(program: Command, ctx: CliContext): void {
       const config = loadConfig(opts.config);
       // Settings and credentials are checked before minutes of planning.
       const pub = publishSettingsFrom(config);
-      const platform = await githubPlatformFor(pub, ctx.logger);
-      const checkout = await cloneForClusters(config, pub, platform);
+      let platform: Platform | undefined;
+      let checkout: Workspace | undefined;
+      if (dryRun === 'plan') assertLocalCheckouts(config, pub);
+      else {
+        platform = await githubPlatformFor(pub, ctx.logger);
+        // GitHub unreachable or the repository not visible: said now, not after the plan.
+        await platform.getRepo();
+        checkout = await cloneForClusters(config, pub, platform);
+      }
       try {
         const { outputs } = await planToOutputs(ctx, {
           config: opts.config,
@@ -63,16 +70,37 @@ export function registerRunCommand(program: Command, ctx: CliContext): void {
           logger: ctx.logger,
           clock: systemClock,
           dryRun,
+          bodyMaxChars: config.output.prBodyMaxChars,
         });
-        if (dryRun === 'plan')
+        if (dryRun !== 'none')
           for (const p of result.previews)
             ctx.stdout(`\n=== ${p.branch}: ${p.title}\n\n${p.body}\n\n${p.diff}\n`);
         ctx.stdout(outcomeTable(result.outcomes));
+        if (dryRun === 'plan')
+          ctx.stdout(
+            `dry run (plan): offline; GitHub's open, closed and merged PRs and its PR counts are ${NOT_READ_IN_PLAN} (--dry-run full reads them)\n`,
+          );
         if (dryRun === 'full') ctx.stdout(`dry run: ${result.writes.length} write(s) logged, none made\n`);
       } finally {
         checkout?.close();
       }
     });
+}
+
+/**
+ * A plan dry run reads no network, so it cannot clone: a cluster with `repo.clone` needs a local
+ * checkout (`repo.path`) to be previewed offline.
+ */
+function assertLocalCheckouts(config: PipelineConfig, pub: ResolvedPublish): void {
+  config.clusters.forEach((cluster, i) => {
+    if (cluster.repo.clone)
+      throw new ConfigError(
+        `--dry-run plan works offline on a local checkout, and this cluster has repo: { clone: true }: ` +
+          `give repo.path (a checkout of ${pub.settings.owner}/${pub.settings.repo}) to preview offline, ` +
+          'or use --dry-run full (clones the repository and reads GitHub, writes nothing)',
+        { file: config.file, object: `cluster ${cluster.name}`, field: `clusters[${i}].repo.clone` },
+      );
+  });
 }
 
 /**

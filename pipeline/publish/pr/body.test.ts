@@ -283,7 +283,7 @@ describe('publish/pr/body', () => {
       expect(cpu).not.toContain('line');
       const none = body([rec('web', { cpu: ['500m', '250m'] })]);
       expect(none).not.toContain('```mermaid');
-      expect(none).not.toContain('### Usage against requests');
+      expect(none).not.toContain('Usage against requests');
     });
   });
 });
