@@ -80,7 +80,7 @@ describe('cli/commands/demo', () => {
     expect(seen).not.toBe('');
     expect(r.out).toContain(`workspace ${seen} removed (--keep keeps it)\n`);
     expect(workspaces()).toEqual([]);
-    expect(readdirSync(out).sort()).toEqual([OUTPUT_MARKER, 'changes.diff', 'plan.json', 'pr.md']);
+    expect(readdirSync(out).sort()).toEqual([OUTPUT_MARKER, 'changes.diff', 'plan.json', 'pr', 'pr.md']);
     expect(JSON.parse(readFileSync(join(out, 'plan.json'), 'utf8')).kind).toBe('Plan');
   });
 
