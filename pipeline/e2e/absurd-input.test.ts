@@ -62,5 +62,23 @@ describe('e2e/absurd input', () => {
       );
       expect(existsSync(r.outDir)).toBe(false);
     });
+
+    it('a live request larger than every node is reported as such, never stepped down from', async () => {
+      // cpu: 100000 in Git and live once gave "100000 → 80000" and "saves $905216/month".
+      const r = await plan({ request: { cpu: 100000 } });
+      expect(r.code).toBe(0);
+      const rec = r.doc!.clusters[0]!.recommendations.find((x) => x.analyzer === 'rightsize')!;
+      expect(rec.decision).toBe('rejected');
+      expect(rec.outcomes.map((o) => o.rule)).toEqual(['node-fit']);
+      // node-2: 8 cores allocatable less the agent DaemonSet's 100m.
+      expect(rec.outcomes[0]!.reason).toBe(
+        'the live cpu request (100000 in container web) is larger than any node can hold: the most room for cpu is 7900m CPU on node-2 (after 100m CPU for its DaemonSets); check the value in Git and in the cluster',
+      );
+      expect(r.out).toMatch(
+        /shop\/deployment\/web +web +cpu request +100000 → \S+ +rejected +the live cpu request/,
+      );
+      expect(r.out).not.toMatch(/saves|\$\d/);
+      expect(readFileSync(join(r.outDir, 'changes.diff'), 'utf8')).toBe('');
+    });
   });
 });
