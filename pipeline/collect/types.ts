@@ -118,10 +118,25 @@ export interface RestartEvent extends ContainerRef {
   count: number;
 }
 
+/** The most a container's samples can be: its node's capacity (collect/sample-check.ts). */
+export interface SampleCeiling {
+  cpuCores: number;
+  memoryBytes: number;
+  /** The node it is, for messages. */
+  node?: string;
+}
+
+export interface RequestedContainer extends ContainerRef {
+  /** The capacity of the node the pod runs on, when known. */
+  ceiling?: SampleCeiling;
+}
+
 export interface UsageRequest {
   window: UsageWindow;
   /** The containers to read (from the live inventory). Sources may return fewer (no data). */
-  containers: ContainerRef[];
+  containers: RequestedContainer[];
+  /** For containers without their own: the largest node's capacity. None: no node is known. */
+  ceiling?: SampleCeiling;
 }
 
 export interface UsageBatch {
@@ -141,6 +156,17 @@ export interface MetricsStats {
   batches?: number;
   /** Samples the server says it read (Prometheus' stats=all), when it reports them. */
   serverSamples?: number;
+  /** Usage samples dropped as negative, not finite, or above the container's node. */
+  invalidSamples?: InvalidSamples;
+}
+
+export interface InvalidSamples {
+  total: number;
+  negative: number;
+  nonFinite: number;
+  aboveNode: number;
+  /** The first one seen: where it is (file and line, or series and time) and its value. */
+  example?: string;
 }
 
 /**

@@ -9,12 +9,16 @@ import { main } from '../cli/main.js';
 import { createMemoryLogger } from '../core/logger.js';
 import type { PlanDocument } from '../plan/plan-document.js';
 import {
+  MiB,
   smallWorkspace,
+  WEB_PODS,
+  WS_END,
   type SmallWorkspace,
   type SmallWorkspaceOptions,
 } from '../testing/small-workspace.js';
 
 interface CliRun {
+  dir: string;
   code: number;
   out: string;
   err: string;
@@ -46,7 +50,7 @@ async function plan(o: SmallWorkspaceOptions): Promise<CliRun> {
   }
   const file = join(outDir, 'plan.json');
   const doc = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as PlanDocument) : undefined;
-  return { code, out, err, logs: logger.lines, outDir, doc };
+  return { dir: ws.dir, code, out, err, logs: logger.lines, outDir, doc };
 }
 
 describe('e2e/absurd input', () => {
@@ -79,6 +83,43 @@ describe('e2e/absurd input', () => {
       );
       expect(r.out).not.toMatch(/saves|\$\d/);
       expect(readFileSync(join(r.outDir, 'changes.diff'), 'utf8')).toBe('');
+    });
+  });
+
+  describe('samples', () => {
+    const SANE = 300 * MiB;
+    // Every two hours, on the hour: 8 days × 12 in the window (the one at its end is outside).
+    const everyTwoHours = (t: number): boolean => t % 7200 === 0;
+
+    it('a memory sample of 1e18 bytes is dropped, counted, and named once; the proposal is the sane one', async () => {
+      const r = await plan({
+        usage: (pod, t) => ({ cpu: 0.2, mem: pod === WEB_PODS[0] && everyTwoHours(t) ? 1e18 : SANE }),
+      });
+      expect(r.code).toBe(0);
+      const rec = r.doc!.clusters[0]!.recommendations.find((x) => x.analyzer === 'rightsize')!;
+      const memory = rec.fields.find((f) => f.path.endsWith('requests.memory'))!;
+      expect(memory.proposed).toBe('410Mi'); // 512Mi less 20 %: what the sane 300Mi history gives
+      const start = WS_END - 8 * 86400;
+      // Line 1 the CPU family's TYPE, 2 × 11,521 CPU samples, the memory family's TYPE, then web-…-aaaaa at `start`.
+      const line = 1 + 2 * (8 * 1440 + 1) + 1 + 1;
+      expect(r.doc!.clusters[0]!.sources.metrics.invalidSamples).toEqual({
+        total: 96,
+        negative: 0,
+        nonFinite: 0,
+        aboveNode: 96,
+        example: `${join(r.dir, 'metrics.om')}: line ${line}: container_memory_working_set_bytes{namespace="shop",pod="${WEB_PODS[0]}",container="web"} 1000000000000000000 ${start}: above its node's capacity (16.00Gi on node-1)`,
+      });
+      const warnings = r.logs.filter(
+        (l) => l.includes('"level":"warn"') && l.includes('invalid usage samples'),
+      );
+      expect(warnings).toHaveLength(1);
+      expect(JSON.parse(warnings[0]!)).toMatchObject({ invalidSamples: 96, aboveNode: 96 });
+    });
+
+    it('negative samples are dropped and counted, never silently taken', async () => {
+      const r = await plan({ usage: (_pod, t) => ({ cpu: 0.2, mem: everyTwoHours(t) ? -5 : SANE }) });
+      expect(r.code).toBe(0);
+      expect(r.doc!.clusters[0]!.sources.metrics.invalidSamples).toMatchObject({ total: 192, negative: 192 });
     });
   });
 });

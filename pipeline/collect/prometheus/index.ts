@@ -11,6 +11,7 @@ import { SourceError } from '../../core/errors.js';
 import { parseDuration } from '../../core/duration.js';
 import type { PrometheusConfig } from '../../config/types.js';
 import type {
+  InvalidSamples,
   MetricsSource,
   MetricsStats,
   SourceContext,
@@ -34,6 +35,13 @@ import {
   type UsageQueryKind,
 } from './queries.js';
 import { createProgress } from './progress.js';
+import {
+  addInvalid,
+  ceilingIndex,
+  newInvalidSamples,
+  warnInvalid,
+  type CeilingIndex,
+} from '../sample-check.js';
 
 export interface PrometheusSourceOptions {
   client?: ClientOptions;
@@ -43,7 +51,7 @@ export interface PrometheusSourceOptions {
 
 /** The contract's stats, with every counter this source keeps present. */
 type SourceStats = MetricsStats &
-  Required<Pick<MetricsStats, 'retries' | 'splits' | 'batches' | 'serverSamples'>>;
+  Required<Pick<MetricsStats, 'retries' | 'splits' | 'batches' | 'serverSamples' | 'invalidSamples'>>;
 
 export const PROMETHEUS_DEFAULTS = {
   concurrency: 4,
@@ -65,6 +73,7 @@ export function createPrometheusSource(
     splits: 0,
     serverSamples: 0,
     batches: 0,
+    invalidSamples: newInvalidSamples(),
   };
   let client: PrometheusClient | undefined;
   const shape: QueryShape = {
@@ -78,16 +87,19 @@ export function createPrometheusSource(
     stats.retries = client.stats.retries;
   };
 
+  const description = `prometheus ${cfg.url.replace(/\/\/[^@/]*@/, '//')}`;
   return {
-    description: `prometheus ${cfg.url.replace(/\/\/[^@/]*@/, '//')}`,
+    description,
     stats: () => {
       sync();
-      return { ...stats };
+      return { ...stats, invalidSamples: { ...stats.invalidSamples } };
     },
     async *readUsage(request: UsageRequest, ctx: SourceContext): AsyncIterable<UsageBatch> {
       client ??= createPrometheusClient(cfg, opts.client);
       const c = client;
       const w = request.window;
+      const ceilings = ceilingIndex(request);
+      const invalid = newInvalidSamples();
       try {
         await preflight(c, cfg, w, ctx.signal);
         const batches = planBatches(request.containers, {
@@ -108,7 +120,7 @@ export function createPrometheusSource(
         let next = 0;
         const start = (): void => {
           const sel = batches[next++]!;
-          inFlight.push(runBatch(c, sel, w, shape, kinds, coarse, stats, ctx.signal));
+          inFlight.push(runBatch(c, sel, w, shape, kinds, coarse, stats, ceilings, invalid, ctx.signal));
         };
         while (next < batches.length && inFlight.length < concurrency) start();
         try {
@@ -124,6 +136,8 @@ export function createPrometheusSource(
           // Settle what is still running so no rejection goes unhandled after an early failure.
           await Promise.allSettled(inFlight);
         }
+        addInvalid(stats.invalidSamples, invalid);
+        warnInvalid(ctx.logger, description, invalid);
       } finally {
         sync();
         await c.close();
@@ -193,15 +207,18 @@ async function runBatch(
   kinds: UsageQueryKind[],
   coarse: CoarseTier | undefined,
   stats: SourceStats,
+  ceilings: CeilingIndex,
+  invalid: InvalidSamples,
   signal?: AbortSignal,
 ): Promise<UsageBatch> {
-  const acc = newBatchAccumulator();
+  const acc = newBatchAccumulator(ceilings);
   for (const kind of kinds) {
     const events = kind === 'oom' || kind === 'restarts';
     for (const tier of events ? [{ from: w.start + w.step, to: w.end, step: w.step }] : tiers(w, coarse))
       await runSplitting(c, kind, sel, w, tier.from, tier.to, tier.step, shape, acc, stats, signal);
   }
   const series = [...acc.series.values()].map(trimSeries).filter((s) => s.cpuMean.length > 0);
+  addInvalid(invalid, acc.invalid);
   stats.series += series.length;
   stats.samples += acc.points;
   return { series, ooms: acc.ooms, restarts: acc.restarts };
