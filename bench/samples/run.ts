@@ -4,12 +4,12 @@
  *  - Prometheus: `addMatrix` over decoded matrices (the bytes are scanned before, unchanged),
  *    `series` containers × 14 days at 5 minutes, for cpuMean, cpuMax and memMax.
  *  - OpenMetrics: `readUsage` over a generated file of `series / 20` containers × 8 days at 60 s.
- * Prints the median of `rounds` per path in ms and ns per value. Run it on two checkouts to compare.
+ * Prints the median of `rounds` per path in CPU milliseconds (user + system: on a shared machine,
+ * wall time measures the neighbours) and ns per value. Run it on two checkouts to compare.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { Command } from 'commander';
 import { addMatrix, newBatchAccumulator } from '../../pipeline/collect/prometheus/decode.js';
 import { createOpenMetricsSource } from '../../pipeline/collect/openmetrics/index.js';
@@ -19,13 +19,22 @@ import { silentLogger } from '../../pipeline/core/logger.js';
 const opts = new Command()
   .option('--series <n>', 'containers on the Prometheus path', '2000')
   .option('--rounds <n>', 'repetitions; the median is printed', '7')
+  .option('--paths <list>', 'prometheus, openmetrics or both', 'prometheus,openmetrics')
   .parse()
-  .opts<{ series: string; rounds: string }>();
+  .opts<{ series: string; rounds: string; paths: string }>();
 const SERIES = Number(opts.series);
 const ROUNDS = Number(opts.rounds);
 const STEP = 300;
 const END = 1_800_000_000 - (1_800_000_000 % 86400);
 const GiB = 2 ** 30;
+
+/** CPU milliseconds `fn` took (user + system), for a measure the machine's other load leaves alone. */
+async function cpuMs(fn: () => unknown): Promise<number> {
+  const c = process.cpuUsage();
+  await fn();
+  const d = process.cpuUsage(c);
+  return (d.user + d.system) / 1000;
+}
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -46,7 +55,7 @@ function request(containers: number, window: UsageRequest['window']): UsageReque
   };
 }
 
-function prometheusPath(): { ms: number; values: number } {
+async function prometheusPath(): Promise<{ ms: number; values: number }> {
   const window = { start: END - 14 * 86400, end: END, step: STEP };
   const points = (window.end - window.start) / STEP;
   const times = Float64Array.from({ length: points }, (_, i) => window.start + (i + 1) * STEP);
@@ -66,9 +75,7 @@ function prometheusPath(): { ms: number; values: number } {
   const ms: number[] = [];
   for (let r = 0; r < ROUNDS; r++) {
     const acc = (newBatchAccumulator as (i?: unknown) => ReturnType<typeof newBatchAccumulator>)(index);
-    const t = performance.now();
-    for (const m of matrices) addMatrix(acc, m.kind, m.result, window);
-    ms.push(performance.now() - t);
+    ms.push(await cpuMs(() => matrices.forEach((m) => addMatrix(acc, m.kind, m.result, window))));
   }
   return { ms: median(ms), values: 3 * SERIES * points };
 }
@@ -97,9 +104,11 @@ async function fileSourcePath(): Promise<{ ms: number; values: number }> {
     const ms: number[] = [];
     for (let r = 0; r < ROUNDS; r++) {
       const src = createOpenMetricsSource(file);
-      const t = performance.now();
-      for await (const b of src.readUsage(req, { logger: silentLogger })) void b;
-      ms.push(performance.now() - t);
+      ms.push(
+        await cpuMs(async () => {
+          for await (const b of src.readUsage(req, { logger: silentLogger })) void b;
+        }),
+      );
     }
     return { ms: median(ms), values: lines.length - 4 };
   } finally {
@@ -108,12 +117,11 @@ async function fileSourcePath(): Promise<{ ms: number; values: number }> {
 }
 
 const sampleCheck = await import('../../pipeline/collect/sample-check.js').catch(() => undefined);
-const prom = prometheusPath();
-const file = await fileSourcePath();
-for (const [name, r] of [
-  ['prometheus addMatrix', prom],
-  ['openmetrics readUsage', file],
-] as const)
+const paths = opts.paths.split(',');
+const results: [string, { ms: number; values: number }][] = [];
+if (paths.includes('prometheus')) results.push(['prometheus addMatrix', await prometheusPath()]);
+if (paths.includes('openmetrics')) results.push(['openmetrics readUsage', await fileSourcePath()]);
+for (const [name, r] of results)
   process.stdout.write(
     `${name}: ${r.values.toLocaleString('en')} values, median of ${ROUNDS}: ${r.ms.toFixed(1)} ms (${((r.ms * 1e6) / r.values).toFixed(2)} ns/value)\n`,
   );

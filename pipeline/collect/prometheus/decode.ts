@@ -1,5 +1,12 @@
 /** Turns query_range matrices into the estimator input on the window grid. */
-import type { InvalidSamples, OomEvent, RestartEvent, UsageSeries, UsageWindow } from '../types.js';
+import type {
+  InvalidSamples,
+  OomEvent,
+  RestartEvent,
+  SampleCeiling,
+  UsageSeries,
+  UsageWindow,
+} from '../types.js';
 import type { Matrix } from './client.js';
 import type { UsageQueryKind } from './queries.js';
 import {
@@ -89,13 +96,7 @@ export function addMatrix(
       const v = values[p]!;
       // NaN, ±Inf, negatives and values above the node all fail this one test.
       if (!(v >= 0 && v <= cap)) {
-        const reason = invalidReason(v);
-        recordInvalid(
-          acc.invalid,
-          reason,
-          () =>
-            `${kind} of ${s.namespace}/${s.pod}/${s.container} at ${new Date(times[p]! * 1000).toISOString()}: ${v}: ${describeInvalid(reason, describeCeiling(ceiling, kind !== 'memMax'))}`,
-        );
+        dropPoint(acc, kind, s, times[p]!, v, ceiling);
         continue;
       }
       for (let i = Math.max(0, last - k + 1); i <= last && i < slots; i++) {
@@ -109,6 +110,24 @@ export function addMatrix(
       }
     }
   }
+}
+
+/** Counts an invalid point; the example is written only for the first. */
+function dropPoint(
+  acc: BatchAccumulator,
+  kind: UsageQueryKind,
+  s: UsageSeries,
+  t: number,
+  v: number,
+  ceiling: SampleCeiling,
+): void {
+  const reason = invalidReason(v);
+  recordInvalid(
+    acc.invalid,
+    reason,
+    () =>
+      `${kind} of ${s.namespace}/${s.pod}/${s.container} at ${new Date(t * 1000).toISOString()}: ${v}: ${describeInvalid(reason, describeCeiling(ceiling, kind !== 'memMax'))}`,
+  );
 }
 
 function addEvents(acc: BatchAccumulator, kind: 'oom' | 'restarts', r: Matrix, w: UsageWindow): void {
