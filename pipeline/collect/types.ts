@@ -143,6 +143,12 @@ export interface UsageBatch {
   series: UsageSeries[];
   ooms: OomEvent[];
   restarts?: RestartEvent[];
+  /**
+   * Usage series (one per metric and container) with samples in the window for containers the
+   * request did not name, for the caller to match to workloads or count as matching none.
+   * Absent: the source cannot see them (Prometheus is asked for the requested pods only).
+   */
+  unrequested?: ContainerRef[];
 }
 
 export interface MetricsStats {
@@ -158,6 +164,11 @@ export interface MetricsStats {
   serverSamples?: number;
   /** Usage samples dropped as negative, not finite, or above the container's node. */
   invalidSamples?: InvalidSamples;
+  /**
+   * Usage series in the window (one per metric and container) whose pod belongs to no workload,
+   * counted by the plan from `UsageBatch.unrequested`; absent when the source cannot see them.
+   */
+  unmatchedSeries?: number;
 }
 
 export interface InvalidSamples {

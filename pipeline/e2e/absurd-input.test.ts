@@ -122,4 +122,56 @@ describe('e2e/absurd input', () => {
       expect(r.doc!.clusters[0]!.sources.metrics.invalidSamples).toMatchObject({ total: 192, negative: 192 });
     });
   });
+
+  describe('metrics that say nothing', () => {
+    it.each([
+      ['an empty file', ''],
+      ['a file holding only # EOF', '# EOF\n'],
+    ])('%s is exit 3, "no samples in the window", and nothing is written', async (_name, text) => {
+      const r = await plan({ metricsText: text });
+      expect(r.code).toBe(3);
+      expect(r.err).toMatch(
+        new RegExp(
+          `^tidemark: error: ${join(r.dir, 'metrics.om')}: cluster test: metrics\\.openmetrics: no samples in the window \\S+Z – \\S+Z for any of the 4 container\\(s\\) the cluster runs\n$`,
+        ),
+      );
+      expect(existsSync(r.outDir)).toBe(false);
+    });
+
+    it('counts the series that match no workload, and names one', async () => {
+      const r = await plan({
+        strangers: [
+          ...[1, 2, 3].map((i) => ({ namespace: 'gone', pod: `batch-${i}`, container: 'worker' })),
+          // A pod of web replaced during the window: it belongs to web by its name, so it matches.
+          { namespace: 'shop', pod: 'web-5c4b3a2d1-zzzzz', container: 'web' },
+        ],
+      });
+      expect(r.code).toBe(0);
+      // Three containers without a workload, each with a CPU and a memory series.
+      expect(r.doc!.clusters[0]!.sources.metrics.unmatchedSeries).toBe(6);
+      const read = JSON.parse(r.logs.find((l) => l.includes('"msg":"metrics read"'))!) as Record<
+        string,
+        unknown
+      >;
+      expect(read).toMatchObject({ unmatchedSeries: 6, unmatchedExample: 'gone/batch-1/worker' });
+    });
+
+    it('with every series a stranger, the plan has no samples: exit 3 naming how many matched nothing', async () => {
+      const r = await plan({
+        metricsText: [
+          '# TYPE container_memory_working_set_bytes gauge',
+          // The window ends at the last sample (exclusive): the first one is inside it.
+          `container_memory_working_set_bytes{namespace="gone",pod="batch-1",container="worker"} 5 ${WS_END - 900}`,
+          `container_memory_working_set_bytes{namespace="gone",pod="batch-1",container="worker"} 5 ${WS_END - 600}`,
+          '# EOF',
+          '',
+        ].join('\n'),
+      });
+      expect(r.code).toBe(3);
+      expect(r.err).toContain(
+        'no samples in the window 2026-12-31T23:50:00Z – 2027-01-14T23:50:00Z for any of the 4 container(s) the cluster runs (1 usage series belong(s) to no workload)',
+      );
+      expect(existsSync(r.outDir)).toBe(false);
+    });
+  });
 });

@@ -102,14 +102,27 @@ describe('collect/openmetrics', () => {
     expect(s.memMax[0]).toBe(42);
   });
 
-  it('ignores the POD pause container, the empty container and containers not asked for', async () => {
+  it('ignores the POD pause container and the empty container; lists containers not asked for', async () => {
     const lines = [
       `container_cpu_usage_seconds_total{namespace="shop",pod="web-1",container="POD"} 1 ${T0}`,
       `container_cpu_usage_seconds_total{namespace="shop",pod="web-1",container=""} 1 ${T0}`,
       `container_cpu_usage_seconds_total{namespace="other",pod="x-1",container="x"} 1 ${T0}`,
+      `container_cpu_usage_seconds_total{namespace="other",pod="x-1",container="x",job="b"} 1 ${T0}`,
+      `container_memory_working_set_bytes{namespace="other",pod="x-1",container="x"} 1 ${T0}`,
+      `container_memory_working_set_bytes{namespace="other",pod="x-2",container="x"} 1 ${T0 + 900}`,
       '# EOF',
     ];
-    expect((await read(file(lines), req([['shop', 'web-1', 'web']]))).series).toEqual([]);
+    const out: UsageBatch[] = [];
+    for await (const b of createOpenMetricsSource(file(lines)).readUsage(req([['shop', 'web-1', 'web']]), {
+      logger: silentLogger,
+    }))
+      out.push(b);
+    expect(out.flatMap((b) => b.series)).toEqual([]);
+    // One per metric and container (two scrape jobs are one); x-2's only sample is after the window.
+    expect(out.flatMap((b) => b.unrequested ?? [])).toEqual([
+      { namespace: 'other', pod: 'x-1', container: 'x' },
+      { namespace: 'other', pod: 'x-1', container: 'x' },
+    ]);
   });
 
   it('finds OOM kills on the 0→1 transition of the kube-state-metrics gauge, and restarts', async () => {

@@ -10,6 +10,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { InputError } from '../../core/errors.js';
 import type {
+  ContainerRef,
   InvalidSamples,
   MetricsSource,
   MetricsStats,
@@ -121,8 +122,10 @@ async function readFile(
   // and are merged with max (never summed) at the end.
   const series = new Map<string, SeriesState>();
   // The same series text repeats on every sample line; its labels are parsed once. `null`:
-  // a series this request does not need.
-  const byText = new Map<string, { name: string; st: SeriesState } | null>();
+  // a series this request does not need; a Stranger: a container's usage the request does not
+  // name, which the caller matches to a workload or counts as matching none.
+  const byText = new Map<string, { name: string; st: SeriesState } | Stranger | null>();
+  const strangers = new Map<string, Stranger>();
   const ooms: OomEvent[] = [];
   const restarts: RestartEvent[] = [];
   let lineNo = 0;
@@ -158,10 +161,14 @@ async function readFile(
       if (known === undefined) {
         const id = parseSeries(s.series);
         if (id === 'invalid') throw malformed();
-        known = wantedSeries(id.name, id.labels, wanted, series, ceilings);
+        known = wantedSeries(id.name, id.labels, wanted, series, ceilings) ?? stranger(id, strangers);
         byText.set(s.series, known);
       }
       if (known === null) continue;
+      if ('inWindow' in known) {
+        if (!known.inWindow && s.time >= w.start && s.time < w.end) known.inWindow = true;
+        continue;
+      }
       stats.samples++;
       const st = known.st;
       const name = known.name;
@@ -228,7 +235,32 @@ async function readFile(
   }
   const out = [...merged.values()].map(trimSeries);
   stats.series += series.size;
-  return { series: out.filter((s) => s.cpuMean.length > 0), ooms, restarts };
+  return {
+    series: out.filter((s) => s.cpuMean.length > 0),
+    ooms,
+    restarts,
+    unrequested: [...strangers.values()].filter((x) => x.inWindow).map((x) => x.ref),
+  };
+}
+
+interface Stranger {
+  ref: ContainerRef;
+  /** Whether it has a sample inside the window. */
+  inWindow: boolean;
+}
+
+/** A usage series of a container the request does not name, once per metric and container. */
+function stranger(
+  id: { name: string; labels: Record<string, string> },
+  all: Map<string, Stranger>,
+): Stranger | null {
+  if (id.name !== CPU && id.name !== MEM) return null;
+  const { namespace, pod, container } = id.labels;
+  if (!namespace || !pod || !container || container === 'POD') return null;
+  const key = `${id.name}|${namespace}/${pod}/${container}`;
+  let s = all.get(key);
+  if (!s) all.set(key, (s = { ref: { namespace, pod, container }, inWindow: false }));
+  return s;
 }
 
 function wantedSeries(
