@@ -174,4 +174,26 @@ describe('e2e/absurd input', () => {
       expect(existsSync(r.outDir)).toBe(false);
     });
   });
+
+  describe('a snapshot that cannot attribute usage', () => {
+    it('without Pods is exit 2 naming the snapshot folder and the missing kinds; nothing is written', async () => {
+      const r = await plan({ omitKinds: ['Pod', 'ReplicaSet'] });
+      expect(r.code).toBe(2);
+      expect(r.err).toBe(
+        `tidemark: error: ${join(r.dir, 'cluster')}: missing kinds: Pod, ReplicaSet: the snapshot holds Deployment, DaemonSet objects but no Pod or ReplicaSet objects: usage cannot be attributed to workloads without their pods; add them (kubectl get pods,replicasets -A -o yaml) or take the snapshot with \`tidemark snapshot\`\n`,
+      );
+      expect(existsSync(r.outDir)).toBe(false);
+    });
+
+    it('without ReplicaSets matches pods by name and says so', async () => {
+      const r = await plan({ omitKinds: ['ReplicaSet'] });
+      expect(r.code).toBe(0);
+      expect(r.doc!.clusters[0]!.recommendations.some((x) => x.workload === 'Deployment/shop/web')).toBe(
+        true,
+      );
+      expect(r.logs.filter((l) => l.includes('"level":"warn"') && l.includes('no ReplicaSets'))).toHaveLength(
+        1,
+      );
+    });
+  });
 });
