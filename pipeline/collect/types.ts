@@ -194,4 +194,19 @@ export interface MetricsSource {
    * in the past: the analysis then ends there instead of at the wall clock.
    */
   latestTimestamp?(ctx: SourceContext): Promise<number | undefined>;
+  /**
+   * For `tidemark validate`: what a plan would find, as cheaply as the source allows (a file is
+   * parsed whole, exactly as a plan parses it; Prometheus runs the preflight and lists the
+   * containers with usage in the window). Fails as `readUsage` would.
+   */
+  survey?(request: UsageRequest, ctx: SourceContext): Promise<UsageSurvey>;
+}
+
+export interface UsageSurvey {
+  /** Requested containers with usage in the window. */
+  withUsage: ContainerRef[];
+  /** Usage series in the window (one per metric and container) of containers not requested. */
+  unrequested: ContainerRef[];
+  /** Namespaces the source could not survey (too large for the server even alone). */
+  notSurveyed?: string[];
 }

@@ -3,10 +3,13 @@
  * small workspace bent one way per case, asserting the exit code, the message and what was
  * (not) written.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { main } from '../cli/main.js';
 import { createMemoryLogger } from '../core/logger.js';
+import { backfill, startPrometheus, type PrometheusServer } from '../testing/prometheus.js';
+import { describeWithPrometheus } from '../testing/prometheus-tier.js';
+import { SLOW_TEST_MS } from '../testing/slow.js';
 import type { PlanDocument } from '../plan/plan-document.js';
 import {
   MiB,
@@ -30,27 +33,42 @@ interface CliRun {
 const spaces: SmallWorkspace[] = [];
 afterAll(() => spaces.forEach((w) => w.remove()));
 
-async function plan(o: SmallWorkspaceOptions): Promise<CliRun> {
+async function workspace(o: SmallWorkspaceOptions): Promise<SmallWorkspace> {
   const ws = await smallWorkspace(o);
   spaces.push(ws);
-  const outDir = join(ws.dir, 'out');
+  return ws;
+}
+
+/** The CLI in-process: exit code, stdout, stderr (the final error line) and the log lines. */
+async function cli(args: string[]): Promise<Pick<CliRun, 'code' | 'out' | 'err' | 'logs'>> {
   let out = '';
   let err = '';
   const logger = createMemoryLogger('info');
   const write = process.stderr.write.bind(process.stderr);
   process.stderr.write = ((t: string) => ((err += t), true)) as typeof process.stderr.write;
-  let code: number;
   try {
-    code = await main(['plan', '--config', ws.config, '--out', outDir], {
-      stdout: (t) => (out += t),
-      logger,
-    });
+    const code = await main(args, { stdout: (t) => (out += t), logger });
+    return { code, out, err, logs: logger.lines };
   } finally {
     process.stderr.write = write;
   }
+}
+
+async function plan(o: SmallWorkspaceOptions): Promise<CliRun> {
+  const ws = await workspace(o);
+  const outDir = join(ws.dir, 'out');
+  const r = await cli(['plan', '--config', ws.config, '--out', outDir]);
   const file = join(outDir, 'plan.json');
   const doc = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as PlanDocument) : undefined;
-  return { dir: ws.dir, code, out, err, logs: logger.lines, outDir, doc };
+  return { dir: ws.dir, ...r, outDir, doc };
+}
+
+/** `validate`, and whether it left the workspace as it was. */
+async function validate(ws: SmallWorkspace): Promise<Pick<CliRun, 'code' | 'out' | 'err' | 'logs'>> {
+  const before = readdirSync(ws.dir).sort();
+  const r = await cli(['validate', '--config', ws.config]);
+  expect(readdirSync(ws.dir).sort()).toEqual(before);
+  return r;
 }
 
 describe('e2e/absurd input', () => {
@@ -193,6 +211,97 @@ describe('e2e/absurd input', () => {
       );
       expect(r.logs.filter((l) => l.includes('"level":"warn"') && l.includes('no ReplicaSets'))).toHaveLength(
         1,
+      );
+    });
+  });
+
+  describe('validate reads the metrics source', () => {
+    const strangers = [1, 2, 3].map((i) => ({ namespace: 'gone', pod: `batch-${i}`, container: 'worker' }));
+
+    it('reports workloads with and without usage, and the series that match none', async () => {
+      const ws = await workspace({ strangers });
+      const r = await validate(ws);
+      expect(r.code).toBe(0);
+      expect(r.out).toContain(
+        `cluster test: metrics openmetrics ${ws.metrics}, window 2027-01-01T00:00:00Z – 2027-01-15T00:00:00Z: ` +
+          '1 workload(s) with usage, 1 without; 6 series match no workload (e.g. gone/batch-1/worker)\n' +
+          '  without usage: DaemonSet/kube-system/agent\n',
+      );
+    });
+
+    it('fails on a garbage metrics line as plan would: exit 2 naming the file and the line', async () => {
+      const ws = await workspace({});
+      const text = readFileSync(ws.metrics, 'utf8').split('\n');
+      text.splice(5, 0, 'container_memory_working_set_bytes{namespace="shop" 12');
+      writeFileSync(ws.metrics, text.join('\n'));
+      const r = await validate(ws);
+      expect(r.code).toBe(2);
+      expect(r.err).toBe(
+        `tidemark: error: ${ws.metrics}: line 6: malformed OpenMetrics sample: container_memory_working_set_bytes{namespace="shop" 12\n`,
+      );
+      const planned = await cli(['plan', '--config', ws.config, '--out', join(ws.dir, 'out')]);
+      expect([planned.code, planned.err]).toEqual([r.code, r.err]);
+    });
+
+    it('fails on a metrics file with no samples as plan would: exit 3', async () => {
+      const r = await validate(await workspace({ metricsText: '# EOF\n' }));
+      expect(r.code).toBe(3);
+      expect(r.err).toMatch(/metrics\.openmetrics: no samples in the window/);
+    });
+
+    it('reports the invalid samples it dropped, with an example', async () => {
+      const ws = await workspace({ usage: (_p, t) => ({ cpu: 0.2, mem: t % 7200 === 0 ? -1 : 300 * MiB }) });
+      const r = await validate(ws);
+      expect(r.code).toBe(0);
+      // Both web pods, every two hours for 8 days (the sample at the window's end is outside it).
+      expect(r.out).toMatch(
+        /\n {2}192 invalid sample\(s\) dropped \(negative 192, not finite 0, above the node 0\), e\.g\. \S+metrics\.om: line \d+: container_memory_working_set_bytes\{.*\} -1 \d+: negative\n/,
+      );
+    });
+  });
+
+  describeWithPrometheus()('validate against a real Prometheus', () => {
+    let prom: PrometheusServer;
+    let ws: SmallWorkspace;
+    const prometheusConfig = (extra = ''): void =>
+      writeFileSync(
+        ws.config,
+        readFileSync(ws.config, 'utf8').replace(
+          /metrics: \{ openmetrics: metrics\.om \}|metrics: \{ prometheus: \{[^\n]*\} \}/,
+          `metrics: { prometheus: { url: "${prom.url}"${extra} } }`,
+        ),
+      );
+
+    beforeAll(async () => {
+      ws = await workspace({
+        strangers: [1, 2, 3].map((i) => ({ namespace: 'gone', pod: `batch-${i}`, container: 'worker' })),
+      });
+      prom = await startPrometheus({ blocks: backfill(ws.metrics, join(ws.dir, 'blocks')) });
+      // Prometheus' window ends at the wall clock unless the config says where.
+      writeFileSync(
+        ws.config,
+        readFileSync(ws.config, 'utf8') + 'analysis: { at: "2027-01-15T00:00:00Z" }\n',
+      );
+    }, SLOW_TEST_MS);
+    afterAll(async () => prom?.stop());
+
+    it('runs the preflight and reports what the file source reports', async () => {
+      prometheusConfig();
+      const r = await validate(ws);
+      expect(r.code).toBe(0);
+      expect(r.out).toContain(
+        `cluster test: metrics prometheus ${prom.url}, window 2027-01-01T00:00:00Z – 2027-01-15T00:00:00Z: ` +
+          '1 workload(s) with usage, 1 without; 6 series match no workload (e.g. gone/batch-1/worker)\n' +
+          '  without usage: DaemonSet/kube-system/agent\n',
+      );
+    });
+
+    it('fails the preflight on a selector that matches nothing: exit 3 naming the field', async () => {
+      prometheusConfig(', selector: \'cluster="nowhere"\'');
+      const r = await validate(ws);
+      expect(r.code).toBe(3);
+      expect(r.err).toMatch(
+        /^tidemark: error: prometheus: metrics\.prometheus\.selector: Prometheus at \S+ has no container_cpu_usage_seconds_total series matching \{cluster="nowhere"\}/,
       );
     });
   });

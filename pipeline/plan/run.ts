@@ -136,13 +136,8 @@ export async function runPlan(opts: {
     const inventory = await timed('collect.kubernetes', () => kube.read({ logger: log }));
     log.info('cluster state read', { source: kube.description, objects: inventory.objects.length });
 
-    const step = config.analysis.stepSeconds;
-    const atRaw =
-      config.analysis.at ??
-      (await metrics.latestTimestamp?.({ logger: log })) ??
-      Math.floor(clock.now() / 1000);
-    const end = Math.floor(atRaw / step) * step;
-    const window: UsageWindow = { start: end - config.analysis.windowSeconds, end, step };
+    const window = await analysisWindow(config, metrics, clock, log);
+    const end = window.end;
 
     const model = await timed('model', () => deps.buildModel(inventory, { cluster: cluster.name, at: end }));
     model.usageWindow = window;
@@ -248,6 +243,23 @@ export async function runPlan(opts: {
 }
 
 /**
+ * The window a run analyses: ending at `analysis.at`, or where a file's data ends, or now;
+ * aligned to the step.
+ */
+export async function analysisWindow(
+  config: PipelineConfig,
+  metrics: MetricsSource,
+  clock: Clock,
+  logger: Logger,
+): Promise<UsageWindow> {
+  const step = config.analysis.stepSeconds;
+  const atRaw =
+    config.analysis.at ?? (await metrics.latestTimestamp?.({ logger })) ?? Math.floor(clock.now() / 1000);
+  const end = Math.floor(atRaw / step) * step;
+  return { start: end - config.analysis.windowSeconds, end, step };
+}
+
+/**
  * Matches usage to workloads and counts what matches none: series the source returned for a pod
  * of no workload, and containers the source saw but was not asked for (a file holds every pod;
  * those of pods replaced in the window still match their workload by name). The count is
@@ -288,7 +300,7 @@ function seriesMatcher(model: ClusterModel, deps: Pick<PlanDeps, 'podWorkload'>)
  * A source that holds no usage for any workload in the window (an empty file, one holding only
  * `# EOF`, history that ended before the window) says nothing: exit 3, never "no recommendations".
  */
-function noSamples(
+export function noSamples(
   cluster: ClusterConfig,
   w: UsageWindow,
   requested: number,

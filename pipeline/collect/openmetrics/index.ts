@@ -88,6 +88,17 @@ export function createOpenMetricsSource(file: string): MetricsSource {
       warnInvalid(ctx.logger, description, invalid);
       yield batch;
     },
+    // The whole file, parsed and checked exactly as a plan reads it.
+    async survey(request: UsageRequest, ctx) {
+      const invalid = newInvalidSamples();
+      const batch = await readFile(file, request, stats, invalid);
+      addInvalid(stats.invalidSamples, invalid);
+      warnInvalid(ctx.logger, description, invalid);
+      return {
+        withUsage: batch.series.map(({ namespace, pod, container }) => ({ namespace, pod, container })),
+        unrequested: batch.unrequested ?? [],
+      };
+    },
   };
 }
 

@@ -11,16 +11,24 @@ import { SourceError } from '../../core/errors.js';
 import { parseDuration } from '../../core/duration.js';
 import type { PrometheusConfig } from '../../config/types.js';
 import type {
+  ContainerRef,
   InvalidSamples,
   MetricsSource,
   MetricsStats,
   SourceContext,
   UsageBatch,
   UsageRequest,
+  UsageSurvey,
   UsageWindow,
 } from '../types.js';
 import { trimSeries } from '../usage-series.js';
-import { createPrometheusClient, QueryFailure, type ClientOptions, type PrometheusClient } from './client.js';
+import {
+  createPrometheusClient,
+  QueryFailure,
+  type ClientOptions,
+  type PrometheusClient,
+  type VectorSample,
+} from './client.js';
 import { addMatrix, newBatchAccumulator, type BatchAccumulator } from './decode.js';
 import { planBatches } from './plan.js';
 import {
@@ -29,6 +37,7 @@ import {
   QUERY_KINDS,
   presenceOverQuery,
   presenceQuery,
+  surveyQuery,
   usageQuery,
   type BatchSelector,
   type QueryShape,
@@ -94,6 +103,17 @@ export function createPrometheusSource(
       sync();
       return { ...stats, invalidSamples: { ...stats.invalidSamples } };
     },
+    async survey(request: UsageRequest, ctx: SourceContext): Promise<UsageSurvey> {
+      client ??= createPrometheusClient(cfg, opts.client);
+      const c = client;
+      try {
+        return await survey(c, cfg, request, ctx.signal);
+      } finally {
+        sync();
+        await c.close();
+        client = undefined;
+      }
+    },
     async *readUsage(request: UsageRequest, ctx: SourceContext): AsyncIterable<UsageBatch> {
       client ??= createPrometheusClient(cfg, opts.client);
       const c = client;
@@ -144,6 +164,64 @@ export function createPrometheusSource(
         client = undefined;
       }
     },
+  };
+}
+
+/** Namespaces the whole-cluster survey stands for when it has to go namespace by namespace. */
+export const OTHER_NAMESPACES = '(namespaces without workloads)';
+
+/**
+ * validate's look at the source: the preflight, then the containers with usage in the window,
+ * one instant query per metric for the whole cluster; one the server finds too large or too
+ * slow goes namespace by namespace (the cluster's), and a namespace still too large is reported
+ * as not surveyed.
+ */
+async function survey(
+  c: PrometheusClient,
+  cfg: PrometheusConfig,
+  request: UsageRequest,
+  signal?: AbortSignal,
+): Promise<UsageSurvey> {
+  const w = request.window;
+  await preflight(c, cfg, w, signal);
+  const key = (r: ContainerRef): string => `${r.namespace}/${r.pod}/${r.container}`;
+  const requested = new Set(request.containers.map(key));
+  const namespaces = [...new Set(request.containers.map((r) => r.namespace))].sort();
+  const withUsage = new Map<string, ContainerRef>();
+  const unrequested: ContainerRef[] = [];
+  const notSurveyed = new Set<string>();
+  const tooBig = (err: unknown): boolean =>
+    err instanceof QueryFailure && (err.kind === 'too-large' || err.kind === 'timeout');
+  for (const metric of [cfg.recordedCpuRate ?? CPU_METRIC, MEM_METRIC]) {
+    const seconds = w.end - w.start;
+    let rows: VectorSample[];
+    try {
+      rows = await c.queryInstant(surveyQuery(metric, seconds, cfg.selector), w.end, signal);
+    } catch (err) {
+      if (!tooBig(err)) throw err;
+      rows = [];
+      notSurveyed.add(OTHER_NAMESPACES);
+      for (const ns of namespaces) {
+        try {
+          rows.push(...(await c.queryInstant(surveyQuery(metric, seconds, cfg.selector, ns), w.end, signal)));
+        } catch (e) {
+          if (!tooBig(e)) throw e;
+          notSurveyed.add(ns);
+        }
+      }
+    }
+    for (const { metric: m } of rows) {
+      const { namespace, pod, container } = m;
+      if (!namespace || !pod || !container) continue;
+      const ref = { namespace, pod, container };
+      if (requested.has(key(ref))) withUsage.set(key(ref), ref);
+      else unrequested.push(ref);
+    }
+  }
+  return {
+    withUsage: [...withUsage.values()],
+    unrequested,
+    ...(notSurveyed.size ? { notSurveyed: [...notSurveyed] } : {}),
   };
 }
 
