@@ -60,7 +60,7 @@ export function registerApplyCommand(program: Command, ctx: CliContext): void {
       if (!made) ctx.stdout('no branch created: the plan has no edits\n');
       // Written once the branches exist: a refused commit leaves no output behind.
       writeOutputFiles(outDir, outputs.files, 'apply');
-      ctx.stdout(`wrote ${outDir}/plan.json, changes.diff, pr.md\n`);
+      ctx.stdout(`wrote ${outDir}/plan.json, changes.diff, pr.md, pr/\n`);
     });
 }
 

@@ -36,7 +36,7 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
         ctx.stdout(renderPlanTable(outputs.doc));
         ctx.stdout('\n' + (outputs.diff || '(no changes)\n'));
         const wrote =
-          opts.out !== undefined || opts.keep ? `wrote ${outDir}/plan.json, changes.diff, pr.md\n` : '';
+          opts.out !== undefined || opts.keep ? `wrote ${outDir}/plan.json, changes.diff, pr.md, pr/\n` : '';
         ctx.stdout(
           `\n${wrote}prepare ${((t1 - t0) / 1000).toFixed(1)}s, plan ${((t2 - t1) / 1000).toFixed(1)}s\n`,
         );

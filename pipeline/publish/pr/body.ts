@@ -45,16 +45,22 @@ export function composePrTitle(group: ChangeGroup, applied: WorkloadChange[], gr
 }
 
 function describeAnalyzers(changes: WorkloadChange[]): string {
-  const ids = [...new Set(changes.flatMap((c) => c.recommendations.map((r) => r.analyzer)))].sort();
-  const words: Record<string, string> = {
-    rightsize: 'right-size',
-    hpa: 'autoscale',
-    cronhpa: 'schedule scaling for',
-    placement: 'place',
-    scaledown: changes.some((c) => /^Node(Group|Pool)\//.test(c.workload)) ? 'scale down' : 'protect',
-    overcommit: 'overcommit',
-  };
-  return ids.map((i) => words[i] ?? i).join(' + ') || 'update';
+  const ids = new Set(changes.flatMap((c) => c.recommendations.map((r) => r.analyzer)));
+  // Verbs in the order a reviewer reads a change: its size first, then how it scales, then where.
+  const words: [string, string][] = [
+    ['rightsize', 'right-size'],
+    ['hpa', 'autoscale'],
+    ['cronhpa', 'schedule'],
+    ['placement', 'place'],
+    ['overcommit', 'overcommit'],
+    ['scaledown', changes.some((c) => /^Node(Group|Pool)\//.test(c.workload)) ? 'scale down' : 'protect'],
+  ];
+  const known = new Set<string>(words.map(([id]) => id));
+  const verbs = [
+    ...words.filter(([id]) => (ids as Set<string>).has(id)).map(([, w]) => w),
+    ...[...ids].filter((i) => !known.has(i)).sort(),
+  ];
+  return verbs.join(' + ') || 'update';
 }
 
 export function composePrBody(
