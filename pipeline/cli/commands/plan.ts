@@ -64,6 +64,6 @@ export function registerPlanCommand(program: Command, ctx: CliContext): void {
       const { outputs, outDir } = await planToOutputs(ctx, opts);
       ctx.stdout(renderPlanTable(outputs.doc));
       if (opts.diff) ctx.stdout(outputs.diff || '(no changes)\n');
-      ctx.stdout(`wrote ${outDir}/plan.json, changes.diff (${outputs.edits.length} file(s)), pr.md\n`);
+      ctx.stdout(`wrote ${outDir}/plan.json, changes.diff (${outputs.edits.length} file(s)), pr.md, pr/\n`);
     });
 }
