@@ -25,6 +25,7 @@ interface CliRun {
   code: number;
   out: string;
   err: string;
+  errJson?: Record<string, unknown>;
   logs: string[];
   outDir: string;
   doc?: PlanDocument;
@@ -39,8 +40,20 @@ async function workspace(o: SmallWorkspaceOptions): Promise<SmallWorkspace> {
   return ws;
 }
 
+/** The final error line of a JSON-logging run, parsed (the logger here writes JSON lines). */
+function finalRecord(stderr: string): Record<string, unknown> | undefined {
+  const last = stderr.trim().split('\n').pop();
+  return last?.startsWith('{') ? (JSON.parse(last) as Record<string, unknown>) : undefined;
+}
+
+/** The same final line as a terminal shows it: `tidemark: error: <msg>` (see cli/exit.ts). */
+function asHumanLine(stderr: string): string {
+  const rec = finalRecord(stderr);
+  return rec?.level === 'error' ? `tidemark: error: ${String(rec.msg)}\n` : stderr;
+}
+
 /** The CLI in-process: exit code, stdout, stderr (the final error line) and the log lines. */
-async function cli(args: string[]): Promise<Pick<CliRun, 'code' | 'out' | 'err' | 'logs'>> {
+async function cli(args: string[]): Promise<Pick<CliRun, 'code' | 'out' | 'err' | 'errJson' | 'logs'>> {
   let out = '';
   let err = '';
   const logger = createMemoryLogger('info');
@@ -48,7 +61,7 @@ async function cli(args: string[]): Promise<Pick<CliRun, 'code' | 'out' | 'err' 
   process.stderr.write = ((t: string) => ((err += t), true)) as typeof process.stderr.write;
   try {
     const code = await main(args, { stdout: (t) => (out += t), logger });
-    return { code, out, err, logs: logger.lines };
+    return { code, out, err: asHumanLine(err), errJson: finalRecord(err), logs: logger.lines };
   } finally {
     process.stderr.write = write;
   }
@@ -64,7 +77,9 @@ async function plan(o: SmallWorkspaceOptions): Promise<CliRun> {
 }
 
 /** `validate`, and whether it left the workspace as it was. */
-async function validate(ws: SmallWorkspace): Promise<Pick<CliRun, 'code' | 'out' | 'err' | 'logs'>> {
+async function validate(
+  ws: SmallWorkspace,
+): Promise<Pick<CliRun, 'code' | 'out' | 'err' | 'errJson' | 'logs'>> {
   const before = readdirSync(ws.dir).sort();
   const r = await cli(['validate', '--config', ws.config]);
   expect(readdirSync(ws.dir).sort()).toEqual(before);
@@ -82,6 +97,13 @@ describe('e2e/absurd input', () => {
       expect(r.err).toContain(
         `tidemark: error: deployments.yaml: Deployment shop/web: spec.template.spec.containers[0].resources.requests.cpu: ${message}`,
       );
+      expect(r.errJson).toMatchObject({
+        error: 'input-invalid',
+        file: 'deployments.yaml',
+        object: 'Deployment shop/web',
+        field: 'spec.template.spec.containers[0].resources.requests.cpu',
+        exitCode: 2,
+      });
       expect(existsSync(r.outDir)).toBe(false);
     });
 

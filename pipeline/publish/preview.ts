@@ -9,6 +9,7 @@ import type { PlanDocument } from '../plan/plan-document.js';
 import type { ClusterPlanResult } from '../plan/run.js';
 import { addSavings, describeMonthlyEffect, NO_SAVINGS } from '../plan/savings.js';
 import { scaledownSection } from '../render/pr-body/capacity.js';
+import { skippedOf } from '../render/pr-body/pr-body.js';
 import { composePrTitle, scopedCluster } from './pr/body.js';
 import { branchName } from './pr/branch-name.js';
 import { composePull } from './pr/compose.js';
@@ -101,6 +102,8 @@ export function pullIndex(pulls: PlannedPull[], doc: PlanDocument): string {
   );
   const report = scaledownSection(unreported);
   if (report.length) lines.push(...report);
+  // Each PR body lists its cluster's skips; a cluster with no PR shows them here, or nowhere.
+  lines.push(...skippedOf(doc.clusters.filter((c) => !pulls.some((p) => p.cluster === c.name))));
   return lines.join('\n') + '\n';
 }
 

@@ -4,7 +4,16 @@
  * steady usage per container (OpenMetrics from the demo's generator) and a config. Then `plan`,
  * `apply`, a build of the applied branch with the real tool, and a second plan on that branch.
  */
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -172,7 +181,8 @@ export async function prepareLayout(spec: LayoutSpec): Promise<LayoutWorkspace> 
         logs: r.logs,
         doc: (read('plan.json') ? JSON.parse(read('plan.json')) : undefined) as PlanDocument,
         diff: read('changes.diff'),
-        pr: read('pr.md'),
+        // pr.md (the list, and what no PR carries) and every body plan wrote (pr/<cluster>/<group>.md).
+        pr: [read('pr.md'), prBodies(join(outDir, 'pr'))].join('\n'),
       };
     },
     async apply(branch) {
@@ -242,4 +252,14 @@ export function helmTemplate(
       },
     },
   );
+}
+
+/** The PR bodies under a plan's pr/ folder, in file order, joined. */
+function prBodies(dir: string): string {
+  if (!existsSync(dir)) return '';
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.md'))
+    .sort()
+    .map((f) => readFileSync(join(dir, f), 'utf8'))
+    .join('\n');
 }

@@ -247,7 +247,8 @@ function risksOf(recs: PlanRecommendationJson[]): string[] {
   return out;
 }
 
-function skippedOf(clusters: PlanClusterJson[]): string[] {
+/** The skipped workloads of these clusters, broken manifests first (also pr.md's, when no PR carries them). */
+export function skippedOf(clusters: PlanClusterJson[]): string[] {
   const skipped = clusters.flatMap((c) => c.skipped);
   if (!skipped.length) return [];
   const byReason = new Map<string, number>();
