@@ -13,7 +13,6 @@ import { simpleGit } from 'simple-git';
 import type { KubeObject } from '../collect/types.js';
 import { main } from '../cli/main.js';
 import { createMemoryLogger } from '../core/logger.js';
-import { packageRoot } from '../core/json-schema.js';
 import { generateDemoMetrics } from '../../fixtures/demo/generate-metrics.js';
 import { deploymentWithPods, node } from './model-fixtures.js';
 import type { PlanDocument } from '../plan/plan-document.js';
@@ -59,12 +58,6 @@ export interface LayoutWorkspace {
   apply(branch: string): Promise<string>;
   /** Text of a file on the repository's main branch (before any edit). */
   original(path: string): string;
-}
-
-/** The directory of a real repository snapshot, or undefined (the caller prints SKIPPED). */
-export function realRepo(name: string): string | undefined {
-  const dir = join(packageRoot(), '..', 'shared', 'real-repos', name);
-  return existsSync(dir) ? dir : undefined;
 }
 
 const END = '2026-11-20T00:00:00Z';

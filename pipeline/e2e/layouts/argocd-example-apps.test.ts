@@ -11,14 +11,17 @@ import { readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { parseAllDocuments } from 'yaml';
 import type { KubeObject } from '../../collect/types.js';
-import { prepareLayout, realRepo, helmTemplate, type LiveWorkload } from '../../testing/layout-workspace.js';
+import { prepareLayout, helmTemplate, type LiveWorkload } from '../../testing/layout-workspace.js';
 import { buildDifference, renderedProposals } from '../../testing/layout-checks.js';
-import { describeWithHelm, describeWithRealRepo, helmBinDir } from '../../testing/helm/index.js';
+import { helmBin } from '../../testing/helm/index.js';
+import { realRepo } from '../../testing/real-repos.js';
+import { describeWithTier } from '../../testing/tier-gate.js';
 import { allowSlowTests } from '../../testing/slow.js';
 
 allowSlowTests();
 
-const repoDir = realRepo('argocd-example-apps');
+/** The snapshot's folder, set once the suite runs (the real-repos tier decides whether it does). */
+let repoDir: string;
 
 const workload = (app: string, namespace: string, name: string, container: string): LiveWorkload => ({
   namespace,
@@ -28,15 +31,16 @@ const workload = (app: string, namespace: string, name: string, container: strin
   containers: [{ name: container, usage: { cpu: 0.04, memoryMiB: 48 } }],
 });
 
-const withRepo = describeWithRealRepo(repoDir, 'argocd-example-apps');
-const tier = repoDir ? describeWithHelm() : withRepo;
-
-tier('e2e/layouts: argocd-example-apps', () => {
-  const helm = helmBinDir()!;
+describeWithTier('real-repos', 'helm')('e2e/layouts: argocd-example-apps', () => {
+  let helm: string;
+  beforeAll(() => {
+    repoDir = realRepo('argocd-example-apps');
+    helm = helmBin();
+  });
 
   it('app-of-apps (Applications rendered by a chart, read live): a plain manifest edited in place, the chart one Application renders through its values.yaml, a folder another overlay builds refused', async () => {
     // The live Applications are what the apps chart renders.
-    const rendered = helmTemplate(helm, 'apps', join(repoDir!, 'apps'), [], 'argocd');
+    const rendered = helmTemplate(helm, 'apps', join(repoDir, 'apps'), [], 'argocd');
     const apps = parseAllDocuments(rendered)
       .map((d) => d.toJS() as KubeObject)
       .filter((o) => o?.kind === 'Application')
