@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 import { readFileSync, existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { parse } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import type { KubeObject } from '../../collect/types.js';
 import { packageRoot } from '../../core/json-schema.js';
 import {
@@ -164,14 +164,27 @@ describeWithTier('kubectl')('e2e/layouts: the shop', () => {
     const p = await ws.plan('out');
     expect(p.code).toBe(0);
     const proposals = renderedProposals(p.doc);
-    expect(proposals.length).toBeGreaterThan(0);
+    expect(new Set(proposals.map((x) => x.name))).toEqual(new Set(['cartservice', 'checkoutservice']));
+    // One patch file for the overlay, whatever the number of workloads, listed once.
+    expect(p.diff.match(/^diff --git a\/(\S+)/gm)).toEqual([
+      'diff --git a/kustomize/overlays/prod/kustomization.yaml',
+      'diff --git a/kustomize/overlays/prod/tidemark-patches.yaml',
+    ]);
     const tree = await ws.apply('tidemark/overlay');
+    const patches = parseAllDocuments(
+      readFileSync(join(tree, 'kustomize/overlays/prod/tidemark-patches.yaml'), 'utf8'),
+    );
+    expect(patches.map((d) => (d.toJS() as { metadata: { name: string } }).metadata.name).sort()).toEqual([
+      'cartservice',
+      'checkoutservice',
+    ]);
     for (const f of Object.keys(files).filter((x) => !x.startsWith('kustomize/overlays/prod/')))
       expect(readFileSync(join(tree, f), 'utf8')).toBe(ws.original(f));
     const k = readFileSync(join(tree, 'kustomize/overlays/prod/kustomization.yaml'), 'utf8');
     expect(k.startsWith(ws.original('kustomize/overlays/prod/kustomization.yaml'))).toBe(true); // only appended
     expect(parse(k).images).toEqual(parse(ws.original('kustomize/overlays/prod/kustomization.yaml')).images);
     expect(parse(k).replicas).toEqual([{ name: 'checkoutservice', count: 3 }]);
+    expect(parse(k).patches).toEqual([{ path: 'tidemark-patches.yaml' }]);
     expect(buildDifference(beforeProd, prod(tree), proposals)).toEqual([]);
     expect(staging(tree)).toBe(beforeStaging);
 
