@@ -44,6 +44,11 @@ export interface LayoutSpec {
   objects?: KubeObject[];
   /** clusters[0].repo without path. */
   repo: Record<string, unknown>;
+  /**
+   * Read the cluster live through this kubeconfig instead of the snapshot (which is still written,
+   * for seeding an API server with it); the analysis then ends where the metrics end.
+   */
+  kubeconfig?: string;
   cluster?: string;
 }
 
@@ -79,6 +84,10 @@ function liveObjects(spec: LayoutSpec): KubeObject[] {
       labels: { app: w.name, ...(w.labels ?? {}) },
       annotations: w.annotations ?? {},
     });
+    // A status an API server accepts too (ready replicas never above replicas): layouts read live
+    // are seeded from this snapshot.
+    for (const o of objs)
+      if (o.kind === 'Deployment') o.status = { ...(o.status ?? {}), replicas: w.replicas ?? 2 };
     out.push(...objs);
   }
   const namespaces = new Set(spec.workloads.map((w) => w.namespace));
@@ -134,14 +143,14 @@ export async function prepareLayout(spec: LayoutSpec): Promise<LayoutWorkspace> 
     clusters: [
       {
         name: cluster,
-        kubernetes: { snapshot: 'cluster/' },
+        kubernetes: spec.kubeconfig ? { kubeconfig: spec.kubeconfig } : { snapshot: 'cluster/' },
         metrics: { openmetrics: 'metrics.om' },
         repo: { path: 'gitops/', ...spec.repo },
         settings: { kubernetesVersion: 'v1.34.4' },
       },
     ],
     prices: { cpuCoreHour: 0.031, memoryGiBHour: 0.0042 },
-    analysis: { window: '14d', step: '5m' },
+    analysis: { window: '14d', step: '5m', ...(spec.kubeconfig ? { at: END } : {}) },
   };
   writeFileSync(join(dir, 'tidemark.yaml'), stringify(config));
 
