@@ -22,7 +22,6 @@ import { simpleGit } from 'simple-git';
 import type { KubeObject } from '../collect/types.js';
 import { main } from '../cli/main.js';
 import { createMemoryLogger } from '../core/logger.js';
-import { packageRoot } from '../core/json-schema.js';
 import { generateDemoMetrics } from '../../fixtures/demo/generate-metrics.js';
 import { deploymentWithPods, node } from './model-fixtures.js';
 import type { PlanDocument } from '../plan/plan-document.js';
@@ -54,6 +53,11 @@ export interface LayoutSpec {
   objects?: KubeObject[];
   /** clusters[0].repo without path. */
   repo: Record<string, unknown>;
+  /**
+   * Read the cluster live through this kubeconfig instead of the snapshot (which is still written,
+   * for seeding an API server with it); the analysis then ends where the metrics end.
+   */
+  kubeconfig?: string;
   cluster?: string;
 }
 
@@ -68,12 +72,6 @@ export interface LayoutWorkspace {
   apply(branch: string): Promise<string>;
   /** Text of a file on the repository's main branch (before any edit). */
   original(path: string): string;
-}
-
-/** The directory of a real repository snapshot, or undefined (the caller prints SKIPPED). */
-export function realRepo(name: string): string | undefined {
-  const dir = join(packageRoot(), '..', 'shared', 'real-repos', name);
-  return existsSync(dir) ? dir : undefined;
 }
 
 const END = '2026-11-20T00:00:00Z';
@@ -95,6 +93,10 @@ function liveObjects(spec: LayoutSpec): KubeObject[] {
       labels: { app: w.name, ...(w.labels ?? {}) },
       annotations: w.annotations ?? {},
     });
+    // A status an API server accepts too (ready replicas never above replicas): layouts read live
+    // are seeded from this snapshot.
+    for (const o of objs)
+      if (o.kind === 'Deployment') o.status = { ...(o.status ?? {}), replicas: w.replicas ?? 2 };
     out.push(...objs);
   }
   const namespaces = new Set(spec.workloads.map((w) => w.namespace));
@@ -150,14 +152,14 @@ export async function prepareLayout(spec: LayoutSpec): Promise<LayoutWorkspace> 
     clusters: [
       {
         name: cluster,
-        kubernetes: { snapshot: 'cluster/' },
+        kubernetes: spec.kubeconfig ? { kubeconfig: spec.kubeconfig } : { snapshot: 'cluster/' },
         metrics: { openmetrics: 'metrics.om' },
         repo: { path: 'gitops/', ...spec.repo },
         settings: { kubernetesVersion: 'v1.34.4' },
       },
     ],
     prices: { cpuCoreHour: 0.031, memoryGiBHour: 0.0042 },
-    analysis: { window: '14d', step: '5m' },
+    analysis: { window: '14d', step: '5m', ...(spec.kubeconfig ? { at: END } : {}) },
   };
   writeFileSync(join(dir, 'tidemark.yaml'), stringify(config));
 

@@ -11,14 +11,17 @@ import { readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { parseAllDocuments } from 'yaml';
 import type { KubeObject } from '../../collect/types.js';
-import { prepareLayout, realRepo, helmTemplate, type LiveWorkload } from '../../testing/layout-workspace.js';
+import { prepareLayout, helmTemplate, type LiveWorkload } from '../../testing/layout-workspace.js';
 import { buildDifference, renderedProposals } from '../../testing/layout-checks.js';
-import { describeWithHelm, describeWithRealRepo, helmBinDir } from '../../testing/helm/index.js';
+import { helmBin } from '../../testing/helm/index.js';
+import { realRepo } from '../../testing/real-repos.js';
+import { describeWithTier } from '../../testing/tier-gate.js';
 import { allowSlowTests } from '../../testing/slow.js';
 
 allowSlowTests();
 
-const repoDir = realRepo('argocd-example-apps');
+/** The snapshot's folder, set once the suite runs (the real-repos tier decides whether it does). */
+let repoDir: string;
 
 const workload = (app: string, namespace: string, name: string, container: string): LiveWorkload => ({
   namespace,
@@ -28,15 +31,16 @@ const workload = (app: string, namespace: string, name: string, container: strin
   containers: [{ name: container, usage: { cpu: 0.04, memoryMiB: 48 } }],
 });
 
-const withRepo = describeWithRealRepo(repoDir, 'argocd-example-apps');
-const tier = repoDir ? describeWithHelm() : withRepo;
-
-tier('e2e/layouts: argocd-example-apps', () => {
-  const helm = helmBinDir()!;
+describeWithTier('real-repos', 'helm')('e2e/layouts: argocd-example-apps', () => {
+  let helm: string;
+  beforeAll(() => {
+    repoDir = realRepo('argocd-example-apps');
+    helm = helmBin();
+  });
 
   it('app-of-apps (Applications rendered by a chart, read live): a plain manifest edited in place, the chart one Application renders through its values.yaml, a folder another overlay builds refused', async () => {
     // The live Applications are what the apps chart renders.
-    const rendered = helmTemplate(helm, 'apps', join(repoDir!, 'apps'), [], 'argocd');
+    const rendered = helmTemplate(helm, 'apps', join(repoDir, 'apps'), [], 'argocd');
     const apps = parseAllDocuments(rendered)
       .map((d) => d.toJS() as KubeObject)
       .filter((o) => o?.kind === 'Application')
@@ -99,6 +103,85 @@ tier('e2e/layouts: argocd-example-apps', () => {
 
     execFileSync('git', ['checkout', '-q', 'tidemark/apps'], { cwd: ws.repo });
     expect((await ws.plan('again')).diff).toBe('');
+  });
+
+  it('app-of-apps with nothing live: the Applications worked out from the chart in Git (its values.yaml, no helm at plan time); the same edits as when they are read live', async () => {
+    const workloads = [
+      workload('example.guestbook', 'guestbook', 'guestbook-ui', 'guestbook-ui'),
+      workload('example.helm-guestbook', 'helm-guestbook', 'helm-guestbook', 'helm-guestbook'),
+      workload(
+        'example.kustomize-guestbook',
+        'kustomize-guestbook',
+        'kustomize-guestbook-ui',
+        'guestbook-ui',
+      ),
+    ];
+    const ws = await prepareLayout({ from: repoDir, workloads, repo: { root: '' } });
+    const chart = (dir: string) =>
+      helmTemplate(helm, 'helm-guestbook', join(dir, 'helm-guestbook'), [], 'helm-guestbook');
+    const beforeChart = chart(ws.repo);
+    const p = await ws.plan('out');
+    expect(p.code).toBe(0);
+    const proposals = renderedProposals(p.doc);
+    expect(new Set(proposals.map((x) => x.name))).toEqual(new Set(['guestbook-ui', 'helm-guestbook']));
+    const files = p.diff.match(/^diff --git a\/(\S+)/gm)!.map((l) => l.slice('diff --git a/'.length));
+    expect(files.sort()).toEqual(['guestbook/guestbook-ui-deployment.yaml', 'helm-guestbook/values.yaml']);
+    // The workloads carry Argo CD tracking ids: without the Applications the chart's template
+    // makes they would be skipped as not-in-git (the next test), and the folder another
+    // Application builds is known only from them.
+    const shared = p.doc.clusters[0]!.skipped.find(
+      (s) =>
+        s.analyzer === 'render' && s.workload === 'Deployment/kustomize-guestbook/kustomize-guestbook-ui',
+    );
+    expect(shared).toMatchObject({ reason: 'shared-folder' });
+    expect(shared!.detail).toMatch(
+      /is also built by Argo CD Application example\.pre-post-sync \(apps\/templates\/applications\.yaml/,
+    );
+
+    const tree = await ws.apply('tidemark/apps-from-git');
+    expect(
+      buildDifference(
+        beforeChart,
+        chart(tree),
+        proposals.filter((x) => x.name === 'helm-guestbook'),
+      ),
+    ).toEqual([]);
+    const plain = (dir: string) => readFileSync(join(dir, 'guestbook/guestbook-ui-deployment.yaml'), 'utf8');
+    expect(
+      buildDifference(
+        plain(ws.repo),
+        plain(tree),
+        proposals.filter((x) => x.name === 'guestbook-ui'),
+      ),
+    ).toEqual([]);
+    execFileSync('git', ['checkout', '-q', 'tidemark/apps-from-git'], { cwd: ws.repo });
+    expect((await ws.plan('again')).diff).toBe('');
+  });
+
+  it('app-of-apps with nothing live, a template it does not evaluate: skipped naming the file, the line and why', async () => {
+    const template = readFileSync(join(repoDir, 'apps/templates/applications.yaml'), 'utf8');
+    const withInclude = template.replace(
+      '  namespace: argocd\n',
+      '  namespace: argocd\n  labels: {{- include "apps.labels" . | nindent 4 }}\n',
+    );
+    expect(withInclude).not.toBe(template);
+    const line = withInclude.split('\n').findIndex((l) => l.includes('include')) + 1;
+    const ws = await prepareLayout({
+      from: repoDir,
+      files: { 'apps/templates/applications.yaml': withInclude },
+      workloads: [workload('example.guestbook', 'guestbook', 'guestbook-ui', 'guestbook-ui')],
+      repo: { root: '' },
+    });
+    const p = await ws.plan('out');
+    expect(p.code).toBe(0);
+    expect(p.diff).toBe('');
+    const skip = p.doc.clusters[0]!.skipped.find(
+      (s) => s.analyzer === 'render' && s.workload === 'Deployment/guestbook/guestbook-ui',
+    );
+    expect(skip?.reason).toBe('not-in-git');
+    expect(skip?.detail).toContain(
+      `Argo CD Application "example.guestbook" (from the tracking-id) is neither in the live cluster nor in the repository; chart templates holding Applications were not evaluated: apps/templates/applications.yaml, line ${line}: \`include\` is not evaluated: named templates from _helpers.tpl are not evaluated`,
+    );
   });
 
   it('ApplicationSets in Git (git directory and list generators), nothing live: the generated Application with its path and value files', async () => {

@@ -15,18 +15,20 @@ import type { KubeObject } from '../../collect/types.js';
 import { packageRoot } from '../../core/json-schema.js';
 import {
   prepareLayout,
-  realRepo,
   kustomizeBuild,
   helmTemplate,
   type LayoutSpec,
 } from '../../testing/layout-workspace.js';
 import { buildDifference, renderedProposals } from '../../testing/layout-checks.js';
-import { describeWithHelm, describeWithRealRepo, helmBinDir } from '../../testing/helm/index.js';
+import { helmBin } from '../../testing/helm/index.js';
+import { realRepo } from '../../testing/real-repos.js';
+import { describeWithTier } from '../../testing/tier-gate.js';
 import { allowSlowTests } from '../../testing/slow.js';
 
 allowSlowTests();
 
-const repoDir = realRepo('flux2-kustomize-helm-example');
+/** The snapshot's folder, set once the suite runs (the real-repos tier decides whether it does). */
+let repoDir: string;
 const standIn = join(packageRoot(), 'fixtures', 'layouts', 'podinfo-chart');
 
 const liveFlux: KubeObject[] = [
@@ -66,7 +68,7 @@ function podinfo(cpu: string, memory: string): LayoutSpec['workloads'][number] {
 }
 
 const baseWithResources = (): string =>
-  readFileSync(join(repoDir!, 'apps/base/podinfo/release.yaml'), 'utf8').replace(
+  readFileSync(join(repoDir, 'apps/base/podinfo/release.yaml'), 'utf8').replace(
     '  values:\n',
     '  values:\n    resources:\n      requests:\n        cpu: 100m\n        memory: 64Mi\n',
   );
@@ -91,11 +93,12 @@ function podinfoRender(helm: string, dir: string, values: unknown, extra: unknow
 
 const cfg = { root: 'clusters/staging', flux: { kustomizations: 'clusters/staging' } };
 
-const withRepo = describeWithRealRepo(repoDir, 'flux2-kustomize-helm-example');
-const tier = repoDir ? describeWithHelm() : withRepo;
-
-tier('e2e/layouts: flux2-kustomize-helm-example', () => {
-  const helm = helmBinDir()!;
+describeWithTier('real-repos', 'helm')('e2e/layouts: flux2-kustomize-helm-example', () => {
+  let helm: string;
+  beforeAll(() => {
+    repoDir = realRepo('flux2-kustomize-helm-example');
+    helm = helmBin();
+  });
 
   it('as published (no resources in Git; the chart is not in the repository): skipped, naming the key to configure', async () => {
     const ws = await prepareLayout({
@@ -176,12 +179,12 @@ data:
         cpu: 100m
         memory: 64Mi
 `;
-    const staging = readFileSync(join(repoDir!, 'apps/staging/kustomization.yaml'), 'utf8').replace(
+    const staging = readFileSync(join(repoDir, 'apps/staging/kustomization.yaml'), 'utf8').replace(
       '  - ../base/podinfo\n',
       '  - ../base/podinfo\n  - podinfo-config.yaml\n',
     );
     const valuesPatch = (from: string) =>
-      readFileSync(join(repoDir!, 'apps/staging/podinfo-values.yaml'), 'utf8').replace(
+      readFileSync(join(repoDir, 'apps/staging/podinfo-values.yaml'), 'utf8').replace(
         '  values:\n',
         `  valuesFrom:\n${from}  values:\n`,
       );

@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 import { readFileSync, existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { parse } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import type { KubeObject } from '../../collect/types.js';
 import { packageRoot } from '../../core/json-schema.js';
 import {
@@ -18,7 +18,8 @@ import {
   type LiveWorkload,
 } from '../../testing/layout-workspace.js';
 import { buildDifference, renderedProposals } from '../../testing/layout-checks.js';
-import { describeWithHelm, helmBinDir } from '../../testing/helm/index.js';
+import { helmBin } from '../../testing/helm/index.js';
+import { describeWithTier } from '../../testing/tier-gate.js';
 import { allowSlowTests } from '../../testing/slow.js';
 
 allowSlowTests();
@@ -74,9 +75,7 @@ function commentsSurvive(before: string, after: string): string[] {
   return comments.filter((c) => !after.includes(c));
 }
 
-describeWithHelm()('e2e/layouts: the shop', () => {
-  const helm = helmBinDir()!;
-
+describeWithTier('kubectl')('e2e/layouts: the shop', () => {
   it('raw manifests under a kustomization (with CRLF + BOM, trailing comments, quoted quantities): edited in place, no patch', async () => {
     const crlf = '\ufeff' + text('kubernetes-manifests/checkoutservice.yaml').replace(/\n/g, '\r\n');
     const ws = await prepareLayout({
@@ -165,14 +164,27 @@ describeWithHelm()('e2e/layouts: the shop', () => {
     const p = await ws.plan('out');
     expect(p.code).toBe(0);
     const proposals = renderedProposals(p.doc);
-    expect(proposals.length).toBeGreaterThan(0);
+    expect(new Set(proposals.map((x) => x.name))).toEqual(new Set(['cartservice', 'checkoutservice']));
+    // One patch file for the overlay, whatever the number of workloads, listed once.
+    expect(p.diff.match(/^diff --git a\/(\S+)/gm)).toEqual([
+      'diff --git a/kustomize/overlays/prod/kustomization.yaml',
+      'diff --git a/kustomize/overlays/prod/tidemark-patches.yaml',
+    ]);
     const tree = await ws.apply('tidemark/overlay');
+    const patches = parseAllDocuments(
+      readFileSync(join(tree, 'kustomize/overlays/prod/tidemark-patches.yaml'), 'utf8'),
+    );
+    expect(patches.map((d) => (d.toJS() as { metadata: { name: string } }).metadata.name).sort()).toEqual([
+      'cartservice',
+      'checkoutservice',
+    ]);
     for (const f of Object.keys(files).filter((x) => !x.startsWith('kustomize/overlays/prod/')))
       expect(readFileSync(join(tree, f), 'utf8')).toBe(ws.original(f));
     const k = readFileSync(join(tree, 'kustomize/overlays/prod/kustomization.yaml'), 'utf8');
     expect(k.startsWith(ws.original('kustomize/overlays/prod/kustomization.yaml'))).toBe(true); // only appended
     expect(parse(k).images).toEqual(parse(ws.original('kustomize/overlays/prod/kustomization.yaml')).images);
     expect(parse(k).replicas).toEqual([{ name: 'checkoutservice', count: 3 }]);
+    expect(parse(k).patches).toEqual([{ path: 'tidemark-patches.yaml' }]);
     expect(buildDifference(beforeProd, prod(tree), proposals)).toEqual([]);
     expect(staging(tree)).toBe(beforeStaging);
 
@@ -215,6 +227,75 @@ describeWithHelm()('e2e/layouts: the shop', () => {
     execFileSync('git', ['checkout', '-q', 'tidemark/base'], { cwd: ws.repo });
     expect((await ws.plan('again')).diff).toBe('');
   });
+
+  it('names a manifest that does not parse (syntax error, tabs, a template) in the skip, in validate and in the PR, and never edits it', async () => {
+    const cart = text('kubernetes-manifests/cartservice.yaml');
+    const broken = {
+      // an unclosed flow sequence
+      'kubernetes-manifests/cartservice.yaml': cart.replace(
+        '        - containerPort: 7070',
+        '        - containerPort: [7070',
+      ),
+      // tab indentation
+      'kubernetes-manifests/checkoutservice.yaml': text('kubernetes-manifests/checkoutservice.yaml').replace(
+        '          image: checkoutservice',
+        '\t  image: checkoutservice',
+      ),
+      // a template
+      'kubernetes-manifests/currencyservice.yaml': text('kubernetes-manifests/currencyservice.yaml').replace(
+        'image: currencyservice',
+        'image: {{ .Values.image }}',
+      ),
+    };
+    const ws = await prepareLayout({
+      files: {
+        'kubernetes-manifests/kustomization.yaml': text('kubernetes-manifests/kustomization.yaml'),
+        ...broken,
+      },
+      workloads: services('shop-raw', 'shop', true),
+      objects: [app('shop-raw', { path: 'kubernetes-manifests' })],
+      repo: { root: '' },
+    });
+    const p = await ws.plan('out');
+    expect(p.code).toBe(0);
+    expect(p.diff).toBe('');
+    const skips = p.doc.clusters[0]!.skipped.filter((s) => s.reason === 'unparsable-manifest');
+    const detail = (n: string) => skips.find((s) => s.workload === `Deployment/shop/${n}`)?.detail ?? '';
+    expect(detail('cartservice')).toMatch(
+      /kubernetes-manifests\/cartservice\.yaml, line 2\d: .+; the file does not parse/,
+    );
+    expect(detail('checkoutservice')).toMatch(
+      /kubernetes-manifests\/checkoutservice\.yaml, line 2\d: .*[Tt]ab/,
+    );
+    expect(detail('currencyservice')).toMatch(
+      /kubernetes-manifests\/currencyservice\.yaml, line 1\d: a template, not YAML/,
+    );
+    expect(p.pr).toMatch(
+      /unparsable-manifest \| argocd:shop-raw \(live\): Deployment cartservice is in kubernetes-manifests\/cartservice\.yaml, line/,
+    );
+    const v = await ws.cli(['validate', '--config', ws.config]);
+    expect(v.code).toBe(2);
+    expect(v.out).toMatch(
+      /cannot locate prod\/Deployment\/shop\/checkoutservice: unparsable-manifest: .*checkoutservice\.yaml, line \d+/,
+    );
+    for (const f of Object.keys(broken)) expect(existsSync(join(ws.repo, f))).toBe(true);
+  });
+});
+
+describeWithTier('helm')('e2e/layouts: the shop from charts', () => {
+  let helm: string;
+  beforeAll(() => (helm = helmBin()));
+  const chartFiles = (prefix: string): Record<string, string> => {
+    const files: Record<string, string> = {};
+    for (const f of [
+      'Chart.yaml',
+      'values.yaml',
+      'templates/cartservice.yaml',
+      'templates/checkoutservice.yaml',
+    ])
+      files[`${prefix}/${f}`] = text(`helm-chart/${f}`);
+    return files;
+  };
 
   it("a chart rendered by one Argo CD Application without valueFiles: the chart's values.yaml, never a template", async () => {
     const files: Record<string, string> = {};
@@ -316,74 +397,6 @@ describeWithHelm()('e2e/layouts: the shop', () => {
     execFileSync('git', ['checkout', '-q', 'tidemark/shared-chart'], { cwd: ws.repo });
     expect((await ws.plan('again')).diff).toBe('');
   });
-
-  it('names a manifest that does not parse (syntax error, tabs, a template) in the skip, in validate and in the PR, and never edits it', async () => {
-    const cart = text('kubernetes-manifests/cartservice.yaml');
-    const broken = {
-      // an unclosed flow sequence
-      'kubernetes-manifests/cartservice.yaml': cart.replace(
-        '        - containerPort: 7070',
-        '        - containerPort: [7070',
-      ),
-      // tab indentation
-      'kubernetes-manifests/checkoutservice.yaml': text('kubernetes-manifests/checkoutservice.yaml').replace(
-        '          image: checkoutservice',
-        '\t  image: checkoutservice',
-      ),
-      // a template
-      'kubernetes-manifests/currencyservice.yaml': text('kubernetes-manifests/currencyservice.yaml').replace(
-        'image: currencyservice',
-        'image: {{ .Values.image }}',
-      ),
-    };
-    const ws = await prepareLayout({
-      files: {
-        'kubernetes-manifests/kustomization.yaml': text('kubernetes-manifests/kustomization.yaml'),
-        ...broken,
-      },
-      workloads: services('shop-raw', 'shop', true),
-      objects: [app('shop-raw', { path: 'kubernetes-manifests' })],
-      repo: { root: '' },
-    });
-    const p = await ws.plan('out');
-    expect(p.code).toBe(0);
-    expect(p.diff).toBe('');
-    const skips = p.doc.clusters[0]!.skipped.filter((s) => s.reason === 'unparsable-manifest');
-    const detail = (n: string) => skips.find((s) => s.workload === `Deployment/shop/${n}`)?.detail ?? '';
-    expect(detail('cartservice')).toMatch(
-      /kubernetes-manifests\/cartservice\.yaml, line 2\d: .+; the file does not parse/,
-    );
-    expect(detail('checkoutservice')).toMatch(
-      /kubernetes-manifests\/checkoutservice\.yaml, line 2\d: .*[Tt]ab/,
-    );
-    expect(detail('currencyservice')).toMatch(
-      /kubernetes-manifests\/currencyservice\.yaml, line 1\d: a template, not YAML/,
-    );
-    expect(p.pr).toMatch(
-      /unparsable-manifest \| argocd:shop-raw \(live\): Deployment cartservice is in kubernetes-manifests\/cartservice\.yaml, line/,
-    );
-    const v = await ws.cli(['validate', '--config', ws.config]);
-    expect(v.code).toBe(2);
-    expect(v.out).toMatch(
-      /cannot locate prod\/Deployment\/shop\/checkoutservice: unparsable-manifest: .*checkoutservice\.yaml, line \d+/,
-    );
-    for (const f of Object.keys(broken)) expect(existsSync(join(ws.repo, f))).toBe(true);
-  });
-});
-
-describeWithHelm()('e2e/layouts: the shop from charts', () => {
-  const helm = helmBinDir()!;
-  const chartFiles = (prefix: string): Record<string, string> => {
-    const files: Record<string, string> = {};
-    for (const f of [
-      'Chart.yaml',
-      'values.yaml',
-      'templates/cartservice.yaml',
-      'templates/checkoutservice.yaml',
-    ])
-      files[`${prefix}/${f}`] = text(`helm-chart/${f}`);
-    return files;
-  };
 
   it('kustomize helmCharts: valuesInline edited in the kustomization, the vendored chart untouched; it still builds with --enable-helm', async () => {
     const kustomization = `apiVersion: kustomize.config.k8s.io/v1beta1

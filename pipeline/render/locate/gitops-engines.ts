@@ -13,6 +13,8 @@ import type { GitOpsTracking } from '../../model/types.js';
 import type { RepoIndex } from './repo-index.js';
 import { normalize, isProblem, type DocRef } from './repo-index.js';
 import { expandApplicationSets } from './applicationsets.js';
+import { chartApplications, type ChartTemplateProblem } from './chart-applications.js';
+import { problemText } from './repo-index.js';
 import type { LiveEngineObjects } from './live-engines.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -88,6 +90,8 @@ export class GitOpsEngines {
   private generated?: Map<string, AppRecord[]>;
   /** Live, file and generated Applications by name, merged once per render. */
   private merged?: Map<string, AppRecord[]>;
+  /** Chart templates holding Applications that could not be evaluated. */
+  private chartRefusals: ChartTemplateProblem[] = [];
   private kustomizations?: Map<string, DocRef[]>;
   private releases?: Map<string, DocRef[]>;
 
@@ -234,6 +238,20 @@ export class GitOpsEngines {
         docs.map((d) => ({ name, spec: d.data.spec ?? {}, origin: d.file, live: false, doc: d })),
       );
     }
+    // Applications that are templates of an app-of-apps chart, when neither live nor in a file.
+    const charts = chartApplications(
+      this.index,
+      this.opts.argocdDir,
+      [...out.values()].flat().map((a) => ({ name: a.name, spec: a.spec, origin: a.origin })),
+      sourcesOf,
+    );
+    this.chartRefusals = charts.refused;
+    for (const [name, records] of charts.apps)
+      if (!out.has(name))
+        out.set(
+          name,
+          records.map((r) => ({ ...r, live: false })),
+        );
     this.generated ??= expandApplicationSets(this.index, this.opts.argocdDir, this.opts.cluster);
     for (const [name, records] of this.generated) if (!out.has(name)) out.set(name, records);
     return out;
@@ -252,7 +270,13 @@ export class GitOpsEngines {
     if (found.length === 0)
       return {
         reason: 'not-in-git',
-        error: `Argo CD Application "${app}" (from the ${how}) is neither in the live cluster nor in the repository`,
+        error: `Argo CD Application "${app}" (from the ${how}) is neither in the live cluster nor in the repository${
+          this.chartRefusals.length
+            ? `; chart templates holding Applications were not evaluated: ${this.chartRefusals
+                .map((r) => problemText({ ...r, reason: 'template' }))
+                .join('; ')}`
+            : ''
+        }`,
       };
     if (found.length > 1)
       return {

@@ -1,8 +1,9 @@
 /**
  * A workload built by kustomize. A value an overlay patch already sets is edited in that patch;
  * a value of the overlay's own resource is edited in place; anything that comes from a base other
- * clusters share goes into a strategic-merge patch in this cluster's overlay (created once, then
- * edited), added to the overlay's kustomization.
+ * clusters share goes into a strategic-merge patch in this cluster's overlay: one document per
+ * object in the overlay's `tidemark-patches.yaml` (created once and listed once in `patches:`, then
+ * edited in place, a later object appended as one more document).
  */
 import { posix } from 'node:path';
 import { stringify } from 'yaml';
@@ -11,12 +12,19 @@ import { applyEdits } from '../edit/yaml-editor.js';
 import { appendToTopLevelList } from '../edit/list-append.js';
 import { YamlEditError } from '../edit/errors.js';
 import type { RepoIndex } from '../locate/repo-index.js';
+import { isProblem, problemText } from '../locate/repo-index.js';
 import { effectiveData, kustomizationIn, type ResolvedResource, type PatchRef } from '../locate/kustomize.js';
 import { dataAt, type FieldEdit, type Target } from './target.js';
 import { formatFieldPath } from '../../plan/field-path.js';
 
+/** One object's patch file, as runs before tidemark-patches.yaml wrote them: still edited where it exists. */
 export function patchFileName(r: ResolvedResource, overlay: string): string {
   return posix.join(overlay, `tidemark-${r.kind.toLowerCase()}-${r.nameAt.get(overlay) ?? r.doc.name}.yaml`);
+}
+
+/** The overlay's one file of Tidemark's strategic-merge patches, one document per object. */
+export function patchesFileName(overlay: string): string {
+  return posix.join(overlay, 'tidemark-patches.yaml');
 }
 
 export interface KustomizeMeta {
@@ -108,15 +116,24 @@ function writeOverlayPatch(
   edits: FieldEdit[],
   meta: { cluster: string },
 ): string[] {
-  const file = patchFileName(r, overlay);
   const k = kustomizationIn(index, overlay);
   if (!k) throw new YamlEditError('not-a-mapping', `${overlay} has no kustomization`);
-  const files: string[] = [];
-  // This cluster's own patch of the object (e.g. its HelmRelease values patch) takes the values
-  // first; a new Tidemark patch only when there is none, or it cannot hold them (a list item it
-  // does not name).
-  const ownPatch = r.patches.filter((p) => p.dir === overlay && p.file !== file).at(-1);
-  if (ownPatch && !index.exists(file)) {
+  const grouped = patchesFileName(overlay);
+  const legacy = patchFileName(r, overlay);
+  // Our own patch of the object first, where an earlier run left it (the overlay's
+  // tidemark-patches.yaml, or the one-file-per-object patch of runs before it): edited in place.
+  const ours =
+    ourPatchOf(index, grouped, r, overlay) ?? (index.exists(legacy) ? { file: legacy, index: 0 } : undefined);
+  if (ours) {
+    index.write(ours.file, applyEdits(index.read(ours.file), ours.index, edits));
+    return [ours.file];
+  }
+  // Then this cluster's own patch of the object (e.g. its HelmRelease values patch), unless it
+  // cannot hold the values (a list item it does not name).
+  const ownPatch = r.patches
+    .filter((p) => p.dir === overlay && p.file !== grouped && p.file !== legacy)
+    .at(-1);
+  if (ownPatch) {
     try {
       index.write(ownPatch.file, applyEdits(index.read(ownPatch.file), ownPatch.index, edits));
       return [ownPatch.file];
@@ -124,34 +141,72 @@ function writeOverlayPatch(
       if (!(err instanceof YamlEditError) || err.reason !== 'list-item-missing') throw err;
     }
   }
-  if (index.exists(file)) {
-    index.write(file, applyEdits(index.read(file), 0, edits));
-  } else {
-    if (edits.some((e) => e.value === undefined))
-      throw new YamlEditError('not-a-mapping', 'cannot remove a base field through a new patch');
-    index.write(file, newPatch(r, overlay, edits, meta));
-  }
-  files.push(file);
+  if (edits.some((e) => e.value === undefined))
+    throw new YamlEditError('not-a-mapping', 'cannot remove a base field through a new patch');
+  // Every object's patch of one overlay in one file, listed once: a reviewer reads one new file
+  // instead of one per workload, and a later object is a document appended to it.
+  const files = [grouped];
+  index.write(
+    grouped,
+    appendPatchDocument(index.exists(grouped) ? index.read(grouped) : null, r, overlay, edits, meta),
+  );
   const listed = [...(k.data.patches ?? []), ...(k.data.patchesStrategicMerge ?? [])].some(
-    (p: unknown) => (typeof p === 'string' ? p : (p as { path?: string })?.path) === posix.basename(file),
+    (p: unknown) => (typeof p === 'string' ? p : (p as { path?: string })?.path) === posix.basename(grouped),
   );
   if (!listed) {
     const useOld = Array.isArray(k.data.patchesStrategicMerge) && !Array.isArray(k.data.patches);
     const text = useOld
-      ? appendToTopLevelList(index.read(k.file), 'patchesStrategicMerge', posix.basename(file))
-      : appendToTopLevelList(index.read(k.file), 'patches', { path: posix.basename(file) });
+      ? appendToTopLevelList(index.read(k.file), 'patchesStrategicMerge', posix.basename(grouped))
+      : appendToTopLevelList(index.read(k.file), 'patches', { path: posix.basename(grouped) });
     index.write(k.file, text);
     files.push(k.file);
   }
   return files;
 }
 
-function newPatch(
+/** The document of the overlay's tidemark-patches.yaml that patches this object, if any. */
+function ourPatchOf(
+  index: RepoIndex,
+  file: string,
+  r: ResolvedResource,
+  overlay: string,
+): { file: string; index: number } | undefined {
+  if (!index.exists(file)) return undefined;
+  const docs = index.docs(file);
+  if (isProblem(docs))
+    throw new YamlEditError(
+      'not-a-mapping',
+      `${file} does not parse (${problemText(docs)}); Tidemark edits it only when it does`,
+    );
+  const name = r.nameAt.get(overlay) ?? r.doc.name;
+  const d = docs.find(
+    (x) =>
+      x.kind === r.kind &&
+      x.name === name &&
+      (!x.namespace || !r.doc.namespace || x.namespace === r.doc.namespace),
+  );
+  return d ? { file, index: d.index } : undefined;
+}
+
+const PATCHES_HEADER = (cluster: string): string =>
+  `# Managed by Tidemark for cluster ${cluster}: values that differ from the shared base, one document per object.\n# Edit freely; Tidemark updates only the fields it owns.\n`;
+
+/** The patches file with one more document: a new file with its header, or the old bytes and the document after them. */
+function appendPatchDocument(
+  text: string | null,
   r: ResolvedResource,
   overlay: string,
   edits: FieldEdit[],
   meta: { cluster: string },
 ): string {
+  const doc = newPatch(r, overlay, edits);
+  if (text === null) return PATCHES_HEADER(meta.cluster) + doc;
+  const eol = text.includes('\r\n') ? '\r\n' : '\n';
+  const sep = text.length === 0 || text.endsWith('\n') ? '' : eol;
+  return `${text}${sep}---${eol}${eol === '\n' ? doc : doc.replace(/\n/g, eol)}`;
+}
+
+function newPatch(r: ResolvedResource, overlay: string, edits: FieldEdit[]): string {
   const doc: Record<string, unknown> = {
     apiVersion: r.doc.apiVersion,
     kind: r.kind,
@@ -161,8 +216,7 @@ function newPatch(
     },
   };
   for (const e of edits) setIn(doc, e.path, e.value as JsonValue);
-  const header = `# Managed by Tidemark for cluster ${meta.cluster}: values that differ from the shared base.\n# Edit freely; Tidemark updates only the fields it owns.\n`;
-  return header + stringify(doc, { lineWidth: 0 });
+  return stringify(doc, { lineWidth: 0 });
 }
 
 function setIn(root: Record<string, unknown>, path: FieldPath, value: JsonValue): void {

@@ -1,56 +1,48 @@
 /**
- * The Helm tier's gate (jest only): the real `helm` v4 built by ./build.sh into
- * ~/.cache/tidemark/helm-<version>/bin (or TIDEMARK_HELM_BIN).
+ * The real `helm` v4 the chart layout tests run, built by ./build.sh into
+ * ~/.cache/tidemark/helm-<version>/bin (or TIDEMARK_HELM_BIN). Which binary (if any) is decided
+ * once per run, as the `helm` tier (tiers.ts); suites read that decision through helmBin().
  */
 import { existsSync, readdirSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
+import { runDecision } from '../tiers.js';
+import type { Probe } from '../tiers.js';
 
+/** TIDEMARK_HELM_BIN, else the newest finished build under build.sh's cache ($TIDEMARK_CACHE, ~/.cache/tidemark). */
 export function helmBinDir(): string | undefined {
   const fromEnv = process.env.TIDEMARK_HELM_BIN;
-  if (fromEnv && existsSync(join(fromEnv, 'helm'))) return fromEnv;
-  const cache = join(process.env.HOME ?? '/root', '.cache', 'tidemark');
+  if (fromEnv) return fromEnv;
+  const cache = process.env.TIDEMARK_CACHE ?? join(homedir(), '.cache', 'tidemark');
   if (!existsSync(cache)) return undefined;
-  const dirs = readdirSync(cache)
+  return readdirSync(cache)
     .filter((d) => /^helm-v4\./.test(d))
     .sort()
-    .map((d) => join(cache, d, 'bin'));
-  return dirs.reverse().find((d) => existsSync(join(d, 'helm')) && existsSync(join(d, 'helm.ok')));
+    .reverse()
+    .map((d) => join(cache, d, 'bin'))
+    .find((d) => existsSync(join(d, 'helm')) && existsSync(join(d, 'helm.ok')));
 }
 
-function hasKubectl(): boolean {
-  try {
-    execFileSync('kubectl', ['version', '--client'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
+/** The probe (global setup only): a folder whose `helm` runs and is v4. */
+export function probeHelm(): Probe {
+  const dir = helmBinDir();
+  if (!dir)
+    return { ok: false, reason: 'helm v4 not built (TIDEMARK_HELM_BIN unset, none in the build cache)' };
+  const r = spawnSync(join(dir, 'helm'), ['version', '--short'], { encoding: 'utf8' });
+  if (r.status !== 0)
+    return {
+      ok: false,
+      reason: `${join(dir, 'helm')} does not run (${(r.stderr || r.error?.message || `exit ${r.status}`).trim()})`,
+    };
+  if (!/^v4\./.test(r.stdout.trim()))
+    return { ok: false, reason: `${join(dir, 'helm')} is ${r.stdout.trim()}, not helm v4` };
+  return { ok: true, detail: dir };
 }
 
-/** A tier's describe, or describe.skip with a printed SKIPPED line; a failure under TIDEMARK_REQUIRE_TIERS=1. */
-function gate(tier: string, reason: string | undefined): jest.Describe {
-  if (!reason) return describe;
-  if (process.env.TIDEMARK_REQUIRE_TIERS === '1') throw new Error(`the ${tier} tier is required: ${reason}`);
-  process.stderr.write(`SKIPPED: ${tier} tier — ${reason}\n`);
-  return describe.skip;
-}
-
-export function describeWithKubectl(): jest.Describe {
-  return gate('kustomize build', hasKubectl() ? undefined : 'kubectl is not on PATH');
-}
-
-export function describeWithHelm(): jest.Describe {
-  return gate(
-    'helm',
-    !hasKubectl()
-      ? 'kubectl is not on PATH'
-      : helmBinDir()
-        ? undefined
-        : 'helm not built (pipeline/testing/helm/build.sh)',
-  );
-}
-
-/** describe for a test on a real repository snapshot under ../shared/real-repos, or a printed skip. */
-export function describeWithRealRepo(dir: string | undefined, name: string): jest.Describe {
-  return gate('real-repos', dir ? undefined : `../shared/real-repos/${name} is absent`);
+/** The run's helm bin folder; only inside a suite gated on the `helm` tier. */
+export function helmBin(): string {
+  const t = runDecision().tiers.helm;
+  if (!t.ok || !t.detail) throw new Error('the helm tier is skipped in this run: gate the suite on it');
+  return t.detail;
 }
