@@ -7,7 +7,7 @@
  * Deterministic per (cluster, seed): Deployments of 2–5 replicas, 15 % with a sidecar, requests
  * 500m / 512Mi, CPU usage 0.02–0.42 cores with a daily cycle, memory 64–464 MiB.
  */
-import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { prng } from '../core/prng.js';
@@ -21,6 +21,12 @@ export interface FleetBedSpec {
   /** Unix seconds of the last sample (the window ends there). */
   end: number;
   seed: number;
+  /**
+   * Distinct clusters (default: all). Cluster i ≥ distinct is a replica of cluster i mod distinct
+   * (the same services, as regional copies are): its own snapshot and manifests, and the same
+   * metrics file linked, so a large fleet fits on a disk.
+   */
+  distinct?: number;
 }
 
 export interface FleetBed {
@@ -263,14 +269,17 @@ export async function writeFleetBed(dir: string, spec: FleetBedSpec, extra = '')
   const repo = join(dir, 'gitops');
   const names: string[] = [];
   let samples = 0;
+  const distinct = Math.min(spec.distinct ?? spec.clusters, spec.clusters);
   for (let c = 0; c < spec.clusters; c++) {
     const name = clusterName(c);
     names.push(name);
-    const seed = spec.seed + c * 101;
+    const seed = spec.seed + (c % distinct) * 101;
     const pods = layout(spec.containersPerCluster, seed);
     writeSnapshot(pods, join(dir, 'clusters', name, 'snapshot'));
     writeManifests(pods, join(repo, 'clusters', name));
-    samples = await writeMetrics(pods, spec, seed, join(dir, 'clusters', name, 'metrics.om'));
+    const metrics = join(dir, 'clusters', name, 'metrics.om');
+    if (c < distinct) samples = await writeMetrics(pods, spec, seed, metrics);
+    else symlinkSync(join(dir, 'clusters', clusterName(c % distinct), 'metrics.om'), metrics);
   }
   const config = join(dir, 'tidemark.yaml');
   writeFileSync(
