@@ -50,6 +50,8 @@ export interface RepoConfig {
 
 export interface ClusterConfig {
   name: string;
+  /** A shard or group of the fleet (`tidemark clusters --group`). */
+  group?: string;
   kubernetes: KubernetesSourceConfig;
   metrics: MetricsSourceConfig;
   repo: RepoConfig;
@@ -68,6 +70,11 @@ export interface PipelineConfig {
   analysis: { windowSeconds: number; stepSeconds: number; at?: number };
   analyzers: Record<string, Record<string, unknown>>;
   output: { prBodyMaxChars: number };
+  /**
+   * Where runs keep state between them (absolute; one folder per cluster, see stateDirOf in
+   * pipeline/fleet/state.ts). Read by the incremental history's checkpoints.
+   */
+  state?: { path: string };
   /** Sections later stages read (publish, guardian), validated by their own schemas. */
   raw: Record<string, unknown>;
 }

@@ -24,14 +24,15 @@ export function registerRunCommand(program: Command, ctx: CliContext): void {
     .description('plan, then open or update one pull request per group (publish.github in the config)')
     .requiredOption('-c, --config <file>', 'Pipeline config')
     .option('-o, --out <dir>', `${OUT_HELP}; plan.json, changes.diff, pr.md and pr/`, 'tidemark-out')
+    .option('--cluster <name...>', 'only these clusters (one job per cluster in a fleet)')
     .option(
       '--dry-run <mode>',
       'plan: print each PR body and diff from the local checkout, offline (no token, no network); full: also read GitHub and log every write it would make, make none',
     )
-    .action(async (opts: { config: string; out?: string; dryRun?: string }) => {
+    .action(async (opts: { config: string; out?: string; dryRun?: string; cluster?: string[] }) => {
       const dryRun = parseDryRun(opts.dryRun);
       outputDir(opts.out ?? 'tidemark-out', 'run');
-      const config = loadConfig(opts.config);
+      const config = onlyClusters(loadConfig(opts.config), opts.cluster);
       // Settings and credentials are checked before minutes of planning.
       const pub = publishSettingsFrom(config);
       let platform: Platform | undefined;
@@ -137,6 +138,21 @@ async function cloneForClusters(
     }
   }
   return ws;
+}
+
+/**
+ * `--cluster`: the run knows only these clusters, so it clones for, plans, publishes and closes
+ * PRs of these alone; another job's clusters (sharing the repository) are not its business.
+ */
+function onlyClusters(config: PipelineConfig, names: string[] | undefined): PipelineConfig {
+  if (!names?.length) return config;
+  const unknown = names.filter((n) => !config.clusters.some((c) => c.name === n));
+  if (unknown.length)
+    throw new ConfigError(
+      `unknown cluster ${unknown.map((n) => `"${n}"`).join(', ')} (the config has ${config.clusters.map((c) => c.name).join(', ')})`,
+      { file: config.file, field: '--cluster' },
+    );
+  return { ...config, clusters: config.clusters.filter((c) => names.includes(c.name)) };
 }
 
 function parseDryRun(v: string | undefined): DryRun {
