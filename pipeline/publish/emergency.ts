@@ -36,6 +36,8 @@ import {
 } from './git/workspace.js';
 import { humanEdited, isOurs, type PublishSettings } from './publish.js';
 import { parseQuantity } from '../core/quantity.js';
+import { formatChangeTrailer } from '../collect/git-history/trailers.js';
+import { fieldId, valueText } from './git/commit-message.js';
 
 export interface EmergencyObject {
   apiVersion: string;
@@ -182,7 +184,22 @@ export async function publishEmergency(input: EmergencyInput): Promise<Emergency
       c.mode === 'lift'
         ? `fix(tidemark): emergency ${formatFieldPath(c.path)} ${c.object.namespace}/${c.object.name} ${c.other}→${c.live}`
         : `fix(tidemark): restore ${formatFieldPath(c.path)} ${c.object.namespace}/${c.object.name} ${c.other}→${c.live} after the incident`;
-    await commitAll(ws, `${subject}\n\n${c.why}\n\nTidemark-Guardian-Journal: ${c.entry}`);
+    // One Tidemark-Change trailer per edited field, as a plan's commit has: once merged, the next
+    // plan reads the raise as Tidemark's last change to the field (max-decrease counts from it).
+    const changes = fields
+      .filter((f) => !sameValue(f.git, f.live))
+      .map((f) =>
+        formatChangeTrailer({
+          workload: `${c.object.kind}/${c.object.namespace}/${c.object.name}`,
+          field: fieldId(f.path),
+          ...(f.git === undefined ? {} : { from: valueText(f.git) }),
+          to: valueText(f.live),
+        }),
+      );
+    await commitAll(
+      ws,
+      `${subject}\n\n${c.why}\n\n${[...changes, `Tidemark-Guardian-Journal: ${c.entry}`].join('\n')}`,
+    );
 
     const markerFields = Object.fromEntries(
       fields.map((f) => [
