@@ -624,6 +624,83 @@ describeWithControlPlane()('guardian: in-place resize on a real kube-apiserver',
     }
   });
 
+  it('a rollback the API server refuses is journaled and left alone; the per-node cap counts raises per node per hour', async () => {
+    for (const ns of ['shop', 'api', 'batch'])
+      await createRunningPod(cp, { namespace: ns, name: 'tea', node: 'node-0', containers: [burstable] });
+    await createRunningPod(cp, { namespace: 'infra', name: 'tea', node: 'node-2', containers: [burstable] });
+    const r = await guardian('guardian-r', {
+      resize: { ...G.resize, caps: { perNodePerHour: 2, perNamespacePerMinute: 20 } },
+    });
+    try {
+      await settle(r.g, 'infra', 'tea', () => true);
+      for (const ns of ['shop', 'api', 'batch', 'infra']) r.usage.workingSet.set(`${ns}/tea/app`, 1000 * Mi);
+      // Four raises due in one tick: two on node-0 pass its cap of 2 per hour, the third waits;
+      // node-2's is counted on its own.
+      const first = resizes(await r.ticks(11));
+      expect(first.map((o) => [o.pod.split('/')[1], o.outcome]).sort()).toEqual([
+        ['tea', 'done'],
+        ['tea', 'done'],
+        ['tea', 'done'],
+        ['tea', 'refused'],
+      ]);
+      const refusedPod = first.find((o) => o.outcome === 'refused')!.pod;
+      expect(refusedPod).not.toBe('infra/tea');
+      const caps = await r.g.metrics.refused.get();
+      expect(caps.values.find((v) => v.labels.reason === 'cap-node')?.value).toBe(1);
+      // Still capped on the next tick (the hour is not over).
+      expect(resizes(await r.ticks(1)).filter((o) => o.pod === refusedPod)).toEqual([
+        { kind: 'resize', pod: refusedPod, container: 'app', resource: 'memory', outcome: 'refused' },
+      ]);
+      expect(
+        resizeCalls('guardian-r')
+          .filter((c) => c[1] === 'tea')
+          .map((c) => c[2]),
+      ).toEqual([200, 200, 200]);
+      for (const ns of ['shop', 'api', 'batch', 'infra']) r.usage.workingSet.delete(`${ns}/tea/app`);
+
+      // infra/tea's raise is carried out; then its node's kubelet is replaced by one too old to
+      // report resources: the API server refuses the rollback.
+      await settle(r.g, 'infra', 'tea', (p) => p.containers[0].memoryLimit === 1280 * Mi);
+      await writeKubeletStatus(cp, 'infra', 'tea', { applied: true });
+      await settle(r.g, 'infra', 'tea', (p) => !p.containers[0].applied);
+      await r.ticks(1);
+      const raised = (await journal()).find((e) => e.target === 'Pod/infra/tea');
+      expect(raised.revision.status).toBe('done');
+      await writeKubeletStatus(cp, 'infra', 'tea', { reportResources: false });
+      r.usage.workingSet.set('infra/tea/app', 500 * Mi);
+      const back = resizes(await r.ticks(12 + 60)).filter((o) => o.pod === 'infra/tea');
+      expect(back).toEqual([
+        { kind: 'rollback', pod: 'infra/tea', container: 'app', resource: 'memory', outcome: 'refused' },
+      ]);
+      const refused = (await journal()).find((e) => e.id === raised.id);
+      expect(refused).toMatchObject({
+        state: 'superseded',
+        revision: { rollback: { outcome: 'refused' } },
+      });
+      expect(refused.revision.rollback.message).toMatch(/Pod running on node without support for resize/);
+      expect(refused.why).toMatch(/rollback refused by the API server: .*without support for resize/);
+      expect((await events('infra')).filter((e) => e[1] === 'ResizeRollbackRefused')).toEqual([
+        [
+          'tea',
+          'ResizeRollbackRefused',
+          expect.stringMatching(
+            /^app: memory limit 1280Mi → 1Gi, request 640Mi → 512Mi refused by the API server: /,
+          ),
+        ],
+      ]);
+      const rolled = await r.g.metrics.resizes.get();
+      expect(rolled.values.find((v) => v.labels.outcome === 'rollback-refused')?.value).toBe(1);
+      // Left alone: the raise stays, no call is tried again, nothing is open.
+      const calls = resizeCalls('guardian-r', 'infra').length;
+      expect(resizes(await r.ticks(70)).filter((o) => o.pod === 'infra/tea')).toEqual([]);
+      expect(resizeCalls('guardian-r', 'infra')).toHaveLength(calls);
+      expect((await resources('infra', 'tea')).limits).toEqual({ memory: '1280Mi' });
+    } finally {
+      r.stop.abort();
+      await r.g.lease.release();
+    }
+  });
+
   it('used exactly the resize permission deploy/guardian grants, and was never refused it (runs last)', () => {
     const used = new Set<string>();
     for (const e of cp.audit() as any[]) {
