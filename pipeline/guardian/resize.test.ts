@@ -277,6 +277,14 @@ describeWithControlPlane()('guardian: in-place resize on a real kube-apiserver',
         `app: limit 1280Mi → 1Gi, request 640Mi → 512Mi: given up: ${search.revision.message}`,
       ]);
       expect((await journal()).find((e) => e.target === 'Pod/shop/cart').revision.status).toBe('deferred');
+      // The metrics: one revision open, deferred by the kubelet.
+      const pending = async () =>
+        Object.fromEntries(
+          (await r.g.metrics.resizePending.get()).values.map((v) => [v.labels.state, v.value]),
+        );
+      const open = async () => (await r.g.metrics.revisionsOpen.get()).values[0]!.value;
+      expect(await pending()).toEqual({ requested: 0, 'in-progress': 0, deferred: 1 });
+      expect(await open()).toBe(1);
 
       // Deferred since the tick above: given up 300 s (30 ticks) later, not before.
       expect(resizes(await r.ticks(29))).toEqual([]);
@@ -290,6 +298,16 @@ describeWithControlPlane()('guardian: in-place resize on a real kube-apiserver',
       });
       const infeasible = await r.g.metrics.resizeInfeasible.get();
       expect(infeasible.values[0]!.value).toBe(1);
+      expect(await pending()).toEqual({ requested: 0, 'in-progress': 0, deferred: 0 });
+      expect(await open()).toBe(0);
+      const outcomes = (await r.g.metrics.resizes.get()).values
+        .map((v) => [v.labels.outcome, v.value])
+        .sort();
+      expect(outcomes).toEqual([
+        ['done', 2],
+        ['infeasible', 1],
+        ['timeout', 1],
+      ]);
     } finally {
       r.stop.abort();
       await r.g.lease.release();
