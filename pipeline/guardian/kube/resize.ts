@@ -13,14 +13,27 @@ import type { RevisionValues } from './journal.js';
 
 export type ResizeSupport = { ok: true; version: string } | { ok: false; why: string };
 
-/** From `/version` and the core group's discovery: 1.33 or newer, and `pods/resize` listed. */
-export async function resizeSupport(api: KubeApi): Promise<ResizeSupport> {
-  const v = await api.get<{ major?: string; minor?: string; gitVersion?: string }>('/version');
+export interface VersionInfo {
+  major?: string;
+  minor?: string;
+  gitVersion?: string;
+}
+
+/** Why `/version` rules in-place resize out (older than 1.33, or unreadable), if it does. */
+export function tooOldForResize(v: VersionInfo | undefined): string | undefined {
   const version = v?.gitVersion ?? `${v?.major ?? '?'}.${v?.minor ?? '?'}`;
   const major = Number.parseInt(v?.major ?? '', 10);
   const minor = Number.parseInt(v?.minor ?? '', 10); // "34+" on some providers
-  if (!(major > 1 || (major === 1 && minor >= 33)))
-    return { ok: false, why: `Kubernetes ${version}: in-place resize needs 1.33 or newer` };
+  if (major > 1 || (major === 1 && minor >= 33)) return undefined;
+  return `Kubernetes ${version}: in-place resize needs 1.33 or newer`;
+}
+
+/** From `/version` and the core group's discovery: 1.33 or newer, and `pods/resize` listed. */
+export async function resizeSupport(api: KubeApi): Promise<ResizeSupport> {
+  const v = await api.get<VersionInfo>('/version');
+  const version = v?.gitVersion ?? `${v?.major ?? '?'}.${v?.minor ?? '?'}`;
+  const old = tooOldForResize(v);
+  if (old) return { ok: false, why: old };
   const core = await api.get<{ resources?: { name: string; verbs?: string[] }[] }>('/api/v1');
   const resize = core?.resources?.find((r) => r.name === 'pods/resize');
   if (!resize?.verbs?.includes('patch'))
