@@ -4,6 +4,7 @@
  * model built from what sources yield, so a new source plugs in without touching them.
  */
 import type { Logger } from '../core/logger.js';
+import type { NodeUsageRequest, NodeUsageResult } from './node-usage/types.js';
 
 /** A Kubernetes object as the API returns it (after field trimming by the source). */
 export interface KubeObject {
@@ -157,4 +158,6 @@ export interface MetricsSource {
    * in the past: the analysis then ends there instead of at the wall clock.
    */
   latestTimestamp?(ctx: SourceContext): Promise<number | undefined>;
+  /** Node usage as the node sees it (node-exporter or cAdvisor's root cgroup), where the source has it. */
+  readNodeUsage?(request: NodeUsageRequest, ctx: SourceContext): Promise<NodeUsageResult>;
 }
