@@ -21,6 +21,7 @@ import type {
 } from '../types.js';
 import { parseSeries, splitSampleLine } from './parse-line.js';
 import { lineBatches } from './lines.js';
+import { readOpenMetricsNodeUsage } from '../node-usage/openmetrics.js';
 import { maxInto, trimSeries } from '../usage-series.js';
 import {
   addCpuSample,
@@ -61,6 +62,7 @@ export function createOpenMetricsSource(file: string): MetricsSource {
     async *readUsage(request: UsageRequest) {
       yield await readFile(file, request, stats);
     },
+    readNodeUsage: (request) => readOpenMetricsNodeUsage(file, request, stats),
   };
 }
 

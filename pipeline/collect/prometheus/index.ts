@@ -34,6 +34,7 @@ import {
   type UsageQueryKind,
 } from './queries.js';
 import { createProgress } from './progress.js';
+import { readPrometheusNodeUsage } from '../node-usage/prometheus.js';
 
 export interface PrometheusSourceOptions {
   client?: ClientOptions;
@@ -67,6 +68,7 @@ export function createPrometheusSource(
     batches: 0,
   };
   let client: PrometheusClient | undefined;
+  const nodeStats = { queries: 0, bytes: 0, retries: 0, splits: 0 };
   const shape: QueryShape = {
     scrape: parseDuration(cfg.scrapeInterval ?? PROMETHEUS_DEFAULTS.scrapeInterval),
     recordedCpuRate: cfg.recordedCpuRate,
@@ -82,7 +84,27 @@ export function createPrometheusSource(
     description: `prometheus ${cfg.url.replace(/\/\/[^@/]*@/, '//')}`,
     stats: () => {
       sync();
-      return { ...stats };
+      return {
+        ...stats,
+        queries: stats.queries + nodeStats.queries,
+        bytes: stats.bytes + nodeStats.bytes,
+        retries: stats.retries + nodeStats.retries,
+        splits: stats.splits + nodeStats.splits,
+      };
+    },
+    async readNodeUsage(request, ctx) {
+      const c = createPrometheusClient(cfg, opts.client);
+      const own = { queries: 0, splits: 0 };
+      try {
+        return await readPrometheusNodeUsage(c, cfg, request, ctx, own);
+      } finally {
+        // Kept apart: sync() sets the usage client's totals, these come on top.
+        nodeStats.splits += own.splits;
+        nodeStats.queries += c.stats.requests;
+        nodeStats.bytes += c.stats.bytes;
+        nodeStats.retries += c.stats.retries;
+        await c.close();
+      }
     },
     async *readUsage(request: UsageRequest, ctx: SourceContext): AsyncIterable<UsageBatch> {
       client ??= createPrometheusClient(cfg, opts.client);
