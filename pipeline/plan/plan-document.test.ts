@@ -1,3 +1,4 @@
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../core/json-schema.js';
 import { loadPolicies } from '../policy/load.js';
@@ -77,7 +78,7 @@ function runOf(fields: FieldProposal[]): { run: PlanRun; config: PipelineConfig 
   const run = {
     clusters: [
       {
-        cluster: { name: 'demo' },
+        cluster: { name: 'demo', repo: { path: tmpdir() } },
         model,
         window: { start: NOW - 14 * 86400, end: NOW, step: 300 },
         analyzerResults: results,
@@ -101,6 +102,7 @@ function runOf(fields: FieldProposal[]): { run: PlanRun; config: PipelineConfig 
     file: '/cfg.yaml',
     prices: { cpuCoreHour: 0.031, memoryGiBHour: 0.0042, currency: 'USD' },
     output: {},
+    raw: {},
   } as PipelineConfig;
   return { run, config };
 }

@@ -16,6 +16,8 @@ import { minHistoryRule } from './rules/min-history.js';
 import { oomMemoryRule } from './rules/oom-memory.js';
 import { resourceBoundsRule } from './rules/resource-bounds.js';
 import { maxDecreaseRule } from './rules/max-decrease.js';
+import { maxIncreaseRule } from './rules/max-increase.js';
+import { nodeFitCurrentRule, nodeFitRule } from './rules/node-fit.js';
 import { afterRevertRule } from './rules/after-revert.js';
 import { limitRangeRule } from './rules/limit-range.js';
 import { limitsConsistencyRule } from './rules/limits-consistency.js';
@@ -52,13 +54,16 @@ export function evaluatePolicies(
         excludeRule(matching),
         vpaRule,
         resourceOverrideRule,
+        nodeFitCurrentRule,
         minHistoryRule,
         oomMemoryRule,
         resourceBoundsRule,
         afterRevertRule,
         maxDecreaseRule,
+        maxIncreaseRule,
         limitRangeRule,
         limitsConsistencyRule,
+        nodeFitRule,
         minChangeRule,
         resourceQuotaRule,
       ];

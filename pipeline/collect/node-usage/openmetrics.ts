@@ -13,6 +13,7 @@ import type { MetricsStats, UsageWindow } from '../types.js';
 import { lineBatches } from '../openmetrics/lines.js';
 import { parseSeries, splitSampleLine } from '../openmetrics/parse-line.js';
 import { addCpuSample, cpuMeans, newCpuAccumulator, type CpuAccumulator } from '../openmetrics/accumulate.js';
+import { NO_CEILING } from '../sample-check.js';
 import { nodeMatcher } from './match.js';
 import type { NodeUsageKind, NodeUsageRequest, NodeUsageResult, NodeUsageSeries } from './types.js';
 
@@ -117,7 +118,8 @@ export async function readOpenMetricsNodeUsage(
       if (!known) continue;
       if (stats) stats.samples++;
       if (known.family === 'cpu') {
-        addCpuSample(known.acc, w, s.time, s.value);
+        // No node capacity here: a corrupt counter is the container pass's to report.
+        addCpuSample(known.acc, w, s.time, s.value, NO_CEILING);
         continue;
       }
       const i = slotOf(w, s.time);

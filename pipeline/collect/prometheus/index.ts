@@ -11,15 +11,24 @@ import { SourceError } from '../../core/errors.js';
 import { parseDuration } from '../../core/duration.js';
 import type { PrometheusConfig } from '../../config/types.js';
 import type {
+  ContainerRef,
+  InvalidSamples,
   MetricsSource,
   MetricsStats,
   SourceContext,
   UsageBatch,
   UsageRequest,
+  UsageSurvey,
   UsageWindow,
 } from '../types.js';
 import { trimSeries } from '../usage-series.js';
-import { createPrometheusClient, QueryFailure, type ClientOptions, type PrometheusClient } from './client.js';
+import {
+  createPrometheusClient,
+  QueryFailure,
+  type ClientOptions,
+  type PrometheusClient,
+  type VectorSample,
+} from './client.js';
 import { addMatrix, newBatchAccumulator, type BatchAccumulator } from './decode.js';
 import { planBatches } from './plan.js';
 import {
@@ -28,6 +37,7 @@ import {
   QUERY_KINDS,
   presenceOverQuery,
   presenceQuery,
+  surveyQuery,
   usageQuery,
   type BatchSelector,
   type QueryShape,
@@ -35,6 +45,13 @@ import {
 } from './queries.js';
 import { createProgress } from './progress.js';
 import { readPrometheusNodeUsage } from '../node-usage/prometheus.js';
+import {
+  addInvalid,
+  ceilingIndex,
+  newInvalidSamples,
+  warnInvalid,
+  type CeilingIndex,
+} from '../sample-check.js';
 
 export interface PrometheusSourceOptions {
   client?: ClientOptions;
@@ -44,7 +61,7 @@ export interface PrometheusSourceOptions {
 
 /** The contract's stats, with every counter this source keeps present. */
 type SourceStats = MetricsStats &
-  Required<Pick<MetricsStats, 'retries' | 'splits' | 'batches' | 'serverSamples'>>;
+  Required<Pick<MetricsStats, 'retries' | 'splits' | 'batches' | 'serverSamples' | 'invalidSamples'>>;
 
 export const PROMETHEUS_DEFAULTS = {
   concurrency: 4,
@@ -66,6 +83,7 @@ export function createPrometheusSource(
     splits: 0,
     serverSamples: 0,
     batches: 0,
+    invalidSamples: newInvalidSamples(),
   };
   let client: PrometheusClient | undefined;
   const nodeStats = { queries: 0, bytes: 0, retries: 0, splits: 0 };
@@ -80,12 +98,14 @@ export function createPrometheusSource(
     stats.retries = client.stats.retries;
   };
 
+  const description = `prometheus ${cfg.url.replace(/\/\/[^@/]*@/, '//')}`;
   return {
-    description: `prometheus ${cfg.url.replace(/\/\/[^@/]*@/, '//')}`,
+    description,
     stats: () => {
       sync();
       return {
         ...stats,
+        invalidSamples: { ...stats.invalidSamples },
         queries: stats.queries + nodeStats.queries,
         bytes: stats.bytes + nodeStats.bytes,
         retries: stats.retries + nodeStats.retries,
@@ -106,10 +126,23 @@ export function createPrometheusSource(
         await c.close();
       }
     },
+    async survey(request: UsageRequest, ctx: SourceContext): Promise<UsageSurvey> {
+      client ??= createPrometheusClient(cfg, opts.client);
+      const c = client;
+      try {
+        return await survey(c, cfg, request, ctx.signal);
+      } finally {
+        sync();
+        await c.close();
+        client = undefined;
+      }
+    },
     async *readUsage(request: UsageRequest, ctx: SourceContext): AsyncIterable<UsageBatch> {
       client ??= createPrometheusClient(cfg, opts.client);
       const c = client;
       const w = request.window;
+      const ceilings = ceilingIndex(request);
+      const invalid = newInvalidSamples();
       try {
         await preflight(c, cfg, w, ctx.signal);
         const batches = planBatches(request.containers, {
@@ -130,7 +163,7 @@ export function createPrometheusSource(
         let next = 0;
         const start = (): void => {
           const sel = batches[next++]!;
-          inFlight.push(runBatch(c, sel, w, shape, kinds, coarse, stats, ctx.signal));
+          inFlight.push(runBatch(c, sel, w, shape, kinds, coarse, stats, ceilings, invalid, ctx.signal));
         };
         while (next < batches.length && inFlight.length < concurrency) start();
         try {
@@ -146,12 +179,72 @@ export function createPrometheusSource(
           // Settle what is still running so no rejection goes unhandled after an early failure.
           await Promise.allSettled(inFlight);
         }
+        addInvalid(stats.invalidSamples, invalid);
+        warnInvalid(ctx.logger, description, invalid);
       } finally {
         sync();
         await c.close();
         client = undefined;
       }
     },
+  };
+}
+
+/** Namespaces the whole-cluster survey stands for when it has to go namespace by namespace. */
+export const OTHER_NAMESPACES = '(namespaces without workloads)';
+
+/**
+ * validate's look at the source: the preflight, then the containers with usage in the window,
+ * one instant query per metric for the whole cluster; one the server finds too large or too
+ * slow goes namespace by namespace (the cluster's), and a namespace still too large is reported
+ * as not surveyed.
+ */
+async function survey(
+  c: PrometheusClient,
+  cfg: PrometheusConfig,
+  request: UsageRequest,
+  signal?: AbortSignal,
+): Promise<UsageSurvey> {
+  const w = request.window;
+  await preflight(c, cfg, w, signal);
+  const key = (r: ContainerRef): string => `${r.namespace}/${r.pod}/${r.container}`;
+  const requested = new Set(request.containers.map(key));
+  const namespaces = [...new Set(request.containers.map((r) => r.namespace))].sort();
+  const withUsage = new Map<string, ContainerRef>();
+  const unrequested: ContainerRef[] = [];
+  const notSurveyed = new Set<string>();
+  const tooBig = (err: unknown): boolean =>
+    err instanceof QueryFailure && (err.kind === 'too-large' || err.kind === 'timeout');
+  for (const metric of [cfg.recordedCpuRate ?? CPU_METRIC, MEM_METRIC]) {
+    const seconds = w.end - w.start;
+    let rows: VectorSample[];
+    try {
+      rows = await c.queryInstant(surveyQuery(metric, seconds, cfg.selector), w.end, signal);
+    } catch (err) {
+      if (!tooBig(err)) throw err;
+      rows = [];
+      notSurveyed.add(OTHER_NAMESPACES);
+      for (const ns of namespaces) {
+        try {
+          rows.push(...(await c.queryInstant(surveyQuery(metric, seconds, cfg.selector, ns), w.end, signal)));
+        } catch (e) {
+          if (!tooBig(e)) throw e;
+          notSurveyed.add(ns);
+        }
+      }
+    }
+    for (const { metric: m } of rows) {
+      const { namespace, pod, container } = m;
+      if (!namespace || !pod || !container) continue;
+      const ref = { namespace, pod, container };
+      if (requested.has(key(ref))) withUsage.set(key(ref), ref);
+      else unrequested.push(ref);
+    }
+  }
+  return {
+    withUsage: [...withUsage.values()],
+    unrequested,
+    ...(notSurveyed.size ? { notSurveyed: [...notSurveyed] } : {}),
   };
 }
 
@@ -215,15 +308,18 @@ async function runBatch(
   kinds: UsageQueryKind[],
   coarse: CoarseTier | undefined,
   stats: SourceStats,
+  ceilings: CeilingIndex,
+  invalid: InvalidSamples,
   signal?: AbortSignal,
 ): Promise<UsageBatch> {
-  const acc = newBatchAccumulator();
+  const acc = newBatchAccumulator(ceilings);
   for (const kind of kinds) {
     const events = kind === 'oom' || kind === 'restarts';
     for (const tier of events ? [{ from: w.start + w.step, to: w.end, step: w.step }] : tiers(w, coarse))
       await runSplitting(c, kind, sel, w, tier.from, tier.to, tier.step, shape, acc, stats, signal);
   }
   const series = [...acc.series.values()].map(trimSeries).filter((s) => s.cpuMean.length > 0);
+  addInvalid(invalid, acc.invalid);
   stats.series += series.length;
   stats.samples += acc.points;
   return { series, ooms: acc.ooms, restarts: acc.restarts };
