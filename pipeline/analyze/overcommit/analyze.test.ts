@@ -8,6 +8,7 @@ import { series, windowOf, withUsage } from '../../testing/usage-fixtures.js';
 import { referenceValidator } from '../../testing/reference-schemas.js';
 import { getValidator, packageRoot } from '../../core/json-schema.js';
 import type { KubeObject } from '../../collect/types.js';
+import type { NodeUsageSeries } from '../../collect/node-usage/types.js';
 import type { AnalyzeContext } from '../types.js';
 
 const END = 1_800_000_000 - (1_800_000_000 % 86400);
@@ -52,6 +53,8 @@ function model(o: {
   /** A koord-mid `etl` pod per node: requests 1 core / 4 GiB, uses `cpu` cores and `memGiB`. */
   mid?: { cpu: number; memGiB: number; labels?: Record<string, string>; priorityClassName?: string };
   tierLabel?: string;
+  /** Node exporters' series (the node's own view). */
+  nodeSeries?: NodeUsageSeries[];
 }) {
   const web = () => container({ name: 'web', cpu: '2500m', memory: o.reqMem ?? '12800Mi' });
   const d = deployment('web', 'shop', { replicas: 4, containers: [web()] });
@@ -113,7 +116,7 @@ function model(o: {
       ...midSeries,
     ],
     [],
-    o.tierLabel ? { tierLabel: o.tierLabel } : {},
+    { ...(o.tierLabel ? { tierLabel: o.tierLabel } : {}), ...(o.nodeSeries ? { series: o.nodeSeries } : {}) },
   );
 }
 
@@ -415,6 +418,55 @@ describe('overcommit analyzer (Koordinator)', () => {
       }),
     ]);
     expect((rec.details!.pools as any[])[0].cpu).toMatchObject({ headroom: 0, ratio: 1, change: 'lowered' });
+  });
+
+  it('forecasts hotspots from the node view and proposes, in the cluster timezone, what to do ahead of them', () => {
+    const live = sloConfig({ enable: true });
+    // big-1's node-exporter: 14 of 16 cores (87.5 %) at 09:00–11:00 UTC every day, 4 otherwise.
+    const w = windowOf(END, 14);
+    const slots = (w.end - w.start) / w.step;
+    const cpu = new Float32Array(slots);
+    for (let i = 0; i < slots; i++) {
+      const h = Math.floor(((w.start + i * w.step) % 86400) / 3600);
+      cpu[i] = h === 9 || h === 10 ? 14 : 4;
+    }
+    const exporter: NodeUsageSeries = {
+      node: 'big-1',
+      kind: 'node-exporter',
+      cpu,
+      memory: new Float32Array(slots).fill(20 * GiB),
+    };
+    const m = model({ cpu: 1.5, memGiB: 7.5, extra: [live], nodeSeries: [exporter] });
+    const run = (settings: object) =>
+      analyzeOvercommit(m, OVERCOMMIT_DEFAULTS, {
+        ...ctx(KOORD),
+        clusterSettings: { overcommit: KOORD, ...settings },
+      }).recommendations[0]!;
+    const r = run({});
+    const [h] = r.details!.hotspots as any[];
+    expect(h).toMatchObject({
+      pool: 'big',
+      quiet: { 'never hot': 1 },
+      reclaim: { resource: 'cpu', percent: 55, lowered: 35 },
+    });
+    expect(h.hot.map((n: any) => [n.node, n.windows])).toEqual([
+      ['big-1', ['08:30 (hot from 09:00) to 11:00, every day (UTC)']],
+    ]);
+    expect(r.evidence.why).toContain(
+      'Hotspots ahead: big (1 node(s), reclaim 55% → 35% ahead of the windows).',
+    );
+    // The cluster's autoscaling timezone: 09:00 UTC in January is 10:00 in Berlin.
+    const berlin = run({ autoscaling: { timezone: 'Europe/Berlin' } });
+    expect((berlin.details!.hotspots as any[])[0].hot[0].windows).toEqual([
+      '09:30 (hot from 10:00) to 12:00, every day (Europe/Berlin)',
+    ]);
+    // No node runs hot without the exporter's view: no hotspot part at all.
+    const plain = analyzeOvercommit(
+      model({ cpu: 1.5, memGiB: 7.5, extra: [live] }),
+      OVERCOMMIT_DEFAULTS,
+      ctx(KOORD),
+    );
+    expect(plain.recommendations[0]!.details!.hotspots).toBeUndefined();
   });
 
   it('changes nothing where Koordinator is not running, or where no form is configured', () => {

@@ -19,6 +19,7 @@ import { resolveOvercommitArgs, type OvercommitArgs, type OvercommitSettings } f
 import { buildPools, type Pool } from './pools.js';
 import { levers, type Levers } from './levers.js';
 import { tierRatios, type Floors } from './compression.js';
+import { poolHotspots } from './hotspots.js';
 import { CRO_LABEL } from '../../model/well-known.js';
 
 export const SLO_CONFIG = { namespace: 'koordinator-system', name: 'slo-controller-config' };
@@ -116,6 +117,7 @@ function koordinator(
   let nextColocation: any = { ...colocation };
   let nextAmplification: any = { ...amplification };
   const details: Record<string, unknown>[] = [];
+  const reclaimPercents = new Map<string, Record<'cpu' | 'memory', number>>();
   // A margin at or above the threshold leaves Koordinator nothing to reclaim: 0, never negative
   // (its schema and Koordinator both reject a negative percent), and said so.
   for (const r of ['cpu', 'memory'] as const)
@@ -144,6 +146,7 @@ function koordinator(
       });
     const cpu = lever('cpu');
     const memory = lever('memory');
+    reclaimPercents.set(pool.name, { cpu: cpu.reclaimPercent, memory: memory.reclaimPercent });
     nextAmplification = {
       ...nextAmplification,
       nodeConfigs: upsert(nextAmplification.nodeConfigs, pool, label, {
@@ -218,6 +221,17 @@ function koordinator(
         `${d.pool}: CPU ×${d.cpu.current}→×${d.cpu.ratio} (${d.cpu.change}), mid ${d.cpu.midPercent}%, batch ${d.cpu.batchPercent}%; memory ×${d.memory.current}→×${d.memory.ratio} (${d.memory.change}), mid ${d.memory.midPercent}%, batch ${d.memory.batchPercent}%`,
     )
     .join('; ');
+  const autoscaling = (ctx.clusterSettings.autoscaling ?? {}) as { timezone?: string };
+  const hotspots = poolHotspots(
+    model,
+    pools,
+    args.hotspots,
+    args.hotspots.timezone ?? autoscaling.timezone ?? 'UTC',
+    (pool, r) => reclaimPercents.get(pool)![r],
+  );
+  const ahead = hotspots.length
+    ? ` Hotspots ahead: ${hotspots.map((h) => `${h.pool} (${h.hot.length} node(s), reclaim ${h.reclaim!.percent}% → ${h.reclaim!.lowered}% ahead of the windows)`).join(', ')}.`
+    : '';
   const warn =
     amplification.enable === false || amplification.enable === undefined
       ? ' resource-amplification-config has enable: false, so the ratios take effect only once a human enables it.'
@@ -238,7 +252,7 @@ function koordinator(
       ooms: 0,
       confidence: confidenceOf(model),
       statistic: basis,
-      why: `Per pool, what each tier may take: mid = capacity × threshold − ${Math.round(args.margin * 100)}% margin − what the high tier and the system hold; batch = that − the mid tier's use; the amplification ratio takes at most ${Math.round(args.amplificationShare * 100)}% of the mid headroom and reclaim the rest, so no headroom is lent twice. ${why}.${warn}`,
+      why: `Per pool, what each tier may take: mid = capacity × threshold − ${Math.round(args.margin * 100)}% margin − what the high tier and the system hold; batch = that − the mid tier's use; the amplification ratio takes at most ${Math.round(args.amplificationShare * 100)}% of the mid headroom and reclaim the rest, so no headroom is lent twice. ${why}.${ahead}${warn}`,
       ...(model.nodeUsage?.queries?.length ? { queries: model.nodeUsage.queries } : {}),
     },
     risk: 'medium',
@@ -252,6 +266,7 @@ function koordinator(
       ...(args.tierLabel ? { tierLabel: args.tierLabel } : {}),
       pools: details,
       unpooledNodes: unpooled,
+      ...(hotspots.length ? { hotspots } : {}),
     },
   };
 }

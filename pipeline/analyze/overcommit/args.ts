@@ -63,6 +63,13 @@ export interface HotspotArgs {
   recentDays: number;
   /** A local hour is forecast hot when at least this share of those days were hot then. */
   minShare: number;
+  /**
+   * Ahead of a forecast window, the pool's reclaim threshold is proposed this many points lower
+   * (the guardian's reactive step, taken before the load arrives) …
+   */
+  reclaimStep: number;
+  /** … never under this percent. */
+  reclaimFloor: number;
   /** IANA zone the windows are written in (default: the cluster's autoscaling timezone, else UTC). */
   timezone?: string;
 }
@@ -73,6 +80,8 @@ export const HOTSPOT_DEFAULTS: HotspotArgs = {
   leadMinutes: 30,
   recentDays: 7,
   minShare: 0.5,
+  reclaimStep: 20,
+  reclaimFloor: 10,
 };
 
 export const OVERCOMMIT_DEFAULTS: OvercommitArgs = {

@@ -209,3 +209,62 @@ describe('render/pr-body/overcommit', () => {
     expect(lines.join('\n')).toContain('| tier (`example.com/tier` label, else QoS class) |');
   });
 });
+
+describe('render/pr-body/overcommit hotspots ahead', () => {
+  const hotspots = [
+    {
+      pool: 'big',
+      hot: [
+        {
+          node: 'n1',
+          forecast: {
+            cycle: 'daily',
+            acf: 0.81,
+            timezone: 'UTC',
+            days: 7,
+            windows: [
+              {
+                label: 'every day',
+                days: [1, 2, 3, 4, 5, 6, 7],
+                from: 510,
+                hotFrom: 540,
+                to: 660,
+                share: 0.857,
+                peak: 0.91,
+              },
+            ],
+          },
+          windows: ['08:30 (hot from 09:00) to 11:00, every day (UTC)'],
+        },
+      ],
+      quiet: { 'never hot': 3 },
+      reclaim: { resource: 'cpu', percent: 55, lowered: 35 },
+      batchAntiAffinity: {
+        preferredDuringSchedulingIgnoredDuringExecution: [
+          {
+            weight: 100,
+            preference: {
+              matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'NotIn', values: ['n1'] }],
+            },
+          },
+        ],
+      },
+    },
+  ];
+
+  it('lists the nodes hot at a regular time, their windows, and both proposals for the hours before', () => {
+    const text = overcommitSection(cluster({ ...koordinator, hotspots })).join('\n');
+    expect(text).toContain('Pool `big`: 1 node(s) run hot at a regular time (the others: 3 never hot).');
+    expect(text).toContain(
+      '| `n1` | daily (autocorrelation 0.81) | 08:30 (hot from 09:00) to 11:00, every day (UTC) | 86% of 7 days | 91% |',
+    );
+    expect(text).toContain('lower `cpuReclaimThresholdPercent` for pool `big` from 55% to 35%');
+    expect(text).toContain(
+      '      - weight: 100\n        preference:\n          matchExpressions:\n            - key: kubernetes.io/hostname\n              operator: NotIn\n              values: [n1]',
+    );
+  });
+
+  it('has no hotspot part when no node runs hot at a regular time', () => {
+    expect(overcommitSection(cluster(koordinator)).join('\n')).not.toContain('Hotspots ahead');
+  });
+});

@@ -102,6 +102,60 @@ function thresholdText(r: any, margin: number): string {
   return `${of} (written as ${r.reclaimPercent}%, the ${Math.round(margin * 100)}% margin taken off)`;
 }
 
+/**
+ * Hotspots ahead (analyze/overcommit/hotspots.ts): per pool, the nodes that run hot at a regular
+ * time, their windows, and the two proposals for the hours before — plan output, not a field
+ * written (Koordinator has no time-scoped threshold, Kubernetes no time-scoped affinity).
+ */
+function hotspotLines(list: any[] | undefined): string[] {
+  if (!list?.length) return [];
+  const out = ['#### Hotspots ahead', ''];
+  for (const h of list) {
+    const quiet = Object.entries((h.quiet ?? {}) as Record<string, number>)
+      .map(([why, n]) => `${n} ${why}`)
+      .join(', ');
+    out.push(
+      `Pool \`${h.pool}\`: ${h.hot.length} node(s) run hot at a regular time${quiet ? ` (the others: ${quiet})` : ''}.`,
+      '',
+      '| node | cycle | windows (lead, hot from, until) | hot on | peak |',
+      '|---|---|---|---|---|',
+    );
+    for (const n of h.hot) {
+      const f = n.forecast;
+      const share = f.windows.map((w: any) => `${Math.round(w.share * 100)}%`).join(', ');
+      const peak = f.windows.map((w: any) => `${Math.round(w.peak * 100)}%`).join(', ');
+      out.push(
+        `| \`${n.node}\` | ${f.cycle} (autocorrelation ${f.acf}) | ${(n.windows as string[]).join('; ')} | ${share} of ${f.days} days | ${peak} |`,
+      );
+    }
+    const r = h.reclaim;
+    out.push(
+      '',
+      `Proposed for the hours before (from each window's lead to its end), not written by this PR:`,
+      `- lower \`${r.resource}ReclaimThresholdPercent\` for pool \`${h.pool}\` from ${r.percent}% to ${r.lowered}%, so Koordinator lends the batch tier less before the load arrives;`,
+      '- or keep new batch-tier pods off these nodes with a preferred node anti-affinity:',
+      '',
+      '```yaml',
+      'affinity:',
+      '  nodeAffinity:',
+      '    preferredDuringSchedulingIgnoredDuringExecution:',
+      ...h.batchAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution.flatMap((t: any) => [
+        `      - weight: ${t.weight}`,
+        '        preference:',
+        '          matchExpressions:',
+        ...t.preference.matchExpressions.flatMap((e: any) => [
+          `            - key: ${e.key}`,
+          `              operator: ${e.operator}`,
+          `              values: [${(e.values as string[]).join(', ')}]`,
+        ]),
+      ]),
+      '```',
+      '',
+    );
+  }
+  return out;
+}
+
 export function overcommitSection(clusters: PlanClusterJson[]): string[] {
   const recs = clusters
     .flatMap((c) => c.recommendations)
@@ -148,6 +202,7 @@ export function overcommitSection(clusters: PlanClusterJson[]): string[] {
           '',
         );
       }
+      out.push(...hotspotLines(d.hotspots as any[] | undefined));
       out.push(
         `Koordinator recomputes mid and batch capacity from live node metrics every few minutes, under these caps (use above the reclaim threshold shrinks batch at once, no PR needed); the next Tidemark run lowers a ratio in one step. Ratios rise at most ${d.raiseStep} per run and never above their ceiling.`,
         '',
