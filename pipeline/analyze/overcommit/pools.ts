@@ -311,4 +311,3 @@ export function buildPools(
   }
   return { pools: [...pools.values()], unpooled };
 }
-
