@@ -53,6 +53,7 @@ import {
   type EksConfigObject,
 } from './kube/eks-config.js';
 import { decideBurst } from './decide-burst.js';
+import type { ForecastWatch } from './forecast.js';
 
 export interface GuardianDeps {
   api: KubeApi;
@@ -64,6 +65,8 @@ export interface GuardianDeps {
   identity: string;
   metrics?: GuardianMetrics;
   leaseSeconds?: number;
+  /** The hotspot forecast, read when `actions.forecastTaint` is on (forecast.ts). */
+  forecast?: ForecastWatch;
   /** Opens the emergency PRs that make Git agree (publish.github configured); none: Events only. */
   publisher?: { publish: EmergencyPublisher; cluster: string };
 }
@@ -229,6 +232,11 @@ export class Guardian {
       this.d.logger.warn('usage query failed; nodes without fresh samples go stale', { error: err.message });
       return new Map();
     });
+    const forecast = g.actions.forecastTaint ? this.d.forecast : undefined;
+    // In the background: a 14-day history query must not hold up a tick; this one uses the last forecast.
+    void forecast?.refresh(nodes, now).catch((err: Error) => {
+      this.d.logger.warn('forecast history query failed; the last forecast stands', { error: err.message });
+    });
     const requested = new Map<string, number>();
     for (const p of this.pods.cache.values())
       if (p.nodeName && p.phase !== 'Succeeded' && p.phase !== 'Failed')
@@ -247,6 +255,7 @@ export class Guardian {
         if (!this.coolSince.has(name)) this.coolSince.set(name, now);
       } else this.coolSince.delete(name);
       const target = `Node/${name}`;
+      const open = forecast?.open(name, now);
       const ours = hasHotspotTaint(n)
         ? (this.journal.active(target, 'taint')?.id ?? n.metadata.annotations[JOURNAL_ANNOTATION])
         : undefined;
@@ -274,6 +283,7 @@ export class Guardian {
         lastStepAt: latest(this.journal.lastStep(target), this.refusedAt.get(name)),
         allocatableCpu: n.status.allocatableCpu,
         requestedCpu: requested.get(name) ?? 0,
+        ...(open ? { forecast: open } : {}),
       });
     }
     // Victims are looked up only where an eviction may come this tick: one pass over the pods for

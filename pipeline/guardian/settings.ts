@@ -31,7 +31,15 @@ export interface GuardianSettings {
     /** At most this many steps (taints, evictions, lifts, switches) per minute, cluster-wide. */
     maxActionsPerMinute: number;
   };
-  actions: { taint: boolean; evict: boolean; liftHpa: boolean; reclaim: boolean; burst: boolean };
+  actions: {
+    taint: boolean;
+    evict: boolean;
+    liftHpa: boolean;
+    reclaim: boolean;
+    burst: boolean;
+    /** Taint ahead of time where the hotspot forecast (forecast.ts) has a window open; off by default. */
+    forecastTaint: boolean;
+  };
   /** Koordinator: lower the hot pool's reclaim threshold by `step` points, never under `floor` %. */
   reclaim: { step: number; floor: number };
   /** TKE: turn AUTO_SCALE_EKS on when pods stayed unschedulable this long; off after `coolSeconds`. */
@@ -66,7 +74,7 @@ export const GUARDIAN_DEFAULTS: GuardianSettings = {
   stepCooldownSeconds: 120,
   staleIntervals: 3,
   brakes: { maxPoolShare: 0.2, headroomFloor: 0.15, fleetHotShare: 0.5, maxActionsPerMinute: 10 },
-  actions: { taint: true, evict: true, liftHpa: true, reclaim: true, burst: true },
+  actions: { taint: true, evict: true, liftHpa: true, reclaim: true, burst: true, forecastTaint: false },
   reclaim: { step: 20, floor: 10 },
   burst: { pendingSeconds: 120, minPending: 1 },
   hpa: { windowSeconds: 180, step: 0.5, maxFactor: 2 },
