@@ -460,6 +460,32 @@ describe('overcommit analyzer (Koordinator)', () => {
     expect((berlin.details!.hotspots as any[])[0].hot[0].windows).toEqual([
       '09:30 (hot from 10:00) to 12:00, every day (Europe/Berlin)',
     ]);
+    // Once every ratio and threshold fits (the proposal fed back run after run), the forecast is still said.
+    let fed = live;
+    let last: ReturnType<typeof analyzeOvercommit> | undefined;
+    for (let i = 0; i < 12; i++) {
+      last = analyzeOvercommit(
+        model({ cpu: 1.5, memGiB: 7.5, extra: [fed], nodeSeries: [exporter] }),
+        OVERCOMMIT_DEFAULTS,
+        ctx(KOORD),
+      );
+      const rec = last.recommendations[0];
+      if (!rec) break;
+      const data = Object.fromEntries(rec.fields.map((f) => [f.path[1], f.proposed]));
+      const before = fed.data as Record<string, string>;
+      fed = sloConfig(
+        data['resource-amplification-config'] ?? JSON.parse(before['resource-amplification-config']!),
+        data['colocation-config'] ?? JSON.parse(before['colocation-config']!),
+      );
+    }
+    expect(last!.skipped).toEqual([
+      expect.objectContaining({
+        reason: 'no-change',
+        detail: expect.stringContaining(
+          'already fit (big). Hotspots ahead: big (1 node(s), reclaim 55% → 35% ahead of the windows).',
+        ),
+      }),
+    ]);
     // No node runs hot without the exporter's view: no hotspot part at all.
     const plain = analyzeOvercommit(
       model({ cpu: 1.5, memGiB: 7.5, extra: [live] }),

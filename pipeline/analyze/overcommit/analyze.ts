@@ -208,19 +208,6 @@ function koordinator(
     nextAmplification,
     'https://tidemark.io/schemas/kubernetes/koordinator-resource-amplification-config.json',
   );
-  if (!fields.length)
-    return {
-      skip: {
-        reason: 'no-change',
-        detail: `every pool's ratio and thresholds already fit (${pools.map((p) => p.name).join(', ')})`,
-      },
-    };
-  const why = details
-    .map(
-      (d: any) =>
-        `${d.pool}: CPU ×${d.cpu.current}→×${d.cpu.ratio} (${d.cpu.change}), mid ${d.cpu.midPercent}%, batch ${d.cpu.batchPercent}%; memory ×${d.memory.current}→×${d.memory.ratio} (${d.memory.change}), mid ${d.memory.midPercent}%, batch ${d.memory.batchPercent}%`,
-    )
-    .join('; ');
   const autoscaling = (ctx.clusterSettings.autoscaling ?? {}) as { timezone?: string };
   const hotspots = poolHotspots(
     model,
@@ -232,6 +219,19 @@ function koordinator(
   const ahead = hotspots.length
     ? ` Hotspots ahead: ${hotspots.map((h) => `${h.pool} (${h.hot.length} node(s), reclaim ${h.reclaim!.percent}% → ${h.reclaim!.lowered}% ahead of the windows)`).join(', ')}.`
     : '';
+  if (!fields.length)
+    return {
+      skip: {
+        reason: 'no-change',
+        detail: `every pool's ratio and thresholds already fit (${pools.map((p) => p.name).join(', ')})${ahead ? `.${ahead}` : ''}`,
+      },
+    };
+  const why = details
+    .map(
+      (d: any) =>
+        `${d.pool}: CPU ×${d.cpu.current}→×${d.cpu.ratio} (${d.cpu.change}), mid ${d.cpu.midPercent}%, batch ${d.cpu.batchPercent}%; memory ×${d.memory.current}→×${d.memory.ratio} (${d.memory.change}), mid ${d.memory.midPercent}%, batch ${d.memory.batchPercent}%`,
+    )
+    .join('; ');
   const warn =
     amplification.enable === false || amplification.enable === undefined
       ? ' resource-amplification-config has enable: false, so the ratios take effect only once a human enables it.'
