@@ -4,6 +4,7 @@
  * model built from what sources yield, so a new source plugs in without touching them.
  */
 import type { Logger } from '../core/logger.js';
+import type { NodeUsageRequest, NodeUsageResult } from './node-usage/types.js';
 
 /** A Kubernetes object as the API returns it (after field trimming by the source). */
 export interface KubeObject {
@@ -194,6 +195,8 @@ export interface MetricsSource {
    * in the past: the analysis then ends there instead of at the wall clock.
    */
   latestTimestamp?(ctx: SourceContext): Promise<number | undefined>;
+  /** Node usage as the node sees it (node-exporter or cAdvisor's root cgroup), where the source has it. */
+  readNodeUsage?(request: NodeUsageRequest, ctx: SourceContext): Promise<NodeUsageResult>;
   /**
    * For `tidemark validate`: what a plan would find, as cheaply as the source allows (a file is
    * parsed whole, exactly as a plan parses it; Prometheus runs the preflight and lists the

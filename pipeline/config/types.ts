@@ -16,6 +16,8 @@ export interface PrometheusConfig {
   /** A recorded per-container CPU rate (cores), e.g. kube-prometheus' `…:sum_irate`, read instead of the counter. */
   recordedCpuRate?: string;
   coarse?: { after: string; step: string };
+  /** Node usage as the node sees it: node-exporter, cAdvisor's root cgroup, either (auto, default), or off. */
+  nodeUsage?: 'auto' | 'node-exporter' | 'cadvisor' | 'off';
   retries?: number;
   queryStats?: boolean;
 }

@@ -158,7 +158,8 @@ describe('e2e/plan-on-demo', () => {
     expect(hpaSkip('Deployment/batch/report-worker')?.reason).toBe('too-bursty');
     expect(hpaSkip('Deployment/batch/etl')?.reason).toBe('not-eligible');
     expect(hpaSkip('StatefulSet/shop/carts-db')?.reason).toBe('not-eligible');
-    // overcommit: Koordinator's ConfigMap, edited inside its block scalars, two lines only
+    // overcommit: Koordinator's ConfigMap, edited inside its block scalars: the two thresholds and
+    // the ratio changed, the mid and batch caps added (4 lines)
     const slo = doc.clusters[0]!.recommendations.find((r) => r.analyzer === 'overcommit')!;
     expect(slo.render).toEqual({
       status: 'rendered',
@@ -170,7 +171,8 @@ describe('e2e/plan-on-demo', () => {
       .slice(0, section.indexOf('\ndiff --git', 1) > 0 ? section.indexOf('\ndiff --git', 1) : undefined)
       .split('\n')
       .filter((l) => /^[-+]\s/.test(l));
-    expect(changed.length).toBeLessThanOrEqual(6);
+    expect(changed.length).toBeLessThanOrEqual(10);
+    expect(changed.filter((l) => /"(mid|batch)(CPU|Memory)ThresholdPercent"/.test(l))).toHaveLength(4);
     // every recommendation carries its evidence
     for (const r of doc.clusters[0]!.recommendations) {
       expect(r.evidence.confidence?.days).toBeGreaterThan(13);

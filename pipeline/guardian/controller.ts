@@ -65,6 +65,7 @@ import {
   type ResizeRefusal,
 } from './decide-resize.js';
 import type { ContainerSample } from './usage.js';
+import type { ForecastWatch } from './forecast.js';
 
 export interface GuardianDeps {
   api: KubeApi;
@@ -76,6 +77,8 @@ export interface GuardianDeps {
   identity: string;
   metrics?: GuardianMetrics;
   leaseSeconds?: number;
+  /** The hotspot forecast, read when `actions.forecastTaint` is on (forecast.ts). */
+  forecast?: ForecastWatch;
   /** Opens the emergency PRs that make Git agree (publish.github configured); none: Events only. */
   publisher?: { publish: EmergencyPublisher; cluster: string };
 }
@@ -302,6 +305,11 @@ export class Guardian {
             })
         : Promise.resolve(undefined),
     ]);
+    const forecast = g.actions.forecastTaint ? this.d.forecast : undefined;
+    // In the background: a 14-day history query must not hold up a tick; this one uses the last forecast.
+    void forecast?.refresh(nodes, now).catch((err: Error) => {
+      this.d.logger.warn('forecast history query failed; the last forecast stands', { error: err.message });
+    });
     const requested = new Map<string, number>();
     const requestedMemory = new Map<string, number>();
     const oomed: MemoryCandidate[] = [];
@@ -329,6 +337,7 @@ export class Guardian {
         if (!this.coolSince.has(name)) this.coolSince.set(name, now);
       } else this.coolSince.delete(name);
       const target = `Node/${name}`;
+      const open = forecast?.open(name, now);
       const ours = hasHotspotTaint(n)
         ? (this.journal.active(target, 'taint')?.id ?? n.metadata.annotations[JOURNAL_ANNOTATION])
         : undefined;
@@ -356,6 +365,7 @@ export class Guardian {
         lastStepAt: latest(this.journal.lastStep(target), this.refusedAt.get(name)),
         allocatableCpu: n.status.allocatableCpu,
         requestedCpu: requested.get(name) ?? 0,
+        ...(open ? { forecast: open } : {}),
       });
     }
     const resizeNodes = new Map<string, ResizeNode>();

@@ -25,6 +25,8 @@ export interface NodeView {
   lastStepAt?: number;
   allocatableCpu: number;
   requestedCpu: number;
+  /** The hotspot forecast's open window on this node (forecast.ts), when `actions.forecastTaint` is on. */
+  forecast?: string;
   /** For a node already tainted and still hot: the pod to evict next, or why there is none. */
   victim?: VictimChoice;
   /** For a node still hot on CPU after the taint: the in-place CPU resizes to make instead (decide-resize.ts). */
@@ -96,6 +98,7 @@ export function decide(
   for (const n of nodes)
     if (
       n.taintedBy &&
+      !n.forecast &&
       n.signal.state === 'cool' &&
       n.coolSince !== undefined &&
       now - n.coolSince >= g.coolSeconds
@@ -153,7 +156,11 @@ export function decide(
     });
   }
 
-  const candidates = hot
+  // Ahead of a forecast window a node not yet hot is a candidate too, after the hot ones (least excess).
+  const ahead = g.actions.forecastTaint
+    ? nodes.filter((n) => n.forecast && n.signal.state !== 'hot' && n.signal.state !== 'stale')
+    : [];
+  const candidates = [...hot, ...ahead]
     .filter((n) => !n.handsOff && !n.taintedBy)
     .sort((a, b) => excess(b, g) - excess(a, g) || a.name.localeCompare(b.name));
   if (!candidates.length) return { intents, refused };
@@ -217,12 +224,14 @@ export function decide(
     }
     headroom = after;
     poolTainted.set(n.pool, held + 1);
-    const r = n.signal.resource!;
+    const r = n.signal.resource;
     intents.push({
       kind: 'taint',
       node: n.name,
       signal: n.signal,
-      why: `${r === 'cpu' ? 'CPU' : 'memory'} p${Math.round(g.percentile * 100)} over ${g.windowSeconds} s is ${pct(n.signal.low[r])} (threshold ${pct(r === 'cpu' ? g.cpuThreshold : g.memoryThreshold)})`,
+      why: !r
+        ? n.forecast!
+        : `${r === 'cpu' ? 'CPU' : 'memory'} p${Math.round(g.percentile * 100)} over ${g.windowSeconds} s is ${pct(n.signal.low[r])} (threshold ${pct(r === 'cpu' ? g.cpuThreshold : g.memoryThreshold)})`,
     });
   }
   return { intents, refused };

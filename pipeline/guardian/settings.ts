@@ -39,6 +39,8 @@ export interface GuardianSettings {
     burst: boolean;
     /** In-place pod resize through `pods/resize` (Kubernetes ≥ 1.33). */
     resize: boolean;
+    /** Taint ahead of time where the hotspot forecast (forecast.ts) has a window open; off by default. */
+    forecastTaint: boolean;
   };
   /** Koordinator: lower the hot pool's reclaim threshold by `step` points, never under `floor` %. */
   reclaim: { step: number; floor: number };
@@ -106,7 +108,15 @@ export const GUARDIAN_DEFAULTS: GuardianSettings = {
   stepCooldownSeconds: 120,
   staleIntervals: 3,
   brakes: { maxPoolShare: 0.2, headroomFloor: 0.15, fleetHotShare: 0.5, maxActionsPerMinute: 10 },
-  actions: { taint: true, evict: true, liftHpa: true, reclaim: true, burst: true, resize: true },
+  actions: {
+    taint: true,
+    evict: true,
+    liftHpa: true,
+    reclaim: true,
+    burst: true,
+    resize: true,
+    forecastTaint: false,
+  },
   reclaim: { step: 20, floor: 10 },
   burst: { pendingSeconds: 120, minPending: 1 },
   hpa: { windowSeconds: 180, step: 0.5, maxFactor: 2 },

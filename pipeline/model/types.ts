@@ -6,6 +6,7 @@
 import type { MilliCpu, Bytes } from '../core/quantity.js';
 import type { OomEvent, UsageWindow } from '../collect/types.js';
 import type { PodRecentUsage, WorkloadUsage } from './usage/types.js';
+import type { NodeUsageModel } from './node-usage/types.js';
 
 export type WorkloadKind = 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'ReplicaSet' | 'Job' | 'CronJob';
 
@@ -300,6 +301,8 @@ export interface ClusterModel {
   /** Usage digests per workload; absent when no metrics were read for it. */
   usage: Map<WorkloadKey, WorkloadUsage>;
   usageWindow?: UsageWindow;
+  /** Per node, usage by quality tier and as the node reports it (overcommit, hotspot forecast). */
+  nodeUsage?: NodeUsageModel;
   ooms: OomEvent[];
   /** Recent Tidemark changes found in the GitOps repo history (commit trailers). */
   history: ChangeHistoryEntry[];

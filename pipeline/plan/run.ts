@@ -24,6 +24,8 @@ import type {
 } from '../collect/types.js';
 import type { ChangeHistoryEntry, ClusterModel, WorkloadKey } from '../model/types.js';
 import { createUsageFolder, sortByPod } from '../model/usage/fold.js';
+import { createNodeFolder } from '../model/node-usage/fold.js';
+import { nodeUsageRequest } from '../collect/node-usage/types.js';
 import type { Analyzer, AnalyzerId, AnalyzerResult, Skipped } from '../analyze/types.js';
 import type { DecidedRecommendation } from '../policy/types.js';
 import type { RenderResult } from '../render/types.js';
@@ -148,12 +150,16 @@ export async function runPlan(opts: {
     let unmatchedSeries: number | undefined;
     await timed('collect.metrics', async () => {
       const folder = createUsageFolder(window);
+      // Per node and tier, for overcommit and the hotspot forecast (tiers by overcommit's tierLabel).
+      const tierLabel = tierLabelOf(cluster, analyzerArgs.get('overcommit'));
+      const nodeFolder = createNodeFolder(model, window, tierLabel ? { tierLabel } : {});
       const request = deps.usageRequest(model, window);
       const match = seriesMatcher(model, deps);
       for await (const batch of metrics.readUsage(request, { logger: log })) {
         for (const series of sortByPod(batch.series)) {
           const wl = match.series(series);
           if (wl) folder.add(wl, series);
+          nodeFolder.add(series);
         }
         match.unrequested(batch.unrequested);
         for (const oom of batch.ooms) {
@@ -172,11 +178,20 @@ export async function runPlan(opts: {
       }
       model.usage = folder.finish();
       model.podUsage = folder.podRecent();
+      const nodes = await metrics.readNodeUsage?.(nodeUsageRequest(window, model.nodes.values()), {
+        logger: log,
+      });
+      for (const s of nodes?.series ?? []) nodeFolder.addNode(s);
+      model.nodeUsage = {
+        ...nodeFolder.finish(),
+        ...(nodes?.queries.length ? { queries: nodes.queries } : {}),
+      };
       unmatchedSeries = match.unmatched();
       log.info('metrics read', {
         source: metrics.description,
         workloads: model.usage.size,
         ...(unmatchedSeries !== undefined ? { unmatchedSeries, unmatchedExample: match.example } : {}),
+        ...(nodes ? { nodeView: nodes.series.length, nodeViewMissing: nodes.missing.length } : {}),
       });
       if (!match.matched && request.containers.length)
         throw noSamples(cluster, window, request.containers.length, unmatchedSeries);
@@ -240,6 +255,13 @@ export async function runPlan(opts: {
     });
   }
   return { clusters: results, stages, peakRssMiB, startedAt: opts.clock.now() };
+}
+
+/** The label overcommit reads tiers from: the cluster's setting first, then the analyzer's args. */
+function tierLabelOf(cluster: ClusterConfig, args: unknown): string | undefined {
+  const own = (cluster.settings.overcommit as { tierLabel?: unknown } | undefined)?.tierLabel;
+  const given = (args as { tierLabel?: unknown } | undefined)?.tierLabel;
+  return typeof own === 'string' ? own : typeof given === 'string' ? given : undefined;
 }
 
 /**

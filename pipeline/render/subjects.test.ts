@@ -108,11 +108,18 @@ const pool = (name: string, fields: object) => ({
 describe('render: cluster-level subjects', () => {
   it("edits Koordinator's JSON inside its block scalars, only the lines that change, and adds a new pool", async () => {
     const before = read('slo-controller-config.before.yaml');
+    // The mid and batch caps are new members of the existing pool's entry (added after its last).
+    const caps = {
+      midCPUThresholdPercent: 23,
+      midMemoryThresholdPercent: 9,
+      batchCPUThresholdPercent: 10,
+      batchMemoryThresholdPercent: 2,
+    };
     const colocation = {
       enable: true,
       nodeConfigs: [
-        pool('big', { cpuReclaimThresholdPercent: 55, memoryReclaimThresholdPercent: 60 }),
-        pool('gpu', { cpuReclaimThresholdPercent: 55, memoryReclaimThresholdPercent: 60 }),
+        pool('big', { cpuReclaimThresholdPercent: 55, memoryReclaimThresholdPercent: 60, ...caps }),
+        pool('gpu', { cpuReclaimThresholdPercent: 55, memoryReclaimThresholdPercent: 60, ...caps }),
       ],
     };
     const amplification = {

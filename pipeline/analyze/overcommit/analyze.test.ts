@@ -8,6 +8,7 @@ import { series, windowOf, withUsage } from '../../testing/usage-fixtures.js';
 import { referenceValidator } from '../../testing/reference-schemas.js';
 import { getValidator, packageRoot } from '../../core/json-schema.js';
 import type { KubeObject } from '../../collect/types.js';
+import type { NodeUsageSeries } from '../../collect/node-usage/types.js';
 import type { AnalyzeContext } from '../types.js';
 
 const END = 1_800_000_000 - (1_800_000_000 % 86400);
@@ -44,7 +45,17 @@ const sloConfig = (amplification: object, colocation: object = { enable: true })
  * node, each requesting 2.5 cores and 12.5 GiB (or `reqMem`) and using `cpu` cores and `memGiB`
  * steadily.
  */
-function model(o: { cpu: number; memGiB: number; reqMem?: string; extra?: KubeObject[] }) {
+function model(o: {
+  cpu: number;
+  memGiB: number;
+  reqMem?: string;
+  extra?: KubeObject[];
+  /** A koord-mid `etl` pod per node: requests 1 core / 4 GiB, uses `cpu` cores and `memGiB`. */
+  mid?: { cpu: number; memGiB: number; labels?: Record<string, string>; priorityClassName?: string };
+  tierLabel?: string;
+  /** Node exporters' series (the node's own view). */
+  nodeSeries?: NodeUsageSeries[];
+}) {
   const web = () => container({ name: 'web', cpu: '2500m', memory: o.reqMem ?? '12800Mi' });
   const d = deployment('web', 'shop', { replicas: 4, containers: [web()] });
   const rs = replicaSet(d);
@@ -59,18 +70,53 @@ function model(o: { cpu: number; memGiB: number; reqMem?: string; extra?: KubeOb
       },
     ),
   );
-  const m = modelOf([node('big-1', 'big'), node('big-2', 'big'), d, rs, ...pods, ...(o.extra ?? [])], END);
+  const mid: KubeObject[] = [];
+  if (o.mid) {
+    const etl = () => container({ name: 'etl', cpu: '1', memory: '4Gi' });
+    const md = deployment('etl', 'analytics', { replicas: 2, containers: [etl()] });
+    const mrs = replicaSet(md);
+    mid.push(md, mrs);
+    for (const i of [0, 1]) {
+      const p = pod(
+        `etl-7d9f8c6b5-m${i}`,
+        'analytics',
+        { kind: 'ReplicaSet', name: mrs.metadata.name },
+        { node: i ? 'big-2' : 'big-1', containers: [etl()], labels: o.mid.labels ?? {} },
+      );
+      if (o.mid.priorityClassName !== '')
+        (p.spec as any).priorityClassName = o.mid.priorityClassName ?? 'koord-mid';
+      mid.push(p);
+    }
+  }
+  const m = modelOf(
+    [node('big-1', 'big'), node('big-2', 'big'), d, rs, ...pods, ...mid, ...(o.extra ?? [])],
+    END,
+  );
   const w = windowOf(END, 14);
+  const midSeries = o.mid
+    ? [0, 1].map((i) =>
+        series(
+          w,
+          { namespace: 'analytics', pod: `etl-7d9f8c6b5-m${i}`, container: 'etl' },
+          { cpu: () => o.mid!.cpu, mem: () => o.mid!.memGiB * GiB },
+        ),
+      )
+    : [];
   return withUsage(
     m,
     w,
-    pods.map((p) =>
-      series(
-        w,
-        { namespace: 'shop', pod: p.metadata.name, container: 'web' },
-        { cpu: () => o.cpu, mem: () => o.memGiB * GiB },
+    [
+      ...pods.map((p) =>
+        series(
+          w,
+          { namespace: 'shop', pod: p.metadata.name, container: 'web' },
+          { cpu: () => o.cpu, mem: () => o.memGiB * GiB },
+        ),
       ),
-    ),
+      ...midSeries,
+    ],
+    [],
+    { ...(o.tierLabel ? { tierLabel: o.tierLabel } : {}), ...(o.nodeSeries ? { series: o.nodeSeries } : {}) },
   );
 }
 
@@ -86,7 +132,7 @@ const ratios = (r: any) =>
   );
 
 describe('overcommit analyzer (Koordinator)', () => {
-  it('lends a steady low-load pool a step more per run, within the ceiling, and memory stays conservative', () => {
+  it('splits a steady pool between the ratio and reclaim, and memory stays conservative', () => {
     const live = sloConfig({
       enable: true,
       nodeConfigs: [
@@ -103,42 +149,106 @@ describe('overcommit analyzer (Koordinator)', () => {
       ctx(KOORD),
     ).recommendations[0]!;
     const pool = (r.details!.pools as any[])[0];
-    // CPU: 32 × 0.65 − ~6 (P95 usage) − 1 reserved − 3.2 margin ≈ 10.6 → raw ≈ 1.34; a step: 1.1
-    expect(pool.cpu.capacity).toBe(32000);
-    expect(pool.cpu.reserved).toBe(1000);
-    expect(pool.cpu.rawRatio).toBeGreaterThan(1.3);
-    expect(pool.cpu.rawRatio).toBeLessThan(1.36);
-    expect(pool.cpu).toMatchObject({ current: 1, ratio: 1.1, change: 'step' });
-    // memory: requests (50 GiB) exceed usage (30), so 50 is held: 89.6 − 50 − 4 − 12.8 = 22.8 → 1.18; a step
-    expect(pool.memory.held).toBeCloseTo(50 * GiB, -6);
-    expect(pool.memory.rawRatio).toBeCloseTo(1.1839, 3);
-    expect(pool.memory).toMatchObject({ ratio: 1.1, change: 'step' });
-    // when load rises: nothing lent once held reaches capacity × threshold − reserved − margin,
-    // and ×1.1 lowered once held passes that − 0.1 × allocatable (what the PR body shows)
-    expect(pool.cpu).toMatchObject({ fallsBackAt: 16600, lowersAbove: 13500, maxRatio: 2, threshold: 0.65 });
-    // the percent written to Koordinator, the same figure the PR body shows: (0.65 − 0.1) × 100
-    expect([pool.cpu.reclaimPercent, pool.memory.reclaimPercent]).toEqual([55, 60]);
-    expect(pool.memory.fallsBackAt).toBeCloseTo(72.8 * GiB, -3);
-    expect(pool.memory.lowersAbove).toBeCloseTo(60.4 * GiB, -3);
-    expect(r.details).toMatchObject({ margin: 0.1, raiseStep: 0.1, percentile: 0.95 });
+    // CPU per node: the high tier holds 2 × 1.5 + 0.5 reserved = 3.5 cores; usable 16 × 0.65 − 1.6
+    // margin = 8.8; headroom 5.3 a node, 10.6 the pool. The ratio may take half: 5.3 / 31 → raw
+    // 1.171, one step from ×1.0: ×1.1, lending 0.1 × 31 = 3.1; reclaim keeps 7.5 (23.4 % → 23 %).
+    expect(pool.cpu).toMatchObject({ capacity: 32000, reserved: 1000, held: 7000, headroom: 10600 });
+    expect(pool.cpu.rawRatio).toBeCloseTo(1.171, 3);
+    expect(pool.cpu).toMatchObject({
+      current: 1,
+      ratio: 1.1,
+      change: 'step',
+      amplified: 3100,
+      reclaim: 7500,
+    });
+    expect(pool.cpu).toMatchObject({ midPercent: 23, batchPercent: 23, reclaimPercent: 55 });
+    // memory per node: max(7.5 used, 12.5 requested) × 2 + 2 reserved = 27 GiB; usable 44.8 − 6.4 =
+    // 38.4; headroom 11.4 a node, 22.8 the pool; half → raw 1 + 11.4 / 124 = 1.092 → ×1.09,
+    // lending 11.16 GiB; reclaim 11.64 (9.1 % → 9 %)
+    expect(pool.memory.held).toBeCloseTo(54 * GiB, -6);
+    expect(pool.memory.headroom).toBeCloseTo(22.8 * GiB, -6);
+    expect(pool.memory).toMatchObject({ ratio: 1.09, change: 'raised', midPercent: 9, batchPercent: 9 });
+    expect(pool.memory.amplified).toBeCloseTo(11.16 * GiB, -6);
+    // the two levers together never more than the headroom
+    for (const x of [pool.cpu, pool.memory])
+      expect(x.amplified + (x.capacity * x.midPercent) / 100).toBeLessThanOrEqual(x.headroom);
+    // when load rises: nothing is lent once the high tier holds the usable 17.6 cores, and ×1.1 is
+    // lowered once it holds more than 17.6 − 3.1 / 0.5 = 11.4 (what the PR body shows)
+    expect(pool.cpu).toMatchObject({ fallsBackAt: 17600, lowersAbove: 11400, maxRatio: 2, threshold: 0.65 });
+    expect(pool.memory.fallsBackAt).toBeCloseTo(76.8 * GiB, -3);
+    expect(pool.memory.lowersAbove).toBeCloseTo((76.8 - 22.32) * GiB, -3);
+    expect(r.details).toMatchObject({
+      margin: 0.1,
+      raiseStep: 0.1,
+      percentile: 0.95,
+      amplificationShare: 0.5,
+    });
     const amp = ratios(r);
     expect(amp.nodeConfigs).toEqual([
       {
         name: 'big',
         nodeSelector: { matchLabels: { 'node-pool': 'big' } },
-        resourceAmplificationRatio: { cpu: 1.1, memory: 1.1 },
+        resourceAmplificationRatio: { cpu: 1.1, memory: 1.09 },
       },
     ]);
     const colocation = r.fields.find((f) => f.path[1] === 'colocation-config')!.proposed as any;
-    expect(colocation.nodeConfigs[0]).toMatchObject({
+    expect(colocation.nodeConfigs[0]).toEqual({
       name: 'big',
+      nodeSelector: { matchLabels: { 'node-pool': 'big' } },
       cpuReclaimThresholdPercent: 55,
       memoryReclaimThresholdPercent: 60,
+      midCPUThresholdPercent: 23,
+      midMemoryThresholdPercent: 9,
+      batchCPUThresholdPercent: 23,
+      batchMemoryThresholdPercent: 9,
     });
     for (const f of r.fields) expect(getValidator(f.schema!)(f.proposed)).toBe(true);
     const upstream = referenceValidator('koordinator_colocation-config_derived.json');
     if (upstream) expect(upstream(colocation)).toBe(true);
     golden('slo-controller-config.json', { colocation, amplification: amp });
+  });
+
+  it('renders the mid tier: what it may take, and batch leaves what it uses', () => {
+    const live = sloConfig({ enable: true });
+    const run = (mid: Parameters<typeof model>[0]['mid'], tierLabel?: string) =>
+      analyzeOvercommit(
+        model({ cpu: 1.5, memGiB: 7.5, extra: [live], mid, ...(tierLabel ? { tierLabel } : {}) }),
+        tierLabel ? { ...OVERCOMMIT_DEFAULTS, tierLabel } : OVERCOMMIT_DEFAULTS,
+        ctx(KOORD),
+      ).recommendations[0]!;
+    const r = run({ cpu: 2, memGiB: 3 });
+    const pool = (r.details!.pools as any[])[0];
+    // one koord-mid pod a node using 2 cores: held stays 3.5 a node (headroom 10.6 as without it);
+    // held + mid = 5.5 → batch headroom 3.3 a node, 6.6 the pool. The ratio still lends 3.1, so the
+    // mid tier may take 7.5 (23 %) and batch 6.6 − 3.1 = 3.5 (10.9 % → 10 %).
+    expect(pool.cpu).toMatchObject({ headroom: 10600, batchHeadroom: 6600, midUse: 4000, midPercent: 23 });
+    expect(pool.cpu).toMatchObject({ batchMay: 3500, batchPercent: 10 });
+    expect(pool.cpu.requests).toEqual({ high: 10000, mid: 2000, batch: 0 });
+    // memory: mid holds max(3 used, 4 requested) = 4 GiB a node → batch headroom 38.4 − 31 = 7.4 a
+    // node, 14.8 the pool; less the ratio's 11.16 → 3.64 GiB (2.8 % → 2 %)
+    expect(pool.memory.batchHeadroom).toBeCloseTo(14.8 * GiB, -6);
+    expect(pool.memory).toMatchObject({ midPercent: 9, batchPercent: 2 });
+    const colocation = r.fields.find((f) => f.path[1] === 'colocation-config')!.proposed as any;
+    expect(colocation.nodeConfigs[0]).toMatchObject({
+      midCPUThresholdPercent: 23,
+      midMemoryThresholdPercent: 9,
+      batchCPUThresholdPercent: 10,
+      batchMemoryThresholdPercent: 2,
+    });
+    for (const f of r.fields) expect(getValidator(f.schema!)(f.proposed)).toBe(true);
+    const upstream = referenceValidator('koordinator_colocation-config_derived.json');
+    if (upstream) expect(upstream(colocation)).toBe(true);
+    golden('slo-controller-config.mid.json', { colocation, amplification: ratios(r) });
+    // the same pods marked by a tier label instead of a priority class; a value the label does not
+    // name (here none) would fall through to Koordinator's rules and count them as prod
+    const byLabel = run(
+      { cpu: 2, memGiB: 3, labels: { 'example.com/tier': 'mid' }, priorityClassName: '' },
+      'example.com/tier',
+    );
+    expect((byLabel.details!.pools as any[])[0].cpu).toMatchObject({ batchHeadroom: 6600, batchPercent: 10 });
+    const unlabelled = run({ cpu: 2, memGiB: 3, priorityClassName: '' });
+    // as prod: held 5.5 a node → headroom 3.3 a node, 6.6 the pool
+    expect((unlabelled.details!.pools as any[])[0].cpu).toMatchObject({ headroom: 6600, midUse: 0 });
   });
 
   it('lowers at once when load rises, and to 1.0 when the peak leaves no room', () => {
@@ -153,35 +263,37 @@ describe('overcommit analyzer (Koordinator)', () => {
           },
         ],
       });
-    // usage 3.5 cores per pod: 20.8 − ~14 − 1 − 3.2 ≈ 2.6 → raw ≈ 1.08
+    // usage 3.5 cores per pod: held 7.5 a node, headroom 1.3 a node → half of 2.6 over 31 → ×1.04
     const rising = analyzeOvercommit(
       model({ cpu: 3.5, memGiB: 7.5, extra: [at(1.8)] }),
       OVERCOMMIT_DEFAULTS,
       ctx(KOORD),
     ).recommendations[0]!;
     const p = (rising.details!.pools as any[])[0];
-    expect(p.cpu.change).toBe('lowered');
-    expect(p.cpu.ratio).toBeLessThan(1.1);
-    expect(p.cpu.ratio).toBeGreaterThan(1.0);
-    // usage 4.5 cores per pod: 20.8 − 18+ − 1 − 3.2 < 0 → nothing to lend
+    expect(p.cpu).toMatchObject({ change: 'lowered', ratio: 1.04, headroom: 2600 });
+    // usage 4.5 cores per pod: held 9.5 a node over the usable 8.8 → nothing to lend
     const full = analyzeOvercommit(
       model({ cpu: 4.5, memGiB: 7.5, extra: [at(1.5)] }),
       OVERCOMMIT_DEFAULTS,
       ctx(KOORD),
     ).recommendations[0]!;
     expect((full.details!.pools as any[])[0].cpu).toMatchObject({
-      available: 0,
+      headroom: 0,
       ratio: 1,
       change: 'lowered',
+      midPercent: 0,
+      batchPercent: 0,
     });
   });
 
   it('climbs one step per run to the ceiling as its own output comes back, and drops memory at once', () => {
-    // Requests of 4 GiB, use 3 GiB: memory holds 16 GiB → 89.6 − 16 − 4 − 12.8 = 56.8 → raw 1.458,
-    // over its 1.2 ceiling. CPU at 0.5 core per pod with threshold 0.8 and ceiling 1.5 (from config):
-    // 25.6 − ~2.2 (P95 at its bucket end) − 1 − 3.2 ≈ 19.2 → raw ≈ 1.62, over 1.5.
+    // The ratio may take all of the headroom here (amplificationShare 1). Requests of 4 GiB, use
+    // 3 GiB: a node holds 8 + 2 reserved → 38.4 − 10 = 28.4 a node, 56.8 → raw 1.458, over its 1.2
+    // ceiling. CPU at 0.5 core per pod with threshold 0.8 and ceiling 1.5 (from config): 12.8 − 1.6
+    // − 1.5 = 9.7 a node, 19.4 → raw 1.626, over 1.5.
     const args = {
       ...OVERCOMMIT_DEFAULTS,
+      amplificationShare: 1,
       cpu: { threshold: 0.8, maxRatio: 1.5 },
     } as unknown as OvercommitArgs;
     let live = sloConfig({ enable: true });
@@ -198,8 +310,10 @@ describe('overcommit analyzer (Koordinator)', () => {
       }
       const rec = r.recommendations[0]!;
       const p = (rec.details!.pools as any[])[0];
-      expect(p.cpu.rawRatio).toBeGreaterThan(1.6);
+      expect(p.cpu.rawRatio).toBeCloseTo(1 + 19.4 / 31, 3);
       expect(p.memory.rawRatio).toBeCloseTo(1 + 56.8 / 124, 3);
+      // reclaim keeps what the ratio has not taken yet: at ×1.5, 19.4 − 15.5 = 3.9 cores (12 %)
+      expect(p.cpu.amplified + (32000 * p.cpu.midPercent) / 100).toBeLessThanOrEqual(p.cpu.headroom);
       seen.push([p.cpu.ratio, p.memory.ratio, p.cpu.change, p.memory.change]);
       // feed the proposal back as the next run's live ConfigMap (what Koordinator would then run)
       const data: Record<string, string> = Object.fromEntries(
@@ -223,7 +337,7 @@ describe('overcommit analyzer (Koordinator)', () => {
       expect(seen[i]![0] - seen[i - 1]![0]).toBeLessThanOrEqual(0.1 + 1e-9);
       expect(seen[i]![1]).toBeLessThanOrEqual(1.2);
     }
-    // memory use rises to 14 GiB a pod: 89.6 − 56 − 4 − 12.8 = 16.8 → 1.135 → 1.13 in one run
+    // memory use rises to 14 GiB a pod: 38.4 − 28 − 2 = 8.4 a node, 16.8 → 1.135 → 1.13 in one run
     const rising = analyzeOvercommit(
       model({ cpu: 0.5, memGiB: 14, reqMem: '4Gi', extra: [live] }),
       args,
@@ -252,11 +366,12 @@ describe('overcommit analyzer (Koordinator)', () => {
     const capped = run({ cpu: { maxRatio: 1.05 } });
     expect(capped.cpu).toMatchObject({ ratio: 1.05, change: 'capped', maxRatio: 1.05, threshold: 0.65 });
     expect(capped.cpu.held).toBe(base.cpu.held);
-    // a 20 % margin: 32 × 0.65 − ~6 − 1 − 6.4 ≈ 7.4 lendable cores (3.2 fewer than at 10 %)
+    // a 20 % margin: 10.4 − 3.2 − 3.5 = 3.7 cores a node, 7.4 the pool (3.2 fewer than at 10 %)
     const wide = run({ margin: 0.2 });
     expect(wide.cpu.margin).toBeCloseTo(6400, 6);
-    expect(base.cpu.available - wide.cpu.available).toBeCloseTo(3200, 6);
-    expect(wide.memory.rawRatio).toBeCloseTo(1 + (89.6 - 50 - 4 - 25.6) / 124, 3);
+    expect(base.cpu.headroom - wide.cpu.headroom).toBeCloseTo(3200, 6);
+    // memory: 44.8 − 12.8 − 27 = 5 GiB a node, 10 the pool; half of it over 124
+    expect(wide.memory.rawRatio).toBeCloseTo(1 + (0.5 * 10) / 124, 3);
   });
 
   it("lets a cluster's settings.overcommit override the config's arguments for that cluster", () => {
@@ -269,8 +384,10 @@ describe('overcommit analyzer (Koordinator)', () => {
           ctx({ form: 'koordinator', ...settings }),
         ).recommendations[0]!.details!.pools as any[]
       )[0];
-    // the config's raise step (0.2) and ceiling (1.8): 1.0 → 1.2 towards raw 1.34
-    expect(pools({}).cpu).toMatchObject({ ratio: 1.2, change: 'step', maxRatio: 1.8 });
+    // the config's raise step (0.2) and ceiling (1.8): 1.0 → 1.17, raw 1.171 within the step
+    expect(pools({}).cpu).toMatchObject({ ratio: 1.17, change: 'raised', maxRatio: 1.8 });
+    // this cluster's share: the ratio may take all of it → raw 1.342, a 0.2 step from ×1.0
+    expect(pools({ amplificationShare: 1 }).cpu).toMatchObject({ ratio: 1.2, change: 'step' });
     // this cluster: ceiling 1.05, config's threshold default kept
     expect(pools({ cpu: { maxRatio: 1.05 } }).cpu).toMatchObject({
       ratio: 1.05,
@@ -300,7 +417,82 @@ describe('overcommit analyzer (Koordinator)', () => {
         detail: expect.stringMatching(/^cpu: margin 0.68 ≥ threshold 0.65\b.*clamped to 0 \(not -3\)/),
       }),
     ]);
-    expect((rec.details!.pools as any[])[0].cpu).toMatchObject({ available: 0, ratio: 1, change: 'lowered' });
+    expect((rec.details!.pools as any[])[0].cpu).toMatchObject({ headroom: 0, ratio: 1, change: 'lowered' });
+  });
+
+  it('forecasts hotspots from the node view and proposes, in the cluster timezone, what to do ahead of them', () => {
+    const live = sloConfig({ enable: true });
+    // big-1's node-exporter: 14 of 16 cores (87.5 %) at 09:00–11:00 UTC every day, 4 otherwise.
+    const w = windowOf(END, 14);
+    const slots = (w.end - w.start) / w.step;
+    const cpu = new Float32Array(slots);
+    for (let i = 0; i < slots; i++) {
+      const h = Math.floor(((w.start + i * w.step) % 86400) / 3600);
+      cpu[i] = h === 9 || h === 10 ? 14 : 4;
+    }
+    const exporter: NodeUsageSeries = {
+      node: 'big-1',
+      kind: 'node-exporter',
+      cpu,
+      memory: new Float32Array(slots).fill(20 * GiB),
+    };
+    const m = model({ cpu: 1.5, memGiB: 7.5, extra: [live], nodeSeries: [exporter] });
+    const run = (settings: object) =>
+      analyzeOvercommit(m, OVERCOMMIT_DEFAULTS, {
+        ...ctx(KOORD),
+        clusterSettings: { overcommit: KOORD, ...settings },
+      }).recommendations[0]!;
+    const r = run({});
+    const [h] = r.details!.hotspots as any[];
+    expect(h).toMatchObject({
+      pool: 'big',
+      quiet: { 'never hot': 1 },
+      reclaim: { resource: 'cpu', percent: 55, lowered: 35 },
+    });
+    expect(h.hot.map((n: any) => [n.node, n.windows])).toEqual([
+      ['big-1', ['08:30 (hot from 09:00) to 11:00, every day (UTC)']],
+    ]);
+    expect(r.evidence.why).toContain(
+      'Hotspots ahead: big (1 node(s), reclaim 55% → 35% ahead of the windows).',
+    );
+    // The cluster's autoscaling timezone: 09:00 UTC in January is 10:00 in Berlin.
+    const berlin = run({ autoscaling: { timezone: 'Europe/Berlin' } });
+    expect((berlin.details!.hotspots as any[])[0].hot[0].windows).toEqual([
+      '09:30 (hot from 10:00) to 12:00, every day (Europe/Berlin)',
+    ]);
+    // Once every ratio and threshold fits (the proposal fed back run after run), the forecast is still said.
+    let fed = live;
+    let last: ReturnType<typeof analyzeOvercommit> | undefined;
+    for (let i = 0; i < 12; i++) {
+      last = analyzeOvercommit(
+        model({ cpu: 1.5, memGiB: 7.5, extra: [fed], nodeSeries: [exporter] }),
+        OVERCOMMIT_DEFAULTS,
+        ctx(KOORD),
+      );
+      const rec = last.recommendations[0];
+      if (!rec) break;
+      const data = Object.fromEntries(rec.fields.map((f) => [f.path[1], f.proposed]));
+      const before = fed.data as Record<string, string>;
+      fed = sloConfig(
+        data['resource-amplification-config'] ?? JSON.parse(before['resource-amplification-config']!),
+        data['colocation-config'] ?? JSON.parse(before['colocation-config']!),
+      );
+    }
+    expect(last!.skipped).toEqual([
+      expect.objectContaining({
+        reason: 'no-change',
+        detail: expect.stringContaining(
+          'already fit (big). Hotspots ahead: big (1 node(s), reclaim 55% → 35% ahead of the windows).',
+        ),
+      }),
+    ]);
+    // No node runs hot without the exporter's view: no hotspot part at all.
+    const plain = analyzeOvercommit(
+      model({ cpu: 1.5, memGiB: 7.5, extra: [live] }),
+      OVERCOMMIT_DEFAULTS,
+      ctx(KOORD),
+    );
+    expect(plain.recommendations[0]!.details!.hotspots).toBeUndefined();
   });
 
   it('changes nothing where Koordinator is not running, or where no form is configured', () => {

@@ -16,8 +16,10 @@ import type {
 } from '../types.js';
 import { recommendationId } from '../types.js';
 import { resolveOvercommitArgs, type OvercommitArgs, type OvercommitSettings } from './args.js';
-import { buildPools, lendable, nextRatio, type Lendable, type Pool, type PoolResource } from './pools.js';
+import { buildPools, type Pool } from './pools.js';
+import { levers, type Levers } from './levers.js';
 import { tierRatios, type Floors } from './compression.js';
+import { poolHotspots } from './hotspots.js';
 import { CRO_LABEL } from '../../model/well-known.js';
 
 export const SLO_CONFIG = { namespace: 'koordinator-system', name: 'slo-controller-config' };
@@ -40,7 +42,13 @@ export function analyzeOvercommit(
   const skip = (subject: string, reason: string, detail: string) =>
     skipped.push({ analyzer: 'overcommit', workload: subject, reason, detail });
 
-  const { pools, unpooled } = buildPools(model, label, args.percentile);
+  const { pools, unpooled } = buildPools(model, label, {
+    percentile: args.percentile,
+    margin: args.margin,
+    cpu: args.cpu,
+    memory: args.memory,
+    ...(args.tierLabel ? { tierLabel: args.tierLabel } : {}),
+  });
   if (!settings.form) {
     if (pools.length)
       skip(
@@ -109,10 +117,9 @@ function koordinator(
   let nextColocation: any = { ...colocation };
   let nextAmplification: any = { ...amplification };
   const details: Record<string, unknown>[] = [];
+  const reclaimPercents = new Map<string, Record<'cpu' | 'memory', number>>();
   // A margin at or above the threshold leaves Koordinator nothing to reclaim: 0, never negative
   // (its schema and Koordinator both reject a negative percent), and said so.
-  const reclaim = (r: 'cpu' | 'memory') =>
-    Math.max(0, Math.floor(100 * (args[r].threshold - args.margin) + 1e-9));
   for (const r of ['cpu', 'memory'] as const)
     if (args.margin >= args[r].threshold)
       skip(
@@ -128,51 +135,50 @@ function koordinator(
       Number(
         existing?.resourceAmplificationRatio?.[r] ?? amplification.resourceAmplificationRatio?.[r] ?? 1,
       ) || 1;
-    const cpu = lendable(pool.cpu, args.cpu, args.margin);
-    const memory = lendable(pool.memory, args.memory, args.margin);
-    const nextCpu = nextRatio(cpu.rawRatio, currentOf('cpu'), args.cpu.maxRatio, args.raiseStep);
-    const nextMem = nextRatio(memory.rawRatio, currentOf('memory'), args.memory.maxRatio, args.raiseStep);
+    const lever = (r: 'cpu' | 'memory') =>
+      levers(pool[r], {
+        threshold: args[r].threshold,
+        margin: args.margin,
+        maxRatio: args[r].maxRatio,
+        raiseStep: args.raiseStep,
+        amplificationShare: args.amplificationShare,
+        current: currentOf(r),
+      });
+    const cpu = lever('cpu');
+    const memory = lever('memory');
+    reclaimPercents.set(pool.name, { cpu: cpu.reclaimPercent, memory: memory.reclaimPercent });
     nextAmplification = {
       ...nextAmplification,
       nodeConfigs: upsert(nextAmplification.nodeConfigs, pool, label, {
-        resourceAmplificationRatio: { cpu: nextCpu.ratio, memory: nextMem.ratio },
+        resourceAmplificationRatio: { cpu: cpu.ratio, memory: memory.ratio },
       }),
     };
-    // Koordinator's own batch capacity, capacity × threshold − usage − system, then leaves our margin.
+    // Koordinator's own batch capacity, capacity × threshold − usage − system, leaves our margin;
+    // the mid and batch caps keep reclaim within what the ratio left (levers.ts).
     nextColocation = {
       ...nextColocation,
       nodeConfigs: upsert(nextColocation.nodeConfigs, pool, label, {
-        cpuReclaimThresholdPercent: reclaim('cpu'),
-        memoryReclaimThresholdPercent: reclaim('memory'),
+        cpuReclaimThresholdPercent: cpu.reclaimPercent,
+        memoryReclaimThresholdPercent: memory.reclaimPercent,
+        midCPUThresholdPercent: cpu.midPercent,
+        midMemoryThresholdPercent: memory.midPercent,
+        batchCPUThresholdPercent: cpu.batchPercent,
+        batchMemoryThresholdPercent: memory.batchPercent,
       }),
     };
+    const resource = (r: 'cpu' | 'memory', l: Levers) => ({
+      ...rounded(pool[r]),
+      ...rounded(l),
+      current: currentOf(r),
+      maxRatio: args[r].maxRatio,
+      threshold: args[r].threshold,
+      policy: args[r].policy,
+    });
     details.push({
       pool: pool.name,
       nodes: pool.nodes.length,
-      cpu: {
-        ...round(pool.cpu),
-        ...round(cpu),
-        ...round(loadBounds(pool.cpu, args.cpu.threshold, cpu, nextCpu.ratio)),
-        current: currentOf('cpu'),
-        ratio: nextCpu.ratio,
-        change: nextCpu.why,
-        maxRatio: args.cpu.maxRatio,
-        threshold: args.cpu.threshold,
-        reclaimPercent: reclaim('cpu'),
-        policy: args.cpu.policy,
-      },
-      memory: {
-        ...round(pool.memory),
-        ...round(memory),
-        ...round(loadBounds(pool.memory, args.memory.threshold, memory, nextMem.ratio)),
-        current: currentOf('memory'),
-        ratio: nextMem.ratio,
-        change: nextMem.why,
-        maxRatio: args.memory.maxRatio,
-        threshold: args.memory.threshold,
-        reclaimPercent: reclaim('memory'),
-        policy: args.memory.policy,
-      },
+      cpu: resource('cpu', cpu),
+      memory: resource('memory', memory),
     });
   }
   const fields: FieldProposal[] = [];
@@ -202,23 +208,37 @@ function koordinator(
     nextAmplification,
     'https://tidemark.io/schemas/kubernetes/koordinator-resource-amplification-config.json',
   );
+  const autoscaling = (ctx.clusterSettings.autoscaling ?? {}) as { timezone?: string };
+  const hotspots = poolHotspots(
+    model,
+    pools,
+    args.hotspots,
+    args.hotspots.timezone ?? autoscaling.timezone ?? 'UTC',
+    (pool, r) => reclaimPercents.get(pool)![r],
+  );
+  const ahead = hotspots.length
+    ? ` Hotspots ahead: ${hotspots.map((h) => `${h.pool} (${h.hot.length} node(s), reclaim ${h.reclaim!.percent}% → ${h.reclaim!.lowered}% ahead of the windows)`).join(', ')}.`
+    : '';
   if (!fields.length)
     return {
       skip: {
         reason: 'no-change',
-        detail: `every pool's ratio and threshold already fit (${pools.map((p) => p.name).join(', ')})`,
+        detail: `every pool's ratio and thresholds already fit (${pools.map((p) => p.name).join(', ')})${ahead ? `.${ahead}` : ''}`,
       },
     };
   const why = details
     .map(
       (d: any) =>
-        `${d.pool}: CPU ×${d.cpu.current}→×${d.cpu.ratio} (${d.cpu.change}), memory ×${d.memory.current}→×${d.memory.ratio} (${d.memory.change})`,
+        `${d.pool}: CPU ×${d.cpu.current}→×${d.cpu.ratio} (${d.cpu.change}), mid ${d.cpu.midPercent}%, batch ${d.cpu.batchPercent}%; memory ×${d.memory.current}→×${d.memory.ratio} (${d.memory.change}), mid ${d.memory.midPercent}%, batch ${d.memory.batchPercent}%`,
     )
     .join('; ');
   const warn =
     amplification.enable === false || amplification.enable === undefined
       ? ' resource-amplification-config has enable: false, so the ratios take effect only once a human enables it.'
       : '';
+  const basis = pools.some((p) => p.cpu.basis === 'digests')
+    ? `P${Math.round(args.percentile * 100)} of each container's usage, summed per node`
+    : `P${Math.round(args.percentile * 100)} per node of ${(model.nodeUsage?.step ?? 900) / 60}-minute sums per tier (the node's own view for the system's share where an exporter reports it)`;
   return {
     id: recommendationId('overcommit', SLO_SUBJECT, 'pools'),
     analyzer: 'overcommit',
@@ -231,8 +251,9 @@ function koordinator(
       samples: pools.length,
       ooms: 0,
       confidence: confidenceOf(model),
-      statistic: `P${Math.round(args.percentile * 100)} of each container's usage, summed per pool`,
-      why: `Lendable capacity per pool = capacity × threshold − higher tiers − system reserved − ${Math.round(args.margin * 100)}% margin. ${why}.${warn}`,
+      statistic: basis,
+      why: `Per pool, what each tier may take: mid = capacity × threshold − ${Math.round(args.margin * 100)}% margin − what the high tier and the system hold; batch = that − the mid tier's use; the amplification ratio takes at most ${Math.round(args.amplificationShare * 100)}% of the mid headroom and reclaim the rest, so no headroom is lent twice. ${why}.${ahead}${warn}`,
+      ...(model.nodeUsage?.queries?.length ? { queries: model.nodeUsage.queries } : {}),
     },
     risk: 'medium',
     details: {
@@ -241,8 +262,11 @@ function koordinator(
       margin: args.margin,
       raiseStep: args.raiseStep,
       percentile: args.percentile,
+      amplificationShare: args.amplificationShare,
+      ...(args.tierLabel ? { tierLabel: args.tierLabel } : {}),
       pools: details,
       unpooledNodes: unpooled,
+      ...(hotspots.length ? { hotspots } : {}),
     },
   };
 }
@@ -410,21 +434,6 @@ function openshift(
   return out;
 }
 
-/**
- * When load rises: the level of what the higher tiers hold (their usage, or max(usage, request))
- * at which the pool lends nothing (ratio back to 1.0), and above which the next run lowers the
- * ratio proposed now.
- */
-function loadBounds(
-  r: PoolResource,
-  threshold: number,
-  l: Lendable,
-  ratio: number,
-): { fallsBackAt: number; lowersAbove: number } {
-  const fallsBackAt = Math.max(0, r.capacity * threshold - r.reserved - l.margin);
-  return { fallsBackAt, lowersAbove: Math.max(0, fallsBackAt - (ratio - 1) * r.allocatable) };
-}
-
 function usageWindowOf(model: ClusterModel, now: number): { start: number; end: number } {
   return model.usageWindow
     ? { start: model.usageWindow.start, end: model.usageWindow.end }
@@ -438,6 +447,16 @@ function confidenceOf(model: ClusterModel): { days: number; level: 'low' | 'medi
   return { days, level: days >= 7 ? 'high' : days >= 3 ? 'medium' : 'low' };
 }
 
-function round(o: object): Record<string, number> {
-  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, Math.round((v as number) * 1000) / 1000]));
+/** Figures to 3 decimals (millicores and bytes need no more), nested ones too. */
+function rounded(o: object): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(o).map(([k, v]) => [
+      k,
+      typeof v === 'number'
+        ? Math.round(v * 1000) / 1000
+        : v && typeof v === 'object'
+          ? rounded(v as object)
+          : v,
+    ]),
+  );
 }

@@ -24,11 +24,21 @@ export interface OvercommitArgs {
   margin: number;
   /** A ratio rises at most this much per run, and falls at once. */
   raiseStep: number;
+  /**
+   * Share of each pool's headroom the amplification ratio may lend; reclaim (mid and batch) gets
+   * the rest of it and whatever the ratio did not take (levers.ts). 0: reclaim only; 1: the ratio
+   * first. Both levers lend the same headroom, so they never get it twice.
+   */
+  amplificationShare: number;
+  /** Hotspot forecast (forecast.ts): nodes whose load rises over `threshold` at a regular time. */
+  hotspots: HotspotArgs;
   /** Pod compression: the percentile across a tier's workloads of (usage / limit). */
   compressionPercentile: number;
   /**
-   * Pod compression tiers: a workload's (pod template's) value of this label, when set; otherwise,
-   * or when it is missing, the pod's QoS class.
+   * Tiers from this label when set: for Koordinator the pod's value names the tier (koord-prod /
+   * prod / high, koord-mid / mid, koord-batch / koord-free / batch / free / low; other values fall
+   * through to the priority class, then the QoS class); for pod compression the workload's (pod
+   * template's) value is the tier, else the QoS class.
    */
   tierLabel?: string;
   /**
@@ -42,6 +52,38 @@ export interface OvercommitArgs {
   croOptIn: boolean;
 }
 
+export interface HotspotArgs {
+  /** Share of capacity a node's hourly load must exceed to count as hot (the guardian's 0.8). */
+  threshold: number;
+  /** Which load: CPU or memory. */
+  resource: 'cpu' | 'memory';
+  /** A window starts this long before the hot hour (time to keep new work away). */
+  leadMinutes: number;
+  /** The most recent days a daily forecast is built from. */
+  recentDays: number;
+  /** A local hour is forecast hot when at least this share of those days were hot then. */
+  minShare: number;
+  /**
+   * Ahead of a forecast window, the pool's reclaim threshold is proposed this many points lower
+   * (the guardian's reactive step, taken before the load arrives) …
+   */
+  reclaimStep: number;
+  /** … never under this percent. */
+  reclaimFloor: number;
+  /** IANA zone the windows are written in (default: the cluster's autoscaling timezone, else UTC). */
+  timezone?: string;
+}
+
+export const HOTSPOT_DEFAULTS: HotspotArgs = {
+  threshold: 0.8,
+  resource: 'cpu',
+  leadMinutes: 30,
+  recentDays: 7,
+  minShare: 0.5,
+  reclaimStep: 20,
+  reclaimFloor: 10,
+};
+
 export const OVERCOMMIT_DEFAULTS: OvercommitArgs = {
   poolLabel: 'node-pool',
   percentile: 0.95,
@@ -49,6 +91,8 @@ export const OVERCOMMIT_DEFAULTS: OvercommitArgs = {
   memory: { threshold: 0.7, maxRatio: 1.2, policy: 'maxUsageRequest' },
   margin: 0.1,
   raiseStep: 0.1,
+  amplificationShare: 0.5,
+  hotspots: HOTSPOT_DEFAULTS,
   compressionPercentile: 0.9,
   podMinCpuMillis: RIGHTSIZE_DEFAULTS.podMinCpuMillis,
   podMinMemoryBytes: RIGHTSIZE_DEFAULTS.podMinMemoryBytes,
@@ -60,10 +104,11 @@ export const OVERCOMMIT_DEFAULTS: OvercommitArgs = {
  * which wins over `analyzers.overcommit` for that cluster (a pool's ceiling is a per-cluster
  * decision). The config schema currently admits `form` and `poolLabel` there.
  */
-export interface OvercommitSettings extends Partial<Omit<OvercommitArgs, 'cpu' | 'memory'>> {
+export interface OvercommitSettings extends Partial<Omit<OvercommitArgs, 'cpu' | 'memory' | 'hotspots'>> {
   form?: 'koordinator' | 'openshift';
   cpu?: Partial<ResourceOvercommitArgs>;
   memory?: Partial<ResourceOvercommitArgs>;
+  hotspots?: Partial<HotspotArgs>;
 }
 
 /**
@@ -82,5 +127,6 @@ export function resolveOvercommitArgs(
     ...c,
     cpu: { ...OVERCOMMIT_DEFAULTS.cpu, ...g.cpu, ...c.cpu },
     memory: { ...OVERCOMMIT_DEFAULTS.memory, ...g.memory, ...c.memory },
+    hotspots: { ...OVERCOMMIT_DEFAULTS.hotspots, ...g.hotspots, ...c.hotspots },
   };
 }

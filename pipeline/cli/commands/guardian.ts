@@ -11,6 +11,7 @@ import { createKubeApi } from '../../guardian/kube/api.js';
 import { Guardian } from '../../guardian/controller.js';
 import { GUARDIAN_DEFAULTS, type GuardianSettings } from '../../guardian/settings.js';
 import { prometheusNodeUsage } from '../../guardian/usage.js';
+import { prometheusForecast } from '../../guardian/forecast.js';
 import type { CliContext } from '../context.js';
 import type { PipelineConfig, ClusterConfig } from '../../config/types.js';
 import type { Logger } from '../../core/logger.js';
@@ -76,6 +77,9 @@ export function registerGuardianCommand(program: Command, ctx: CliContext): void
       const guardian = new Guardian({
         api: createKubeApi(await connect(cluster.kubernetes)),
         usage: prometheusNodeUsage(createPrometheusClient(prom), prom.selector),
+        ...(settings.actions.forecastTaint
+          ? { forecast: prometheusForecast(createPrometheusClient(prom), settings, prom.selector) }
+          : {}),
         clock: systemClock,
         logger: ctx.logger.child({ component: 'guardian' }),
         settings,

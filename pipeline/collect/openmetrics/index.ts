@@ -24,6 +24,7 @@ import type {
 } from '../types.js';
 import { parseSeries, splitSampleLine } from './parse-line.js';
 import { lineBatches } from './lines.js';
+import { readOpenMetricsNodeUsage } from '../node-usage/openmetrics.js';
 import { maxInto, trimSeries } from '../usage-series.js';
 import {
   addInvalid,
@@ -99,6 +100,7 @@ export function createOpenMetricsSource(file: string): MetricsSource {
         unrequested: batch.unrequested ?? [],
       };
     },
+    readNodeUsage: (request) => readOpenMetricsNodeUsage(file, request, stats),
   };
 }
 

@@ -44,6 +44,7 @@ import {
   type UsageQueryKind,
 } from './queries.js';
 import { createProgress } from './progress.js';
+import { readPrometheusNodeUsage } from '../node-usage/prometheus.js';
 import {
   addInvalid,
   ceilingIndex,
@@ -85,6 +86,7 @@ export function createPrometheusSource(
     invalidSamples: newInvalidSamples(),
   };
   let client: PrometheusClient | undefined;
+  const nodeStats = { queries: 0, bytes: 0, retries: 0, splits: 0 };
   const shape: QueryShape = {
     scrape: parseDuration(cfg.scrapeInterval ?? PROMETHEUS_DEFAULTS.scrapeInterval),
     recordedCpuRate: cfg.recordedCpuRate,
@@ -101,7 +103,28 @@ export function createPrometheusSource(
     description,
     stats: () => {
       sync();
-      return { ...stats, invalidSamples: { ...stats.invalidSamples } };
+      return {
+        ...stats,
+        invalidSamples: { ...stats.invalidSamples },
+        queries: stats.queries + nodeStats.queries,
+        bytes: stats.bytes + nodeStats.bytes,
+        retries: stats.retries + nodeStats.retries,
+        splits: stats.splits + nodeStats.splits,
+      };
+    },
+    async readNodeUsage(request, ctx) {
+      const c = createPrometheusClient(cfg, opts.client);
+      const own = { queries: 0, splits: 0 };
+      try {
+        return await readPrometheusNodeUsage(c, cfg, request, ctx, own);
+      } finally {
+        // Kept apart: sync() sets the usage client's totals, these come on top.
+        nodeStats.splits += own.splits;
+        nodeStats.queries += c.stats.requests;
+        nodeStats.bytes += c.stats.bytes;
+        nodeStats.retries += c.stats.retries;
+        await c.close();
+      }
     },
     async survey(request: UsageRequest, ctx: SourceContext): Promise<UsageSurvey> {
       client ??= createPrometheusClient(cfg, opts.client);

@@ -1,8 +1,8 @@
 /**
- * The PR body's overcommit section. Koordinator: per pool and per resource, usage against
- * capacity and allocation (a Mermaid chart GitHub renders, and the same figures in a table), the
- * ratio against its ceiling, the margin, and what happens when load rises — the level of what the
- * higher tiers hold at which the next run lowers the ratio, and at which it falls back to 1.0.
+ * The PR body's overcommit section. Koordinator: per pool and per resource, the stack (what the
+ * high tier and the system hold, what the mid tier uses, what the ratio lends, what batch may take,
+ * the margin), what each tier may take with the caps written, how the node's own view compares
+ * with its containers, a Mermaid chart of the same figures, and what happens when load rises.
  * OpenShift: the compression per tier and the cluster's percentages.
  */
 import type { PlanClusterJson } from '../../plan/plan-document.js';
@@ -12,7 +12,6 @@ import type { PlanClusterJson } from '../../plan/plan-document.js';
 const GiB = 2 ** 30;
 const cores = (x: number): number => Math.round(x / 10) / 100;
 const gib = (x: number): number => Math.round((x / GiB) * 10) / 10;
-const pct = (x: number): string => `${Math.round(x * 1000) / 10}%`;
 
 interface Unit {
   label: string;
@@ -22,23 +21,34 @@ interface Unit {
 const CPU: Unit = { label: 'CPU', unit: 'cores', of: cores };
 const MEMORY: Unit = { label: 'memory', unit: 'GiB', of: gib };
 
-/** What "held" means under a policy, for a reader who has not read the analyzer. */
+/** What the high tier holds under a policy, for a reader who has not read the analyzer. */
 const heldAs = (policy: string, percentile: number): string =>
   policy === 'usage'
-    ? `P${Math.round(percentile * 100)} use`
-    : `max(P${Math.round(percentile * 100)} use, request) per pod`;
+    ? `P${Math.round(percentile * 100)} of its use with the system's`
+    : `P${Math.round(percentile * 100)} of max(use, request) with the system's`;
+
+/** Capacity at the threshold, less the margin, stacked: who holds or may take each part. */
+function stackOf(r: any): [string, number][] {
+  const mid = Math.max(0, r.heldWithMid - r.held);
+  const raw = r.usable - r.held - mid - r.amplified - r.batchMay;
+  // Parts summed in floating point: a remainder within a millionth of the level is none.
+  const remainder = Math.abs(raw) < 1e-6 * Math.max(1, r.usable) ? 0 : raw;
+  return [
+    ['high tier holds', r.held],
+    ['mid tier uses', mid],
+    ['amplification lends', r.amplified],
+    ['batch may take', r.batchMay],
+    [remainder >= 0 ? 'unlent' : 'over (hot nodes)', remainder],
+  ];
+}
 
 function chart(pool: string, u: Unit, r: any): string[] {
-  const allocated = r.hpRequests + r.beRequests;
   const bars: [string, number][] = [
     ['capacity', r.capacity],
-    ['allocatable', r.allocatable],
-    ['allocated', allocated],
-    ['higher tiers use', r.hpUsage],
-    ['held', r.held],
+    ['usable', r.usable],
+    ...stackOf(r).slice(0, 4),
+    ['mid may take', r.midMay],
     ['margin', r.margin],
-    ['lendable', r.available],
-    [`schedulable at x${r.ratio}`, r.allocatable * r.ratio],
   ];
   return [
     '```mermaid',
@@ -51,16 +61,32 @@ function chart(pool: string, u: Unit, r: any): string[] {
   ];
 }
 
-function row(u: Unit, r: any): string {
-  const allocated = r.hpRequests + r.beRequests;
-  return `| ${u.label} (${u.unit}) | ${u.of(r.capacity)} | ${u.of(r.allocatable)} | ${u.of(allocated)} (${pct(allocated / r.allocatable)}) | ${u.of(r.hpUsage)} (${pct(r.hpUsage / r.capacity)}) | ${u.of(r.held)} | ${u.of(r.margin)} | ${u.of(r.available)} | ×${r.current} → **×${r.ratio}** (${r.change}) | ×${r.maxRatio} |`;
+function stackRow(u: Unit, r: any): string {
+  const [held, mid, amp, batch, rest] = stackOf(r);
+  return `| ${u.label} (${u.unit}) | ${u.of(r.capacity)} | ${u.of(r.usable)} | ${u.of(held![1])} (${u.of(r.system)}) | ${u.of(mid![1])} | ${u.of(amp![1])} | ${u.of(batch![1])} | ${rest![1] >= 0 ? u.of(rest![1]) : `−${u.of(-rest![1])}`} | ${u.of(r.margin)} |`;
+}
+
+function takeRow(u: Unit, r: any): string {
+  const req = r.requests ?? {};
+  return `| ${u.label} (${u.unit}) | ${u.of(r.headroom)} | ×${r.current} → **×${r.ratio}** (${r.change}, ceiling ×${r.maxRatio}): ${u.of(r.amplified)} | ${u.of(r.midMay)} → **${r.midPercent}%** (${u.of(r.midCap)}) | ${u.of(r.batchMay)} → **${r.batchPercent}%** (${u.of(r.batchCap)}) | ${u.of(req.high ?? 0)} / ${u.of(req.mid ?? 0)} / ${u.of(req.batch ?? 0)} |`;
+}
+
+function nodeView(u: Unit, r: any, nodes: number, percentile: number): string {
+  const p = `P${Math.round(percentile * 100)}`;
+  const v = r.nodeView;
+  if (!v)
+    return `- ${u.label}: no node exporter reported; the system is counted at its reservation (capacity − allocatable), ${u.of(r.reserved)} ${u.unit}.`;
+  const kinds = Object.entries(v.kinds as Record<string, number>)
+    .map(([k, n]) => `${k} on ${n}`)
+    .join(', ');
+  return `- ${u.label} (${kinds} of ${nodes} node(s)): the nodes see ${u.of(v.node)} ${u.unit} at ${p} where their containers sum to ${u.of(v.containers)}; the difference — system, kubelet, runtime${u.unit === 'GiB' ? ', page cache' : ''}, pods gone since — averages ${u.of(v.differenceMean)} ${u.unit} (${p} ${u.of(v.differenceP)}).`;
 }
 
 function whenLoadRises(u: Unit, r: any, percentile: number): string {
   const held = heldAs(r.policy, percentile);
   const lower =
-    r.ratio > 1
-      ? `the next run lowers ×${r.ratio} once what the higher tiers hold (${held}) exceeds ${u.of(r.lowersAbove)} ${u.unit} (now ${u.of(r.held)}); `
+    r.ratio > 1 && r.lowersAbove !== undefined
+      ? `the next run lowers ×${r.ratio} once what the high tier holds (${held}) exceeds ${u.of(r.lowersAbove)} ${u.unit} (now ${u.of(r.held)}); `
       : '';
   return `- ${u.label}: ${lower}at ${u.of(r.fallsBackAt)} ${u.unit} nothing is lent and the ratio falls back to ×1.0.`;
 }
@@ -76,6 +102,60 @@ function thresholdText(r: any, margin: number): string {
   return `${of} (written as ${r.reclaimPercent}%, the ${Math.round(margin * 100)}% margin taken off)`;
 }
 
+/**
+ * Hotspots ahead (analyze/overcommit/hotspots.ts): per pool, the nodes that run hot at a regular
+ * time, their windows, and the two proposals for the hours before — plan output, not a field
+ * written (Koordinator has no time-scoped threshold, Kubernetes no time-scoped affinity).
+ */
+function hotspotLines(list: any[] | undefined): string[] {
+  if (!list?.length) return [];
+  const out = ['#### Hotspots ahead', ''];
+  for (const h of list) {
+    const quiet = Object.entries((h.quiet ?? {}) as Record<string, number>)
+      .map(([why, n]) => `${n} ${why}`)
+      .join(', ');
+    out.push(
+      `Pool \`${h.pool}\`: ${h.hot.length} node(s) run hot at a regular time${quiet ? ` (the others: ${quiet})` : ''}.`,
+      '',
+      '| node | cycle | windows (lead, hot from, until) | hot on | peak |',
+      '|---|---|---|---|---|',
+    );
+    for (const n of h.hot) {
+      const f = n.forecast;
+      const share = f.windows.map((w: any) => `${Math.round(w.share * 100)}%`).join(', ');
+      const peak = f.windows.map((w: any) => `${Math.round(w.peak * 100)}%`).join(', ');
+      out.push(
+        `| \`${n.node}\` | ${f.cycle} (autocorrelation ${f.acf}) | ${(n.windows as string[]).join('; ')} | ${share} of ${f.days} days | ${peak} |`,
+      );
+    }
+    const r = h.reclaim;
+    out.push(
+      '',
+      `Proposed for the hours before (from each window's lead to its end), not written by this PR:`,
+      `- lower \`${r.resource}ReclaimThresholdPercent\` for pool \`${h.pool}\` from ${r.percent}% to ${r.lowered}%, so Koordinator lends the batch tier less before the load arrives;`,
+      '- or keep new batch-tier pods off these nodes with a preferred node anti-affinity:',
+      '',
+      '```yaml',
+      'affinity:',
+      '  nodeAffinity:',
+      '    preferredDuringSchedulingIgnoredDuringExecution:',
+      ...h.batchAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution.flatMap((t: any) => [
+        `      - weight: ${t.weight}`,
+        '        preference:',
+        '          matchExpressions:',
+        ...t.preference.matchExpressions.flatMap((e: any) => [
+          `            - key: ${e.key}`,
+          `              operator: ${e.operator}`,
+          `              values: [${(e.values as string[]).join(', ')}]`,
+        ]),
+      ]),
+      '```',
+      '',
+    );
+  }
+  return out;
+}
+
 export function overcommitSection(clusters: PlanClusterJson[]): string[] {
   const recs = clusters
     .flatMap((c) => c.recommendations)
@@ -86,6 +166,7 @@ export function overcommitSection(clusters: PlanClusterJson[]): string[] {
     const d = (r.details ?? {}) as any;
     if (d.form === 'koordinator') {
       const percentile = (d.percentile as number | undefined) ?? 0.95;
+      const share = Math.round(((d.amplificationShare as number | undefined) ?? 0.5) * 100);
       out.push(`${r.evidence.why}`, '');
       for (const p of d.pools as any[]) {
         out.push(
@@ -93,10 +174,23 @@ export function overcommitSection(clusters: PlanClusterJson[]): string[] {
           '',
           `Margin kept free: ${Math.round((d.margin as number) * 100)}% of capacity. Reclaim threshold: CPU ${thresholdText(p.cpu, d.margin)}, memory ${thresholdText(p.memory, d.margin)}.`,
           '',
-          '| | capacity | allocatable | allocated (all tiers) | higher tiers use | held | margin | lendable | ratio | ceiling |',
-          '|---|---|---|---|---|---|---|---|---|---|',
-          row(CPU, p.cpu),
-          row(MEMORY, p.memory),
+          `**The stack** (P${Math.round(percentile * 100)} per node, summed over the pool): what may be used — capacity × threshold − margin — and who holds or may take it.`,
+          '',
+          '| | capacity | usable | high tier holds (system) | mid tier uses | amplification lends | batch may take | unlent | margin |',
+          '|---|---|---|---|---|---|---|---|---|',
+          stackRow(CPU, p.cpu),
+          stackRow(MEMORY, p.memory),
+          '',
+          `**What each tier may take.** The ratio and reclaim share one headroom: the ratio takes at most ${share}% of it, and the mid and batch caps only what the ratio left, so it is never lent twice.`,
+          '',
+          '| | headroom | amplification (requests) | mid tier (`mid*ThresholdPercent`) | batch tier (`batch*ThresholdPercent`) | requests high / mid / batch |',
+          '|---|---|---|---|---|---|',
+          takeRow(CPU, p.cpu),
+          takeRow(MEMORY, p.memory),
+          '',
+          '**Node usage as the node sees it:**',
+          nodeView(CPU, p.cpu, p.nodes, percentile),
+          nodeView(MEMORY, p.memory, p.nodes, percentile),
           '',
           ...chart(p.pool, CPU, p.cpu),
           '',
@@ -108,8 +202,9 @@ export function overcommitSection(clusters: PlanClusterJson[]): string[] {
           '',
         );
       }
+      out.push(...hotspotLines(d.hotspots as any[] | undefined));
       out.push(
-        `Koordinator recomputes batch capacity from live node metrics every few minutes (use above the reclaim threshold shrinks it at once, no PR needed); the next Tidemark run lowers a ratio in one step. Ratios rise at most ${d.raiseStep} per run and never above their ceiling.`,
+        `Koordinator recomputes mid and batch capacity from live node metrics every few minutes, under these caps (use above the reclaim threshold shrinks batch at once, no PR needed); the next Tidemark run lowers a ratio in one step. Ratios rise at most ${d.raiseStep} per run and never above their ceiling.`,
         '',
       );
     } else if (d.form === 'openshift') {
