@@ -165,6 +165,18 @@ export function tidemarkFast(
       const s = { accepted: 0, clamped: 0, rejected: 0, rules: {} as Record<string, number> };
       for (const d of cluster.decided) {
         if (d.analyzer !== 'rightsize') continue;
+        // Tuning aid: TIDEMARK_BENCH_TRACE=vm-61 prints every plan's decision for that workload.
+        if (process.env.TIDEMARK_BENCH_TRACE && d.workload.endsWith(`/${process.env.TIDEMARK_BENCH_TRACE}`))
+          console.error(
+            day,
+            JSON.stringify({
+              decision: d.decision,
+              outcomes: d.outcomes,
+              proposed: d.proposedFields.map((f) => [f.path.slice(-2).join('.'), f.current, f.proposed]),
+              fields: d.fields.map((f) => [f.path.slice(-2).join('.'), f.proposed]),
+              why: d.evidence.why,
+            }),
+          );
         s[d.decision]++;
         for (const o of d.outcomes) s.rules[o.rule] = (s.rules[o.rule] ?? 0) + 1;
       }

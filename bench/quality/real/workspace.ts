@@ -41,6 +41,8 @@ export interface VariantSpec {
   rightsize?: Record<string, unknown>;
   /** Replaces the bundled defaults' maxDecrease (e.g. pacing off). */
   maxDecrease?: { fraction: number; per: string };
+  /** Other rules of the bundled defaults replaced (tuning). */
+  rules?: Record<string, unknown>;
 }
 
 export function workloadName(vm: number): string {
@@ -131,12 +133,13 @@ export function writeConfig(dir: string, variant: VariantSpec): Workspace {
   const repo = join(dir, 'gitops');
   mkdirSync(repo, { recursive: true });
   let policies = join(packageRoot(), 'policies');
-  if (variant.maxDecrease) {
+  if (variant.maxDecrease || variant.rules) {
     policies = join(dir, 'policies');
     cpSync(join(packageRoot(), 'policies'), policies, { recursive: true });
     const file = join(policies, 'defaults', 'defaults.yaml');
     const doc = parse(readFileSync(file, 'utf8')) as { spec: { rules: Record<string, unknown> } };
-    doc.spec.rules.maxDecrease = variant.maxDecrease;
+    if (variant.maxDecrease) doc.spec.rules.maxDecrease = variant.maxDecrease;
+    Object.assign(doc.spec.rules, variant.rules ?? {});
     writeFileSync(file, stringify(doc));
   }
   const config = join(dir, 'tidemark.yaml');
