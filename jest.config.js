@@ -1,7 +1,9 @@
-// ESM + ts-jest: see README "Development". Integration tiers (real Prometheus, kube-apiserver,
-// git remote) live in the same run; each tier prints when it skips, and CI forbids skipping.
+// ESM + ts-jest: see README "Tests". Integration tiers (real Prometheus, kube-apiserver, git
+// remote, upstream schemas) live in the same run: global setup decides once which can run, the
+// run's last line lists those skipped, and CI (TIDEMARK_REQUIRE_TIERS=1) forbids skipping. Each
+// suite gets its own temp folder (test-environment.ts), removed when it ends.
 export default {
-  testEnvironment: 'node',
+  testEnvironment: '<rootDir>/pipeline/testing/test-environment.ts',
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: {

@@ -3,7 +3,7 @@
  * tidemark: parse arguments, build the context, run one command, map errors to exit codes.
  * No logic lives here.
  */
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
 import { createLogger, type LogLevel } from '../core/logger.js';
 import { reportError, EXIT } from './exit.js';
 import type { CliContext } from './context.js';
@@ -14,6 +14,8 @@ import { registerDemoCommand } from './commands/demo.js';
 import { registerRunCommand } from './commands/run.js';
 import { registerSnapshotCommand } from './commands/snapshot.js';
 import { registerGuardianCommand } from './commands/guardian.js';
+import { registerClustersCommand } from './commands/clusters.js';
+import { registerSummarizeCommand } from './commands/summarize.js';
 import { tidemarkVersion } from '../plan/outputs.js';
 import { tuneHeapGrowth } from './heap.js';
 
@@ -25,6 +27,10 @@ export function buildProgram(ctx: CliContext): Command {
     .option('--log-format <format>', 'json | human (default: human on a terminal, json otherwise)')
     .showHelpAfterError()
     .exitOverride();
+  // With JSON logs, a usage error is reported as one JSON line (cli/exit.ts) instead of
+  // commander's text and the help. Set before the commands are added: they inherit it.
+  if (ctx.logger.format === 'json')
+    program.showHelpAfterError(false).configureOutput({ outputError: () => {} });
   registerPlanCommand(program, ctx);
   registerApplyCommand(program, ctx);
   registerValidateCommand(program, ctx);
@@ -32,6 +38,8 @@ export function buildProgram(ctx: CliContext): Command {
   registerRunCommand(program, ctx);
   registerSnapshotCommand(program, ctx);
   registerGuardianCommand(program, ctx);
+  registerClustersCommand(program, ctx);
+  registerSummarizeCommand(program, ctx);
   return program;
 }
 
@@ -49,11 +57,6 @@ export async function main(argv: string[], base: Partial<CliContext> = {}): Prom
     await program.parseAsync(argv, { from: 'user' });
     return EXIT.ok;
   } catch (err) {
-    if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0)
-        return EXIT.ok;
-      return EXIT.config;
-    }
     return reportError(err, logger);
   }
 }

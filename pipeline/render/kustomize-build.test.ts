@@ -12,29 +12,12 @@ import { renderChanges } from './index.js';
 import { modelOf, deploymentWithPods, container, hpa } from '../testing/model-fixtures.js';
 import { silentLogger } from '../core/logger.js';
 import { tempRepo } from '../testing/temp-repo.js';
+import { describeWithTier } from '../testing/tier-gate.js';
 import { aliyunForm, craneForm, type RenderedForm } from '../analyze/cronhpa/forms.js';
 import type { Schedule } from '../analyze/cronhpa/schedule.js';
 import type { WorkloadChange } from '../plan/types.js';
 import type { KubeObject } from '../collect/types.js';
 import type { WorkloadModel } from '../model/types.js';
-
-function hasKubectl(): boolean {
-  try {
-    execFileSync('kubectl', ['version', '--client'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function describeWithKubectl(): jest.Describe {
-  if (hasKubectl()) return describe;
-  const reason = 'kubectl is not on PATH';
-  if (process.env.TIDEMARK_REQUIRE_TIERS === '1')
-    throw new Error(`the kustomize build tier is required: ${reason}`);
-  process.stderr.write(`SKIPPED render-kustomize-build: ${reason}\n`);
-  return describe.skip;
-}
 
 const AT = 1_800_000_000;
 
@@ -157,7 +140,7 @@ async function renderAndBuild(root: string, objects: KubeObject[], change: Workl
 const workloadOf = (objects: KubeObject[]): WorkloadModel =>
   modelOf(objects, AT).workloads.get('Deployment/shop/checkout')!;
 
-describeWithKubectl()('render: CronHPA overlays still build with kubectl kustomize', () => {
+describeWithTier('kubectl')('render: CronHPA overlays still build with kubectl kustomize', () => {
   it('Aliyun form: the overlay builds with the CronHPA as rendered beside the base HPA; prod does not get it', async () => {
     const root = repoWith(['checkout.yaml', 'hpa.yaml']);
     const objects = live(true);

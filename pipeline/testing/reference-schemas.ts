@@ -1,14 +1,17 @@
 /**
  * Upstream JSON Schemas (yannh strict Kubernetes schemas, CRD openAPIV3Schemas) gathered in the
  * team's shared reference folder. They are upstream data, not copied into the project: tests read
- * them from TIDEMARK_REFERENCE_SCHEMAS or ../shared/reference/schemas beside the checkout.
+ * them from TIDEMARK_REFERENCE_SCHEMAS or ../shared/reference/schemas beside the checkout. Which
+ * folder (if any) is decided once per run, as the `schemas` tier (tiers.ts).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ValidateFunction } from 'ajv';
 import { createAjv, packageRoot } from '../core/json-schema.js';
+import { runDecision } from './tiers.js';
 
-export function referenceSchemaDir(): string | undefined {
+/** The probe (global setup only): the folder, or undefined; a wrong TIDEMARK_REFERENCE_SCHEMAS is an error. */
+export function findReferenceSchemaDir(): string | undefined {
   const candidates = [
     process.env.TIDEMARK_REFERENCE_SCHEMAS,
     resolve(packageRoot(), '..', 'shared', 'reference', 'schemas'),
@@ -21,17 +24,18 @@ export function referenceSchemaDir(): string | undefined {
   return found;
 }
 
+/** The run's schema folder, or undefined when the `schemas` tier is skipped (the run's last line says so). */
+export function referenceSchemaDir(): string | undefined {
+  const t = runDecision().tiers.schemas;
+  return t.ok ? t.detail : undefined;
+}
+
 const cache = new Map<string, ValidateFunction>();
 
-/** A validator for one upstream schema file, or undefined (with a note) when the folder is absent. */
+/** A validator for one upstream schema file, or undefined when the `schemas` tier is skipped. */
 export function referenceValidator(file: string): ValidateFunction | undefined {
   const dir = referenceSchemaDir();
-  if (!dir) {
-    console.warn(
-      `upstream schema check SKIPPED for ${file}: no reference schemas (set TIDEMARK_REFERENCE_SCHEMAS)`,
-    );
-    return undefined;
-  }
+  if (!dir) return undefined;
   let v = cache.get(file);
   if (!v) {
     const schema = JSON.parse(readFileSync(join(dir, file), 'utf8')) as Record<string, unknown>;

@@ -200,8 +200,9 @@ function usageSeries(
   const cpu = newCpuAccumulator(slots);
   const mem = new Float32Array(slots).fill(NaN);
   for (let i = sampleAt(v, from); i < v.time.length && v.time[i]! < at; i++) {
-    addCpuSample(cpu, w, v.time[i]!, Number(counterText(counter[i]!)));
-    addMemorySample(mem, w, v.time[i]!, Math.round(v.mem[i]!));
+    // No ceiling: the snapshot has no Node object, so the file source checks samples against none.
+    addCpuSample(cpu, w, v.time[i]!, Number(counterText(counter[i]!)), Infinity);
+    addMemorySample(mem, w, v.time[i]!, Math.round(v.mem[i]!), Infinity);
   }
   const u: UsageSeries = {
     namespace: NAMESPACE,

@@ -8,6 +8,7 @@ import type { OomEvent } from '../../collect/types.js';
 import type { Confidence } from '../types.js';
 import type { RightsizeArgs } from './args.js';
 import { estimateMemory, type MemoryBasis } from './memory.js';
+import { usageSummary, type UsageSummary } from '../../model/usage/summary.js';
 
 export { growthPerDay } from './memory.js';
 
@@ -25,14 +26,6 @@ export interface ResourceEstimate {
   /** What set the final value (the largest constraint wins). */
   driver: Driver;
   detail: string;
-}
-
-export interface UsageSummary {
-  p50: number;
-  p90: number;
-  p95: number;
-  p99: number;
-  max: number;
 }
 
 export interface ContainerEstimate {
@@ -76,9 +69,6 @@ export function estimateContainer(input: EstimateInput): ContainerEstimate {
   const upperMult = 1 + 1 / c;
   const lowerMult = Math.pow(1 + 0.001 / c, -2);
   const m = 1 + args.margin;
-
-  const cpuUsage = summary((p) => d.cpuTime.percentile(p) * 1000, d.peakCpu * 1000);
-  const memUsage = summary((p) => d.memPeaks.percentile(p), d.peakMemory);
 
   // CPU (millicores)
   let cpuBase: number;
@@ -158,17 +148,14 @@ export function estimateContainer(input: EstimateInput): ContainerEstimate {
     memory: memEstimate,
     memoryBasis: mem.basis,
     confidence,
-    usage: { cpu: cpuUsage, memory: memUsage },
+    usage: usageSummary(d),
     growthPerDay: mem.growthPerDay,
   };
 }
 
-function summary(pct: (p: number) => number, max: number): UsageSummary {
-  return { p50: pct(0.5), p90: pct(0.9), p95: pct(0.95), p99: pct(0.99), max };
-}
-
 function roundUp(v: number, step: number): number {
-  return Math.ceil(v / step - 1e-9) * step;
+  // Usage is held in Float32 (7 digits): 0.2 core is 200.000003m, which must not round up a step.
+  return Math.ceil((v / step) * (1 - 1e-6)) * step;
 }
 
 function fmtM(m: number): string {

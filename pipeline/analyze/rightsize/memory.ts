@@ -308,7 +308,8 @@ export function growthPerDay(daily: Float32Array, start: number, now: number): n
 }
 
 function roundUp(v: number, step: number): number {
-  return Math.ceil(v / step - 1e-9) * step;
+  // Usage is held in Float32 (7 digits): a value a hair over a step must not round up a step.
+  return Math.ceil((v / step) * (1 - 1e-6)) * step;
 }
 
 function plural(n: number, unit: string): string {

@@ -7,9 +7,9 @@
  * A bare API server runs no controllers: Deployments create no ReplicaSets and no Pods get
  * status. Seeding helpers write those objects (and their /status) themselves.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../ports.js';
 import { openssl, makeCa, issueCert, SERVER_EXTENSIONS } from '../tls.js';
@@ -54,14 +54,20 @@ export interface ControlPlaneOptions {
   auditUsers?: string[];
 }
 
+/** TIDEMARK_K8S_BIN, else the newest build under build.sh's cache ($TIDEMARK_CACHE, ~/.cache/tidemark). */
 export function controlPlaneBinDir(): string | undefined {
   const fromEnv = process.env.TIDEMARK_K8S_BIN;
   if (fromEnv && existsSync(join(fromEnv, 'kube-apiserver'))) return fromEnv;
-  const home = process.env.HOME ?? '/root';
-  const r = spawnSync('sh', ['-c', `ls -d ${home}/.cache/tidemark/k8s-*/bin 2>/dev/null | sort | tail -1`], {
-    encoding: 'utf8',
-  });
-  const dir = r.stdout.trim();
+  const cache = process.env.TIDEMARK_CACHE ?? join(homedir(), '.cache', 'tidemark');
+  const builds = existsSync(cache)
+    ? readdirSync(cache)
+        .filter((n) => n.startsWith('k8s-'))
+        .sort()
+    : [];
+  const dir = builds
+    .map((n) => join(cache, n, 'bin'))
+    .filter((d) => existsSync(d))
+    .at(-1);
   return dir && existsSync(join(dir, 'kube-apiserver')) && existsSync(join(dir, 'etcd')) ? dir : undefined;
 }
 
