@@ -15,7 +15,8 @@ import { tidemarkRecommender } from './recommenders/tidemark.js';
 import { provisioned, vpa, krr, crane } from './recommenders/baselines.js';
 import type { Recommender } from './recommenders/types.js';
 import { runRealSet } from './real/run-real.js';
-import { ROWS } from './real/recommenders.js';
+import { ROWS, VARIANTS } from './real/recommenders.js';
+import type { VariantSpec } from './real/workspace.js';
 import { TRACE_FILE } from './real/set.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -62,6 +63,10 @@ async function main(): Promise<void> {
     )
     .option('--vms <list>', 'real set: only these VM numbers (comma-separated)')
     .option('--shards <n>', 'real set: VM shards per row (default: cores)')
+    .option(
+      '--tune <json>',
+      'real set, tuning aid: extra rows { "name": { "rightsize": {…}, "rules": {…} } }, each on the defaults with pacing off',
+    )
     .parse(process.argv);
   const o = program.opts<{
     quick?: boolean;
@@ -75,6 +80,7 @@ async function main(): Promise<void> {
     path: 'real' | 'fast';
     vms?: string;
     shards?: string;
+    tune?: string;
   }>();
   const only = (name: string): boolean => !o.only || o.only.split(',').some((n) => name.startsWith(n.trim()));
   const wanted =
@@ -83,13 +89,18 @@ async function main(): Promise<void> {
   if (wanted.includes('real')) {
     const run = await runRealSet({
       trace: o.trace,
-      recommenders: ROWS.filter(only).map((name) => ({ name })),
+      recommenders: [
+        ...ROWS.filter(only).map((name) => ({ name })),
+        ...Object.entries(JSON.parse(o.tune ?? '{}') as Record<string, Partial<VariantSpec>>).map(
+          ([name, v]) => ({ name, variant: { ...VARIANTS['tidemark, pacing off']!, ...v, name } }),
+        ),
+      ],
       path: o.path,
       vms: o.vms?.split(',').map(Number),
       shards: o.shards ? Number(o.shards) : undefined,
     });
     console.log(formatTable(run.title, run.rows) + '\n');
-    if (!o.vms && !o.only) {
+    if (!o.vms && !o.only && !o.tune) {
       mkdirSync(join(here, '..', 'results'), { recursive: true });
       const file = join(
         here,
