@@ -102,9 +102,9 @@ describe('analyze/rightsize', () => {
     const rec = analyzeRightsize(m, RIGHTSIZE_DEFAULTS, ctx).recommendations[0]!;
     const mem = rec.fields.find((x) => x.path.join('.').endsWith('requests.memory'))!;
     const growth = (rec.evidence.memory as { growth: { perDay: number; projected: number } }).growth;
-    // last peak ≈ 480 MiB; 7 days × 20 MiB ahead = 620 MiB, which the proposal covers
+    // last peak ≈ 480 MiB; 3 days × 20 MiB ahead = 540 MiB, which the proposal covers
     expect(growth.perDay / MiB).toBeCloseTo(20, 1);
-    expect(growth.projected / MiB).toBeCloseTo(620, 0);
+    expect(growth.projected / MiB).toBeCloseTo(540, 0);
     expect(mem.quantity!.proposed).toBeGreaterThan(growth.projected);
   });
 

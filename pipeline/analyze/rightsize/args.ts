@@ -68,6 +68,6 @@ export const RIGHTSIZE_DEFAULTS: RightsizeArgs = {
   warmupDays: 14,
   keepShare: 0.25,
   memoryKeepAbove: 0.3,
-  growthHorizonDays: 7,
+  growthHorizonDays: 3,
   limits: 'keep-ratio',
 };

@@ -146,8 +146,8 @@ describe('analyze/rightsize/memory', () => {
 
   it('projects a growing series: 1 GiB/day from 3 GiB reaches 23 GiB in 7 days', () => {
     const grow = (t: number): number => 2 * GiB + ((t - w.start) / DAY) * GiB;
-    const { proposed, basis } = memoryOf(model('16Gi', grow));
-    // Daily peaks 2.9965 + k GiB, slope 1 GiB/day; the last 15.9965 GiB + 7 = 22.9965 GiB × 1.1
+    const { proposed, basis } = memoryOf(model('16Gi', grow), { growthHorizonDays: 7 });
+    // (The default horizon is 3 days: 18.9965 × 1.1 = 20.9 GiB, below the peak rule.) Daily peaks 2.9965 + k GiB, slope 1 GiB/day; the last 15.9965 GiB + 7 = 22.9965 GiB × 1.1
     // = 25.2962 GiB = 25903.3 MiB → 25904 MiB, above the peak rule's 15.9965 × 1.1 + √15.9965
     // = 21.596 GiB.
     expect(basis!.growth!.perDay / GiB).toBeCloseTo(1, 3);
