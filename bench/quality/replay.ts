@@ -81,6 +81,31 @@ export function replay(
   return { recommender: rec.name, days, judgedDays: opts.horizon - opts.judgeFrom };
 }
 
+/**
+ * The real-trace replay: nothing is decided or lived before `judgeFrom` (the history before it ran
+ * at what each VM was then provisioned), and recommenders may decide asynchronously (Tidemark
+ * through `tidemark apply`).
+ */
+export async function replayFrom(
+  rec: Recommender,
+  workloads: Workload[],
+  opts: { judgeFrom: number; horizon: number },
+): Promise<ReplayResult> {
+  const states = initialStates(workloads);
+  const days: DayJudgement[][] = workloads.map(() => []);
+  for (let day = opts.judgeFrom; day < opts.horizon; day++) {
+    const before = states.map((s) => [s.cpu, s.mem] as const);
+    await rec.decideDay(day, states);
+    states.forEach((s, i) => {
+      const changed = s.cpu !== before[i]![0] || s.mem !== before[i]![1];
+      const j = judgeDay(s, day, changed);
+      // A day without samples (a VM that is not running) is not a workload-day.
+      if (j.cpuSamples > 0) days[i]!.push(j);
+    });
+  }
+  return { recommender: rec.name, days, judgedDays: opts.horizon - opts.judgeFrom };
+}
+
 /** One day lived with the current requests; records the would-OOM into the state's history. */
 export function judgeDay(s: WorkloadState, day: number, changed: boolean): DayJudgement {
   const step = s.w.step;
@@ -88,21 +113,28 @@ export function judgeDay(s: WorkloadState, day: number, changed: boolean): DayJu
   const b = Math.floor(((day + 1) * DAY) / step);
   const reqCores = s.cpu / 1000;
   let above = 0;
+  let samples = 0;
   let firstOom = -1;
   for (let i = a; i < b; i++) {
+    // A real trace has gaps (NaN): they are neither samples nor kills.
+    if (s.w.cpu[i]! >= 0) samples++;
     if (s.w.cpu[i]! > reqCores) above++;
     if (firstOom < 0 && s.w.mem[i]! > s.mem) firstOom = i * step;
   }
   if (firstOom >= 0) s.ooms.push({ time: firstOom, limit: s.mem });
   const ia = day * 288;
-  const cpu5 = Array.from(s.iv.cpuMean.subarray(ia, ia + 288)).sort((x, y) => x - y);
-  const mem5 = Array.from(s.iv.memMax.subarray(ia, ia + 288)).sort((x, y) => x - y);
+  const known = (v: Float32Array): number[] =>
+    Array.from(v.subarray(ia, ia + 288))
+      .filter((x) => x >= 0)
+      .sort((x, y) => x - y);
+  const cpu5 = known(s.iv.cpuMean);
+  const mem5 = known(s.iv.memMax);
   const p95 = (v: number[]): number => v[Math.min(v.length - 1, Math.floor(0.95 * (v.length - 1)))] ?? 0;
   return {
     cpuSlack: (reqCores - p95(cpu5)) / reqCores,
     memSlack: (s.mem - p95(mem5)) / s.mem,
     cpuAbove: above,
-    cpuSamples: b - a,
+    cpuSamples: samples,
     wouldOom: firstOom >= 0,
     changed,
     cpu: s.cpu,

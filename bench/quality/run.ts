@@ -1,7 +1,7 @@
 /**
- * `npm run bench:quality [-- --quick] [--set tune|holdout|both]`: the walk-forward replay of
- * Tidemark's profiles and the peers on generated usage; prints one table per workload set and
- * writes bench/results/quality.json.
+ * `npm run bench:quality [-- --quick] [--set real|tune|holdout|generated|all]`: the walk-forward
+ * replay of Tidemark and the peers on real VM traces (the `real` set: bench/results/quality-real.json)
+ * and on generated usage (`tune` and `holdout`: bench/results/quality.json); prints one table per set.
  */
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
@@ -14,6 +14,10 @@ import { byShape } from './diagnose.js';
 import { tidemarkRecommender } from './recommenders/tidemark.js';
 import { provisioned, vpa, krr, crane } from './recommenders/baselines.js';
 import type { Recommender } from './recommenders/types.js';
+import { runRealSet } from './real/run-real.js';
+import { ROWS, VARIANTS } from './real/recommenders.js';
+import type { VariantSpec } from './real/workspace.js';
+import { TRACE_FILE } from './real/set.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -44,13 +48,25 @@ export function recommenders(): Recommender[] {
 
 async function main(): Promise<void> {
   const program = new Command('bench:quality')
-    .option('--quick', 'a small run for CI (60 workloads, 35 days)')
-    .option('--set <set>', 'tune | holdout | both', 'both')
-    .option('--workloads <n>', 'workloads per set', '200')
-    .option('--days <n>', 'simulated days', '84')
+    .option('--quick', 'a small run for CI (generated sets: 60 workloads, 35 days)')
+    .option('--set <set>', 'real | tune | holdout | generated (tune + holdout) | all', 'all')
+    .option('--workloads <n>', 'workloads per generated set', '200')
+    .option('--days <n>', 'simulated days (generated sets)', '84')
     .option('--only <names>', 'comma-separated recommender names to run')
     .option('--by-shape', 'also print a per-shape breakdown (tuning aid)')
-    .option('--variants', 'run the tuning variants instead of the published rows')
+    .option('--variants', 'run the tuning variants instead of the published rows (generated sets)')
+    .option('--trace <file>', 'the real trace (CSV, gzip)', TRACE_FILE)
+    .option(
+      '--path <path>',
+      'real set: real (tidemark apply on files and git) | fast (the same plan, inputs in memory)',
+      'real',
+    )
+    .option('--vms <list>', 'real set: only these VM numbers (comma-separated)')
+    .option('--shards <n>', 'real set: VM shards per row (default: cores)')
+    .option(
+      '--tune <json>',
+      'real set, tuning aid: extra rows { "name": { "rightsize": {…}, "rules": {…} } }, each on the defaults with pacing off',
+    )
     .parse(process.argv);
   const o = program.opts<{
     quick?: boolean;
@@ -60,11 +76,55 @@ async function main(): Promise<void> {
     only?: string;
     byShape?: boolean;
     variants?: boolean;
+    trace: string;
+    path: 'real' | 'fast';
+    vms?: string;
+    shards?: string;
+    tune?: string;
   }>();
+  const only = (name: string): boolean => !o.only || o.only.split(',').some((n) => name.startsWith(n.trim()));
+  const wanted =
+    o.set === 'all' ? ['real', 'tune', 'holdout'] : o.set === 'generated' ? ['tune', 'holdout'] : [o.set];
+
+  if (wanted.includes('real')) {
+    const run = await runRealSet({
+      trace: o.trace,
+      recommenders: [
+        ...ROWS.filter(only).map((name) => ({ name })),
+        ...Object.entries(JSON.parse(o.tune ?? '{}') as Record<string, Partial<VariantSpec>>).map(
+          ([name, v]) => ({ name, variant: { ...VARIANTS['tidemark, pacing off']!, ...v, name } }),
+        ),
+      ],
+      path: o.path,
+      vms: o.vms?.split(',').map(Number),
+      shards: o.shards ? Number(o.shards) : undefined,
+    });
+    console.log(formatTable(run.title, run.rows) + '\n');
+    if (!o.vms && !o.only && !o.tune) {
+      mkdirSync(join(here, '..', 'results'), { recursive: true });
+      const file = join(
+        here,
+        '..',
+        'results',
+        o.path === 'real' ? 'quality-real.json' : 'quality-real-fast.json',
+      );
+      writeFileSync(
+        file,
+        JSON.stringify(
+          { generatedAt: new Date().toISOString(), ...run.meta, rows: run.rows, plans: run.plans },
+          null,
+          2,
+        ) + '\n',
+      );
+      console.log(`wrote ${file}`);
+    }
+  }
+
+  const generated = wanted.filter((s): s is 'tune' | 'holdout' => s === 'tune' || s === 'holdout');
+  if (!generated.length) return;
   const count = o.quick ? 60 : Number(o.workloads);
   const horizon = o.quick ? 35 : Number(o.days);
   const judgeFrom = Math.floor(horizon / 2);
-  const sets = o.set === 'both' ? (['tune', 'holdout'] as const) : ([o.set] as ('tune' | 'holdout')[]);
   const out: Record<string, unknown> = {
     generatedAt: new Date().toISOString(),
     workloads: count,
@@ -72,13 +132,11 @@ async function main(): Promise<void> {
     judgedFromDay: judgeFrom,
     sets: {},
   };
-  for (const set of sets) {
+  for (const set of generated) {
     const t0 = performance.now();
     const workloads = workloadSet(set, count, horizon + 1);
     const rows: Row[] = [];
-    for (const rec of (o.variants ? variants() : recommenders()).filter(
-      (r) => !o.only || o.only.split(',').some((n) => r.name.startsWith(n)),
-    )) {
+    for (const rec of (o.variants ? variants() : recommenders()).filter((r) => only(r.name))) {
       const t = performance.now();
       const result = replay(rec, workloads, { judgeFrom, horizon });
       rows.push(summarize(result));
@@ -89,6 +147,7 @@ async function main(): Promise<void> {
     console.log(formatTable(title, rows) + '\n');
     (out.sets as Record<string, unknown>)[set] = rows;
   }
+  if (o.only) return;
   mkdirSync(join(here, '..', 'results'), { recursive: true });
   const file = join(here, '..', 'results', o.quick ? 'quality-quick.json' : 'quality.json');
   writeFileSync(file, JSON.stringify(out, null, 2) + '\n');

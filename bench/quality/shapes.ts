@@ -22,12 +22,14 @@ export const SHAPES: Shape[] = [
 
 export interface Workload {
   id: string;
-  shape: Shape;
+  /** 'real': a VM of the real trace (bench/quality/real/). */
+  shape: Shape | 'real';
   /** Native sample spacing in seconds. */
   step: number;
   days: number;
+  /** NaN marks a gap (real traces only). Real memory is kept in float64: bytes exceed float32's integers. */
   cpu: Float32Array;
-  mem: Float32Array;
+  mem: Float32Array | Float64Array;
   /** Requests a human set (the "provisioned" baseline and everyone's starting point). */
   provisioned: { cpu: number; mem: number };
 }

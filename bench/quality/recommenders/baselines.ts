@@ -38,6 +38,7 @@ export const vpa: Recommender = {
       let samples = 0;
       for (let i = Math.floor(from / step); i < Math.floor(to / step); i++) {
         const t = i * step;
+        if (!(s.w.cpu[i]! >= 0)) continue; // a gap in a real trace
         cpu.add(s.w.cpu[i]!, 0.1, t);
         samples++;
         first = Math.min(first, t);
@@ -47,7 +48,7 @@ export const vpa: Recommender = {
       for (let d = Math.max(day - 8, Math.floor(from / DAY)); d < day; d++) {
         let peak = 0;
         for (let i = Math.floor((d * DAY) / step); i < Math.floor(((d + 1) * DAY) / step); i++)
-          peak = Math.max(peak, s.w.mem[i]!);
+          if (s.w.mem[i]! > peak) peak = s.w.mem[i]!;
         for (const o of s.ooms)
           if (o.time >= d * DAY && o.time < (d + 1) * DAY)
             peak = Math.max(peak, Math.max(o.limit + 100 * MiB, o.limit * 1.2));
@@ -86,11 +87,13 @@ export const krr: Recommender = {
       const step = s.w.step;
       const a = Math.floor(histStart(day) / step);
       const b = Math.floor((day * DAY) / step);
-      if (b - a < 100 || (b - a) * step < 3 * 3600) continue; // "Not enough data"
-      const cpus = Array.from(s.w.cpu.subarray(a, b)).sort((x, y) => x - y);
+      const cpus = Array.from(s.w.cpu.subarray(a, b))
+        .filter((x) => x >= 0) // gaps in a real trace are no points
+        .sort((x, y) => x - y);
+      if (cpus.length < 100 || cpus.length * step < 3 * 3600) continue; // "Not enough data"
       const p95 = cpus[Math.min(cpus.length - 1, Math.floor(0.95 * (cpus.length - 1)))]!;
       let max = 0;
-      for (let i = a; i < b; i++) max = Math.max(max, s.w.mem[i]!);
+      for (let i = a; i < b; i++) if (s.w.mem[i]! > max) max = s.w.mem[i]!;
       s.cpu = Math.max(Math.ceil(p95 * 1000), 10);
       s.mem = Math.max(Math.ceil((max * 1.15) / MiB) * MiB, 100 * MiB);
     }

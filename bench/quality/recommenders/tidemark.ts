@@ -29,9 +29,11 @@ export function tidemarkRecommender(
     digest?: Partial<DigestOptions>;
     /** Reduce history older than `afterDays` to `step`-second intervals, as the Prometheus source's coarse tier does. */
     coarsen?: { afterDays: number; step: number };
+    /** A policies directory other than the bundled one (tuning). */
+    policies?: string;
   } = {},
 ): Recommender {
-  const policies = loadPolicies(join(packageRoot(), 'policies'));
+  const policies = loadPolicies(opts.policies ?? join(packageRoot(), 'policies'));
   const args: RightsizeArgs = {
     ...rightsize.defaults,
     ...(opts.profile ? { profile: opts.profile } : {}),

@@ -28,8 +28,11 @@ export interface WorkloadState {
 
 export interface Recommender {
   name: string;
-  /** Decide requests for `day` (history is everything before day × 86400). Mutates states. */
-  decideDay(day: number, states: WorkloadState[]): void;
+  /**
+   * Decide requests for `day` (history is everything before day × 86400). Mutates states. The
+   * real-trace replay awaits it (Tidemark there runs `tidemark apply`); the generated sets do not.
+   */
+  decideDay(day: number, states: WorkloadState[]): void | Promise<void>;
 }
 
 export const HISTORY_DAYS = 14;

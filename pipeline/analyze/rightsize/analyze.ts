@@ -3,7 +3,7 @@
  * truth about what runs) and the estimator's targets. Never touches CPU of a container whose CPU
  * an HPA scales on: a smaller request would silently change the HPA's behaviour.
  */
-import { formatCpu, formatMemory, cpuStyleOf, memoryUnitOf } from '../../core/quantity.js';
+import { formatCpu, formatMemory, cpuStyleOf, memoryUnitOf, parseMemory } from '../../core/quantity.js';
 import type { ClusterModel, ContainerModel, WorkloadModel } from '../../model/types.js';
 import type {
   AnalyzeContext,
@@ -73,6 +73,8 @@ export function analyzeRightsize(
         step,
         now: ctx.now,
         args: a,
+        current: { cpu: c.requests.cpu, memory: c.requests.memory },
+        limitAt: limitHistory(model, w, c),
       });
       const cpuBlocked = hpaCpu.has(c.name) || hpaCpu.has('*');
       if (cpuBlocked)
@@ -109,6 +111,33 @@ function hpaScalesCpu(model: ClusterModel, w: WorkloadModel): Set<string> {
     }
   }
   return out;
+}
+
+/**
+ * The memory limit a container had at time t. A kill's reported limit is the live pod's, which
+ * is the raised one once we raised it (an in-place resize keeps the pod and its lastState); our
+ * change history says what it was before: the `from` of our first change to it after t.
+ */
+function limitHistory(
+  model: ClusterModel,
+  w: WorkloadModel,
+  c: ContainerModel,
+): (t: number, reported: number | undefined) => number | undefined {
+  const list = c.role === 'sidecar' ? 'initContainer' : 'container';
+  const changes = (model.history ?? [])
+    .filter((h) => h.workload === w.key && h.from !== undefined)
+    .sort((a, b) => a.time - b.time);
+  const field = (kind: 'limits' | 'requests'): string => `${list}/${c.name}/${kind}/memory`;
+  const kind = c.limits.memory !== undefined ? 'limits' : 'requests';
+  return (t, reported) => {
+    const next = changes.find((h) => h.field === field(kind) && h.time > t);
+    if (!next) return reported;
+    try {
+      return parseMemory(next.from!);
+    } catch {
+      return reported; // an unreadable trailer value
+    }
+  };
 }
 
 function recommend(
@@ -233,6 +262,7 @@ function recommend(
         statistic: est.memory.statistic,
         driver: est.memory.driver,
         detail: est.memory.detail,
+        ...est.memoryBasis,
       },
       ...(est.growthPerDay ? { memoryGrowthPerDay: est.growthPerDay } : {}),
     },

@@ -17,13 +17,34 @@ export interface RightsizeArgs {
   /** After an OOM kill: at least max(used + minBump, used × ratio) (VPA: 100Mi, 1.2). */
   oomBumpRatio: number;
   oomMinBumpBytes: number;
-  /** An OOM keeps memory at or above its bumped level for this many days. */
+  /**
+   * An OOM keeps memory at or above its bumped level until the container has run this many days
+   * without a kill; the floor then fades over as many days again.
+   */
   oomFloorDays: number;
   /**
-   * Memory is never sized below the highest 5-minute peak of this many days (deferred downscaling):
-   * a spike every few days keeps its headroom instead of being cut and raised again.
+   * Memory is sized on the highest 5-minute peak of this many days (deferred downscaling): a spike
+   * every few days keeps its headroom instead of being cut and raised again.
    */
   peakHoldDays: number;
+  /** Peaks older than `peakHoldDays` (within the window) count at this fraction (a decaying max). */
+  olderPeakWeight: number;
+  /** Memory headroom: this fraction of the peak ... */
+  memoryHeadroomFraction: number;
+  /** ... plus min(peak, this × √(peak in GiB)) GiB: relatively more for small containers. */
+  memoryHeadroomSqrtGiB: number;
+  /**
+   * With less history than this (days, at most the window), memory headroom grows, up to double
+   * with none: a young workload has not shown its weekly peaks yet.
+   */
+  warmupDays: number;
+  /**
+   * A request below its target is raised only when it keeps less than this share of the target's
+   * headroom over the peak (memory) or the statistic (CPU); above it, a raise is not worth a change.
+   */
+  keepShare: number;
+  /** A memory request at most this fraction above its target stays: a small cut is not worth the next peak. */
+  memoryKeepAbove: number;
   /** A growing memory series gets headroom for this many days of growth. */
   growthHorizonDays: number;
   /** 'keep-ratio' scales an existing CPU limit with the request; 'none' leaves limits as they are. */
@@ -41,6 +62,12 @@ export const RIGHTSIZE_DEFAULTS: RightsizeArgs = {
   oomMinBumpBytes: 100 * 2 ** 20,
   oomFloorDays: 7,
   peakHoldDays: 7,
-  growthHorizonDays: 7,
+  olderPeakWeight: 0.8,
+  memoryHeadroomFraction: 0.1,
+  memoryHeadroomSqrtGiB: 1,
+  warmupDays: 14,
+  keepShare: 0.25,
+  memoryKeepAbove: 0.3,
+  growthHorizonDays: 3,
   limits: 'keep-ratio',
 };

@@ -7,9 +7,12 @@ import type { ContainerUsageDigest } from '../../model/usage/types.js';
 import type { OomEvent } from '../../collect/types.js';
 import type { Confidence } from '../types.js';
 import type { RightsizeArgs } from './args.js';
+import { estimateMemory, type MemoryBasis } from './memory.js';
 import { usageSummary, type UsageSummary } from '../../model/usage/summary.js';
 
-export type Driver = 'statistic' | 'pod-floor' | 'last-24h-peak' | 'growth' | 'oom-floor';
+export { growthPerDay } from './memory.js';
+
+export type Driver = 'statistic' | 'pod-floor' | 'peak' | 'growth' | 'oom-floor';
 
 export interface ResourceEstimate {
   /** Base units: millicores or bytes, rounded up to the step. */
@@ -28,6 +31,8 @@ export interface ResourceEstimate {
 export interface ContainerEstimate {
   cpu: ResourceEstimate;
   memory: ResourceEstimate;
+  /** The peak the memory target covers, its headroom and why, and any OOM floor. */
+  memoryBasis: MemoryBasis;
   confidence: Confidence;
   usage: { cpu: UsageSummary; memory: UsageSummary };
   growthPerDay?: number;
@@ -42,9 +47,11 @@ export interface EstimateInput {
   step: number;
   now: number;
   args: RightsizeArgs;
+  /** The requests in force (millicores, bytes): a raise overshoots them. */
+  current?: { cpu?: number; memory?: number };
+  /** The memory limit in force at time t (from our change history), for OOM events. */
+  limitAt?: (t: number, reported: number | undefined) => number | undefined;
 }
-
-const MiB = 2 ** 20;
 
 export function confidenceOf(d: ContainerUsageDigest, step: number): Confidence {
   // VPA: min(span in days, samples / one day of samples), pooled over pods.
@@ -90,8 +97,17 @@ export function estimateContainer(input: EstimateInput): ContainerEstimate {
     cpu = cpuFloor;
     cpuDriver = 'pod-floor';
   }
+  // A request that still keeps `keepShare` of the headroom over the statistic stays: raising it
+  // to the target is not worth a change (bench/quality/NOTES.md: churn on the real set).
+  const currentCpu = input.current?.cpu;
+  const keep =
+    cpuDriver === 'statistic' &&
+    currentCpu !== undefined &&
+    cpu > currentCpu &&
+    currentCpu >= cpuBase + args.keepShare * (cpu - cpuBase);
+  if (keep) cpu = currentCpu;
   const cpuEstimate: ResourceEstimate = {
-    target: roundUp(cpu, args.cpuStepMillis),
+    target: keep ? cpu : roundUp(cpu, args.cpuStepMillis),
     base: cpuBase,
     statistic: cpuStat,
     percentile: cpuP,
@@ -100,128 +116,41 @@ export function estimateContainer(input: EstimateInput): ContainerEstimate {
     driver: cpuDriver,
     detail: '',
   };
-  cpuEstimate.detail = `${cpuStat} is ${fmtM(cpuBase)}${cpuDriver === 'pod-floor' ? `; the per-pod floor (${fmtM(cpuFloor)}) applies` : ''}`;
+  cpuEstimate.detail = `${cpuStat} is ${fmtM(cpuBase)}${cpuDriver === 'pod-floor' ? `; the per-pod floor (${fmtM(cpuFloor)}) applies` : ''}${keep ? `; the current ${fmtM(currentCpu)} still leaves ${Math.round(((currentCpu - cpuBase) / Math.max(1e-9, cpuBase)) * 100)}% over it, so it stays` : ''}`;
 
-  // Memory (bytes)
-  let memBase: number;
-  let memStat: string;
-  let memP: number | undefined;
-  switch (args.profile) {
-    case 'latency':
-      memBase = d.memPeaks.max();
-      memStat = 'highest 5-minute memory peak';
-      break;
-    case 'batch':
-      memBase = d.memPeaks.percentile(0.9);
-      memStat = 'P90 of 5-minute memory peaks';
-      memP = 90;
-      break;
-    default:
-      memBase = d.memPeaks.percentile(0.98);
-      memStat = 'P98 of 5-minute memory peaks';
-      memP = 98;
-  }
+  // Memory (bytes): from peaks, with headroom, growth and OOM floors (memory.ts).
+  const mem = estimateMemory({
+    digest: d,
+    ooms: input.ooms,
+    containersInPod: input.containersInPod,
+    now: input.now,
+    args,
+    days: confidence.days,
+    current: input.current?.memory,
+    limitAt: input.limitAt,
+  });
   const memFloor = args.podMinMemoryBytes / Math.max(1, input.containersInPod);
-  const candidates: { value: number; driver: Driver; detail: string }[] = [
-    { value: memBase * m, driver: 'statistic', detail: `${memStat} is ${fmtB(memBase)}` },
-    { value: memFloor, driver: 'pod-floor', detail: `the per-pod floor is ${fmtB(memFloor)}` },
-  ];
-  const held = lastDaysPeak(d.dailyMemPeak, d.windowStart, input.now, Math.max(1, args.peakHoldDays));
-  if (args.profile !== 'batch' && held > 0 && args.peakHoldDays > 0) {
-    const span = args.peakHoldDays <= 1 ? 'the last 24 h' : `the last ${args.peakHoldDays} days`;
-    candidates.push({
-      value: held,
-      driver: 'last-24h-peak',
-      detail: `memory reached ${fmtB(held)} in ${span}`,
-    });
-  }
-  const growth = growthPerDay(d.dailyMemPeak, d.windowStart, input.now);
-  if (growth !== undefined && growth > 0) {
-    const lastPeak = lastDaysPeak(d.dailyMemPeak, d.windowStart, input.now, 2);
-    const projected = lastPeak + growth * args.growthHorizonDays;
-    candidates.push({
-      value: projected * (1 + args.margin / 2),
-      driver: 'growth',
-      detail: `memory grows ${fmtB(growth)}/day; ${args.growthHorizonDays} days ahead it reaches ${fmtB(projected)}`,
-    });
-  }
-  const recentOoms = input.ooms.filter((o) => o.time >= input.now - args.oomFloorDays * 86400);
-  if (recentOoms.length) {
-    // The memory in use at the kill is the limit in force then (VPA), or failing that the highest
-    // peak we saw — never today's request: after we raise memory the OOM is still in the window,
-    // and bumping today's value again would compound on every run.
-    const used = Math.max(d.peakMemory, ...recentOoms.map((o) => o.limitBytes ?? 0));
-    const bumped = Math.max(used + args.oomMinBumpBytes, used * args.oomBumpRatio);
-    candidates.push({
-      value: bumped,
-      driver: 'oom-floor',
-      detail: `OOM-killed ${recentOoms.length}× in the last ${args.oomFloorDays} days at ${fmtB(used)}`,
-    });
-  }
-  const best = candidates.reduce((a, b) => (b.value > a.value ? b : a));
   const memEstimate: ResourceEstimate = {
-    target: roundUp(best.value, args.memoryStepBytes),
-    base: memBase,
-    statistic: memStat,
-    percentile: memP,
+    target: mem.target,
+    base: mem.base,
+    statistic: mem.statistic,
+    percentile: mem.percentile,
     lower: roundUp(Math.max(memFloor, d.memPeaks.percentile(0.5) * m * lowerMult), args.memoryStepBytes),
     upper: roundUp(
-      Math.max(memFloor, d.memPeaks.percentile(0.95) * m * upperMult, best.value),
+      Math.max(memFloor, d.memPeaks.percentile(0.95) * m * upperMult, mem.target),
       args.memoryStepBytes,
     ),
-    driver: best.driver,
-    detail: best.driver === 'statistic' ? best.detail : `${candidates[0]!.detail}; ${best.detail}`,
+    driver: mem.driver,
+    detail: mem.detail,
   };
   return {
     cpu: cpuEstimate,
     memory: memEstimate,
+    memoryBasis: mem.basis,
     confidence,
     usage: usageSummary(d),
-    growthPerDay: growth,
+    growthPerDay: mem.growthPerDay,
   };
-}
-
-/** Highest daily peak over the last `days` days before `now`. */
-function lastDaysPeak(daily: Float32Array, start: number, now: number, days: number): number {
-  const lastDay = Math.min(daily.length - 1, Math.floor((now - 1 - start) / 86400));
-  let best = 0;
-  for (let i = Math.max(0, lastDay - days + 1); i <= lastDay; i++) if (daily[i]! > best) best = daily[i]!;
-  return best;
-}
-
-/**
- * Bytes per day a memory series grows by: least-squares slope of daily peaks over the last
- * 7 days with data, reported only when the fit is good (R² ≥ 0.6) and growth is material
- * (≥ 1 % of the level per day). Keeps a leak from being sized on yesterday's value.
- */
-export function growthPerDay(daily: Float32Array, start: number, now: number): number | undefined {
-  const lastDay = Math.min(daily.length - 1, Math.floor((now - 1 - start) / 86400));
-  const xs: number[] = [];
-  const ys: number[] = [];
-  for (let i = Math.max(0, lastDay - 6); i <= lastDay; i++) {
-    const v = daily[i]!;
-    if (v >= 0) {
-      xs.push(i);
-      ys.push(v);
-    }
-  }
-  if (xs.length < 4) return undefined;
-  const n = xs.length;
-  const mx = xs.reduce((a, b) => a + b, 0) / n;
-  const my = ys.reduce((a, b) => a + b, 0) / n;
-  let sxy = 0;
-  let sxx = 0;
-  let syy = 0;
-  for (let i = 0; i < n; i++) {
-    sxy += (xs[i]! - mx) * (ys[i]! - my);
-    sxx += (xs[i]! - mx) ** 2;
-    syy += (ys[i]! - my) ** 2;
-  }
-  if (sxx === 0 || syy === 0) return undefined;
-  const slope = sxy / sxx;
-  const r2 = (sxy * sxy) / (sxx * syy);
-  if (r2 < 0.6 || slope < 0.01 * my) return undefined;
-  return slope;
 }
 
 function roundUp(v: number, step: number): number {
@@ -231,8 +160,4 @@ function roundUp(v: number, step: number): number {
 
 function fmtM(m: number): string {
   return m >= 1000 ? `${(m / 1000).toFixed(2)} cores` : `${Math.round(m)}m`;
-}
-
-function fmtB(b: number): string {
-  return b >= 2 ** 30 ? `${(b / 2 ** 30).toFixed(2)}Gi` : `${Math.round(b / MiB)}Mi`;
 }

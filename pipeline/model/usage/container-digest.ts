@@ -7,13 +7,16 @@ import type { UsageWindow } from '../../collect/types.js';
 import { DecayingHistogram, CPU_BUCKETS, MEMORY_BUCKETS } from './histogram.js';
 
 export interface DigestOptions {
-  /** Seconds. VPA and Crane use 24 h for CPU; 72 h halves weekly oscillation (bench/quality/NOTES.md). */
+  /**
+   * Seconds. VPA and Crane use 24 h for CPU; 72 h halved weekly oscillation on the generated sets
+   * and 7 days takes a change per workload off the real set's p99 (bench/quality/NOTES.md).
+   */
   cpuHalfLife: number;
   /** Seconds. Autopilot and Crane use 48 h for memory. */
   memoryHalfLife: number;
 }
 
-export const DEFAULT_DIGEST_OPTIONS: DigestOptions = { cpuHalfLife: 72 * 3600, memoryHalfLife: 172800 };
+export const DEFAULT_DIGEST_OPTIONS: DigestOptions = { cpuHalfLife: 168 * 3600, memoryHalfLife: 172800 };
 
 export interface ContainerDigestState {
   /** Raw CPU counter samples behind the digest. */
@@ -40,6 +43,11 @@ export interface ContainerDigestState {
   /** Per window day: highest memory peak and highest CPU mean (NaN = no data). */
   dailyMemPeak: Float32Array;
   dailyCpuPeak: Float32Array;
+  /**
+   * Per window day: start of the first interval that reached that day's memory peak (unix
+   * seconds, NaN = no data), so a memory proposal can say which peak it covers and when.
+   */
+  dailyMemPeakAt: Float64Array;
   windowStart: number;
 }
 
@@ -65,6 +73,7 @@ export function createDigest(
     cpuMeanWeight: 0,
     dailyMemPeak: new Float32Array(days).fill(NaN),
     dailyCpuPeak: new Float32Array(days).fill(NaN),
+    dailyMemPeakAt: new Float64Array(days).fill(NaN),
     windowStart: window.start,
   };
 }
@@ -110,7 +119,9 @@ export function addRun(
       count === 1 ? d.memPeaks.decayFactor(time) : d.memPeaks.decaySum(time, count, step),
     );
     if (memMax > d.peakMemory) d.peakMemory = memMax;
-    if (day >= 0 && day < d.dailyMemPeak.length && !(d.dailyMemPeak[day]! >= memMax))
+    if (day >= 0 && day < d.dailyMemPeak.length && !(d.dailyMemPeak[day]! >= memMax)) {
       d.dailyMemPeak[day] = memMax;
+      d.dailyMemPeakAt[day] = time;
+    }
   }
 }

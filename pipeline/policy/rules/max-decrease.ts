@@ -4,7 +4,7 @@
  * trailers), so an hourly schedule cannot compound small steps into a big cut.
  */
 import { parseDuration } from '../../core/duration.js';
-import { parseQuantity } from '../../core/quantity.js';
+import { parseQuantity, formatCpu, formatMemory, cpuStyleOf, memoryUnitOf } from '../../core/quantity.js';
 import { clampField, dropField, quantityFields, isDecrease, BUILTIN, type Rule } from './context.js';
 
 export const maxDecreaseRule: Rule = (ctx) => {
@@ -37,7 +37,12 @@ export const maxDecreaseRule: Rule = (ctx) => {
     }
     const floor = Math.ceil(base * (1 - fraction));
     if (q.proposed >= floor) continue;
-    if (floor >= q.current!) {
+    // A floor that rounds to the value in force (memory is written in whole Mi) leaves no step.
+    const written =
+      q.resource === 'cpu'
+        ? formatCpu(floor, cpuStyleOf(f.current as string | undefined))
+        : formatMemory(floor, memoryUnitOf(f.current as string | undefined));
+    if (floor >= q.current! || written === f.current) {
       dropField(
         ctx,
         f,

@@ -1,8 +1,12 @@
 /**
- * A change smaller than `minChange` (default 10 %) is not worth a PR, a rollout and a review.
- * A change that reverses our own change to the same field within a week must be twice as large:
- * usage that swings around a threshold (weekly cycles, bursts) would otherwise flip a request up
- * and down every few days (bench/quality/NOTES.md). Raising memory is exempt: it is safety.
+ * A change smaller than `minChange` (default 10 %, or `{ increase, decrease }`) is not worth a PR,
+ * a rollout and a review. A change that reverses our own change to the same field within a week
+ * must be twice as large: usage that swings around a threshold (weekly cycles, bursts) would
+ * otherwise flip a request up and down every few days (bench/quality/NOTES.md). Raising memory is
+ * exempt from the reversal rule, and raising it after an OOM kill in the window from the minimum
+ * too: a container killed below its peak needs the raise whatever its size, and holding back a
+ * small one only leaves it to be killed again before the next run. A cut that max-decrease paced
+ * is judged by the cut the analyzer wants, not by this week's step.
  */
 import { parseQuantity } from '../../core/quantity.js';
 import { dropField, quantityFields, BUILTIN, type Rule } from './context.js';
@@ -11,24 +15,56 @@ export const REVERSAL_WINDOW_SECONDS = 7 * 86400;
 export const REVERSAL_FACTOR = 2;
 
 export const minChangeRule: Rule = (ctx) => {
-  const base = ctx.rules.minChange?.value ?? 0.1;
+  const v = ctx.rules.minChange?.value;
+  const minimum = {
+    increase: typeof v === 'number' ? v : (v?.increase ?? 0.1),
+    decrease: typeof v === 'number' ? v : (v?.decrease ?? 0.1),
+  };
   const policy = ctx.rules.minChange?.policy ?? BUILTIN;
   for (const f of quantityFields(ctx, 'request')) {
     const q = f.quantity!;
     if (q.current === undefined || q.current === 0) continue; // setting a missing request always matters
     const rel = Math.abs(q.proposed - q.current) / q.current;
     const up = q.proposed > q.current;
-    const reversal =
-      up && q.resource === 'memory' ? undefined : lastChange(ctx, q.container, q.resource, !up);
+    const base = up ? minimum.increase : minimum.decrease;
+    if (up && q.resource === 'memory' && ctx.rec.evidence.ooms > 0) {
+      if (rel < base)
+        ctx.outcomes.push({
+          policy,
+          rule: 'min-change',
+          decision: 'accepted',
+          reason: `a ${(rel * 100).toFixed(1)}% memory raise goes out below the ${(base * 100).toFixed(0)}% minimum: the container was OOM-killed in the window`,
+          field: `${q.container} memory request`,
+        });
+      continue;
+    }
+    // Within a week of our last change to this request, reversing it must be twice the minimum;
+    // raising memory is exempt.
+    const last = up && q.resource === 'memory' ? undefined : lastChange(ctx, q.container, q.resource);
+    const reversal = last && last.up !== up ? last : undefined;
     const threshold = reversal ? base * REVERSAL_FACTOR : base;
-    if (rel >= threshold) continue;
+    // A cut that max-decrease paced is judged by the cut the analyzer wants, not by this week's step.
+    const paced = ctx.outcomes.some(
+      (o) =>
+        o.rule === 'max-decrease' &&
+        o.decision === 'clamped' &&
+        o.field === `${q.container} ${q.resource} request`,
+    );
+    const wanted = ctx.rec.fields.find(
+      (x) => x.quantity && JSON.stringify(x.path) === JSON.stringify(f.path),
+    )?.quantity;
+    const wantedRel =
+      paced && !up && q.proposed < q.current && wanted && wanted.proposed < q.proposed
+        ? (q.current - wanted.proposed) / q.current
+        : rel;
+    if (Math.max(rel, wantedRel) >= threshold) continue;
     dropField(
       ctx,
       f,
       policy,
       'min-change',
       reversal
-        ? `a ${(rel * 100).toFixed(1)}% change would reverse Tidemark's change on ${reversal}; reversing within 7 days needs ${(threshold * 100).toFixed(0)}%`
+        ? `a ${(rel * 100).toFixed(1)}% change would reverse Tidemark's change on ${reversal.date}; reversing within 7 days needs ${(threshold * 100).toFixed(0)}%`
         : `a ${(rel * 100).toFixed(1)}% change is below the ${(threshold * 100).toFixed(0)}% worth a PR`,
     );
     // A limit only moves with its request.
@@ -40,13 +76,12 @@ export const minChangeRule: Rule = (ctx) => {
   }
 };
 
-/** The date of our latest change to this request within the window, if it went `up` (or down). */
+/** Our latest change to this request within the window: its date and whether it went up. */
 function lastChange(
   ctx: Parameters<Rule>[0],
   container: string,
   resource: string,
-  up: boolean,
-): string | undefined {
+): { date: string; up: boolean } | undefined {
   const last = ctx.model.history
     .filter(
       (h) =>
@@ -61,9 +96,9 @@ function lastChange(
   try {
     const from = parseQuantity(last.from!);
     const to = parseQuantity(last.to!);
-    if (to === from || to > from !== up) return undefined;
+    if (to === from) return undefined;
+    return { date: new Date(last.time * 1000).toISOString().slice(0, 10), up: to > from };
   } catch {
     return undefined; // an unreadable trailer value: no damping
   }
-  return new Date(last.time * 1000).toISOString().slice(0, 10);
 }

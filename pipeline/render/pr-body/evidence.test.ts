@@ -1,6 +1,10 @@
 import { renderPrBody } from './pr-body.js';
 import { rowsOf } from './rows.js';
 import type { PlanClusterJson, PlanRecommendationJson } from '../../plan/plan-document.js';
+import { modelOf, deploymentWithPods, container } from '../../testing/model-fixtures.js';
+import { series, windowOf, withUsage } from '../../testing/usage-fixtures.js';
+import { analyzeRightsize } from '../../analyze/rightsize/analyze.js';
+import { RIGHTSIZE_DEFAULTS } from '../../analyze/rightsize/args.js';
 
 const NO_SAVINGS = { cpu: 0, memory: 0, total: 0, cores: 0, bytes: 0 };
 const evidence = {
@@ -163,5 +167,53 @@ describe('render/pr-body evidence', () => {
     expect(text).toContain(
       '- `data.colocation-config`: `{"enable":true,"cpuReclaimThresholdPercent":60}` → `{"enable":true,"cpuReclaimThresholdPercent":55}`',
     );
+  });
+});
+
+describe('render/pr-body memory evidence', () => {
+  it('gives a memory row the peak it covers (value, time), its headroom and why, and after an OOM the kill and the raise', () => {
+    // The analyzer's own evidence: 300 MiB flat, killed 2 days ago at a 512Mi limit.
+    const END = 1_800_000_000 - (1_800_000_000 % 86400);
+    const w = windowOf(END);
+    const ref = { namespace: 'shop', pod: 'web-7d9f8c6b5-aaaaa', container: 'web' };
+    const objects = deploymentWithPods('web', 'shop', {
+      replicas: 1,
+      containers: [container({ name: 'web', cpu: '1', memory: '512Mi', memoryLimit: '512Mi' })],
+    });
+    const kill = END - 2 * 86400;
+    const m = withUsage(
+      modelOf(objects),
+      w,
+      [series(w, ref, { cpu: () => 0.2, mem: () => 300 * 2 ** 20 })],
+      [{ ...ref, time: kill, limitBytes: 512 * 2 ** 20, source: 'metrics' as const }],
+    );
+    const a = analyzeRightsize(m, RIGHTSIZE_DEFAULTS, { now: END, cluster: 'test', clusterSettings: {} })
+      .recommendations[0]!;
+    const raise = rec({
+      workload: 'Deployment/shop/web',
+      subject: 'container web',
+      decision: 'accepted',
+      evidence: a.evidence as PlanRecommendationJson['evidence'],
+      fields: [
+        {
+          object: 'Deployment/shop/web',
+          path: 'spec.template.spec.containers[name=web].resources.requests.memory',
+          current: '512Mi',
+          proposed: '615Mi',
+          analyzerProposed: '615Mi',
+        },
+      ],
+    });
+    const [row] = rowsOf([raise]);
+    // Kill at the 512Mi limit: max(512 + 100, 512 × 1.2 = 614.4) MiB; the regular rule's peak is
+    // 300 MiB (the first sample of the last 7 days' window) + 10 % + a quarter of √(300/1024) GiB.
+    const at = new Date(kill * 1000).toISOString().slice(0, 16).replace('T', ' ');
+    expect(row!.why).toContain(
+      `OOM-killed 1× in 14 days, last on ${at} UTC at a 512Mi limit (memory at 512Mi): at least 614Mi`,
+    );
+    expect(row!.why).toMatch(
+      /otherwise peak 300Mi on \d{4}-\d\d-\d\d \d\d:\d\d UTC \+ \d+% headroom \(10% \+ \d+Mi for a 300Mi peak/,
+    );
+    expect(body([raise])).toContain(row!.why.replace(/\|/g, '\\|'));
   });
 });

@@ -1,0 +1,44 @@
+/**
+ * Tuning aid: two rows of the real set side by side per VM: mean memory request, OOM days,
+ * changes. `npx tsx bench/quality/real/compare.ts '<row A>' '<json variant B or row>'`.
+ */
+import { runRealSet } from './run-real.js';
+import { TRACE_FILE } from './set.js';
+import { VARIANTS } from './recommenders.js';
+
+const [a, bJson] = process.argv.slice(2);
+const b = JSON.parse(bJson ?? '{}') as Record<string, unknown>;
+const run = await runRealSet({
+  trace: TRACE_FILE,
+  path: 'fast',
+  recommenders: [
+    { name: a! },
+    { name: 'B', variant: { ...VARIANTS['tidemark, pacing off']!, ...b, name: 'B' } },
+  ],
+  log: () => {},
+});
+const [ra, rb] = run.results;
+const rows = ra!.days.map((da, i) => {
+  const db = rb!.days[i]!;
+  const mean = (d: typeof da): number => d.reduce((s, x) => s + x.mem, 0) / d.length / 2 ** 30;
+  return {
+    i,
+    memA: mean(da),
+    memB: mean(db),
+    oomA: da.filter((x) => x.wouldOom).length,
+    oomB: db.filter((x) => x.wouldOom).length,
+    chB: db.filter((x) => x.changed).length,
+  };
+});
+rows.sort((x, y) => y.memB - y.memA - (x.memB - x.memA));
+console.log('most memory above A:');
+for (const r of rows.slice(0, 15))
+  console.log(JSON.stringify(r, (_, v: unknown) => (typeof v === 'number' ? Math.round(v * 100) / 100 : v)));
+console.log('OOM days in B:');
+for (const r of rows.filter((r) => r.oomB > 0))
+  console.log(JSON.stringify(r, (_, v: unknown) => (typeof v === 'number' ? Math.round(v * 100) / 100 : v)));
+console.log('most changes in B:');
+for (const r of [...rows].sort((x, y) => y.chB - x.chB).slice(0, 8))
+  console.log(JSON.stringify(r, (_, v: unknown) => (typeof v === 'number' ? Math.round(v * 100) / 100 : v)));
+const sum = (k: 'memA' | 'memB'): number => rows.reduce((s, r) => s + r[k], 0);
+console.log('Σ', sum('memA').toFixed(1), sum('memB').toFixed(1));

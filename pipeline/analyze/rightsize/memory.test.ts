@@ -1,0 +1,163 @@
+import { modelOf, deploymentWithPods, container } from '../../testing/model-fixtures.js';
+import { series, windowOf, withUsage } from '../../testing/usage-fixtures.js';
+import type { ChangeHistoryEntry } from '../../model/types.js';
+import { analyzeRightsize } from './analyze.js';
+import { RIGHTSIZE_DEFAULTS, type RightsizeArgs } from './args.js';
+import type { AnalyzeContext, Recommendation } from '../types.js';
+import type { MemoryBasis } from './memory.js';
+
+const END = 1_800_000_000 - (1_800_000_000 % 86400);
+const DAY = 86400;
+const MiB = 2 ** 20;
+const GiB = 2 ** 30;
+const ctx: AnalyzeContext = { now: END, cluster: 'test', clusterSettings: {} };
+const w = windowOf(END);
+const ref = { namespace: 'shop', pod: 'web-7d9f8c6b5-aaaaa', container: 'web' };
+
+/** `ooms`: kills reported as the metrics source reports them, with the live pod's limit filled in. */
+function model(
+  memory: string,
+  mem: (t: number) => number,
+  o: { from?: number; ooms?: { time: number; limit: number }[] } = {},
+) {
+  const objects = deploymentWithPods('web', 'shop', {
+    replicas: 1,
+    containers: [container({ name: 'web', cpu: '1', memory, memoryLimit: memory })],
+  });
+  return withUsage(
+    modelOf(objects),
+    w,
+    [series(w, ref, { cpu: () => 0.2, mem }, { from: o.from })],
+    (o.ooms ?? []).map((k) => ({ ...ref, time: k.time, limitBytes: k.limit, source: 'metrics' as const })),
+  );
+}
+
+function memoryOf(
+  m: ReturnType<typeof model>,
+  args: Partial<RightsizeArgs> = {},
+): { proposed?: number; rec?: Recommendation; basis?: MemoryBasis } {
+  const rec = analyzeRightsize(m, { ...RIGHTSIZE_DEFAULTS, ...args }, ctx).recommendations[0];
+  const f = rec?.fields.find((x) => x.path.join('.').endsWith('requests.memory'));
+  return { proposed: f?.quantity?.proposed, rec, basis: rec?.evidence.memory as MemoryBasis | undefined };
+}
+
+describe('analyze/rightsize/memory', () => {
+  it('sizes a flat series on its peak with a quarter of the square-root term (hand-computed)', () => {
+    const { proposed, basis, rec } = memoryOf(model('2Gi', () => 500 * MiB));
+    // held = 500 MiB (last 7 days). Daily peaks do not move (spread 0): a quarter of the
+    // square-root term, min(500 MiB, √(500/1024) GiB = 715.5 MiB) / 4 = 125 MiB; + 10 % = 50 MiB.
+    expect(proposed).toBe(675 * MiB);
+    expect(basis!.peak).toEqual({ bytes: 500 * MiB, at: w.start + 7 * DAY, weight: 1, days: 7 });
+    expect(basis!.headroom!.bytes).toBeCloseTo(175 * MiB, 0);
+    expect(rec!.evidence.why).toMatch(/peak 500Mi on 2027-01-08 00:00 UTC \+ 35% headroom \(10% \+ 125Mi/);
+  });
+
+  it('counts a peak older than 7 days at 80 %, and names it with its time', () => {
+    const spikeAt = w.start + 3 * DAY + 3600;
+    const mem = (t: number): number => (t === spikeAt ? GiB : 400 * MiB);
+    const { proposed, basis } = memoryOf(model('4Gi', mem));
+    // recent 400 MiB < 80 % × 1 GiB = 819.2 MiB → held 819.2 MiB. Spread (1024 − 400)/1024 > 20 %:
+    // the whole term, min(819.2, √0.8 GiB = 915.9) = 819.2 MiB; + 81.92 MiB = 1720.32 → 1721 MiB.
+    expect(proposed).toBe(1721 * MiB);
+    expect(basis!.peak).toEqual({ bytes: GiB, at: spikeAt, weight: 0.8, days: 14 });
+  });
+
+  it('gives a large container relatively less headroom: 20 GiB peak → +32 %', () => {
+    const peakAt = END - 2 * DAY;
+    const mem = (t: number): number => (t === peakAt ? 20 * GiB : 16 * GiB);
+    const { proposed } = memoryOf(model('48Gi', mem));
+    // held 20 GiB; spread (20 − 16)/20 = 20 %: the whole term, √20 = 4.4721 GiB; + 2 GiB
+    // = 26.4721 GiB = 27107.4 MiB → 27108 MiB.
+    expect(proposed).toBe(27108 * MiB);
+  });
+
+  it('adds headroom while history is short: 3.5 of 14 days → ×1.75', () => {
+    const { proposed, basis } = memoryOf(model('2Gi', () => 500 * MiB, { from: END - 3.5 * DAY }));
+    // warm-up (14 − 3.5)/14 = 0.75: the flat series' 175 MiB × 1.75 = 306.25 MiB → 806.25 → 807 MiB.
+    expect(basis!.headroom!.warmup).toBeCloseTo(0.75, 6);
+    expect(proposed).toBe(807 * MiB);
+  });
+
+  it('after an OOM raises above the limit that killed it and holds until 7 clean days, then fades', () => {
+    const kill = END - 2 * DAY;
+    const { proposed, basis, rec } = memoryOf(
+      model('512Mi', () => 300 * MiB, { ooms: [{ time: kill, limit: 512 * MiB }] }),
+    );
+    // peak = max(limit 512 MiB, the day's 300 MiB) → max(612, 614.4) MiB → 615 MiB, above the
+    // regular 300 + 30 + 75 = 405 MiB.
+    expect(proposed).toBe(615 * MiB);
+    expect(basis!.oom).toEqual({
+      at: kill,
+      limit: 512 * MiB,
+      peak: 512 * MiB,
+      floor: 614.4 * MiB,
+      kills: 1,
+      holdsUntil: kill + 7 * DAY,
+    });
+    expect(rec!.evidence.why).toMatch(
+      /OOM-killed 1× in 14 days, last on .* at a 512Mi limit \(memory at 512Mi\): at least 614Mi/,
+    );
+    // Ten clean days later the floor is at 1 − 3/7 of 614.4 = 351 MiB: the regular 405 MiB rules.
+    // (memoryKeepAbove 0: by default a 512Mi request within 30 % of 405 MiB would stay.)
+    const later = memoryOf(
+      model('512Mi', () => 300 * MiB, { ooms: [{ time: END - 10 * DAY, limit: 512 * MiB }] }),
+      { memoryKeepAbove: 0 },
+    );
+    expect(later.basis!.oom!.floor).toBeCloseTo(614.4 * MiB * (4 / 7), 0);
+    expect(later.proposed).toBe(405 * MiB);
+  });
+
+  it('reads the limit a kill happened at from our change history, so a raise does not compound', () => {
+    const kill = END - 3 * DAY;
+    // The live pod already runs at 615Mi (raised in place the day after the kill), so the kill
+    // comes with the live limit.
+    const m = model('615Mi', () => 300 * MiB, { ooms: [{ time: kill, limit: 615 * MiB }] });
+    const raised: ChangeHistoryEntry = {
+      time: kill + DAY,
+      commit: 'c1',
+      workload: 'Deployment/shop/web',
+      field: 'container/web/limits/memory',
+      from: '512Mi',
+      to: '615Mi',
+    };
+    m.history = [raised];
+    expect(memoryOf(m).proposed).toBeUndefined(); // 615Mi is the floor: nothing to change
+    m.history = [];
+    // Without the history the reported limit (the live 615Mi) would be taken for the kill's:
+    // max(715, 738) MiB.
+    expect(memoryOf(m).proposed).toBe(738 * MiB);
+  });
+
+  it('keeps a request that still leaves half the headroom, and raises one that does not', () => {
+    // Target 675 MiB over a 500 MiB peak (175 MiB headroom): 600 MiB keeps 100 ≥ 87.5 MiB.
+    expect(
+      memoryOf(
+        model('600Mi', () => 500 * MiB),
+        { keepShare: 0.5 },
+      ).proposed,
+    ).toBeUndefined();
+    expect(
+      memoryOf(
+        model('580Mi', () => 500 * MiB),
+        { keepShare: 0.5 },
+      ).proposed,
+    ).toBe(675 * MiB);
+  });
+
+  it('projects a growing series: 1 GiB/day from 3 GiB reaches 23 GiB in 7 days', () => {
+    const grow = (t: number): number => 2 * GiB + ((t - w.start) / DAY) * GiB;
+    const { proposed, basis } = memoryOf(model('16Gi', grow), { growthHorizonDays: 7 });
+    // (The default horizon is 3 days: 18.9965 × 1.1 = 20.9 GiB, below the peak rule.) Daily peaks 2.9965 + k GiB, slope 1 GiB/day; the last 15.9965 GiB + 7 = 22.9965 GiB × 1.1
+    // = 25.2962 GiB = 25903.3 MiB → 25904 MiB, above the peak rule's 15.9965 × 1.1 + √15.9965
+    // = 21.596 GiB.
+    expect(basis!.growth!.perDay / GiB).toBeCloseTo(1, 3);
+    expect(proposed! / MiB).toBeCloseTo(25904, -1);
+  });
+
+  it('keeps a request less than 30 % above its target, and cuts one further above', () => {
+    // Target 675 MiB (first test): 877 MiB ≤ 675 × 1.3 = 877.5 MiB stays; 878 MiB is cut.
+    const kept = memoryOf(model('877Mi', () => 500 * MiB));
+    expect(kept.proposed).toBeUndefined();
+    expect(memoryOf(model('878Mi', () => 500 * MiB)).proposed).toBe(675 * MiB);
+  });
+});
