@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { prepareDemoWorkspace } from '../demo-workspace.js';
 import { planToOutputs } from './plan.js';
-import { renderPlanTable } from '../table.js';
+import { renderPlanTable, terminalTableOptions } from '../table.js';
 import type { CliContext } from '../context.js';
 
 export function registerDemoCommand(program: Command, ctx: CliContext): void {
@@ -22,7 +22,7 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
         out: opts.out ?? join(ws.dir, 'out'),
       });
       const t2 = performance.now();
-      ctx.stdout(renderPlanTable(outputs.doc));
+      ctx.stdout(renderPlanTable(outputs.doc, terminalTableOptions()));
       ctx.stdout('\n' + (outputs.diff || '(no changes)\n'));
       ctx.stdout(
         `\nworkspace ${ws.dir} (repo: ${ws.repo})\nwrote ${outDir}/plan.json, changes.diff, pr.md\n` +

@@ -13,7 +13,7 @@ import { planToOutputs } from './plan.js';
 import { openWorkspace, type Workspace } from '../../publish/git/workspace.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { renderPlanTable } from '../table.js';
+import { renderPlanTable, terminalTableOptions } from '../table.js';
 import type { CliContext } from '../context.js';
 
 export function registerRunCommand(program: Command, ctx: CliContext): void {
@@ -35,7 +35,7 @@ export function registerRunCommand(program: Command, ctx: CliContext): void {
       const checkout = await cloneForClusters(config, pub, platform);
       try {
         const { outputs } = await planToOutputs(ctx, { config: opts.config, out: opts.out, loaded: config });
-        ctx.stdout(renderPlanTable(outputs.doc));
+        ctx.stdout(renderPlanTable(outputs.doc, terminalTableOptions()));
         const result = await publishPlan({
           settings: pub.settings,
           platform,
