@@ -9,6 +9,9 @@ import type { MetricsStats, UsageWindow } from '../collect/types.js';
 import type { PlanRun } from './run.js';
 import { formatFieldPath } from './field-path.js';
 import { replicasOf, savingsOf, addSavings, NO_SAVINGS, type Savings } from './savings.js';
+import { configPrices, workloadPrice } from './prices.js';
+import { buildInventory, type InventoryJson } from './inventory.js';
+import { reportSettingsFrom } from '../config/report-settings.js';
 
 export interface PlanFieldJson {
   object: string;
@@ -59,6 +62,8 @@ export interface PlanClusterJson {
     metrics: MetricsStats;
   };
   reports?: AnalyzerReport[];
+  /** Every workload with what the cost report reads (plan/inventory.ts). */
+  inventory?: InventoryJson;
 }
 
 export interface PlanDocument {
@@ -88,6 +93,7 @@ export function buildPlanDocument(
     config: config.file,
     prices: config.prices,
     clusters: run.clusters.map((c) => {
+      const prices = c.prices ?? configPrices(config.prices);
       const renderSkips = new Map<string, Skipped>();
       for (const s of c.render.skipped) if (!s.container) renderSkips.set(s.workload, s);
       const recs = c.decided.map((d): PlanRecommendationJson => {
@@ -123,7 +129,11 @@ export function buildPlanDocument(
           })),
           risk: d.risk,
           evidence: d.evidence,
-          savings: savingsOf(counted, replicasOf(c.model, d.workload), config.prices),
+          savings: savingsOf(
+            counted,
+            replicasOf(c.model, d.workload),
+            workloadPrice(c.model, prices, d.workload),
+          ),
           render: status,
           ...(d.details ? { details: d.details } : {}),
         };
@@ -155,6 +165,7 @@ export function buildPlanDocument(
         },
         sources: { kubernetes: c.stats.kubernetes, metrics: c.stats.metrics },
         ...reportsOf(c),
+        inventory: buildInventory(c.model, prices, c.decided, reportSettingsFrom(config)),
       };
     }),
     run: { stagesMs: run.stages, peakRssMiB: run.peakRssMiB },

@@ -29,6 +29,7 @@ import type { RenderResult } from '../render/types.js';
 import type { WorkloadChange } from './types.js';
 import { mergeChanges, checkOwnership } from './merge.js';
 import { orderAnalyzers } from './analyzer-order.js';
+import { configPrices, type ClusterPrices } from './prices.js';
 
 export interface PolicyEngine<PolicySet = unknown> {
   load(dir: string): PolicySet;
@@ -51,6 +52,8 @@ export interface PlanDeps {
   usageRequest(model: ClusterModel, window: UsageWindow): UsageRequest;
   podWorkload(model: ClusterModel, namespace: string, pod: string): WorkloadKey | undefined;
   readHistory(repoDir: string, opts: { since: number }): Promise<ChangeHistoryEntry[]>;
+  /** Node prices (config's, or OpenCost's per node); absent: config's. */
+  readPrices?(cluster: ClusterConfig, config: PipelineConfig, model: ClusterModel): Promise<ClusterPrices>;
   policies: PolicyEngine;
   analyzers(): Analyzer<unknown>[];
   render(input: {
@@ -73,6 +76,7 @@ export interface ClusterPlanResult {
   changes: WorkloadChange[];
   render: RenderResult;
   stats: { kubernetes?: KubernetesInventory['stats']; metrics: MetricsStats };
+  prices: ClusterPrices;
 }
 
 export interface PlanRun {
@@ -182,6 +186,10 @@ export async function runPlan(opts: {
       });
     });
 
+    const prices = await timed('collect.prices', () =>
+      deps.readPrices ? deps.readPrices(cluster, config, model) : configPrices(config.prices),
+    );
+
     const overrides = deps.policies.overrides(policySet, model);
     const analyzerResults = await timed('analyze', () => {
       const out = new Map<AnalyzerId, AnalyzerResult>();
@@ -234,6 +242,7 @@ export async function runPlan(opts: {
       changes,
       render,
       stats: { kubernetes: inventory.stats, metrics: metrics.stats() },
+      prices,
     });
   }
   return { clusters: results, stages, peakRssMiB, startedAt: opts.clock.now() };
