@@ -14,6 +14,7 @@ import { registerDemoCommand } from './commands/demo.js';
 import { registerRunCommand } from './commands/run.js';
 import { registerSnapshotCommand } from './commands/snapshot.js';
 import { registerGuardianCommand } from './commands/guardian.js';
+import { registerReportCommand } from './commands/report.js';
 import { tidemarkVersion } from '../plan/outputs.js';
 import { tuneHeapGrowth } from './heap.js';
 
@@ -32,6 +33,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerRunCommand(program, ctx);
   registerSnapshotCommand(program, ctx);
   registerGuardianCommand(program, ctx);
+  registerReportCommand(program, ctx);
   return program;
 }
 

@@ -142,6 +142,8 @@ export interface PublishInput {
   logger: Logger;
   clock: Clock;
   dryRun: DryRun;
+  /** Where the cost report is (report.url, or the run's artifacts): each PR body links it. */
+  reportUrl?: string;
 }
 
 export async function publishPlan(input: PublishInput): Promise<PublishResult> {
@@ -335,7 +337,7 @@ async function publishGroup(
     labels: s.labels,
     base: ws.base,
   };
-  const body = composePrBody(ctx.doc, ctx.clusterDoc, applied, marker, ctx.cluster);
+  const body = composePrBody(ctx.doc, ctx.clusterDoc, applied, marker, ctx.cluster, ctx.reportUrl);
   const commit = await commitAll(ws, commitMessage(applied, { cluster: group.cluster }));
   if (ctx.dryRun === 'plan') {
     return {

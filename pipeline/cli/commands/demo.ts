@@ -25,7 +25,7 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
       ctx.stdout(renderPlanTable(outputs.doc, terminalTableOptions()));
       ctx.stdout('\n' + (outputs.diff || '(no changes)\n'));
       ctx.stdout(
-        `\nworkspace ${ws.dir} (repo: ${ws.repo})\nwrote ${outDir}/plan.json, changes.diff, pr.md\n` +
+        `\nworkspace ${ws.dir} (repo: ${ws.repo})\nwrote ${outDir}/plan.json, changes.diff, pr.md, report.html\n` +
           `prepare ${((t1 - t0) / 1000).toFixed(1)}s, plan ${((t2 - t1) / 1000).toFixed(1)}s\n`,
       );
     });

@@ -11,6 +11,7 @@ import { unifiedDiff } from '../../render/index.js';
 import { terminalTableOptions } from '../table.js';
 import { formatPlan, isMachineFormat, parseOutputFormat } from '../output/formats.js';
 import type { CliContext } from '../context.js';
+import { reportFileFor } from '../../report/write.js';
 
 export interface PlanCommandOptions {
   config: string;
@@ -37,6 +38,7 @@ export async function planToOutputs(
   });
   const outputs = buildOutputs(run, config, { now: new Date(systemClock.now()), unifiedDiff });
   const outDir = resolve(opts.out ?? 'tidemark-out');
+  Object.assign(outputs.files, await reportFileFor({ doc: outputs.doc, config, outDir }, ctx.logger));
   writeOutputFiles(outDir, outputs.files);
   return { outputs, outDir };
 }
@@ -55,7 +57,7 @@ export function registerPlanCommand(program: Command, ctx: CliContext): void {
       const { outputs, outDir } = await planToOutputs(ctx, opts);
       ctx.stdout(formatPlan(outputs.doc, format, terminalTableOptions()));
       if (opts.diff) ctx.stdout(outputs.diff || '(no changes)\n');
-      const wrote = `wrote ${outDir}/plan.json, changes.diff (${outputs.edits.length} file(s)), pr.md`;
+      const wrote = `wrote ${outDir}/plan.json, changes.diff (${outputs.edits.length} file(s)), pr.md, report.html`;
       // json, yaml and csv are read by programs: nothing else goes to stdout with them.
       if (isMachineFormat(format)) ctx.logger.info('outputs written', { dir: outDir });
       else ctx.stdout(wrote + '\n');

@@ -15,6 +15,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderPlanTable, terminalTableOptions } from '../table.js';
 import type { CliContext } from '../context.js';
+import { openPulls, reportUrlFor, writeRunReport } from '../run-report.js';
 
 export function registerRunCommand(program: Command, ctx: CliContext): void {
   program
@@ -34,7 +35,11 @@ export function registerRunCommand(program: Command, ctx: CliContext): void {
       const platform = await githubPlatformFor(pub, ctx.logger);
       const checkout = await cloneForClusters(config, pub, platform);
       try {
-        const { outputs } = await planToOutputs(ctx, { config: opts.config, out: opts.out, loaded: config });
+        const { outputs, outDir } = await planToOutputs(ctx, {
+          config: opts.config,
+          out: opts.out,
+          loaded: config,
+        });
         ctx.stdout(renderPlanTable(outputs.doc, terminalTableOptions()));
         const result = await publishPlan({
           settings: pub.settings,
@@ -55,11 +60,20 @@ export function registerRunCommand(program: Command, ctx: CliContext): void {
           logger: ctx.logger,
           clock: systemClock,
           dryRun,
+          reportUrl: reportUrlFor(config),
         });
         if (dryRun === 'plan')
           for (const p of result.previews)
             ctx.stdout(`\n=== ${p.branch}: ${p.title}\n\n${p.body}\n\n${p.diff}\n`);
         ctx.stdout(outcomeTable(result.outcomes));
+        if (dryRun === 'none')
+          await writeRunReport(ctx, {
+            outDir,
+            outputs,
+            config,
+            pulls: openPulls(result.outcomes, outputs, pub),
+            now: new Date(systemClock.now()),
+          });
         if (dryRun === 'full') ctx.stdout(`dry run: ${result.writes.length} write(s) logged, none made\n`);
       } finally {
         checkout?.close();

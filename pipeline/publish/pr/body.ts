@@ -59,6 +59,7 @@ export function composePrBody(
   applied: WorkloadChange[],
   marker: PrMarker,
   source?: QuerySource,
+  reportUrl?: string,
 ): string {
   const workloads = new Set(applied.map((c) => c.workload));
   const ids = new Set(applied.flatMap((c) => c.recommendations.map((r) => r.id)));
@@ -69,6 +70,8 @@ export function composePrBody(
     skipped: clusterDoc.skipped.filter((s) => workloads.has(s.workload)),
   };
   const extra: string[] = [];
+  if (reportUrl)
+    extra.push(`Cost board: [report.html](${reportUrl}) — cost, savings and risk across clusters.`);
   const chart = usageChart(recs);
   if (chart) extra.push(chart);
   extra.push(gitopsNotes(applied));
