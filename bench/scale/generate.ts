@@ -87,7 +87,7 @@ export function writeClusterAndRepo(pods: SyntheticPod[], dir: string): { snapsh
     };
     const depUid = id();
     const rsUid = id();
-    const rsName = ps[0]!.pod.split('-').slice(0, -1).join('-');
+    const rsName = replicaSetOf(ps[0]!);
     deployments.push({
       apiVersion: 'apps/v1',
       kind: 'Deployment',
@@ -217,6 +217,7 @@ export async function writeDay(
   counters: Float64Array,
   file: string,
   from = dayStart,
+  opts: { kubeStateMetrics?: boolean } = {},
 ): Promise<number> {
   const sh = shapes(pods, spec.seed);
   const out = createWriteStream(file, { highWaterMark: 1 << 22 });
@@ -269,9 +270,55 @@ export async function writeDay(
       i++;
     }
   }
+  if (opts.kubeStateMetrics) {
+    const ksm = kubeStateMetricsSeries(pods);
+    for (const [family, series] of ksm) {
+      buf += `# TYPE ${family} gauge\n`;
+      for (const labels of series) {
+        for (let t = from; t < to; t += spec.scrape) {
+          buf += `${family}${labels} 1 ${t}\n`;
+          lines++;
+        }
+        await flush();
+      }
+    }
+  }
   buf += '# EOF\n';
   await flush(true);
   out.end();
   await once(out, 'finish');
   return lines;
+}
+
+/**
+ * kube-state-metrics' ownership and phase series, as KRR reads them to find a Deployment's pods
+ * (`kube_replicaset_owner`, `kube_pod_owner`, `kube_pod_status_phase`): written only for the
+ * KRR peer run (`--peer krr`), so the cached TSDBs of the plain bench stay as they were.
+ */
+function kubeStateMetricsSeries(pods: SyntheticPod[]): Map<string, string[]> {
+  const replicasets = new Map<string, string>();
+  const owners: string[] = [];
+  const phases: string[] = [];
+  for (const p of pods) {
+    const rs = replicaSetOf(p);
+    replicasets.set(`${p.namespace}/${rs}`, p.workload);
+    owners.push(
+      `{namespace="${p.namespace}",pod="${p.pod}",owner_kind="ReplicaSet",owner_name="${rs}",owner_is_controller="true"}`,
+    );
+    phases.push(`{namespace="${p.namespace}",pod="${p.pod}",phase="Running"}`);
+  }
+  const rsSeries = [...replicasets].map(([key, deployment]) => {
+    const [namespace, rs] = key.split('/') as [string, string];
+    return `{namespace="${namespace}",replicaset="${rs}",owner_kind="Deployment",owner_name="${deployment}",owner_is_controller="true"}`;
+  });
+  return new Map([
+    ['kube_replicaset_owner', rsSeries],
+    ['kube_pod_owner', owners],
+    ['kube_pod_status_phase', phases],
+  ]);
+}
+
+/** The ReplicaSet a synthetic pod belongs to: its name without the last segment, as Kubernetes names them. */
+export function replicaSetOf(p: SyntheticPod): string {
+  return p.pod.split('-').slice(0, -1).join('-');
 }

@@ -21,6 +21,16 @@ import {
   writeCpuRateRule,
 } from '../../pipeline/testing/prometheus.js';
 import { layout, writeClusterAndRepo, writeDay, type ScaleSpec } from './generate.js';
+import { startControlPlane } from '../../pipeline/testing/control-plane/index.js';
+import { seedFromSnapshot } from '../../pipeline/testing/control-plane/seed.js';
+import {
+  krrCommand,
+  krrValue,
+  prometheusRequests,
+  requestsBetween,
+  runKrr,
+  type KrrRun,
+} from './peer-krr.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -96,6 +106,13 @@ async function main(): Promise<void> {
       'ask Prometheus for the samples it read (costs it ~15 %; off by default, as in the product)',
     )
     .option(
+      '--peer <tool>',
+      'krr: also run `krr simple` on the same kube-apiserver and Prometheus, and print both side by side',
+    )
+    .option('--krr-version <v>', 'robusta-krr version installed from PyPI into the cached venv', '1.29.0')
+    .option('--krr-command <cmd>', 'a krr you installed (where PyPI does not serve robusta-krr)')
+    .option('--krr-workers <n>', "KRR's --max-workers (its default: 10)", '10')
+    .option(
       '--cache <dir>',
       'where generated TSDBs are kept',
       join(process.env.TIDEMARK_CACHE ?? join(homedir(), '.cache', 'tidemark'), 'bench-scale'),
@@ -112,17 +129,28 @@ async function main(): Promise<void> {
       coarse?: string;
       queryStats?: boolean;
       recordedCpu?: boolean;
+      peer?: string;
+      krrVersion: string;
+      krrCommand?: string;
+      krrWorkers: string;
     }>();
+  if (o.peer !== undefined && o.peer !== 'krr') throw new Error(`--peer: only krr, not ${o.peer}`);
+  const peer = o.peer === 'krr';
   if (!prometheusAvailable().ok)
     throw new Error('bench:scale needs prometheus and promtool (apt-get install prometheus)');
   const spec: ScaleSpec = {
     containers: Number(o.containers),
     days: Number(o.days),
     scrape: Number(o.scrape),
-    end: 1_790_000_000 - (1_790_000_000 % 86400),
+    // KRR has no analysis time: it reads the window ending now (its instant queries are evaluated
+    // at the server's now), so the peer bed's history ends at the hour it was built, and is
+    // built again when it is older than 12 hours.
+    end: peer
+      ? recentPeerEnd(o.cache, Number(o.containers), Number(o.days), Number(o.scrape))
+      : 1_790_000_000 - (1_790_000_000 % 86400),
     seed: 42,
   };
-  const key = `c${spec.containers}-d${spec.days}-s${spec.scrape}-e${spec.end}-seed${spec.seed}-v1`;
+  const key = `c${spec.containers}-d${spec.days}-s${spec.scrape}-e${spec.end}-seed${spec.seed}-${peer ? 'ksm-' : ''}v1`;
   const dir = join(o.cache, key);
   const pods = layout(spec);
   const t0 = performance.now();
@@ -139,7 +167,9 @@ async function main(): Promise<void> {
     for (let day = Math.floor(start / 86400) * 86400; day <= spec.end; day += 86400) {
       const file = join(dir, 'day.om');
       let t = performance.now();
-      samples += await writeDay(pods, spec, day, counters, file, Math.max(day, start));
+      samples += await writeDay(pods, spec, day, counters, file, Math.max(day, start), {
+        kubeStateMetrics: peer,
+      });
       genMs += performance.now() - t;
       t = performance.now();
       backfill(file, join(dir, 'blocks'));
@@ -167,7 +197,13 @@ async function main(): Promise<void> {
   const prepSeconds = (performance.now() - t0) / 1000;
 
   const prom = await startPrometheus({ blocks: join(dir, 'blocks'), inPlace: true });
+  const cp = peer ? await startControlPlane() : undefined;
   try {
+    if (cp) {
+      const t = performance.now();
+      await seedFromSnapshot(cp, join(dir, 'cluster'));
+      process.stderr.write(`  control plane seeded in ${((performance.now() - t) / 1000).toFixed(0)} s\n`);
+    }
     const cfg = join(dir, 'tidemark.yaml');
     writeFileSync(
       cfg,
@@ -179,12 +215,14 @@ async function main(): Promise<void> {
         '    kubernetes: { snapshot: cluster/ }',
         `    metrics: { prometheus: { url: "${prom.url}", concurrency: ${Number(o.concurrency)}, scrapeInterval: ${spec.scrape}s, cpuPeaks: ${o.cpuPeaks}, timeout: 120s${o.recordedCpu ? `, recordedCpuRate: "${RECORDED_CPU_RATE}"` : ''}${o.queryStats ? ', queryStats: true' : ''}${o.coarse ? `, coarse: { after: ${o.coarse.split(':')[0]}, step: ${o.coarse.split(':')[1]} }` : ''} } }`,
         '    repo: { path: gitops/, root: clusters/bench }',
-        `analysis: { at: "${new Date(spec.end * 1000).toISOString()}" }`,
+        // With a peer, both tools read the window ending now.
+        ...(peer ? [] : [`analysis: { at: "${new Date(spec.end * 1000).toISOString()}" }`]),
         'prices: { cpuCoreHour: 0.031, memoryGiBHour: 0.0042 }',
         '',
       ].join('\n'),
     );
     const before = procStat(prom.pid);
+    const requestsBefore = await prometheusRequests(prom.url);
     const out = join(dir, 'out');
     rmSync(out, { recursive: true, force: true });
     const t = performance.now();
@@ -210,6 +248,7 @@ async function main(): Promise<void> {
     if (r.status !== 0) throw new Error(`plan failed (${r.status}): ${r.stderr.slice(-2000)}`);
     const [maxRssKiB] = r.stderr.trim().split('\n').pop()!.split(' ').map(Number);
     const after = procStat(prom.pid);
+    const ourRequests = requestsBetween(requestsBefore, await prometheusRequests(prom.url));
     const doc = JSON.parse(readFileSync(join(out, 'plan.json'), 'utf8')) as {
       clusters: { sources: { metrics: Record<string, number> }; summary: Record<string, unknown> }[];
       run: { stagesMs: Record<string, number>; peakRssMiB: Record<string, number> };
@@ -246,11 +285,17 @@ async function main(): Promise<void> {
         // Only with --query-stats (the server counts them per step, at a cost).
         prometheusSamplesRead: o.queryStats ? m.serverSamples : undefined,
         prometheusCpuSeconds: after.cpuSeconds - before.cpuSeconds,
+        prometheusRequests: ourRequests,
         prometheusPeakRssMiB: Math.round(after.rssHwmKiB / 1024),
         recommendations: doc.clusters[0]!.summary.recommendations,
       },
     };
-    const variant = `${o.recordedCpu ? '-recorded' : ''}${o.cpuPeaks === 'interval' ? '-interval' : ''}${o.coarse ? `-coarse-${o.coarse.replace(':', '-')}` : ''}`;
+    if (cp) {
+      const krr = await runPeer(o, cp.kubeconfig, prom, dir);
+      (result as Record<string, unknown>).peer = krr.summary;
+      printSideBySide(result.plan, krr, join(out, 'plan.json'));
+    }
+    const variant = `${peer ? '-peer-krr' : ''}${o.recordedCpu ? '-recorded' : ''}${o.cpuPeaks === 'interval' ? '-interval' : ''}${o.coarse ? `-coarse-${o.coarse.replace(':', '-')}` : ''}`;
     const file = join(root, 'bench', 'results', `scale-${spec.containers}-${spec.scrape}s${variant}.json`);
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
@@ -271,8 +316,157 @@ async function main(): Promise<void> {
       ].join('\n'),
     );
   } finally {
+    await cp?.stop();
     await prom.stop();
   }
+}
+
+/** The newest peer bed built in the last 12 hours for these parameters, else this hour. */
+function recentPeerEnd(cache: string, containers: number, days: number, scrape: number): number {
+  const now = Math.floor(Date.now() / 1000);
+  const re = new RegExp(`^c${containers}-d${days}-s${scrape}-e(\\d+)-seed42-ksm-v1$`);
+  const ends = (existsSync(cache) ? readdirSync(cache) : [])
+    .map((n) => re.exec(n))
+    .filter((m): m is RegExpExecArray => !!m && existsSync(join(cache, m[0], 'ready')))
+    .map((m) => Number(m[1]))
+    .filter((e) => e >= now - 12 * 3600 && e <= now)
+    .sort((a, b) => b - a);
+  return ends[0] ?? now - (now % 3600);
+}
+
+async function runPeer(
+  o: { krrVersion: string; krrCommand?: string; krrWorkers: string; cache: string },
+  kubeconfig: string,
+  prom: { url: string; pid: number },
+  dir: string,
+): Promise<{ run: KrrRun; summary: Record<string, unknown> }> {
+  const command = krrCommand({ command: o.krrCommand, version: o.krrVersion, cache: join(o.cache, '..') });
+  const before = procStat(prom.pid);
+  const requestsBefore = await prometheusRequests(prom.url);
+  const run = runKrr({
+    command,
+    kubeconfig,
+    prometheusUrl: prom.url,
+    outFile: join(dir, 'krr.json'),
+    maxWorkers: Number(o.krrWorkers),
+  });
+  const after = procStat(prom.pid);
+  const requests = requestsBetween(requestsBefore, await prometheusRequests(prom.url));
+  const recommended = run.result.scans.filter(
+    (s) => krrValue(s.recommended.requests.cpu) !== undefined,
+  ).length;
+  return {
+    run,
+    summary: {
+      tool: 'krr simple',
+      command: command.join(' '),
+      wallSeconds: run.wallSeconds,
+      peakRssMiB: run.peakRssMiB,
+      prometheusCpuSeconds: after.cpuSeconds - before.cpuSeconds,
+      prometheusRequests: requests,
+      scans: run.result.scans.length,
+      withCpuRecommendation: recommended,
+      errors: run.result.errors ?? [],
+    },
+  };
+}
+
+/** Both tools in one table, the ratios, and a few containers' recommendations from each. */
+function printSideBySide(
+  ours: {
+    wallSeconds: number;
+    peakRssMiB: number;
+    prometheusCpuSeconds: number;
+    prometheusRequests: Record<string, number>;
+  },
+  krr: { run: KrrRun; summary: Record<string, unknown> },
+  planFile: string,
+): void {
+  const k = krr.summary as {
+    wallSeconds: number;
+    peakRssMiB: number;
+    prometheusCpuSeconds: number;
+    prometheusRequests: Record<string, number>;
+  };
+  const count = (r: Record<string, number>): number => Object.values(r).reduce((a, b) => a + b, 0);
+  const row = (name: string, a: string, b: string, ratio: string): string =>
+    `  ${name.padEnd(26)} ${a.padStart(14)} ${b.padStart(14)} ${ratio.padStart(10)}`;
+  const x = (a: number, b: number): string => (a > 0 ? `${(b / a).toFixed(1)}×` : '—');
+  console.log(
+    [
+      'side by side (cold run: no checkpoints yet)',
+      row('', 'tidemark plan', 'krr simple', 'krr ÷ us'),
+      row(
+        'wall time',
+        `${ours.wallSeconds.toFixed(1)} s`,
+        `${k.wallSeconds.toFixed(1)} s`,
+        x(ours.wallSeconds, k.wallSeconds),
+      ),
+      row('peak RSS', `${ours.peakRssMiB} MiB`, `${k.peakRssMiB} MiB`, x(ours.peakRssMiB, k.peakRssMiB)),
+      row(
+        'Prometheus CPU',
+        `${ours.prometheusCpuSeconds.toFixed(1)} s`,
+        `${k.prometheusCpuSeconds.toFixed(1)} s`,
+        x(ours.prometheusCpuSeconds, k.prometheusCpuSeconds),
+      ),
+      row(
+        'Prometheus API requests',
+        String(count(ours.prometheusRequests)),
+        String(count(k.prometheusRequests)),
+        x(count(ours.prometheusRequests), count(k.prometheusRequests)),
+      ),
+      `  requests by handler — tidemark: ${JSON.stringify(ours.prometheusRequests)}; krr: ${JSON.stringify(k.prometheusRequests)}`,
+      '',
+      'a sample of recommendations (requests; ours before policy clamps, as the analyzer proposed)',
+      ...sampleRecommendations(planFile, krr.run),
+    ].join('\n'),
+  );
+}
+
+function sampleRecommendations(planFile: string, krr: KrrRun): string[] {
+  const plan = JSON.parse(readFileSync(planFile, 'utf8')) as {
+    clusters: {
+      recommendations: {
+        analyzer: string;
+        workload: string;
+        fields: { path: string; current?: unknown; analyzerProposed?: unknown; proposed?: unknown }[];
+      }[];
+    }[];
+  };
+  const ours = new Map<
+    string,
+    { cpu?: string; memory?: string; currentCpu?: string; currentMemory?: string }
+  >();
+  for (const r of plan.clusters[0]!.recommendations) {
+    if (r.analyzer !== 'rightsize') continue;
+    for (const f of r.fields) {
+      const m = /containers\[name=([^\]]+)\]\.resources\.requests\.(cpu|memory)$/.exec(f.path);
+      if (!m) continue;
+      // workload ids are Kind/namespace/name
+      const key = `${r.workload.split('/').slice(1).join('/')}/${m[1]}`;
+      const e = ours.get(key) ?? {};
+      e[m[2] as 'cpu' | 'memory'] = String(f.analyzerProposed ?? f.proposed);
+      e[m[2] === 'cpu' ? 'currentCpu' : 'currentMemory'] = String(f.current);
+      ours.set(key, e);
+    }
+  }
+  const lines = [
+    `  ${'namespace/workload/container'.padEnd(36)} ${'current (changed)'.padEnd(16)} ${'tidemark cpu / mem'.padEnd(22)} krr cpu / mem`,
+  ];
+  const picked = krr.result.scans
+    .filter((s) => ours.has(`${s.object.namespace}/${s.object.name}/${s.object.container}`))
+    .slice(0, 8);
+  for (const s of picked) {
+    const key = `${s.object.namespace}/${s.object.name}/${s.object.container}`;
+    const e = ours.get(key)!;
+    const cpu = krrValue(s.recommended.requests.cpu);
+    const mem = krrValue(s.recommended.requests.memory);
+    lines.push(
+      `  ${key.padEnd(36)} ${`${e.currentCpu ?? '-'} / ${e.currentMemory ?? '-'}`.padEnd(16)} ${`${e.cpu ?? 'no change'} / ${e.memory ?? 'no change'}`.padEnd(22)} ${cpu === undefined ? '?' : `${Math.round(cpu * 1000)}m`} / ${mem === undefined ? '?' : `${Math.round(mem / 2 ** 20)}Mi`}`,
+    );
+  }
+  if (!picked.length) lines.push('  (no container recommended by both)');
+  return lines;
 }
 
 main().catch((err: unknown) => {

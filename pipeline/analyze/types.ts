@@ -85,6 +85,8 @@ export interface Evidence {
   statistic?: string;
   percentile?: number;
   peak?: number;
+  /** What `peak`, `lower` and `upper` count, when they are a resource. */
+  unit?: 'millicores' | 'bytes';
   ooms: number;
   confidence?: Confidence;
   lower?: number;
@@ -115,6 +117,11 @@ export interface Recommendation {
   /** Profile, mode or other analyzer-specific facts shown in plan.json. */
   details?: Record<string, unknown>;
   handOver?: DriftHandOver[];
+  /**
+   * Ids of recommendations whose proposals this one carries (a schedule sized on the HPA the hpa
+   * analyzer proposes): when policy rejects one of them, this one is rejected too.
+   */
+  dependsOn?: string[];
 }
 
 export type SkipReason =

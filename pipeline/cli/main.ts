@@ -3,7 +3,7 @@
  * tidemark: parse arguments, build the context, run one command, map errors to exit codes.
  * No logic lives here.
  */
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
 import { createLogger, type LogLevel } from '../core/logger.js';
 import { reportError, EXIT } from './exit.js';
 import type { CliContext } from './context.js';
@@ -15,6 +15,8 @@ import { registerRunCommand } from './commands/run.js';
 import { registerSnapshotCommand } from './commands/snapshot.js';
 import { registerGuardianCommand } from './commands/guardian.js';
 import { registerReportCommand } from './commands/report.js';
+import { registerClustersCommand } from './commands/clusters.js';
+import { registerSummarizeCommand } from './commands/summarize.js';
 import { tidemarkVersion } from '../plan/outputs.js';
 import { tuneHeapGrowth } from './heap.js';
 
@@ -26,6 +28,10 @@ export function buildProgram(ctx: CliContext): Command {
     .option('--log-format <format>', 'json | human (default: human on a terminal, json otherwise)')
     .showHelpAfterError()
     .exitOverride();
+  // With JSON logs, a usage error is reported as one JSON line (cli/exit.ts) instead of
+  // commander's text and the help. Set before the commands are added: they inherit it.
+  if (ctx.logger.format === 'json')
+    program.showHelpAfterError(false).configureOutput({ outputError: () => {} });
   registerPlanCommand(program, ctx);
   registerApplyCommand(program, ctx);
   registerValidateCommand(program, ctx);
@@ -34,6 +40,8 @@ export function buildProgram(ctx: CliContext): Command {
   registerSnapshotCommand(program, ctx);
   registerGuardianCommand(program, ctx);
   registerReportCommand(program, ctx);
+  registerClustersCommand(program, ctx);
+  registerSummarizeCommand(program, ctx);
   return program;
 }
 
@@ -51,11 +59,6 @@ export async function main(argv: string[], base: Partial<CliContext> = {}): Prom
     await program.parseAsync(argv, { from: 'user' });
     return EXIT.ok;
   } catch (err) {
-    if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0)
-        return EXIT.ok;
-      return EXIT.config;
-    }
     return reportError(err, logger);
   }
 }

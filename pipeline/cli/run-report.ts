@@ -73,5 +73,9 @@ export async function writeRunReport(
     ctx.logger,
   );
   // Every file again: an output directory is replaced as a whole (core/output-dir.ts).
-  writeOutputFiles(o.outDir, { ...o.outputs.files, ...report, [PULLS_FILE]: pullsFile(o.pulls, o.now) });
+  writeOutputFiles(
+    o.outDir,
+    { ...o.outputs.files, ...report, [PULLS_FILE]: pullsFile(o.pulls, o.now) },
+    'run',
+  );
 }

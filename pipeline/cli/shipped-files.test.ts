@@ -56,8 +56,10 @@ describe('shipped workflow, action and CronJob', () => {
     expect(step.env.TIDEMARK_APP_ID).toMatch(/secrets\.TIDEMARK_APP_ID/);
     // GITHUB_TOKEN must not be what opens PRs (no workflows would run on them).
     expect(JSON.stringify(step.env)).not.toMatch(/GITHUB_TOKEN/);
-    // The template itself does not run on a schedule in Tidemark's own repository.
-    expect(wf.jobs.run.if).toMatch(/github\.repository != 'tidemark-io\/tidemark'/);
+    // The template itself does not run on a schedule in Tidemark's own repository (the run job
+    // needs the job that lists the clusters; pipeline/fleet/workflow.test.ts has the rest).
+    expect(wf.jobs.clusters.if).toMatch(/github\.repository != 'tidemark-io\/tidemark'/);
+    expect(wf.jobs.run.needs).toBe('clusters');
   });
 
   it("the workflow's credentials step writes exactly the files its example tidemark.yaml names", () => {
@@ -74,7 +76,7 @@ describe('shipped workflow, action and CronJob', () => {
     const runnerTemp = mkdtempSync(join(tmpdir(), 'runner-temp-'));
     mkdirSync(join(dir, 'clusters', 'prod'), { recursive: true });
     writeFileSync(
-      join(dir, wf.jobs.run.env.TIDEMARK_CONFIG),
+      join(dir, wf.env.TIDEMARK_CONFIG),
       `apiVersion: tidemark.io/v1alpha1\nkind: Pipeline\n${example}\n`,
     );
     const step = wf.jobs.run.steps.find((s: { name?: string }) => /credentials/.test(s.name ?? ''));
@@ -84,13 +86,13 @@ describe('shipped workflow, action and CronJob', () => {
       env: {
         PATH: process.env.PATH,
         RUNNER_TEMP: runnerTemp,
-        TIDEMARK_CONFIG: wf.jobs.run.env.TIDEMARK_CONFIG,
+        TIDEMARK_CONFIG: wf.env.TIDEMARK_CONFIG,
         KUBECONFIG_DATA: kubeconfig,
         PROM_TOKEN: 'prom-secret-token',
       },
     });
     expect(written.status).toBe(0);
-    const config = loadConfig(join(dir, wf.jobs.run.env.TIDEMARK_CONFIG));
+    const config = loadConfig(join(dir, wf.env.TIDEMARK_CONFIG));
     const cluster = config.clusters[0]!;
     if (!('kubeconfig' in cluster.kubernetes) || !('prometheus' in cluster.metrics))
       throw new Error('example changed');

@@ -118,16 +118,37 @@ export interface RestartEvent extends ContainerRef {
   count: number;
 }
 
+/** The most a container's samples can be: its node's capacity (collect/sample-check.ts). */
+export interface SampleCeiling {
+  cpuCores: number;
+  memoryBytes: number;
+  /** The node it is, for messages. */
+  node?: string;
+}
+
+export interface RequestedContainer extends ContainerRef {
+  /** The capacity of the node the pod runs on, when known. */
+  ceiling?: SampleCeiling;
+}
+
 export interface UsageRequest {
   window: UsageWindow;
   /** The containers to read (from the live inventory). Sources may return fewer (no data). */
-  containers: ContainerRef[];
+  containers: RequestedContainer[];
+  /** For containers without their own: the largest node's capacity. None: no node is known. */
+  ceiling?: SampleCeiling;
 }
 
 export interface UsageBatch {
   series: UsageSeries[];
   ooms: OomEvent[];
   restarts?: RestartEvent[];
+  /**
+   * Usage series (one per metric and container) with samples in the window for containers the
+   * request did not name, for the caller to match to workloads or count as matching none.
+   * Absent: the source cannot see them (Prometheus is asked for the requested pods only).
+   */
+  unrequested?: ContainerRef[];
 }
 
 export interface MetricsStats {
@@ -141,6 +162,22 @@ export interface MetricsStats {
   batches?: number;
   /** Samples the server says it read (Prometheus' stats=all), when it reports them. */
   serverSamples?: number;
+  /** Usage samples dropped as negative, not finite, or above the container's node. */
+  invalidSamples?: InvalidSamples;
+  /**
+   * Usage series in the window (one per metric and container) whose pod belongs to no workload,
+   * counted by the plan from `UsageBatch.unrequested`; absent when the source cannot see them.
+   */
+  unmatchedSeries?: number;
+}
+
+export interface InvalidSamples {
+  total: number;
+  negative: number;
+  nonFinite: number;
+  aboveNode: number;
+  /** The first one seen: where it is (file and line, or series and time) and its value. */
+  example?: string;
 }
 
 /**
@@ -157,4 +194,19 @@ export interface MetricsSource {
    * in the past: the analysis then ends there instead of at the wall clock.
    */
   latestTimestamp?(ctx: SourceContext): Promise<number | undefined>;
+  /**
+   * For `tidemark validate`: what a plan would find, as cheaply as the source allows (a file is
+   * parsed whole, exactly as a plan parses it; Prometheus runs the preflight and lists the
+   * containers with usage in the window). Fails as `readUsage` would.
+   */
+  survey?(request: UsageRequest, ctx: SourceContext): Promise<UsageSurvey>;
+}
+
+export interface UsageSurvey {
+  /** Requested containers with usage in the window. */
+  withUsage: ContainerRef[];
+  /** Usage series in the window (one per metric and container) of containers not requested. */
+  unrequested: ContainerRef[];
+  /** Namespaces the source could not survey (too large for the server even alone). */
+  notSurveyed?: string[];
 }

@@ -22,6 +22,16 @@ export const DEFAULT_WINDOW = '14d';
 export const DEFAULT_STEP = '5m';
 
 export function loadConfig(path: string): PipelineConfig {
+  const { file, data } = readConfigDocument(path);
+  return normalize(data, file);
+}
+
+/**
+ * The config parsed and checked against its schema, before defaults and before any path it names
+ * is looked at: enough for commands that only list what it holds (`tidemark clusters` runs where
+ * the credential files it names are not written yet).
+ */
+export function readConfigDocument(path: string): { file: string; data: RawConfig } {
   const file = resolve(path);
   if (!existsSync(file)) throw new ConfigError('config file not found', { file });
   let text: string;
@@ -47,10 +57,10 @@ export function loadConfig(path: string): PipelineConfig {
     );
   }
   validateOrThrow(CONFIG_SCHEMA, data, { file, object: 'Pipeline' });
-  return normalize(data as RawConfig, file);
+  return { file, data: data as RawConfig };
 }
 
-interface RawConfig {
+export interface RawConfig {
   clusters: (Omit<ClusterConfig, 'repo' | 'settings'> & {
     repo: {
       path?: string;
@@ -67,6 +77,7 @@ interface RawConfig {
   analysis?: { window?: string; step?: string; at?: string };
   analyzers?: Record<string, Record<string, unknown>>;
   output?: { prBodyMaxChars?: number };
+  state?: { path: string };
   [key: string]: unknown;
 }
 
@@ -122,6 +133,7 @@ function normalize(raw: RawConfig, file: string): PipelineConfig {
       mustExist(join(repoPath, root), 'directory', { file, object, field: `clusters[${i}].repo.root` });
     return {
       name: c.name,
+      ...(c.group ? { group: c.group } : {}),
       kubernetes,
       metrics,
       repo: {
@@ -146,7 +158,7 @@ function normalize(raw: RawConfig, file: string): PipelineConfig {
     });
   }
   const at = raw.analysis?.at ? Math.floor(Date.parse(raw.analysis.at) / 1000) : undefined;
-  const { clusters: _c, policies: _p, prices, analysis: _a, analyzers, output, ...rest } = raw;
+  const { clusters: _c, policies: _p, prices, analysis: _a, analyzers, output, state, ...rest } = raw;
   return {
     file,
     dir,
@@ -160,7 +172,8 @@ function normalize(raw: RawConfig, file: string): PipelineConfig {
     },
     analysis: { windowSeconds, stepSeconds, at },
     analyzers: analyzers ?? {},
-    output: { prBodyMaxChars: output?.prBodyMaxChars ?? 65000 },
+    output: { prBodyMaxChars: output?.prBodyMaxChars ?? 20000 },
+    ...(state ? { state: { path: abs(state.path) } } : {}),
     raw: rest,
   };
 }

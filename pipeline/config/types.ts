@@ -28,8 +28,10 @@ export type KubernetesSourceConfig =
 export type MetricsSourceConfig = { openmetrics: string } | { prometheus: PrometheusConfig };
 
 export interface HelmReleaseConfig {
-  chart: string;
-  values: string;
+  /** The chart's folder in the repository (absent for a chart from a registry). */
+  chart?: string;
+  /** The values file to edit (with `chart`). */
+  values?: string;
   release?: string;
   workloads?: { kind: string; namespace?: string; name: string; container: string; resourcesPath: string }[];
 }
@@ -48,6 +50,8 @@ export interface RepoConfig {
 
 export interface ClusterConfig {
   name: string;
+  /** A shard or group of the fleet (`tidemark clusters --group`). */
+  group?: string;
   kubernetes: KubernetesSourceConfig;
   metrics: MetricsSourceConfig;
   repo: RepoConfig;
@@ -72,6 +76,11 @@ export interface PipelineConfig {
   analysis: { windowSeconds: number; stepSeconds: number; at?: number };
   analyzers: Record<string, Record<string, unknown>>;
   output: { prBodyMaxChars: number };
+  /**
+   * Where runs keep state between them (absolute; one folder per cluster, see stateDirOf in
+   * pipeline/fleet/state.ts). Read by the incremental history's checkpoints.
+   */
+  state?: { path: string };
   /** Sections later stages read (publish, guardian), validated by their own schemas. */
   raw: Record<string, unknown>;
 }

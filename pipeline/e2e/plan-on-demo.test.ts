@@ -14,6 +14,7 @@ import { prepareDemoWorkspace, type DemoWorkspace } from '../cli/demo-workspace.
 import { getValidator } from '../core/json-schema.js';
 import { createMemoryLogger } from '../core/logger.js';
 import type { PlanDocument, PlanRecommendationJson } from '../plan/plan-document.js';
+import { decodeMarker } from '../publish/pr/marker.js';
 import { allowSlowTests } from '../testing/slow.js';
 
 allowSlowTests();
@@ -44,26 +45,79 @@ describe('e2e/plan-on-demo', () => {
     doc = JSON.parse(readFileSync(join(outDir, 'plan.json'), 'utf8')) as PlanDocument;
   });
 
-  it("writes plan.json valid against its schema, a diff, and a PR body under GitHub's limit", () => {
+  it('writes plan.json valid against its schema, a diff, and the pull requests run would open', () => {
     expect(getValidator('https://tidemark.io/schemas/plan.json')(doc)).toBe(true);
     const diff = readFileSync(join(outDir, 'changes.diff'), 'utf8');
     expect(diff).toMatch(/^diff --git a\/clusters\/demo\/batch\/workloads\.yaml/m);
-    const pr = readFileSync(join(outDir, 'pr.md'), 'utf8');
-    expect(pr.length).toBeLessThan(65_000);
-    expect(pr).toMatch(/### Namespace `shop`/);
-    expect(pr).toMatch(/### How to revert/);
-    expect(pr).toMatch(/\$\d+(\.\d+)?\/month/);
+    const pr = (slug: string) => readFileSync(join(outDir, 'pr', 'demo', `${slug}.md`), 'utf8');
+    const checkout = pr('shop-deployment-checkout');
+    expect(checkout).toMatch(/### Namespace `shop`/);
+    expect(checkout).toMatch(/### How to revert/);
+    expect(checkout).toMatch(/\*\*What it saves:\*\* saves \$\d+(\.\d+)?\/month/);
     // autoscaling: the demand chart, the cycle and its strength, the schedule in its zone, the surge, the hand-over
-    const auto = pr.slice(pr.indexOf('### Autoscaling'), pr.indexOf('### Evidence'));
+    const auto = checkout.slice(checkout.indexOf('<b>Autoscaling</b>'), checkout.indexOf('### Evidence'));
     expect(auto).toMatch(/#### `Deployment\/shop\/checkout`/);
     expect(auto).toMatch(/```mermaid\nxychart-beta/);
     expect(auto).toMatch(/cycle, strength [\d.]+/);
-    expect(auto).toMatch(/`30 \d+ \* \* \*` → `0 \d+ \* \* \*` \(Europe\/Berlin\): at least \d+/);
+    expect(auto).toMatch(/`30 17 \* \* 1-5` → `0 22 \* \* 1-5` \(Europe\/Berlin\): at least \d+/);
+    expect(pr('shop-deployment-web')).toMatch(
+      /`30 \d+ \* \* \*` → `0 \d+ \* \* \*` \(Europe\/Berlin\): at least \d+/,
+    );
     expect(auto).toMatch(/On a surge:\*\* The HPA still scales above the planned floor/);
     expect(auto).toMatch(/RespectIgnoreDifferences=true for Deployment checkout \/spec\/replicas/);
     // overcommit: the general pool's figures, its ratio and what happens when load rises
-    expect(pr).toMatch(/### Overcommit[\s\S]*#### Pool `general` \(3 node\(s\)\)/);
-    expect(pr).toMatch(/\*\*When load rises:\*\*/);
+    const overcommit = pr('koordinator-system-configmap-slo-controller-config');
+    expect(overcommit).toMatch(/<b>Overcommit<\/b>[\s\S]*#### Pool `general` \(3 node\(s\)\)/);
+    expect(overcommit).toMatch(/\*\*When load rises:\*\*/);
+  });
+
+  it('opens reviewable PRs: one per workload, overcommit on its own, each under 20 KB with its summary first', () => {
+    const index = readFileSync(join(outDir, 'pr.md'), 'utf8');
+    const rows = [
+      ...index.matchAll(
+        /^\| \d+ \| (.+?) \| `(tidemark\/demo\/[^`]+)` \| `main` \| (.+?) \| (\w+) \| \[(pr\/[^\]]+)\]/gm,
+      ),
+    ];
+    // One PR per changed workload (ten in the demo), Koordinator's ConfigMap among them.
+    const changed = new Set(
+      doc.clusters[0]!.recommendations.filter((r) => r.render.status === 'rendered').map((r) => r.workload),
+    );
+    expect(changed.size).toBeGreaterThanOrEqual(9);
+    expect(changed).toContain('ConfigMap/koordinator-system/slo-controller-config');
+    expect(rows).toHaveLength(changed.size);
+    const groups = rows.map((m) => decodeMarker(readFileSync(join(outDir, m[5]!), 'utf8'))!.group).sort();
+    expect(groups).toEqual([...changed].sort());
+    // A workload's own changes travel together: web's right-sizing, HPA, schedule and placement.
+    const web = readFileSync(join(outDir, 'pr/demo/shop-deployment-web.md'), 'utf8');
+    expect(web).toMatch(/^\| deployment\/web \| web \| memory request \|/m);
+    expect(web).toMatch(/^\| deployment\/web \|  \| spec\.minReplicas \|/m);
+    expect(web).toContain('<b>Virtual-node placement</b>');
+    expect(web).not.toContain('slo-controller-config');
+    // No node pool changes in the demo: the scale-down report is in pr.md only, in no PR.
+    expect(index).toContain('### Scale-down (`demo`)');
+    for (const m of rows) {
+      const body = readFileSync(join(outDir, m[5]!), 'utf8');
+      expect(Buffer.byteLength(body)).toBeLessThan(20 * 1024);
+      expect(body).not.toContain('Scale-down');
+      const lines = body.split('\n');
+      expect(lines[0]).toMatch(/^## Tidemark: /);
+      expect(lines[2]).toBe('**What changes:**');
+      const saves = lines.findIndex((l) => l.startsWith('**What it saves:**'));
+      const risk = lines.findIndex((l) => l.startsWith('**Risk:'));
+      const firstTable = lines.findIndex((l) => l.startsWith('| Workload |'));
+      expect(saves).toBeGreaterThan(2);
+      expect(risk).toBeGreaterThan(saves);
+      expect(firstTable).toBeGreaterThan(risk);
+      // Never raw JSON in a table cell.
+      expect(lines.filter((l) => l.startsWith('|') && /[{[]"/.test(l))).toEqual([]);
+    }
+    const koordinator = readFileSync(
+      join(outDir, 'pr/demo/koordinator-system-configmap-slo-controller-config.md'),
+      'utf8',
+    );
+    expect(koordinator).toContain(
+      '`nodeConfigs[general].resourceAmplificationRatio.cpu` 1 → 1.1; `nodeConfigs[general].resourceAmplificationRatio.memory` 1 → 1.1',
+    );
   });
 
   it('decides what a platform engineer expects on each demo workload', () => {
@@ -122,6 +176,28 @@ describe('e2e/plan-on-demo', () => {
       expect(r.evidence.confidence?.days).toBeGreaterThan(13);
       expect(r.evidence.why.length).toBeGreaterThan(20);
     }
+  });
+
+  it("holds no objects that contradict each other: web's ScaledObject carries the HPA floor the PR accepts", () => {
+    const recs = doc.clusters[0]!.recommendations;
+    expect(recs.filter((r) => r.render.status === 'failed')).toEqual([]);
+    expect(doc.clusters[0]!.skipped.filter((s) => s.reason === 'contradiction')).toEqual([]);
+    const tune = recs.find((r) => r.workload === 'Deployment/shop/web' && r.analyzer === 'hpa')!;
+    expect(tune.decision).toBe('accepted');
+    const hpaField = (name: string) => tune.fields.find((f) => f.path === `spec.${name}`);
+    expect(hpaField('minReplicas')).toMatchObject({ current: 3, proposed: 2 });
+    // The new ScaledObject, as the diff adds it: the floor 2 and the live ceiling 10 of the HPA it owns.
+    const diff = readFileSync(join(outDir, 'changes.diff'), 'utf8');
+    const start = diff.indexOf('+++ b/clusters/demo/shop/tidemark-scaledobject-web.yaml');
+    const end = diff.indexOf('\ndiff --git', start);
+    const added = diff
+      .slice(start, end > 0 ? end : undefined)
+      .split('\n')
+      .filter((l) => l.startsWith('+') && !l.startsWith('+++'))
+      .map((l) => l.slice(1))
+      .join('\n');
+    const scaled = parse(added) as { spec: { minReplicaCount: number; maxReplicaCount: number } };
+    expect(scaled.spec).toMatchObject({ minReplicaCount: 2, maxReplicaCount: 10 });
   });
 
   it('edits the cluster overlay, never the shared base, and kustomize still builds the new values', () => {

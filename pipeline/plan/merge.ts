@@ -86,12 +86,16 @@ export function mergeChanges(
   }
 
   // An object that takes another's place (KEDA's ScaledObject for the plain HPA) drops what was
-  // proposed for the replaced one, and its hand-over rules with it.
+  // proposed for the replaced one, and its hand-over rules with it. What was dropped is kept
+  // aside: the replacing object must carry its numbers (render checks that it does).
   for (const change of byWorkload.values()) {
     const replaced = new Set(change.objects.flatMap((o) => (o.replaces ?? []).map(objectKey)));
     if (!replaced.size) continue;
+    const objects = change.objects.filter((o) => replaced.has(objectKey(o.object)));
+    const fields = change.fields.filter((f) => replaced.has(objectKey(f.object)));
     change.objects = change.objects.filter((o) => !replaced.has(objectKey(o.object)));
     change.fields = change.fields.filter((f) => !replaced.has(objectKey(f.object)));
+    if (objects.length || fields.length) change.replaced = { objects, fields };
   }
 
   return [...byWorkload.values()]

@@ -1,12 +1,13 @@
 /**
- * Turns a finished plan run into the three outputs: plan.json, changes.diff and pr.md. Built
- * fully in memory and validated before anything is written (all-or-nothing).
+ * Turns a finished plan run into its outputs: plan.json, changes.diff, one file per pull request
+ * (`pr/<cluster>/<group>.md`, the body `tidemark run` sends, byte for byte) and pr.md (the list of
+ * those pull requests). Validated before anything is written (all-or-nothing).
  */
 import { getValidator, describeAjvError } from '../core/json-schema.js';
 import { tidemarkVersion } from '../core/version.js';
 import type { PipelineConfig } from '../config/types.js';
 import type { FileEdit } from '../render/types.js';
-import { renderPrBody } from '../render/pr-body/pr-body.js';
+import { plannedPulls, pullIndex, type PlannedPull } from '../publish/preview.js';
 import { buildPlanDocument, type PlanDocument } from './plan-document.js';
 import { prettyJsonChunks } from '../core/json-chunks.js';
 import type { OutputContent } from '../core/output-dir.js';
@@ -19,7 +20,10 @@ export interface PlanOutputs {
   doc: PlanDocument;
   edits: FileEdit[];
   diff: string;
-  prBody: string;
+  /** The pull requests `tidemark run` would open, in its order. */
+  pulls: PlannedPull[];
+  /** pr.md */
+  prIndex: string;
   files: Record<string, OutputContent>;
 }
 
@@ -41,16 +45,15 @@ export function buildOutputs(
   }
   const edits = run.clusters.flatMap((c) => c.render.edits);
   const diff = opts.unifiedDiff(edits);
-  const prBody = renderPrBody(doc, doc.clusters, {
-    maxChars: config.output.prBodyMaxChars,
-    reports: true,
-  });
+  const pulls = plannedPulls(run.clusters, doc, config);
+  const prIndex = pullIndex(pulls, doc);
   return {
     run,
     doc,
     edits,
     diff,
-    prBody,
+    pulls,
+    prIndex,
     files: {
       // Pieces, not one string: plan.json is tens of MB on a big cluster.
       'plan.json': {
@@ -60,7 +63,18 @@ export function buildOutputs(
         },
       },
       'changes.diff': diff,
-      'pr.md': prBody,
+      'pr.md': prIndex,
+      // Composed as each is written: a big plan has thousands.
+      ...Object.fromEntries(
+        pulls.map((p) => [
+          p.file,
+          {
+            *[Symbol.iterator]() {
+              yield p.body();
+            },
+          },
+        ]),
+      ),
     },
   };
 }

@@ -2,7 +2,7 @@
  * plan.json: every recommendation (with its policy decision and render outcome) and every
  * skipped workload with its reason, plus a run summary. Schema: schemas/tidemark/plan.schema.json.
  */
-import type { AnalyzerReport, Skipped, Evidence, JsonValue } from '../analyze/types.js';
+import type { AnalyzerReport, Skipped, Evidence, FieldProposal, JsonValue } from '../analyze/types.js';
 import type { RuleOutcome } from '../policy/types.js';
 import type { PipelineConfig } from '../config/types.js';
 import type { MetricsStats, UsageWindow } from '../collect/types.js';
@@ -12,6 +12,7 @@ import { replicasOf, savingsOf, addSavings, NO_SAVINGS, type Savings } from './s
 import { configPrices, workloadPrice } from './prices.js';
 import { buildInventory, type InventoryJson } from './inventory.js';
 import { reportSettingsFrom } from '../config/report-settings.js';
+import { roundPlanDocument, roundSavings } from './round-plan.js';
 
 export interface PlanFieldJson {
   object: string;
@@ -33,7 +34,8 @@ export interface PlanRecommendationJson {
   evidence: Evidence;
   savings: Savings;
   render: {
-    status: 'rendered' | 'skipped' | 'not-rendered';
+    /** failed: the change held objects that contradict each other (render's consistency check). */
+    status: 'rendered' | 'skipped' | 'not-rendered' | 'failed';
     files?: string[];
     reason?: string;
     detail?: string;
@@ -78,6 +80,9 @@ export interface PlanDocument {
 }
 
 const iso = (unix: number): string => new Date(unix * 1000).toISOString();
+const objectText = (f: FieldProposal): string =>
+  `${f.object.kind}/${f.object.namespace ?? ''}/${f.object.name}`;
+const fieldKey = (f: FieldProposal): string => `${objectText(f)}#${formatFieldPath(f.path)}`;
 
 export function buildPlanDocument(
   run: PlanRun,
@@ -85,7 +90,8 @@ export function buildPlanDocument(
   version: string,
   now: Date,
 ): PlanDocument {
-  return {
+  // Rounded once, here, each number to its unit's precision (round-plan.ts).
+  return roundPlanDocument({
     apiVersion: 'tidemark.io/v1alpha1',
     kind: 'Plan',
     generatedAt: now.toISOString(),
@@ -108,11 +114,18 @@ export function buildPlanDocument(
             : containerSkip
               ? { status: 'skipped', reason: containerSkip.reason, detail: containerSkip.detail }
               : skip
-                ? { status: 'skipped', reason: skip.reason, detail: skip.detail }
+                ? {
+                    status: skip.reason === 'contradiction' ? 'failed' : 'skipped',
+                    reason: skip.reason,
+                    detail: skip.detail,
+                  }
                 : rendered
                   ? { status: 'rendered', files: rendered }
                   : { status: 'not-rendered', reason: 'no-change' };
         const counted = status.status === 'rendered' ? d.fields : [];
+        // A rule may drop a field (the CPU change below the minimum): what the analyzer proposed is
+        // found by the field's own key, never by its position among what is left.
+        const analyzerProposed = new Map(d.proposedFields.map((f) => [fieldKey(f), f.proposed]));
         return {
           id: d.id,
           analyzer: d.analyzer,
@@ -120,19 +133,18 @@ export function buildPlanDocument(
           subject: d.subject,
           decision: d.decision,
           outcomes: d.outcomes,
-          fields: d.fields.map((f, i) => ({
-            object: `${f.object.kind}/${f.object.namespace ?? ''}/${f.object.name}`,
+          fields: d.fields.map((f) => ({
+            object: objectText(f),
             path: formatFieldPath(f.path),
             current: f.current,
             proposed: f.proposed,
-            analyzerProposed: d.proposedFields[i]?.proposed,
+            analyzerProposed: analyzerProposed.get(fieldKey(f)),
           })),
           risk: d.risk,
           evidence: d.evidence,
-          savings: savingsOf(
-            counted,
-            replicasOf(c.model, d.workload),
-            workloadPrice(c.model, prices, d.workload),
+          // In cents before they are summed, so the cluster's total is the sum of what is shown.
+          savings: roundSavings(
+            savingsOf(counted, replicasOf(c.model, d.workload), workloadPrice(c.model, prices, d.workload)),
           ),
           render: status,
           ...(d.details ? { details: d.details } : {}),
@@ -169,7 +181,7 @@ export function buildPlanDocument(
       };
     }),
     run: { stagesMs: run.stages, peakRssMiB: run.peakRssMiB },
-  };
+  });
 }
 
 function windowJson(w: UsageWindow): PlanClusterJson['window'] {

@@ -7,12 +7,13 @@
 import { performance } from 'node:perf_hooks';
 import type { Logger } from '../core/logger.js';
 import type { Clock } from '../core/clock.js';
-import { ConfigError } from '../core/errors.js';
+import { ConfigError, SourceError } from '../core/errors.js';
 import { getValidator, describeAjvError } from '../core/json-schema.js';
 import type { PolicyDoc } from '../policy/types.js';
 import type { ClusterConfig, PipelineConfig } from '../config/types.js';
 import { assertCheckout } from '../config/load.js';
 import type {
+  ContainerRef,
   KubernetesInventory,
   KubernetesSource,
   MetricsSource,
@@ -139,13 +140,8 @@ export async function runPlan(opts: {
     const inventory = await timed('collect.kubernetes', () => kube.read({ logger: log }));
     log.info('cluster state read', { source: kube.description, objects: inventory.objects.length });
 
-    const step = config.analysis.stepSeconds;
-    const atRaw =
-      config.analysis.at ??
-      (await metrics.latestTimestamp?.({ logger: log })) ??
-      Math.floor(clock.now() / 1000);
-    const end = Math.floor(atRaw / step) * step;
-    const window: UsageWindow = { start: end - config.analysis.windowSeconds, end, step };
+    const window = await analysisWindow(config, metrics, clock, log);
+    const end = window.end;
 
     const model = await timed('model', () => deps.buildModel(inventory, { cluster: cluster.name, at: end }));
     model.usageWindow = window;
@@ -153,16 +149,17 @@ export async function runPlan(opts: {
       deps.readHistory(cluster.repo.path, { since: end - 30 * 86400 }),
     );
 
+    let unmatchedSeries: number | undefined;
     await timed('collect.metrics', async () => {
       const folder = createUsageFolder(window);
       const request = deps.usageRequest(model, window);
-      let unmatched = 0;
+      const match = seriesMatcher(model, deps);
       for await (const batch of metrics.readUsage(request, { logger: log })) {
         for (const series of sortByPod(batch.series)) {
-          const wl = deps.podWorkload(model, series.namespace, series.pod);
+          const wl = match.series(series);
           if (wl) folder.add(wl, series);
-          else unmatched++;
         }
+        match.unrequested(batch.unrequested);
         for (const oom of batch.ooms) {
           const wl = deps.podWorkload(model, oom.namespace, oom.pod);
           if (wl) folder.addOom(wl, withLimit(model, oom));
@@ -179,11 +176,14 @@ export async function runPlan(opts: {
       }
       model.usage = folder.finish();
       model.podUsage = folder.podRecent();
+      unmatchedSeries = match.unmatched();
       log.info('metrics read', {
         source: metrics.description,
         workloads: model.usage.size,
-        unmatchedSeries: unmatched,
+        ...(unmatchedSeries !== undefined ? { unmatchedSeries, unmatchedExample: match.example } : {}),
       });
+      if (!match.matched && request.containers.length)
+        throw noSamples(cluster, window, request.containers.length, unmatchedSeries);
     });
 
     const prices = await timed('collect.prices', () =>
@@ -241,11 +241,92 @@ export async function runPlan(opts: {
       skipped,
       changes,
       render,
-      stats: { kubernetes: inventory.stats, metrics: metrics.stats() },
+      stats: {
+        kubernetes: inventory.stats,
+        metrics: { ...metrics.stats(), ...(unmatchedSeries !== undefined ? { unmatchedSeries } : {}) },
+      },
       prices,
     });
   }
   return { clusters: results, stages, peakRssMiB, startedAt: opts.clock.now() };
+}
+
+/**
+ * The window a run analyses: ending at `analysis.at`, or where a file's data ends, or now;
+ * aligned to the step.
+ */
+export async function analysisWindow(
+  config: PipelineConfig,
+  metrics: MetricsSource,
+  clock: Clock,
+  logger: Logger,
+): Promise<UsageWindow> {
+  const step = config.analysis.stepSeconds;
+  const atRaw =
+    config.analysis.at ?? (await metrics.latestTimestamp?.({ logger })) ?? Math.floor(clock.now() / 1000);
+  const end = Math.floor(atRaw / step) * step;
+  return { start: end - config.analysis.windowSeconds, end, step };
+}
+
+/**
+ * Matches usage to workloads and counts what matches none: series the source returned for a pod
+ * of no workload, and containers the source saw but was not asked for (a file holds every pod;
+ * those of pods replaced in the window still match their workload by name). The count is
+ * unknown (undefined) when the source cannot see unrequested containers.
+ */
+function seriesMatcher(model: ClusterModel, deps: Pick<PlanDeps, 'podWorkload'>) {
+  let unmatched = 0;
+  let counted = false;
+  let matched = 0;
+  let example: string | undefined;
+  const none = (ref: ContainerRef): void => {
+    unmatched++;
+    example ??= `${ref.namespace}/${ref.pod}/${ref.container}`;
+  };
+  return {
+    get matched() {
+      return matched;
+    },
+    get example() {
+      return example;
+    },
+    series(s: ContainerRef): WorkloadKey | undefined {
+      const wl = deps.podWorkload(model, s.namespace, s.pod);
+      if (wl) matched++;
+      else none(s);
+      return wl;
+    },
+    unrequested(refs: ContainerRef[] | undefined): void {
+      if (!refs) return;
+      counted = true;
+      for (const r of refs) if (!deps.podWorkload(model, r.namespace, r.pod)) none(r);
+    },
+    unmatched: (): number | undefined => (counted || unmatched ? unmatched : undefined),
+  };
+}
+
+/**
+ * A source that holds no usage for any workload in the window (an empty file, one holding only
+ * `# EOF`, history that ended before the window) says nothing: exit 3, never "no recommendations".
+ */
+export function noSamples(
+  cluster: ClusterConfig,
+  w: UsageWindow,
+  requested: number,
+  unmatched: number | undefined,
+): SourceError {
+  const iso = (t: number): string => new Date(t * 1000).toISOString().replace('.000Z', 'Z');
+  const file = 'openmetrics' in cluster.metrics ? cluster.metrics.openmetrics : undefined;
+  return new SourceError(
+    'source-incomplete',
+    `no samples in the window ${iso(w.start)} – ${iso(w.end)} for any of the ${requested} container(s) ` +
+      `the cluster runs${unmatched ? ` (${unmatched} usage series belong(s) to no workload)` : ''}`,
+    {
+      file,
+      object: `cluster ${cluster.name}`,
+      field: file ? 'metrics.openmetrics' : 'metrics.prometheus',
+    },
+  );
 }
 
 /**

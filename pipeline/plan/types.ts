@@ -24,6 +24,11 @@ export interface WorkloadChange {
   objects: OwnedObjectProposal[];
   /** Fields GitOps must stop reverting, from every accepted recommendation. */
   handOver: DriftHandOver[];
+  /**
+   * What was proposed for an object another one in this change takes the place of (the HPA a
+   * KEDA ScaledObject owns): not rendered, but the replacing object must carry its numbers.
+   */
+  replaced?: { objects: OwnedObjectProposal[]; fields: OwnedFieldProposal[] };
 }
 
 export interface ClusterPlan {

@@ -8,7 +8,7 @@ import type { AnalyzerId, AnalyzerResult, Skipped } from '../analyze/types.js';
 import type { ClusterModel, WorkloadKey } from '../model/types.js';
 import type { DecidedRecommendation, PolicySet } from './types.js';
 import { matchingPolicies, effectiveRules, effectiveSettings } from './select.js';
-import type { Rule, RuleContext } from './rules/context.js';
+import { BUILTIN, type Rule, type RuleContext } from './rules/context.js';
 import { excludeRule } from './rules/exclude.js';
 import { vpaRule } from './rules/vpa.js';
 import { resourceOverrideRule } from './rules/resource-override.js';
@@ -16,6 +16,8 @@ import { minHistoryRule } from './rules/min-history.js';
 import { oomMemoryRule } from './rules/oom-memory.js';
 import { resourceBoundsRule } from './rules/resource-bounds.js';
 import { maxDecreaseRule } from './rules/max-decrease.js';
+import { maxIncreaseRule } from './rules/max-increase.js';
+import { nodeFitCurrentRule, nodeFitRule } from './rules/node-fit.js';
 import { afterRevertRule } from './rules/after-revert.js';
 import { limitRangeRule } from './rules/limit-range.js';
 import { limitsConsistencyRule } from './rules/limits-consistency.js';
@@ -52,13 +54,16 @@ export function evaluatePolicies(
         excludeRule(matching),
         vpaRule,
         resourceOverrideRule,
+        nodeFitCurrentRule,
         minHistoryRule,
         oomMemoryRule,
         resourceBoundsRule,
         afterRevertRule,
         maxDecreaseRule,
+        maxIncreaseRule,
         limitRangeRule,
         limitsConsistencyRule,
+        nodeFitRule,
         minChangeRule,
         resourceQuotaRule,
       ];
@@ -88,7 +93,33 @@ export function evaluatePolicies(
       });
     }
   }
+  rejectDependents(decided);
   return { decided, skipped };
+}
+
+/**
+ * A recommendation that carries another's proposals (a schedule sized on the HPA the hpa analyzer
+ * proposes) cannot go ahead without them: it is rejected with the one it depends on, saying so.
+ */
+function rejectDependents(decided: DecidedRecommendation[]): void {
+  const byId = new Map(decided.map((d) => [d.id, d]));
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const d of decided) {
+      if (d.decision === 'rejected' || !d.dependsOn?.length) continue;
+      const basis = d.dependsOn.map((id) => byId.get(id)).find((b) => b?.decision === 'rejected');
+      if (!basis) continue;
+      d.outcomes.push({
+        policy: BUILTIN,
+        rule: 'depends-on',
+        decision: 'rejected',
+        reason: `it carries the numbers of ${basis.id}, which was rejected: ${basis.outcomes.at(-1)?.reason ?? 'by policy'}`,
+      });
+      d.decision = 'rejected';
+      d.fields = d.proposedFields;
+      changed = true;
+    }
+  }
 }
 
 export function resolveOverrides(

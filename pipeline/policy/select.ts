@@ -42,6 +42,8 @@ const RULE_KEYS: (keyof PolicyRules)[] = [
   'minHistory',
   'minChange',
   'maxDecrease',
+  'maxIncrease',
+  'nodeFit',
   'afterRevert',
   'resources',
   'limitRange',

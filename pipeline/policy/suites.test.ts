@@ -41,7 +41,13 @@ interface Case {
   evidence?: { days?: number; samples?: number; ooms?: number };
   history?: { daysAgo: number; field: string; from?: string; to: string }[];
   objects?: KubeObject[];
-  expect: { decision: string; rule?: string; policy?: string; fields?: Record<string, string> };
+  expect: {
+    decision: string;
+    rule?: string;
+    policy?: string;
+    reason?: string;
+    fields?: Record<string, string>;
+  };
 }
 
 describe('policy suites', () => {
@@ -150,6 +156,7 @@ describe('policy suites', () => {
       const o = d!.outcomes.find((x) => x.rule === c.expect.rule);
       expect(o).toBeDefined();
       if (c.expect.policy) expect(o!.policy).toBe(c.expect.policy);
+      if (c.expect.reason) expect(o!.reason).toBe(c.expect.reason);
     }
     if (c.expect.fields) {
       const final = Object.fromEntries(

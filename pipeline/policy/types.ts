@@ -58,6 +58,10 @@ export interface PolicyRules {
   minHistory?: { duration?: string; samples?: number; toLower?: string };
   minChange?: number;
   maxDecrease?: { fraction?: number; per?: string };
+  /** At most this many times the live value per change; memory after an OOM kill is exempt. */
+  maxIncrease?: { factor?: number };
+  /** Reject a live request or a proposal no node has room for (allocatable less DaemonSets). */
+  nodeFit?: boolean;
   /** After one of our changes was reverted for a regression: no decrease for this long. */
   afterRevert?: { holdDecreases?: string };
   resources?: {

@@ -230,7 +230,7 @@ function targetIn(
   });
   if ('skip' in at) return { skip: `${describe(c.object)}: ${at.skip.detail}` };
   const loc = at.location;
-  if (loc.flavour === 'helm-values')
+  if (loc.flavour === 'helm-values' || loc.flavour === 'flux-helm')
     return {
       skip: `${describe(c.object)} comes from a Helm chart; its values are the chart's own and not mapped for emergencies`,
     };

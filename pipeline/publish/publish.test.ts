@@ -94,13 +94,19 @@ function change(
 
 function fakeRun(
   changes: WorkloadChange[],
-  opts: { skipped?: Skipped[]; workloads?: string[]; model?: Record<string, unknown> } = {},
+  opts: {
+    skipped?: Skipped[];
+    workloads?: string[];
+    model?: Record<string, unknown>;
+    /** The local checkout a plan dry run renders on. */
+    repoPath?: string;
+  } = {},
 ): { clusters: ClusterPlanResult[]; doc: PlanDocument } {
   const workloads = new Map(
     (opts.workloads ?? changes.map((c) => c.workload)).map((w) => [w, { key: w } as never]),
   );
   const cluster = {
-    cluster: { name: 'demo' },
+    cluster: { name: 'demo', repo: { path: opts.repoPath ?? '' } },
     model: { workloads, pods: new Map(), ooms: [], hpas: [], ...opts.model },
     changes,
     decided: changes.flatMap((c) => c.recommendations),
@@ -205,7 +211,7 @@ describe('publish/publish', () => {
     s: Partial<PublishSettings> = {},
     runOpts: Parameters<typeof fakeRun>[1] = {},
   ): PublishInput {
-    const { clusters, doc } = fakeRun(changes, runOpts);
+    const { clusters, doc } = fakeRun(changes, { repoPath: seed, ...runOpts });
     return {
       settings: settings(s),
       platform: createGitHubPlatform({
@@ -522,7 +528,9 @@ describe('publish/publish', () => {
       .filter((r) => r.msg === 'would write (dry run)')
       .map((r) => r.action);
     expect(logged).toEqual(full.writes.map((w) => w.action));
-    const plan = await publishPlan(input([change('web', '500m', '250m')], { dryRun: 'plan' }));
+    const plan = await publishPlan(
+      input([change('web', '500m', '250m')], { dryRun: 'plan', platform: undefined }),
+    );
     expect(plan.previews[0]).toMatchObject({
       branch: 'tidemark/demo/shop-deployment-web',
       diff: 'apps/web.yaml',
@@ -531,6 +539,36 @@ describe('publish/publish', () => {
     expect(gh.writes()).toEqual([]);
     expect(git.pushCount()).toBe(seedPushes);
     expect(logger.records().filter((r) => r.msg === 'would write (dry run)').length).toBeGreaterThan(0);
+  });
+
+  it('a plan dry run reads nothing remote and takes the decisions a full one takes, saying what it could not know', async () => {
+    const three = [
+      change('web', '500m', '250m'),
+      change('cart', '500m', '250m'),
+      change('api', '500m', '250m'),
+    ];
+    const full = await publishPlan(input(three, { dryRun: 'full' }, { prHourlyLimit: 2 }));
+    const calls = gh.calls.length;
+    const plan = await publishPlan(
+      input(three, { dryRun: 'plan', platform: undefined }, { prHourlyLimit: 2 }),
+    );
+    expect(gh.calls.length).toBe(calls);
+    expect(plan.writes).toEqual([]);
+    // The same groups, in the same order, with the same actions: the third waits for the hourly limit.
+    expect(plan.outcomes.map((o) => [o.branch, o.action])).toEqual(
+      full.outcomes.map((o) => [o.branch, o.action]),
+    );
+    expect(plan.outcomes.map((o) => o.action)).toEqual(['created', 'created', 'limited']);
+    expect(full.outcomes[2]!.detail).toBe('2 PRs created this hour (limit 2)');
+    expect(plan.outcomes[2]!.detail).toBe(
+      "2 PRs created this hour (limit 2), counting only this run's PRs: GitHub's are not read in a plan dry run",
+    );
+    expect(plan.outcomes[0]!.detail).toBe(
+      'would be created unless GitHub says otherwise: open and closed PRs on the branch and the PR limits are not read in a plan dry run',
+    );
+    // Byte for byte the bodies a full run would send: same renderer, same inputs, same base.
+    expect(plan.previews.map((p) => p.body)).toEqual(full.previews.map((p) => p.body));
+    expect(plan.previews.map((p) => decodeMarker(p.body)!.base)).toEqual(['main', 'main', 'main']);
   });
 
   it('retries 5xx and rate limits, and never prints the token', async () => {
@@ -615,7 +653,7 @@ describe('publish/publish', () => {
       return i;
     };
     // The body a reader sees did move (so a text comparison would PATCH on every scheduled run).
-    const preview = await publishPlan(shifted({ dryRun: 'plan' }));
+    const preview = await publishPlan(shifted({ dryRun: 'plan', platform: undefined }));
     expect(visibleBody(preview.previews[0]!.body)).not.toBe(visibleBody(stored));
     const writes = gh.writes().length;
     const pushes = git.pushCount();

@@ -5,28 +5,24 @@
  * branch someone else committed to (one comment, until the rebase label asks us back), treat a
  * human close as "not wanted" until the recommendation changes materially, count limits from
  * GitHub each run, and close our own PR only when the data says the change is no longer needed.
+ * A plan dry run takes the same decisions through the same code without GitHub or the network:
+ * it renders each group on the local checkout and says, on each decision, what it could not read.
  */
 import type { Logger } from '../core/logger.js';
 import type { Clock } from '../core/clock.js';
 import type { ClusterPlanResult } from '../plan/run.js';
-import type { PlanDocument, PlanClusterJson } from '../plan/plan-document.js';
+import type { PlanDocument } from '../plan/plan-document.js';
 import type { WorkloadChange } from '../plan/types.js';
 import type { RenderResult } from '../render/types.js';
 import { PublishError } from '../core/errors.js';
 import { PullAlreadyExistsError, type Platform, type PullInfo, type RepoInfo } from './platform/types.js';
 import { createWriteGate, type DryRun, type WriteGate } from './write-gate.js';
-import { groupChanges, groupKeyOf, type ChangeGroup, type Grouping } from './pr/grouping.js';
+import { groupKeyOf, groupsOf, type ChangeGroup, type Grouping } from './pr/grouping.js';
 import { branchName, DEFAULT_BRANCH_PREFIX } from './pr/branch-name.js';
-import {
-  decodeMarker,
-  encodeMarker,
-  fingerprintOf,
-  changedMaterially,
-  stableDigest,
-  type PrMarker,
-} from './pr/marker.js';
-import { composePrBody, composePrTitle } from './pr/body.js';
-import { commitMessage, fieldId } from './git/commit-message.js';
+import { decodeMarker, encodeMarker, changedMaterially, type PrMarker } from './pr/marker.js';
+import { composePull } from './pr/compose.js';
+import { commitMessage } from './git/commit-message.js';
+import { localBaseBranch } from './git/current-branch.js';
 import {
   openWorkspace,
   startBranch,
@@ -114,9 +110,12 @@ export interface GroupOutcome {
 export interface PublishResult {
   outcomes: GroupOutcome[];
   writes: WriteGate['writes'];
-  /** For --dry-run=plan: the PR bodies and diffs that would be proposed. */
+  /** Each group's PR as it would be sent (title, body) and its diff on the base; both dry runs print them. */
   previews: { branch: string; title: string; body: string; diff: string }[];
 }
+
+/** Said on every decision a plan dry run takes without knowing what GitHub holds. */
+export const NOT_READ_IN_PLAN = 'not read in a plan dry run';
 
 /**
  * Skip reasons analyzers emit when they could not look, never "no change needed": a PR whose
@@ -133,7 +132,8 @@ export const DATA_GAP_REASONS: ReadonlySet<string> = new Set([
 
 export interface PublishInput {
   settings: PublishSettings;
-  platform: Platform;
+  /** GitHub. A plan dry run has none: it reads nothing remote and needs no token. */
+  platform?: Platform;
   clusters: ClusterPlanResult[];
   doc: PlanDocument;
   /** Renders a group's changes into a checkout (regenerated from the base each time). */
@@ -142,40 +142,44 @@ export interface PublishInput {
   logger: Logger;
   clock: Clock;
   dryRun: DryRun;
+  /** config.output.prBodyMaxChars */
+  bodyMaxChars?: number;
   /** Where the cost report is (report.url, or the run's artifacts): each PR body links it. */
   reportUrl?: string;
 }
 
+/** What a run that talks to GitHub holds: the platform, the repository, and a clone of its base. */
+interface Online {
+  platform: Platform;
+  repo: RepoInfo;
+  base: string;
+  ws: Workspace;
+  /** Required checks per base branch, read once per run. */
+  requiredChecks: Map<string, Promise<string[]>>;
+}
+
 export async function publishPlan(input: PublishInput): Promise<PublishResult> {
-  const { settings: s, platform, logger } = input;
+  const { settings: s, logger } = input;
   const gate = createWriteGate(input.dryRun, logger);
   const result: PublishResult = { outcomes: [], writes: gate.writes, previews: [] };
-  const repo = await platform.getRepo();
-  const base = s.baseBranch ?? repo.defaultBranch;
-  const token = await platform.gitToken();
-  const ws = await openWorkspace({
-    cloneUrl: s.cloneUrl ?? repo.cloneUrl,
-    token,
-    base,
-    identity: s.identity,
-    branchPrefix: s.branchPrefix,
-  });
+  const online = input.dryRun === 'plan' ? undefined : await goOnline(input);
   try {
-    // Limits are counted from GitHub every run, never from local state.
-    const open = (await platform.listOpenPulls()).filter((p) => isOurs(p, s));
+    // Limits are counted from GitHub every run, never from local state. A plan dry run cannot
+    // read them: it counts only the PRs it would create itself, and says so.
+    const platform = online?.platform;
+    const open = platform ? (await platform.listOpenPulls()).filter((p) => isOurs(p, s)) : [];
     const hourStart = new Date(Math.floor(input.clock.now() / 3_600_000) * 3_600_000)
       .toISOString()
       .replace(/\.\d{3}Z$/, 'Z');
     let openCount = open.length;
-    let createdThisHour = (await platform.listPullsCreatedSince(hourStart)).filter((p) =>
-      isOurs(p, s),
-    ).length;
+    let createdThisHour = platform
+      ? (await platform.listPullsCreatedSince(hourStart)).filter((p) => isOurs(p, s)).length
+      : 0;
     const seenBranches = new Set<string>();
-    const requiredChecks = new Map<string, Promise<string[]>>();
 
     for (const cluster of input.clusters) {
-      const clusterDoc = input.doc.clusters.find((c) => c.name === cluster.cluster.name)!;
-      for (const group of groupChanges(cluster.cluster.name, renderedChanges(cluster), s.grouping)) {
+      const base = online?.base ?? s.baseBranch ?? localBaseBranch(cluster.cluster.repo.path);
+      for (const group of groupsOf(cluster, s.grouping)) {
         const branch = branchName(s.branchPrefix, group.cluster, group.slug);
         seenBranches.add(branch);
         const log = logger.child({ branch });
@@ -183,23 +187,20 @@ export async function publishPlan(input: PublishInput): Promise<PublishResult> {
           const outcome = await publishGroup({
             ...input,
             gate,
-            ws,
+            online,
             base,
             branch,
             group,
             cluster,
-            clusterDoc,
             log,
-            repo,
-            requiredChecks,
             limits: { openCount, createdThisHour },
+            previews: result.previews,
           });
           if (outcome.action === 'created') {
             openCount++;
             createdThisHour++;
           }
           result.outcomes.push(outcome);
-          if (outcome.preview) result.previews.push(outcome.preview);
         } catch (err) {
           if (err instanceof PublishError && /lease rejected/.test(err.message)) {
             log.warn('branch changed concurrently; skipped', {});
@@ -217,6 +218,8 @@ export async function publishPlan(input: PublishInput): Promise<PublishResult> {
       }
     }
 
+    if (!online) return result;
+    const { platform: gh, ws } = online;
     // Our open PRs this run did not produce: close only when complete data says no change is needed.
     for (const pr of open) {
       if (seenBranches.has(pr.head)) continue;
@@ -250,14 +253,10 @@ export async function publishPlan(input: PublishInput): Promise<PublishResult> {
         continue;
       }
       await gate.write('comment', `#${pr.number}`, () =>
-        platform.ensureComment(
-          pr.number,
-          'withdrawn',
-          `Tidemark is closing this pull request: ${verdict.reason}.`,
-        ),
+        gh.ensureComment(pr.number, 'withdrawn', `Tidemark is closing this pull request: ${verdict.reason}.`),
       );
       await gate.write('close pull request', `#${pr.number}`, () =>
-        platform.updatePull(pr.number, {
+        gh.updatePull(pr.number, {
           state: 'closed',
           body: replaceMarkerIn(pr.body, { ...marker, closedByTidemark: verdict.reason }),
         }),
@@ -278,7 +277,7 @@ export async function publishPlan(input: PublishInput): Promise<PublishResult> {
       ...(await watchMerged({
         settings: s,
         watch: s.watch,
-        platform,
+        platform: gh,
         clusters: input.clusters,
         ws,
         gate,
@@ -288,29 +287,73 @@ export async function publishPlan(input: PublishInput): Promise<PublishResult> {
     );
     return result;
   } finally {
-    ws.close();
+    online?.ws.close();
   }
+}
+
+async function goOnline(input: PublishInput): Promise<Online> {
+  const { settings: s, platform } = input;
+  if (!platform) throw new Error('internal: only a plan dry run publishes without a platform');
+  const repo = await platform.getRepo();
+  const base = s.baseBranch ?? repo.defaultBranch;
+  const ws = await openWorkspace({
+    cloneUrl: s.cloneUrl ?? repo.cloneUrl,
+    token: await platform.gitToken(),
+    base,
+    identity: s.identity,
+    branchPrefix: s.branchPrefix,
+  });
+  return { platform, repo, base, ws, requiredChecks: new Map() };
 }
 
 interface GroupContext extends PublishInput {
   gate: WriteGate;
-  ws: Workspace;
+  /** Absent in a plan dry run. */
+  online?: Online;
+  /** The base the PR targets (and its marker names). */
   base: string;
   branch: string;
   group: ChangeGroup;
   cluster: ClusterPlanResult;
-  clusterDoc: PlanClusterJson;
   log: Logger;
-  repo: RepoInfo;
-  /** Required checks per base branch, read once per run. */
-  requiredChecks: Map<string, Promise<string[]>>;
   limits: { openCount: number; createdThisHour: number };
+  /** Where dry runs collect each PR as it would be sent. */
+  previews: PublishResult['previews'];
 }
 
-async function publishGroup(
-  ctx: GroupContext,
-): Promise<GroupOutcome & { preview?: PublishResult['previews'][number] }> {
-  const { settings: s, platform, gate, ws, branch, group, log } = ctx;
+/** Whether a new PR may be opened for a group: the same decision in every mode. */
+function decideNewPull(
+  s: PublishSettings,
+  closed: { pull: PullInfo; marker: PrMarker } | undefined,
+  fields: Record<string, string>,
+  limits: GroupContext['limits'],
+): { action: 'create' } | { action: 'not-wanted' | 'limited'; detail: string; pull?: number } {
+  // A human closing our PR with the same change means "not wanted".
+  if (
+    closed &&
+    !closed.marker.closedByTidemark &&
+    !changedMaterially(closed.marker.fields, fields, s.materialChange)
+  )
+    return {
+      action: 'not-wanted',
+      pull: closed.pull.number,
+      detail: `#${closed.pull.number} was closed by a human`,
+    };
+  if (s.prConcurrentLimit > 0 && limits.openCount >= s.prConcurrentLimit)
+    return {
+      action: 'limited',
+      detail: `${limits.openCount} open Tidemark PRs (limit ${s.prConcurrentLimit})`,
+    };
+  if (s.prHourlyLimit > 0 && limits.createdThisHour >= s.prHourlyLimit)
+    return {
+      action: 'limited',
+      detail: `${limits.createdThisHour} PRs created this hour (limit ${s.prHourlyLimit})`,
+    };
+  return { action: 'create' };
+}
+
+async function publishGroup(ctx: GroupContext): Promise<GroupOutcome> {
+  const { settings: s, gate, online, branch, group, log } = ctx;
   const done = (action: GroupAction, extra: Partial<GroupOutcome> = {}): GroupOutcome => ({
     cluster: group.cluster,
     group: group.key,
@@ -319,32 +362,44 @@ async function publishGroup(
     ...extra,
   });
 
-  // Regenerate: the group's edits on a clean tree at the current base, as one commit.
-  await startBranch(ws, branch);
-  const rendered = await ctx.render(ctx.cluster, group.changes, ws.dir);
-  for (const edit of rendered.edits) await writeEdit(ws.dir, edit.path, edit.after);
+  // Regenerate: the group's edits on a clean tree at the current base, as one commit. A plan
+  // dry run renders them on the local checkout and writes nothing.
+  let rendered: RenderResult;
+  if (online) {
+    await startBranch(online.ws, branch);
+    rendered = await ctx.render(ctx.cluster, group.changes, online.ws.dir);
+    for (const edit of rendered.edits) await writeEdit(online.ws.dir, edit.path, edit.after);
+  } else rendered = await ctx.render(ctx.cluster, group.changes, ctx.cluster.cluster.repo.path);
   const applied = group.changes.filter((c) => rendered.rendered.has(c.workload));
-  const fields = fieldsOf(applied);
-  const title = composePrTitle(group, applied, s.grouping);
-  const fingerprint = fingerprintOf(fields);
-  const marker: PrMarker = {
-    v: 1,
-    cluster: group.cluster,
-    group: group.key,
-    fields,
-    fingerprint,
-    digest: materialDigest({ fingerprint, title, base: ws.base, labels: s.labels, applied }),
-    labels: s.labels,
-    base: ws.base,
-  };
-  const body = composePrBody(ctx.doc, ctx.clusterDoc, applied, marker, ctx.cluster, ctx.reportUrl);
-  const commit = await commitAll(ws, commitMessage(applied, { cluster: group.cluster }));
-  if (ctx.dryRun === 'plan') {
-    return {
-      ...done(commit ? 'created' : 'nothing-to-change'),
-      preview: { branch, title, body, diff: ctx.unifiedDiff(rendered.edits) },
-    };
+  const { title, body, fields, marker } = composePull({
+    settings: s,
+    doc: ctx.doc,
+    cluster: ctx.cluster,
+    group,
+    applied,
+    base: ctx.base,
+    bodyMaxChars: ctx.bodyMaxChars,
+    reportUrl: ctx.reportUrl,
+  });
+  const commit = online
+    ? await commitAll(online.ws, commitMessage(applied, { cluster: group.cluster }))
+    : rendered.edits.length > 0;
+  if (commit && ctx.dryRun !== 'none')
+    ctx.previews.push({ branch, title, body, diff: ctx.unifiedDiff(rendered.edits) });
+
+  if (!online) {
+    if (!commit) return done('nothing-to-change');
+    // GitHub's side is unknown: no open or closed PR on the branch, no counts but this run's.
+    const decision = decideNewPull(s, undefined, fields, ctx.limits);
+    if (decision.action === 'create')
+      return done('created', {
+        detail: `would be created unless GitHub says otherwise: open and closed PRs on the branch and the PR limits are ${NOT_READ_IN_PLAN}`,
+      });
+    return done(decision.action, {
+      detail: `${decision.detail}, counting only this run's PRs: GitHub's are ${NOT_READ_IN_PLAN}`,
+    });
   }
+  const { platform, ws } = online;
 
   const onBranch = await platform.findPullsByHead(branch);
   const pulls = onBranch.filter((p) => isOurs(p, s));
@@ -421,34 +476,24 @@ async function publishGroup(
     });
   }
 
-  // No open PR. A human closing our PR with the same change means "not wanted".
+  // No open PR.
   const lastClosed = pulls
     .filter((p) => p.state === 'closed' && !p.merged)
     .sort((a, b) => (a.closedAt ?? '').localeCompare(b.closedAt ?? ''))
     .at(-1);
   const closedMarker = lastClosed ? decodeMarker(lastClosed.body) : undefined;
-  if (
-    lastClosed &&
-    closedMarker &&
-    !closedMarker.closedByTidemark &&
-    !changedMaterially(closedMarker.fields, fields, s.materialChange)
-  ) {
+  const decision = decideNewPull(
+    s,
+    lastClosed && closedMarker ? { pull: lastClosed, marker: closedMarker } : undefined,
+    fields,
+    ctx.limits,
+  );
+  if (decision.action === 'not-wanted')
     log.info('closed by a human; not proposing again until the recommendation changes materially', {
-      pull: lastClosed.number,
+      pull: decision.pull,
     });
-    return done('not-wanted', {
-      pull: lastClosed.number,
-      detail: `#${lastClosed.number} was closed by a human`,
-    });
-  }
-  if (s.prConcurrentLimit > 0 && ctx.limits.openCount >= s.prConcurrentLimit)
-    return done('limited', {
-      detail: `${ctx.limits.openCount} open Tidemark PRs (limit ${s.prConcurrentLimit})`,
-    });
-  if (s.prHourlyLimit > 0 && ctx.limits.createdThisHour >= s.prHourlyLimit)
-    return done('limited', {
-      detail: `${ctx.limits.createdThisHour} PRs created this hour (limit ${s.prHourlyLimit})`,
-    });
+  if (decision.action !== 'create')
+    return done(decision.action, { pull: decision.pull, detail: decision.detail });
 
   // A stale branch of ours with someone else's commits and no open PR is left alone.
   if (remote && (await humanEdited(ws, branch, s)))
@@ -487,7 +532,8 @@ async function blockForeign(
   pr: PullInfo,
   done: (action: GroupAction, extra?: Partial<GroupOutcome>) => GroupOutcome,
 ): Promise<GroupOutcome> {
-  const { settings: s, platform, gate, branch } = ctx;
+  const { settings: s, gate, branch } = ctx;
+  const platform = ctx.online!.platform;
   await gate.write('comment', `#${pr.number}`, () =>
     platform.ensureComment(
       pr.number,
@@ -516,7 +562,8 @@ async function maybeAutoMerge(
   applied: WorkloadChange[],
   target: string,
 ): Promise<Pick<GroupOutcome, 'autoMerge' | 'warnings'>> {
-  const { settings: s, platform, gate, log } = ctx;
+  const { settings: s, gate, log } = ctx;
+  const { platform, repo, requiredChecks } = ctx.online!;
   if (!s.automerge.enabled) return {};
   const order = { low: 0, medium: 1, high: 2 } as const;
   const worst = Math.max(...applied.flatMap((c) => c.recommendations.map((r) => order[r.risk])));
@@ -527,16 +574,16 @@ async function maybeAutoMerge(
     });
     return { autoMerge: 'risk-too-high' };
   }
-  if (!ctx.repo.allowAutoMerge) {
+  if (!repo.allowAutoMerge) {
     const warning = `auto-merge not enabled: ${s.owner}/${s.repo} does not allow auto-merge (Settings → General → Allow auto-merge)`;
     log.warn(warning, { target });
     return { autoMerge: 'repo-disallows', warnings: [warning] };
   }
   try {
-    let checks = ctx.requiredChecks.get(ctx.base);
+    let checks = requiredChecks.get(ctx.base);
     if (!checks) {
       checks = platform.requiredChecks(ctx.base);
-      ctx.requiredChecks.set(ctx.base, checks);
+      requiredChecks.set(ctx.base, checks);
     }
     if (!(await checks).length) {
       const warning = `auto-merge not enabled: ${ctx.base} has no required status checks, so GitHub would merge at once`;
@@ -569,65 +616,6 @@ export async function humanEdited(ws: Workspace, branch: string, s: PublishSetti
 
 async function mergeBase(ws: Workspace, sha: string): Promise<string> {
   return (await ws.git.raw(['merge-base', `refs/remotes/origin/${ws.base}`, sha])).trim();
-}
-
-/**
- * What a reader acts on, without the evidence that moves every run (window, samples, usage): the
- * values, the risk, the policy decisions, what GitOps must stop reverting, title, base and labels.
- */
-function materialDigest(m: {
-  fingerprint: string;
-  title: string;
-  base: string;
-  labels: string[];
-  applied: WorkloadChange[];
-}): string {
-  return stableDigest({
-    fingerprint: m.fingerprint,
-    title: m.title,
-    base: m.base,
-    labels: [...m.labels].sort(),
-    changes: m.applied
-      .map((c) => ({
-        workload: c.workload,
-        fields: c.fields.map((f) => ({ path: fieldId(f.path), current: f.current, proposed: f.proposed })),
-        handOver: c.handOver ?? [],
-        recommendations: c.recommendations
-          .map((r) => ({
-            id: r.id,
-            risk: r.risk,
-            decision: r.decision,
-            outcomes: r.outcomes.map((o) => ({
-              policy: o.policy,
-              rule: o.rule,
-              decision: o.decision,
-              field: o.field,
-              before: o.before,
-              after: o.after,
-            })),
-          }))
-          .sort((a, b) => a.id.localeCompare(b.id)),
-      }))
-      .sort((a, b) => a.workload.localeCompare(b.workload)),
-  });
-}
-
-function renderedChanges(c: ClusterPlanResult): WorkloadChange[] {
-  return c.changes.filter((ch) => c.render.rendered.has(ch.workload));
-}
-
-function fieldsOf(changes: WorkloadChange[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const c of changes)
-    for (const f of c.fields)
-      out[`${c.workload}#${fieldId(f.path)}`] =
-        f.proposed !== null && typeof f.proposed === 'object'
-          ? JSON.stringify(f.proposed)
-          : String(f.proposed ?? '');
-  for (const c of changes)
-    for (const o of c.objects)
-      out[`${c.workload}#object:${o.object.kind}/${o.object.name}`] = JSON.stringify(o.manifest);
-  return out;
 }
 
 function withdrawVerdict(cluster: ClusterPlanResult, marker: PrMarker): { keep: boolean; reason: string } {

@@ -33,6 +33,22 @@ export interface ResolvedPublish {
   auth: AuthConfig | undefined;
 }
 
+/**
+ * What shapes each PR (grouping, branch, labels, base) from publish.github when the config has
+ * it, else the defaults: `plan` previews the PRs without GitHub, with or without a publish section.
+ */
+export function pullShapeFrom(
+  config: PipelineConfig,
+): Pick<PublishSettings, 'labels' | 'grouping' | 'branchPrefix' | 'baseBranch'> {
+  const gh = (config.raw.publish as { github?: GitHubPublishConfig } | undefined)?.github;
+  return {
+    labels: gh?.labels ?? DEFAULT_SETTINGS.labels,
+    grouping: gh?.grouping ?? DEFAULT_SETTINGS.grouping,
+    branchPrefix: gh?.branchPrefix ?? DEFAULT_SETTINGS.branchPrefix,
+    baseBranch: gh?.baseBranch,
+  };
+}
+
 export function publishSettingsFrom(config: PipelineConfig): ResolvedPublish {
   const gh = (config.raw.publish as { github?: GitHubPublishConfig } | undefined)?.github;
   if (!gh)

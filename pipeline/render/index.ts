@@ -27,7 +27,10 @@ import { FILE_SUBJECT_KINDS, renderFileSubject, renderSubject, SUBJECT_KINDS } f
 import { placeObject } from './new-objects.js';
 import { FolderSharing } from './locate/sharing.js';
 import { autoscalingValuesFor } from './locate/helm.js';
-import { helmHpaTarget } from './targets/helm-values.js';
+import { helmHpaTarget, type HelmWorkload } from './targets/helm-values.js';
+import { scalingContradictions } from './scaling-consistency.js';
+import { fluxHelmTarget } from './targets/flux-helm-values.js';
+import { liveEngineObjects } from './locate/live-engines.js';
 
 export interface RenderInput {
   repoDir: string;
@@ -40,12 +43,16 @@ export interface RenderInput {
 
 export async function renderChanges(input: RenderInput): Promise<RenderResult> {
   const index = new RepoIndex(input.repoDir);
-  const locator = new Locator(index, input.repo);
+  const live = liveEngineObjects(input.model);
   const engines = new GitOpsEngines(index, {
     argocdDir: input.repo.argocd?.applications,
     fluxDir: input.repo.flux?.kustomizations,
+    live,
+    cluster: input.cluster,
   });
+  const locator = new Locator(index, input.repo, { live, cluster: input.cluster, engines });
   const sharing = new FolderSharing(index, engines, normalize(input.repo.root ?? ''));
+  const ctx: TargetContext = { index, cluster: input.cluster, sharing, engines };
   const handOverNotes = new Map<string, string[]>();
   const skipped: Skipped[] = [];
   const rendered = new Map<string, string[]>();
@@ -80,6 +87,19 @@ export async function renderChanges(input: RenderInput): Promise<RenderResult> {
       skip('not-in-cluster', 'the workload is not in the live cluster state');
       continue;
     }
+    // Our analyzers disagreeing with each other is our bug, never something to hand a reviewer.
+    const contradictions = scalingContradictions(input.model, w, change);
+    if (contradictions.length) {
+      input.logger.warn('a change holds objects that contradict each other', {
+        workload: w.key,
+        contradictions,
+      });
+      skip(
+        'contradiction',
+        `${contradictions.join('; ')}: one change must not hold objects that disagree, so none of it is written`,
+      );
+      continue;
+    }
     const found = locator.locate({ kind: w.kind, name: w.name, namespace: w.namespace, gitops: w.gitops });
     if ('skip' in found) {
       skip(found.skip.reason, found.skip.detail);
@@ -87,7 +107,7 @@ export async function renderChanges(input: RenderInput): Promise<RenderResult> {
     }
     const loc = found.location;
     locations.set(w.key, sourceLocation(w.key, loc));
-    if (change.objects.length && loc.flavour !== 'helm-values') {
+    if (change.objects.length && (loc.flavour === 'kustomize' || loc.flavour === 'plain-manifest')) {
       const dir = loc.flavour === 'kustomize' ? loc.overlay : loc.dir;
       const others = sharing.othersBuilding(dir, engines.keyOf(w.gitops));
       if (others.length) {
@@ -101,7 +121,7 @@ export async function renderChanges(input: RenderInput): Promise<RenderResult> {
     // Fields of other objects (the workload's HPA) are located in Git on their own; everything for
     // one workload still succeeds or is skipped together.
     const units: { what: string; loc: Location; target: Target; fields: typeof change.fields }[] = [
-      { what: `${w.kind} ${w.name}`, loc, target: targetFor(index, loc, w, input.cluster), fields: [] },
+      { what: `${w.kind} ${w.name}`, loc, target: targetFor(ctx, loc, w), fields: [] },
     ];
     let unitSkip: { reason: string; detail: string } | undefined;
     for (const f of change.fields) {
@@ -133,7 +153,21 @@ export async function renderChanges(input: RenderInput): Promise<RenderResult> {
           break;
         }
         let target: Target;
+        if (at.location.flavour === 'flux-helm') {
+          unitSkip = {
+            reason: 'render-refused',
+            detail: `${what} comes from the Flux HelmRelease ${at.location.via}: only container resources are set through its values`,
+          };
+          break;
+        }
         if (at.location.flavour === 'helm-values') {
+          if (!at.location.chartDir) {
+            unitSkip = {
+              reason: 'render-refused',
+              detail: `${what} comes from the chart ${at.location.remoteChart ?? ''}, which is not in the repository: its autoscaling values cannot be read from its templates`,
+            };
+            break;
+          }
           // The chart renders the HPA from its own autoscaling values: tune those keys.
           const auto = autoscalingValuesFor(
             index,
@@ -151,7 +185,7 @@ export async function renderChanges(input: RenderInput): Promise<RenderResult> {
             break;
           }
           target = helmHpaTarget(index, at.location, auto, other);
-        } else target = targetFor(index, at.location, w, input.cluster);
+        } else target = targetFor(ctx, at.location, w);
         unit = { what, loc: at.location, target, fields: [] };
         units.push(unit);
       }
@@ -264,12 +298,18 @@ export async function renderChanges(input: RenderInput): Promise<RenderResult> {
             ? 'object-exists'
             : err.reason === 'unconfirmed'
               ? 'render-unconfirmed'
-              : 'render-refused',
+              : err.reason === 'shared'
+                ? 'shared-folder'
+                : 'render-refused',
         `${locationText(loc)}: ${err.message}`,
       );
       continue;
     }
-    if (files.length) rendered.set(w.key, [...new Set(files)]);
+    if (files.length) {
+      rendered.set(w.key, [...new Set(files)]);
+      const note = layoutNote(loc, files);
+      if (note) handOverNotes.set(w.key, [...(handOverNotes.get(w.key) ?? []), note]);
+    }
   }
 
   for (const [file, groups] of pending) {
@@ -312,15 +352,44 @@ export async function renderChanges(input: RenderInput): Promise<RenderResult> {
   return { edits, skipped, locations, rendered, handOverNotes };
 }
 
-function targetFor(index: RepoIndex, loc: Location, w: WorkloadModel, cluster: string): Target {
+interface TargetContext {
+  index: RepoIndex;
+  cluster: string;
+  sharing: FolderSharing;
+  engines: GitOpsEngines;
+}
+
+function targetFor(ctx: TargetContext, loc: Location, w: WorkloadModel): Target {
+  const { index, cluster, sharing, engines } = ctx;
   switch (loc.flavour) {
     case 'plain-manifest':
       return plainManifestTarget(index, loc.file, loc.docIndex);
     case 'kustomize':
-      return kustomizeTarget(index, loc.overlay, loc.resource, { cluster });
+      return kustomizeTarget(index, loc.overlay, loc.resource, {
+        cluster,
+        sharedBy: (file, ownDirs) => sharing.othersBuildingFile(file, engines.keyOf(w.gitops), ownDirs),
+      });
     case 'helm-values':
-      return helmValuesTarget(index, loc, w);
+      return helmValuesTarget(index, loc, helmWorkload(w));
+    case 'flux-helm': {
+      const releaseTarget = targetFor(ctx, loc.release, w);
+      const own = engines.keyOf(w.gitops);
+      const chain = loc.release.flavour === 'kustomize' ? loc.release.resource.chain : [];
+      return fluxHelmTarget(index, loc, helmWorkload(w), releaseTarget, (file) =>
+        sharing.othersBuildingFile(file, own, chain),
+      );
+    }
   }
+}
+
+function helmWorkload(w: WorkloadModel): HelmWorkload {
+  return { kind: w.kind, name: w.name, containers: [...w.template.containers, ...w.template.initContainers] };
+}
+
+/** What the reviewer must know about where a value went: a values file of the cluster's own. */
+function layoutNote(loc: Location, files: string[]): string | undefined {
+  if (loc.flavour !== 'helm-values' || !loc.newFile || !files.includes(loc.newFile.file)) return undefined;
+  return `Helm values: the chart ${loc.chartDir ?? loc.remoteChart} is also rendered by ${loc.sharedWith?.join(' and ') ?? 'other releases'}, so this cluster's values go into a new file of its own, ${loc.newFile.file}, added to ${loc.newFile.app.doc.file} as helm valueFiles entry ${loc.newFile.entry} (last, so it wins); the shared values files are unchanged`;
 }
 
 function sourceLocation(workload: string, loc: Location): SourceLocation {
@@ -332,6 +401,14 @@ function sourceLocation(workload: string, loc: Location): SourceLocation {
       flavour: 'kustomize',
       file: loc.resource.doc.file,
       overlay: loc.overlay,
+      via: loc.via,
+    };
+  if (loc.flavour === 'flux-helm')
+    return {
+      workload,
+      flavour: 'helm-values',
+      file: loc.release.flavour === 'kustomize' ? loc.release.resource.doc.file : loc.release.file,
+      ...(loc.release.flavour === 'kustomize' ? { overlay: loc.release.overlay } : {}),
       via: loc.via,
     };
   return { workload, flavour: 'helm-values', file: loc.editFile, via: loc.via };

@@ -7,13 +7,13 @@ import { posix } from 'node:path';
 import type { FieldPath, JsonValue } from '../analyze/types.js';
 import type { WorkloadModel } from '../model/types.js';
 import { YamlEditError } from './edit/errors.js';
-import { applyEdits, type YamlEdit } from './edit/yaml-editor.js';
+import type { YamlEdit } from './edit/yaml-editor.js';
 import { appendToTopLevelList } from './edit/list-append.js';
 import { normalize, type RepoIndex } from './locate/repo-index.js';
 import type { Location } from './locate/locate.js';
 import { kustomizationIn } from './locate/kustomize.js';
 import { autoscalingValuesFor } from './locate/helm.js';
-import { utilizationKey } from './targets/helm-values.js';
+import { utilizationKey, writeValues } from './targets/helm-values.js';
 
 export interface Placed {
   files: string[];
@@ -33,6 +33,11 @@ export function placeObject(
   w: WorkloadModel,
 ): Placed {
   if (loc.flavour === 'helm-values') return helmAutoscaling(index, loc, kind, manifest, w);
+  if (loc.flavour === 'flux-helm')
+    throw new YamlEditError(
+      'not-a-mapping',
+      `a ${kind} cannot be added through the Flux HelmRelease ${loc.via}: only container resources are set through its values`,
+    );
   const dir = loc.flavour === 'kustomize' ? loc.overlay : loc.dir;
   const file = normalize(posix.join(dir, `tidemark-${kind.toLowerCase()}-${name}.yaml`));
   const header = `# Added by Tidemark (${analyzer}) for ${w.kind} ${w.namespace}/${w.name} in cluster ${cluster}.\n`;
@@ -71,6 +76,11 @@ function helmAutoscaling(
   if (kind !== 'HorizontalPodAutoscaler')
     throw new YamlEditError('not-a-mapping', `a ${kind} cannot be added to a Helm release from its values`);
   const main = w.template.containers[0]?.name ?? '';
+  if (!loc.chartDir)
+    throw new YamlEditError(
+      'not-a-mapping',
+      `the chart ${loc.remoteChart ?? ''} is not in the repository: whether it reads autoscaling values cannot be told from its templates`,
+    );
   const found = autoscalingValuesFor(index, loc.chartDir, w.kind, w.name, main, loc.config);
   if ('error' in found) throw new YamlEditError('not-a-mapping', found.error);
   const spec = (
@@ -110,8 +120,7 @@ function helmAutoscaling(
         `Helm values: the chart's templates read no ${found.where}.behavior, so the proposed scale-up/scale-down behavior is not carried; the HPA the chart renders uses Kubernetes' default behavior`,
       );
   }
-  index.write(loc.editFile, applyEdits(index.read(loc.editFile), 0, edits));
-  return { files: [loc.editFile], notes };
+  return { files: writeValues(index, loc, edits), notes };
 }
 
 interface HpaMetric {

@@ -20,7 +20,9 @@ export function locationText(loc: Location): string {
     ? loc.file
     : loc.flavour === 'kustomize'
       ? `${loc.overlay}/ (kustomize)`
-      : loc.editFile;
+      : loc.flavour === 'flux-helm'
+        ? `${loc.via}: ${locationText(loc.release)}`
+        : loc.editFile || (loc.remoteChart ?? loc.via);
 }
 
 /**

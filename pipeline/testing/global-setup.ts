@@ -41,6 +41,9 @@ export default async function globalSetup(): Promise<void> {
     // Pinned, so a suite that starts its own control plane uses the binaries decided here.
     if (decision.tiers.kube.ok) process.env.TIDEMARK_K8S_BIN = decision.tiers.kube.detail;
     if (decision.tiers.schemas.ok) process.env.TIDEMARK_REFERENCE_SCHEMAS = decision.tiers.schemas.detail;
+    if (decision.tiers.helm.ok) process.env.TIDEMARK_HELM_BIN = decision.tiers.helm.detail;
+    if (decision.tiers['real-repos'].ok)
+      process.env.TIDEMARK_REAL_REPOS = decision.tiers['real-repos'].detail;
     if (decision.tiers.kube.ok) await startSharedCluster(runTmp);
   } catch (err) {
     // Jest skips global teardown when setup fails: leave nothing behind.

@@ -6,6 +6,8 @@ import { spawnSync } from 'node:child_process';
 import { controlPlaneBinDir } from './control-plane/index.js';
 import { prometheusAvailable } from './prometheus.js';
 import { findReferenceSchemaDir } from './reference-schemas.js';
+import { probeHelm } from './helm/index.js';
+import { probeRealRepos } from './real-repos.js';
 import type { Probe, TierName } from './tiers.js';
 
 function runs(cmd: string, args: string[]): boolean {
@@ -43,5 +45,9 @@ export function probeTier(name: TierName): Probe {
             reason: 'no upstream schema folder (TIDEMARK_REFERENCE_SCHEMAS unset, none beside the checkout)',
           };
     }
+    case 'helm':
+      return probeHelm();
+    case 'real-repos':
+      return probeRealRepos();
   }
 }

@@ -23,13 +23,22 @@ function probes(available: Partial<Record<TierName, string | true>>) {
   return { probe, calls };
 }
 
-const everything = { git: true, kubectl: true, prometheus: true, kube: '/bin/k8s', schemas: '/ref' } as const;
+const everything = {
+  git: true,
+  kubectl: true,
+  prometheus: true,
+  kube: '/bin/k8s',
+  schemas: '/ref',
+  helm: '/bin/helm',
+  'real-repos': '/repos',
+} as const;
 
 describe('test tiers: the decision made once per run', () => {
   it('probes each tier once, in order, and keeps what the probe found', () => {
     const { probe, calls } = probes(everything);
     const d = decideTiers(probe, {});
-    expect(calls).toEqual(['git', 'kubectl', 'prometheus', 'kube', 'schemas']);
+    expect(calls).toEqual(['git', 'kubectl', 'prometheus', 'kube', 'schemas', 'helm', 'real-repos']);
+    expect(d.tiers.helm).toEqual({ ok: true, detail: '/bin/helm' });
     expect(d.tiers.kube).toEqual({ ok: true, detail: '/bin/k8s' });
     expect(d.tiers.git).toEqual({ ok: true });
     expect(d.required).toEqual(['git', 'kubectl']);
@@ -39,16 +48,16 @@ describe('test tiers: the decision made once per run', () => {
   it('does not probe a tier skipped on request, and marks it as skipped on request', () => {
     const { probe, calls } = probes(everything);
     const d = decideTiers(probe, { skip: ' kube , prometheus' });
-    expect(calls).toEqual(['git', 'kubectl', 'schemas']);
+    expect(calls).toEqual(['git', 'kubectl', 'schemas', 'helm', 'real-repos']);
     expect(d.tiers.kube).toEqual({ ok: false, forced: true, reason: 'skipped by TIDEMARK_SKIP_TIERS' });
     expect(d.tiers.prometheus.ok).toBe(false);
   });
 
   it('refuses unknown tier names and skipping a tier the suites use without a gate', () => {
     const { probe } = probes(everything);
-    expect(() => decideTiers(probe, { skip: 'kube,helm' })).toThrow(
+    expect(() => decideTiers(probe, { skip: 'kube,helm3' })).toThrow(
       new TierConfigError(
-        'TIDEMARK_SKIP_TIERS: unknown tier "helm" (known: git, kubectl, prometheus, kube, schemas)',
+        'TIDEMARK_SKIP_TIERS: unknown tier "helm3" (known: git, kubectl, prometheus, kube, schemas, helm, real-repos)',
       ),
     );
     expect(() => decideTiers(probe, { require: 'k8s' })).toThrow(
@@ -65,16 +74,20 @@ describe('test tiers: the decision made once per run', () => {
       'prometheus',
       'kube',
       'schemas',
+      'helm',
+      'real-repos',
     ]);
     expect(decideTiers(probe, { require: 'kube' }).required).toEqual(['git', 'kubectl', 'kube']);
     expect(decideTiers(probe, { require: '0' }).required).toEqual(['git', 'kubectl']);
     const ci = decideTiers(probe, { require: '1' });
-    expect(missingRequired(ci)).toEqual(['prometheus', 'kube']);
+    expect(missingRequired(ci)).toEqual(['prometheus', 'kube', 'helm', 'real-repos']);
     expect(missingRequiredMessage(ci)).toBe(
       [
         'required test tiers cannot run:',
         '  prometheus (a real Prometheus backfilled with promtool): prometheus missing; required by TIDEMARK_REQUIRE_TIERS; to enable: apt-get install prometheus (prometheus and promtool)',
         '  kube (a real etcd + kube-apiserver (the control-plane and guardian suites)): kube missing; required by TIDEMARK_REQUIRE_TIERS; to enable: run pipeline/testing/control-plane/build.sh or set TIDEMARK_K8S_BIN',
+        '  helm (the real `helm` v4 (`helm template` of chart layouts, kustomize `helmCharts:`)): helm missing; required by TIDEMARK_REQUIRE_TIERS; to enable: run pipeline/testing/helm/build.sh or set TIDEMARK_HELM_BIN',
+        '  real-repos (layout tests on public GitOps repositories (the snapshots in shared/real-repos)): real-repos missing; required by TIDEMARK_REQUIRE_TIERS; to enable: set TIDEMARK_REAL_REPOS to the snapshot folder (shared/real-repos)',
       ].join('\n'),
     );
   });
@@ -95,7 +108,7 @@ describe('test tiers: the decision made once per run', () => {
 
   it('ends the run with one line: each skipped tier and how to enable it, or that none was skipped', () => {
     expect(summaryLine(decideTiers(probes(everything).probe, {}))).toBe(
-      'SKIPPED TIERS: none (git, kubectl, prometheus, kube, schemas all available)',
+      'SKIPPED TIERS: none (git, kubectl, prometheus, kube, schemas, helm, real-repos all available)',
     );
     const d = decideTiers(probes({ git: true, kubectl: true, prometheus: true }).probe, {
       skip: 'prometheus',
@@ -103,7 +116,9 @@ describe('test tiers: the decision made once per run', () => {
     expect(summaryLine(d)).toBe(
       'SKIPPED TIERS: prometheus (skipped by TIDEMARK_SKIP_TIERS), ' +
         'kube (run pipeline/testing/control-plane/build.sh or set TIDEMARK_K8S_BIN), ' +
-        'schemas (set TIDEMARK_REFERENCE_SCHEMAS to the upstream schema folder (shared/reference/schemas))',
+        'schemas (set TIDEMARK_REFERENCE_SCHEMAS to the upstream schema folder (shared/reference/schemas)), ' +
+        'helm (run pipeline/testing/helm/build.sh or set TIDEMARK_HELM_BIN), ' +
+        'real-repos (set TIDEMARK_REAL_REPOS to the snapshot folder (shared/real-repos))',
     );
   });
 

@@ -8,7 +8,7 @@
  * and its unit test drives it with made-up probes.
  */
 
-export type TierName = 'git' | 'kubectl' | 'prometheus' | 'kube' | 'schemas';
+export type TierName = 'git' | 'kubectl' | 'prometheus' | 'kube' | 'schemas' | 'helm' | 'real-repos';
 
 export interface TierSpec {
   name: TierName;
@@ -49,6 +49,18 @@ export const TIERS: readonly TierSpec[] = [
     name: 'schemas',
     what: 'upstream JSON Schemas cross-checking rendered objects',
     enable: 'set TIDEMARK_REFERENCE_SCHEMAS to the upstream schema folder (shared/reference/schemas)',
+    always: false,
+  },
+  {
+    name: 'helm',
+    what: 'the real `helm` v4 (`helm template` of chart layouts, kustomize `helmCharts:`)',
+    enable: 'run pipeline/testing/helm/build.sh or set TIDEMARK_HELM_BIN',
+    always: false,
+  },
+  {
+    name: 'real-repos',
+    what: 'layout tests on public GitOps repositories (the snapshots in shared/real-repos)',
+    enable: 'set TIDEMARK_REAL_REPOS to the snapshot folder (shared/real-repos)',
     always: false,
   },
 ];

@@ -240,15 +240,25 @@ describe('cronhpa analyzer', () => {
     ]);
   });
 
-  it('takes over an existing HPA through KEDA ownership transfer, never below its floor', () => {
+  it('takes over an existing HPA through KEDA ownership transfer, with the floor and ceiling the hpa analyzer proposes', () => {
     const live = hpa('web', 'shop', 'web', { min: 3, max: 12, cpuUtilization: 80 });
-    const { cron } = plan(model(shanghaiOffice, { extra: [live] }), { cronForm: 'keda', ...SH });
+    const { hpa: h, cron } = plan(model(shanghaiOffice, { extra: [live] }), { cronForm: 'keda', ...SH });
     const m = cron.recommendations[0]!.objects[0]!;
+    // Nights need 3 pods × 0.1 core / (0.5 core × 80 %) = 0.75 replicas: the hpa analyzer lowers the
+    // floor 3 → 2 (its minReplicasFloor), and the ScaledObject that owns the HPA says the same.
+    const tune = h.recommendations[0]!;
+    expect(tune.fields.find((f) => f.path.join('.') === 'spec.minReplicas')).toMatchObject({
+      current: 3,
+      proposed: 2,
+    });
+    expect((m.manifest.spec as any).minReplicaCount).toBe(2);
+    expect((m.manifest.spec as any).maxReplicaCount).toBe(tune.details!.maxReplicas);
+    // and it stands or falls with that proposal
+    expect(cron.recommendations[0]!.dependsOn).toEqual([tune.id]);
     expect((m.manifest.metadata as any).annotations).toEqual({
       'scaledobject.keda.sh/transfer-hpa-ownership': 'true',
     });
     expect((m.manifest.spec as any).advanced.horizontalPodAutoscalerConfig.name).toBe('web');
-    expect((m.manifest.spec as any).minReplicaCount).toBeGreaterThanOrEqual(3);
     // the live HPA is not tuned beside KEDA, and Git stops reverting what KEDA writes to it
     expect(m.replaces).toEqual([expect.objectContaining({ kind: 'HorizontalPodAutoscaler', name: 'web' })]);
     expect(cron.recommendations[0]!.handOver).toEqual([

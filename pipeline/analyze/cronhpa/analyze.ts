@@ -219,6 +219,7 @@ function analyzeWorkload(
         why: `${describe(detection, schedule)}. ${surge}`,
       },
       risk: 'medium',
+      ...(basis?.from ? { dependsOn: [basis.from] } : {}),
       details: {
         form,
         cycle: detection.cycle,
@@ -246,6 +247,8 @@ interface Basis {
   podCores: number;
   target: number;
   share: number;
+  /** The hpa recommendation whose numbers these are, when it proposes them in this change. */
+  from?: string;
 }
 
 type NoBasis = { reason: string; detail: string };
@@ -266,12 +269,14 @@ function hpaBasis(
   const d = upstream?.details as Record<string, unknown> | undefined;
   if (d && (d.decision === 'adopt-hpa' || d.decision === 'tune-hpa')) {
     const adopted = upstream!.objects[0]?.manifest.spec as Record<string, JsonValue> | undefined;
-    const floor = live ? Math.max(Number(d.minReplicas), live.minReplicas) : Number(d.minReplicas);
+    // The floor and ceiling are the ones the hpa analyzer proposes in this change (a lowered floor
+    // included): the schedule object takes the HPA's place or drives it, and must not say
+    // otherwise. Should policy reject that proposal, this one goes with it (dependsOn).
     return {
       hpa: {
         name: live?.name ?? w.name,
         existing: !!live,
-        min: floor,
+        min: Number(d.minReplicas),
         max: Number(d.maxReplicas),
         target: Number(d.targetUtilization),
         ...(typeof d.container === 'string' ? { container: d.container } : {}),
@@ -284,6 +289,7 @@ function hpaBasis(
       podCores: Number(d.podRequestCores),
       target: Number(d.targetUtilization),
       share: typeof d.demandShare === 'number' && d.demandShare > 0 ? d.demandShare : 1,
+      from: upstream!.id,
     };
   }
   if (!live) return undefined;

@@ -116,6 +116,8 @@ describe('overcommit analyzer (Koordinator)', () => {
     // when load rises: nothing lent once held reaches capacity × threshold − reserved − margin,
     // and ×1.1 lowered once held passes that − 0.1 × allocatable (what the PR body shows)
     expect(pool.cpu).toMatchObject({ fallsBackAt: 16600, lowersAbove: 13500, maxRatio: 2, threshold: 0.65 });
+    // the percent written to Koordinator, the same figure the PR body shows: (0.65 − 0.1) × 100
+    expect([pool.cpu.reclaimPercent, pool.memory.reclaimPercent]).toEqual([55, 60]);
     expect(pool.memory.fallsBackAt).toBeCloseTo(72.8 * GiB, -3);
     expect(pool.memory.lowersAbove).toBeCloseTo(60.4 * GiB, -3);
     expect(r.details).toMatchObject({ margin: 0.1, raiseStep: 0.1, percentile: 0.95 });

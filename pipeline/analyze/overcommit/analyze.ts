@@ -158,6 +158,7 @@ function koordinator(
         change: nextCpu.why,
         maxRatio: args.cpu.maxRatio,
         threshold: args.cpu.threshold,
+        reclaimPercent: reclaim('cpu'),
         policy: args.cpu.policy,
       },
       memory: {
@@ -169,6 +170,7 @@ function koordinator(
         change: nextMem.why,
         maxRatio: args.memory.maxRatio,
         threshold: args.memory.threshold,
+        reclaimPercent: reclaim('memory'),
         policy: args.memory.policy,
       },
     });

@@ -79,7 +79,8 @@ export function workloadRatios(
   };
 }
 
-const toPercent = (x: number): number => Math.min(100, Math.max(1, Math.ceil(x * 100 - 1e-9)));
+// Usage is held in Float32 (7 digits): 0.2 of a 1-core limit is 20.0000003 %, not 21 %.
+const toPercent = (x: number): number => Math.min(100, Math.max(1, Math.ceil(x * 100 * (1 - 1e-6))));
 
 export function tierRatios(
   model: ClusterModel,

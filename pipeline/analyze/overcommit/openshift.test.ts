@@ -83,10 +83,11 @@ function model(o: { oomLeaky?: boolean; extra?: KubeObject[]; tiers?: Record<str
 
 /**
  * Ten workloads in shop using 0.2 core of a 1-core limit and 200 MiB of 1000 MiB, and "tiny" with a
- * 50m / 100Mi limit using 5m / 10 MiB. Usage percentiles are the end of their VPA bucket (0.2 core
- * → 0.2158: 22 %; 200 MiB → 21 %). P90 across the eleven (simple-statistics: the 10th of 11
- * sorted, linear interpolation landing exactly on it) is then 22 % and 21 %, but 22 % of tiny's 50m is 11m, under right-sizing's 25m floor
- * (50 % of 50m), and 21 % of its 100 MiB is 21 MiB, under the 64 MiB floor (64 %).
+ * 50m / 100Mi limit using 5m / 10 MiB. A steady series' percentiles are its value (its VPA bucket
+ * ends higher, at 0.2158 core, but no percentile passes the highest value seen): 20 % and 20 %.
+ * P90 across the eleven (simple-statistics: the 10th of 11 sorted, linear interpolation landing
+ * exactly on it) is then 20 % and 20 %, but 20 % of tiny's 50m is 10m, under right-sizing's 25m
+ * floor (50 % of 50m), and 20 % of its 100 MiB is 20 MiB, under the 64 MiB floor (64 %).
  */
 function floorModel() {
   const objects: KubeObject[] = [ns('shop', true), cro(40, 80)];
@@ -165,11 +166,11 @@ describe('overcommit analyzer (OpenShift ClusterResourceOverride)', () => {
     expect(rec.fields.map((f) => f.path.at(-1))).toEqual(['cpuRequestToLimitPercent']);
     expect(rec.evidence.why).toMatch(/Not compressed: Deployment\/shop\/leaky \(OOM-killed in the window\)/);
     expect((rec.details!.tiers as any[])[0].excludedOom).toEqual(['Deployment/shop/leaky']);
-    // without leaky, memory would go to 51 % (api's 1000 of 2000 MiB, at its bucket's end): kept at 90
+    // without leaky, memory would go to P90 of web's 40 % and api's 50 %, 40 + 0.9 × 10 = 49: kept at 90
     expect(r.skipped).toContainEqual(
       expect.objectContaining({
         reason: 'oom-in-window',
-        detail: expect.stringMatching(/kept at 90%, not 51%: Deployment\/shop\/leaky .* namespace\(s\) shop/),
+        detail: expect.stringMatching(/kept at 90%, not 49%: Deployment\/shop\/leaky .* namespace\(s\) shop/),
       }),
     );
   });
@@ -183,14 +184,14 @@ describe('overcommit analyzer (OpenShift ClusterResourceOverride)', () => {
     expect(r.skipped).toContainEqual(
       expect.objectContaining({
         reason: 'oom-in-window',
-        detail: expect.stringMatching(/^memoryRequestToLimitPercent left unset, not 51%/),
+        detail: expect.stringMatching(/^memoryRequestToLimitPercent left unset, not 49%/),
       }),
     );
     // the same cluster without the OOM kill does set it
     const calm = analyzeOvercommit(model({ extra: [cro(50)] }), OVERCOMMIT_DEFAULTS, ctx());
     const set = calm.recommendations[0]!.fields.find((f) => f.path.at(-1) === 'memoryRequestToLimitPercent');
-    // P90 (linear, numpy's default) of web 41, api 51, leaky 98: 51 + 0.8 × 47 → 89
-    expect(set).toMatchObject({ current: undefined, proposed: 89 });
+    // P90 (linear, numpy's default) of web 40, api 50, leaky 96: 50 + 0.8 × 46 = 86.8 → 87
+    expect(set).toMatchObject({ current: undefined, proposed: 87 });
   });
 
   it('may raise memory while an OOM-killed workload is there, never lower it', () => {
@@ -198,7 +199,7 @@ describe('overcommit analyzer (OpenShift ClusterResourceOverride)', () => {
     const rec = r.recommendations[0]!;
     expect(rec.fields.find((f) => f.path.at(-1) === 'memoryRequestToLimitPercent')).toMatchObject({
       current: 30,
-      proposed: 51,
+      proposed: 49,
     });
     expect(r.skipped.filter((s) => s.reason === 'oom-in-window')).toEqual([]);
   });
@@ -210,10 +211,10 @@ describe('overcommit analyzer (OpenShift ClusterResourceOverride)', () => {
     expect(tier).toMatchObject({
       tier: 'Burstable',
       workloads: 11,
-      cpuUsagePercent: 22,
+      cpuUsagePercent: 20,
       cpuFloorPercent: 50,
       cpuPercent: 50,
-      memoryUsagePercent: 21,
+      memoryUsagePercent: 20,
       memoryFloorPercent: 64,
       memoryPercent: 64,
     });
@@ -234,8 +235,8 @@ describe('overcommit analyzer (OpenShift ClusterResourceOverride)', () => {
     const lower = analyzeOvercommit(floorModel(), args, ctx()).recommendations[0]!;
     // 10m of 50m = 20 %, 16 MiB of 100 MiB = 16 %: the floors no longer bind, P90 of use does
     expect(Object.fromEntries(lower.fields.map((f) => [f.path.at(-1), f.proposed]))).toEqual({
-      cpuRequestToLimitPercent: 22,
-      memoryRequestToLimitPercent: 21,
+      cpuRequestToLimitPercent: 20,
+      memoryRequestToLimitPercent: 20,
     });
     const policy = analyzeOvercommit(
       floorModel(),
@@ -267,10 +268,11 @@ describe('overcommit analyzer (OpenShift ClusterResourceOverride)', () => {
     const tiers = byLabel.details!.tiers as any[];
     // leaky has no label: its QoS class (0.1 of 0.5 core, 480 of 500 MiB); web (0.3 of 1 core, 400
     // of 1000 MiB) and api (0.5 of 2, 1000 of 2000) share "gold": P90 of two is 90 % of the way to
-    // the larger. Each figure is at its VPA bucket's end, so a point or two above the plain ratio.
+    // the larger: CPU 25 + 0.9 × 5 = 29.5 → 30, memory 40 + 0.9 × 10 = 49. Each usage is exact (a
+    // steady series' percentiles are its one value, never the end of its VPA bucket above it).
     expect(tiers.map((t) => [t.tier, t.workloads, t.cpuUsagePercent, t.memoryUsagePercent])).toEqual([
-      ['Burstable', 1, 23, 98],
-      ['example.com/tier=gold', 2, 31, 51],
+      ['Burstable', 1, 20, 96],
+      ['example.com/tier=gold', 2, 30, 49],
     ]);
     expect(byLabel.details!.tierLabel).toBe('example.com/tier');
   });

@@ -28,19 +28,20 @@ function web(
 const ref = { namespace: 'shop', pod: 'web-7d9f8c6b5-aaaaa', container: 'web' };
 
 describe('analyze/rightsize', () => {
-  it('sizes a steady container the way VPA would, with 15 % headroom (hand-computed)', () => {
+  it('sizes a steady container on its P90, never above the highest value seen, with 15 % headroom (hand-computed)', () => {
     const m = withUsage(modelOf(web()), w, [series(w, ref, { cpu: () => 0.2, mem: () => 500 * MiB })]);
     const { recommendations } = analyzeRightsize(m, RIGHTSIZE_DEFAULTS, ctx);
     const fields = Object.fromEntries(
       recommendations[0]!.fields.map((f) => [f.path.slice(-2).join('.'), f.proposed]),
     );
-    // CPU: 0.2 core falls in bucket 14 ending at 0.2158; ×1.15 = 248.2m → rounded up to 5m = 250m.
-    expect(fields['requests.cpu']).toBe('250m');
-    // Memory: 500 MiB → bucket end 521.4 MiB; ×1.15 = 599.6 MiB → 600Mi.
-    expect(fields['requests.memory']).toBe('600Mi');
+    // CPU: 0.2 core falls in VPA's bucket 14, which ends at 0.2158, but nothing above 0.2 was seen:
+    // P90 = 200m; ×1.15 = 230m, already a multiple of 5m.
+    expect(fields['requests.cpu']).toBe('230m');
+    // Memory: 500 MiB (its bucket ends at 521.4 MiB, capped at 500); ×1.15 = 575 MiB → 575Mi.
+    expect(fields['requests.memory']).toBe('575Mi');
     const e = recommendations[0]!.evidence;
     expect(e.confidence).toEqual({ days: 14, level: 'high' });
-    expect(e.why).toMatch(/P90 of 5-minute CPU is 216m/);
+    expect(e.why).toMatch(/P90 of 5-minute CPU is 200m/);
   });
 
   it('keeps a limit at its original ratio to the request, and adds none where there was none', () => {
@@ -48,7 +49,7 @@ describe('analyze/rightsize', () => {
       series(w, ref, { cpu: () => 0.2, mem: () => 500 * MiB }),
     ]);
     const f = analyzeRightsize(m, RIGHTSIZE_DEFAULTS, ctx).recommendations[0]!.fields;
-    expect(f.find((x) => x.path.join('.').endsWith('limits.cpu'))?.proposed).toBe('0.5'); // 2 × 250/1000, in the limit's own cores style
+    expect(f.find((x) => x.path.join('.').endsWith('limits.cpu'))?.proposed).toBe('460m'); // 2 × 230/1000
     expect(f.some((x) => x.path.join('.').endsWith('limits.memory'))).toBe(false);
   });
 
@@ -139,7 +140,39 @@ describe('analyze/rightsize', () => {
       series(w, ref, { cpu: gappy, mem: (t) => (Number.isNaN(gappy(t)) ? NaN : 500 * MiB) }),
     ]);
     const rec = analyzeRightsize(m, RIGHTSIZE_DEFAULTS, ctx).recommendations[0]!;
-    expect(rec.fields.find((f) => f.path.join('.').endsWith('requests.cpu'))!.proposed).toBe('250m');
+    expect(rec.fields.find((f) => f.path.join('.').endsWith('requests.cpu'))!.proposed).toBe('230m');
     expect(rec.evidence.confidence!.days).toBeCloseTo(7, 0);
+  });
+});
+
+describe('analyze/rightsize evidence', () => {
+  it("gives the headline statistic, percentile, peak and band of one resource: memory's when memory changes", () => {
+    // Steady 0.2 core with 0.3-core scrape peaks, memory 500 MiB.
+    const f = { cpu: () => 0.2, cpuMax: () => 0.3, mem: () => 500 * MiB };
+    const both = withUsage(modelOf(web()), w, [series(w, ref, f)]);
+    const e = analyzeRightsize(both, RIGHTSIZE_DEFAULTS, ctx).recommendations[0]!.evidence;
+    const memory = e.memory as { statistic: string; lower: number; upper: number };
+    expect(e).toMatchObject({
+      statistic: 'P98 of 5-minute memory peaks',
+      percentile: 98,
+      unit: 'bytes',
+      peak: 500 * MiB,
+      lower: memory.lower,
+      upper: memory.upper,
+    });
+    // Memory already at its target (575Mi): only CPU changes, and the headline is CPU's.
+    const cpuOnly = withUsage(modelOf(web({ memory: '575Mi' })), w, [series(w, ref, f)]);
+    const rec = analyzeRightsize(cpuOnly, RIGHTSIZE_DEFAULTS, ctx).recommendations[0]!;
+    expect(rec.fields.map((x) => x.path.at(-1))).toEqual(['cpu']);
+    const cpu = rec.evidence.cpu as { lower: number; upper: number };
+    expect(rec.evidence).toMatchObject({
+      statistic: 'P90 of 5-minute CPU',
+      percentile: 90,
+      unit: 'millicores',
+      lower: cpu.lower,
+      upper: cpu.upper,
+    });
+    // The peak is of the series the statistic is of: the highest 5-minute mean, 200m.
+    expect(rec.evidence.peak).toBeCloseTo(200, 3);
   });
 });

@@ -195,6 +195,9 @@ function recommend(
   if (!fields.length) return undefined;
 
   const subject = `container ${c.name}`;
+  // The headline statistic, its percentile, peak and band all describe one resource: memory when
+  // memory changes, else CPU (each resource's own figures are under evidence.cpu / .memory).
+  const main = fields.some((f) => f.quantity?.resource === 'memory') ? 'memory' : 'cpu';
   return {
     id: recommendationId('rightsize', w.key, subject),
     analyzer: 'rightsize',
@@ -205,15 +208,14 @@ function recommend(
     evidence: {
       window: { start: o.window.start, end: o.window.end },
       samples: o.samples,
-      statistic: fields.some((f) => f.quantity?.resource === 'memory')
-        ? est.memory.statistic
-        : est.cpu.statistic,
-      percentile: est.cpu.percentile,
-      peak: est.memory.base,
+      statistic: est[main].statistic,
+      percentile: est[main].percentile,
+      peak: est.usage[main].max,
+      unit: main === 'memory' ? 'bytes' : 'millicores',
       ooms: o.ooms,
       confidence: est.confidence,
-      lower: est.memory.lower,
-      upper: est.memory.upper,
+      lower: est[main].lower,
+      upper: est[main].upper,
       why: why(c, est, fields, o.cpu, args),
       usage: { cpu: est.usage.cpu, memory: est.usage.memory },
       cpu: {

@@ -7,6 +7,7 @@ import type { ContainerUsageDigest } from '../../model/usage/types.js';
 import type { OomEvent } from '../../collect/types.js';
 import type { Confidence } from '../types.js';
 import type { RightsizeArgs } from './args.js';
+import { usageSummary, type UsageSummary } from '../../model/usage/summary.js';
 
 export type Driver = 'statistic' | 'pod-floor' | 'last-24h-peak' | 'growth' | 'oom-floor';
 
@@ -22,14 +23,6 @@ export interface ResourceEstimate {
   /** What set the final value (the largest constraint wins). */
   driver: Driver;
   detail: string;
-}
-
-export interface UsageSummary {
-  p50: number;
-  p90: number;
-  p95: number;
-  p99: number;
-  max: number;
 }
 
 export interface ContainerEstimate {
@@ -69,9 +62,6 @@ export function estimateContainer(input: EstimateInput): ContainerEstimate {
   const upperMult = 1 + 1 / c;
   const lowerMult = Math.pow(1 + 0.001 / c, -2);
   const m = 1 + args.margin;
-
-  const cpuUsage = summary((p) => d.cpuTime.percentile(p) * 1000, d.peakCpu * 1000);
-  const memUsage = summary((p) => d.memPeaks.percentile(p), d.peakMemory);
 
   // CPU (millicores)
   let cpuBase: number;
@@ -186,13 +176,9 @@ export function estimateContainer(input: EstimateInput): ContainerEstimate {
     cpu: cpuEstimate,
     memory: memEstimate,
     confidence,
-    usage: { cpu: cpuUsage, memory: memUsage },
+    usage: usageSummary(d),
     growthPerDay: growth,
   };
-}
-
-function summary(pct: (p: number) => number, max: number): UsageSummary {
-  return { p50: pct(0.5), p90: pct(0.9), p95: pct(0.95), p99: pct(0.99), max };
 }
 
 /** Highest daily peak over the last `days` days before `now`. */
@@ -239,7 +225,8 @@ export function growthPerDay(daily: Float32Array, start: number, now: number): n
 }
 
 function roundUp(v: number, step: number): number {
-  return Math.ceil(v / step - 1e-9) * step;
+  // Usage is held in Float32 (7 digits): 0.2 core is 200.000003m, which must not round up a step.
+  return Math.ceil((v / step) * (1 - 1e-6)) * step;
 }
 
 function fmtM(m: number): string {

@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
-import { planToOutputs } from './plan.js';
+import { planOutputs } from './plan.js';
+import { outputDir, writeOutputFiles } from '../../core/output-dir.js';
 import { commitToNewBranch, assertBranchFree } from '../../publish/git/local-branch.js';
 import { commitMessage } from '../../publish/git/commit-message.js';
-import { loadConfig } from '../../config/load.js';
+import { assertCheckout, loadConfig } from '../../config/load.js';
 import { renderPlanTable } from '../table.js';
 import type { CliContext } from '../context.js';
+import { OUT_HELP } from '../out-option.js';
 import type { ClusterPlanResult } from '../../plan/run.js';
 import type { WorkloadChange } from '../../plan/types.js';
 
@@ -14,13 +16,23 @@ export function registerApplyCommand(program: Command, ctx: CliContext): void {
     .description("make the plan's edits as one commit on a new local branch of the GitOps checkout (no push)")
     .requiredOption('-c, --config <file>', 'Pipeline config')
     .requiredOption('-b, --branch <name>', 'name of the new branch')
-    .option('-o, --out <dir>', 'output directory for plan.json, changes.diff, pr.md', 'tidemark-out')
+    .option('-o, --out <dir>', `${OUT_HELP}; plan.json, changes.diff and pr.md`, 'tidemark-out')
     .action(async (opts: { config: string; branch: string; out?: string }) => {
-      // Fail before minutes of planning when the branch cannot be created anyway.
-      for (const c of loadConfig(opts.config).clusters) await assertBranchFree(c.repo.path, opts.branch);
-      const { outputs } = await planToOutputs(ctx, { config: opts.config, out: opts.out });
-      ctx.stdout(renderPlanTable(outputs.doc));
+      // Everything that can refuse is checked before minutes of planning: the output directory,
+      // each checkout (a git work tree's top, with a commit) and the branch name.
+      outputDir(opts.out ?? 'tidemark-out', 'apply');
       const config = loadConfig(opts.config);
+      for (const c of config.clusters) {
+        assertCheckout(config, c);
+        await assertBranchFree(c.repo.path, opts.branch);
+      }
+      const { outputs, outDir } = await planOutputs(ctx, {
+        config: opts.config,
+        loaded: config,
+        out: opts.out,
+        command: 'apply',
+      });
+      ctx.stdout(renderPlanTable(outputs.doc));
       // One commit per repository checkout (clusters may share one repo or use several).
       const byRepo = new Map<string, { cluster: string[] }>();
       for (const c of config.clusters)
@@ -46,6 +58,9 @@ export function registerApplyCommand(program: Command, ctx: CliContext): void {
         );
       }
       if (!made) ctx.stdout('no branch created: the plan has no edits\n');
+      // Written once the branches exist: a refused commit leaves no output behind.
+      writeOutputFiles(outDir, outputs.files, 'apply');
+      ctx.stdout(`wrote ${outDir}/plan.json, changes.diff, pr.md, pr/\n`);
     });
 }
 

@@ -4,13 +4,14 @@ import { loadConfig } from '../../config/load.js';
 import { reportSettingsFrom } from '../../config/report-settings.js';
 import { ConfigError } from '../../core/errors.js';
 import { parseDuration } from '../../core/duration.js';
-import { writeOutputFiles } from '../../core/output-dir.js';
+import { outputDir, writeOutputFiles } from '../../core/output-dir.js';
 import { readPlans } from '../../report/inputs/plans.js';
 import { buildReport } from '../../report/model/build.js';
 import { renderReportHtml } from '../../report/html/page.js';
 import { reportClient } from '../../report/client-bundle.js';
 import { readHistories, REPORT_FILE } from '../../report/write.js';
 import type { CliContext } from '../context.js';
+import { OUT_HELP } from '../out-option.js';
 
 interface ReportOptions {
   repo?: string[];
@@ -38,13 +39,14 @@ export function registerReportCommand(program: Command, ctx: CliContext): void {
       '--period <duration>',
       'the period compared with the one before (default: report.period, else 30d)',
     )
-    .option('-o, --out <dir>', 'output directory', 'tidemark-report')
+    .option('-o, --out <dir>', OUT_HELP, 'tidemark-report')
     .action(async (paths: string[], opts: ReportOptions) => {
+      // Refused before any reading; checked again when the file is written.
+      const outDir = outputDir(opts.out, 'report');
       const config = opts.config ? loadConfig(opts.config) : undefined;
       const settings = reportSettingsFrom(config);
       const periodSeconds = opts.period ? periodOf(opts.period) : settings.periodSeconds;
       const plans = readPlans(paths);
-      const outDir = resolve(opts.out);
       // Writing over a folder that holds an input plan would replace that plan with the report.
       for (const p of plans) {
         const inside = relative(outDir, p.file);
@@ -65,7 +67,7 @@ export function registerReportCommand(program: Command, ctx: CliContext): void {
         periodSeconds,
         ...(events ? { events, history: { repo: repos.join(', '), since } } : {}),
       });
-      writeOutputFiles(outDir, { [REPORT_FILE]: renderReportHtml(data, await reportClient()) });
+      writeOutputFiles(outDir, { [REPORT_FILE]: renderReportHtml(data, await reportClient()) }, 'report');
       ctx.stdout(
         `wrote ${outDir}/${REPORT_FILE}: ${data.clusters.length} cluster(s), ${data.workloads.length} workload(s), ` +
           `${data.sources.plans.length} plan(s)${events ? `, ${events.length} Tidemark change(s) in the history` : ', no history (--repo)'}\n`,

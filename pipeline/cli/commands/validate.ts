@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
 import { defaultDeps } from '../../plan/deps.js';
-import { validatePipeline } from '../../plan/validate.js';
+import { validatePipeline, type MetricsReport } from '../../plan/validate.js';
 import { ConfigError } from '../../core/errors.js';
 import type { CliContext } from '../context.js';
 
@@ -9,7 +9,7 @@ export function registerValidateCommand(program: Command, ctx: CliContext): void
   program
     .command('validate')
     .description(
-      'check the config, the policies, and that every workload can be located in the repository (exit 0 or 2)',
+      'check the config, the policies, that every workload can be located in the repository, and the metrics source: which workloads have usage, which series match none (exit 0, 2 or 3)',
     )
     .requiredOption('-c, --config <file>', 'Pipeline config')
     .action(async (opts: { config: string }) => {
@@ -20,6 +20,7 @@ export function registerValidateCommand(program: Command, ctx: CliContext): void
       );
       for (const u of report.unlocated)
         ctx.stdout(`  cannot locate ${u.cluster}/${u.workload}: ${u.reason}: ${u.detail}\n`);
+      for (const m of report.metrics) ctx.stdout(describeMetrics(m));
       if (report.unlocated.length) {
         throw new ConfigError(`${report.unlocated.length} workload(s) cannot be located in the repository`, {
           file: config.file,
@@ -27,4 +28,21 @@ export function registerValidateCommand(program: Command, ctx: CliContext): void
         });
       }
     });
+}
+
+function describeMetrics(m: MetricsReport): string {
+  const iso = (t: number): string => new Date(t * 1000).toISOString().replace('.000Z', 'Z');
+  const head = `cluster ${m.cluster}: metrics ${m.source}, window ${iso(m.window.start)} – ${iso(m.window.end)}`;
+  if (m.skipped) return `${head}: not checked (the source cannot be surveyed)\n`;
+  const lines = [
+    `${head}: ${m.withUsage.length} workload(s) with usage, ${m.withoutUsage.length} without; ` +
+      `${m.unmatchedSeries} series match no workload${m.unmatchedExample ? ` (e.g. ${m.unmatchedExample})` : ''}`,
+  ];
+  if (m.withoutUsage.length) lines.push(`  without usage: ${m.withoutUsage.join(', ')}`);
+  if (m.invalidSamples)
+    lines.push(
+      `  ${m.invalidSamples.total} invalid sample(s) dropped (negative ${m.invalidSamples.negative}, not finite ${m.invalidSamples.nonFinite}, above the node ${m.invalidSamples.aboveNode}), e.g. ${m.invalidSamples.example}`,
+    );
+  if (m.notSurveyed) lines.push(`  not surveyed (too large for the server): ${m.notSurveyed.join(', ')}`);
+  return lines.join('\n') + '\n';
 }

@@ -139,6 +139,14 @@ export const INVENTORY: KindSpec[] = [
     optional: true,
   },
   {
+    group: 'helm.toolkit.fluxcd.io',
+    version: 'v2',
+    resource: 'helmreleases',
+    kind: 'HelmRelease',
+    keep: 'full',
+    optional: true,
+  },
+  {
     group: 'karpenter.sh',
     version: 'v1',
     resource: 'nodepools',

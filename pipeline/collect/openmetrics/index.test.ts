@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createOpenMetricsSource } from './index.js';
 import type { UsageBatch, UsageRequest } from '../types.js';
-import { silentLogger } from '../../core/logger.js';
+import { createMemoryLogger, silentLogger } from '../../core/logger.js';
 
 const T0 = 1_800_000_000; // aligned to 300 s
 const window = { start: T0, end: T0 + 900, step: 300 };
@@ -102,14 +102,27 @@ describe('collect/openmetrics', () => {
     expect(s.memMax[0]).toBe(42);
   });
 
-  it('ignores the POD pause container, the empty container and containers not asked for', async () => {
+  it('ignores the POD pause container and the empty container; lists containers not asked for', async () => {
     const lines = [
       `container_cpu_usage_seconds_total{namespace="shop",pod="web-1",container="POD"} 1 ${T0}`,
       `container_cpu_usage_seconds_total{namespace="shop",pod="web-1",container=""} 1 ${T0}`,
       `container_cpu_usage_seconds_total{namespace="other",pod="x-1",container="x"} 1 ${T0}`,
+      `container_cpu_usage_seconds_total{namespace="other",pod="x-1",container="x",job="b"} 1 ${T0}`,
+      `container_memory_working_set_bytes{namespace="other",pod="x-1",container="x"} 1 ${T0}`,
+      `container_memory_working_set_bytes{namespace="other",pod="x-2",container="x"} 1 ${T0 + 900}`,
       '# EOF',
     ];
-    expect((await read(file(lines), req([['shop', 'web-1', 'web']]))).series).toEqual([]);
+    const out: UsageBatch[] = [];
+    for await (const b of createOpenMetricsSource(file(lines)).readUsage(req([['shop', 'web-1', 'web']]), {
+      logger: silentLogger,
+    }))
+      out.push(b);
+    expect(out.flatMap((b) => b.series)).toEqual([]);
+    // One per metric and container (two scrape jobs are one); x-2's only sample is after the window.
+    expect(out.flatMap((b) => b.unrequested ?? [])).toEqual([
+      { namespace: 'other', pod: 'x-1', container: 'x' },
+      { namespace: 'other', pod: 'x-1', container: 'x' },
+    ]);
   });
 
   it('finds OOM kills on the 0→1 transition of the kube-state-metrics gauge, and restarts', async () => {
@@ -169,6 +182,79 @@ describe('collect/openmetrics', () => {
   it('rejects a sample line whose value or timestamp is missing even in a series it skips', async () => {
     const lines = [`container_cpu_usage_seconds_total{namespace="other",pod="x-1",container="x"} 1`, '# EOF'];
     await expect(read(file(lines), req([['shop', 'web-1', 'web']]))).rejects.toThrow(/line 1: malformed/);
+  });
+
+  it('drops invalid samples (negative, not finite, above the node), counts them and warns once with the first', async () => {
+    const GiB = 2 ** 30;
+    const lines = [
+      cpu('web-1', 0, T0),
+      cpu('web-1', 30, T0 + 60), // 0.5 core
+      cpu('web-1', -3, T0 + 90), // negative counter
+      cpu('web-1', 1e12, T0 + 120), // 1e12 core-seconds in 60 s: far above 4 cores × 2
+      cpu('web-1', 90, T0 + 180), // 60 over 120 s from the last valid one: 0.5 core
+      cpu('web-1', 'NaN' as unknown as number, T0 + 240),
+      mem('web-1', 100, T0 + 10),
+      mem('web-1', 1e18, T0 + 20), // above the node's 16 GiB
+      mem('web-1', -5, T0 + 30),
+      mem('web-1', 16 * GiB, T0 + 40), // exactly the node: valid
+      mem('web-1', 'NaN' as unknown as number, T0 + 50),
+      '# EOF',
+    ];
+    const logger = createMemoryLogger('info');
+    const src = createOpenMetricsSource(file(lines));
+    const r: UsageRequest = {
+      window,
+      containers: [
+        {
+          namespace: 'shop',
+          pod: 'web-1',
+          container: 'web',
+          ceiling: { cpuCores: 4, memoryBytes: 16 * GiB, node: 'node-1' },
+        },
+      ],
+    };
+    const series: UsageBatch['series'] = [];
+    for await (const b of src.readUsage(r, { logger })) series.push(...b.series);
+    const s = series[0]!;
+    expect(s.cpuMean[0]).toBeCloseTo(90 / 180, 6); // the bad samples are not in the rate
+    expect(s.cpuMax[0]).toBeCloseTo(0.5, 6);
+    expect(s.memMax[0]).toBe(16 * GiB);
+    expect(s.samples).toBe(3);
+    expect(src.stats().invalidSamples).toEqual({
+      total: 6,
+      negative: 2,
+      nonFinite: 2,
+      aboveNode: 2,
+      example: expect.stringMatching(
+        /m\.om: line 3: container_cpu_usage_seconds_total\{.*\} -3 \d+: negative$/,
+      ),
+    });
+    const warnings = logger.lines.filter((l) => l.includes('"level":"warn"'));
+    expect(warnings).toHaveLength(1);
+    expect(JSON.parse(warnings[0]!)).toMatchObject({
+      msg: 'invalid usage samples dropped (negative, not finite, or above the node)',
+      invalidSamples: 6,
+      aboveNode: 2,
+    });
+  });
+
+  it('names the node and its capacity for a sample above it', async () => {
+    const src = createOpenMetricsSource(file([mem('web-1', 1e18, T0 + 20), '# EOF']));
+    const r: UsageRequest = {
+      window,
+      containers: [
+        {
+          namespace: 'shop',
+          pod: 'web-1',
+          container: 'web',
+          ceiling: { cpuCores: 4, memoryBytes: 2 ** 34, node: 'node-1' },
+        },
+      ],
+    };
+    for await (const _ of src.readUsage(r, { logger: silentLogger })) void _;
+    expect(src.stats().invalidSamples!.example).toMatch(
+      /line 1: container_memory_working_set_bytes\{namespace="shop",pod="web-1",container="web"\} 1000000000000000000 \d+: above its node's capacity \(16\.00Gi on node-1\)$/,
+    );
   });
 
   it('reports the newest sample time, so a file that ends in the past sets the analysis time', async () => {

@@ -10,9 +10,12 @@
 import { existsSync, statSync } from 'node:fs';
 import { InputError } from '../../core/errors.js';
 import type {
+  ContainerRef,
+  InvalidSamples,
   MetricsSource,
   MetricsStats,
   OomEvent,
+  SampleCeiling,
   RestartEvent,
   UsageBatch,
   UsageRequest,
@@ -22,6 +25,18 @@ import type {
 import { parseSeries, splitSampleLine } from './parse-line.js';
 import { lineBatches } from './lines.js';
 import { maxInto, trimSeries } from '../usage-series.js';
+import {
+  addInvalid,
+  ceilingIndex,
+  cpuCeiling,
+  describeCeiling,
+  describeInvalid,
+  newInvalidSamples,
+  recordInvalid,
+  warnInvalid,
+  type CeilingIndex,
+  type InvalidReason,
+} from '../sample-check.js';
 import {
   addCpuSample,
   addMemorySample,
@@ -38,6 +53,7 @@ const RESTARTS = 'kube_pod_container_status_restarts_total';
 interface SeriesState {
   ref: { namespace: string; pod: string; container: string };
   node?: string;
+  ceiling: SampleCeiling;
   cpu?: CpuAccumulator;
   mem?: Float32Array;
   memSamples: number;
@@ -49,17 +65,39 @@ interface SeriesState {
 }
 
 export function createOpenMetricsSource(file: string): MetricsSource {
-  const stats: MetricsStats = { queries: 0, series: 0, samples: 0, bytes: 0 };
+  const stats: MetricsStats & { invalidSamples: InvalidSamples } = {
+    queries: 0,
+    series: 0,
+    samples: 0,
+    bytes: 0,
+    invalidSamples: newInvalidSamples(),
+  };
   let latest: number | undefined;
+  const description = `openmetrics ${file}`;
   return {
-    description: `openmetrics ${file}`,
-    stats: () => ({ ...stats }),
+    description,
+    stats: () => ({ ...stats, invalidSamples: { ...stats.invalidSamples } }),
     async latestTimestamp() {
       if (latest === undefined) latest = await scanLatest(file);
       return latest;
     },
-    async *readUsage(request: UsageRequest) {
-      yield await readFile(file, request, stats);
+    async *readUsage(request: UsageRequest, ctx) {
+      const invalid = newInvalidSamples();
+      const batch = await readFile(file, request, stats, invalid);
+      addInvalid(stats.invalidSamples, invalid);
+      warnInvalid(ctx.logger, description, invalid);
+      yield batch;
+    },
+    // The whole file, parsed and checked exactly as a plan reads it.
+    async survey(request: UsageRequest, ctx) {
+      const invalid = newInvalidSamples();
+      const batch = await readFile(file, request, stats, invalid);
+      addInvalid(stats.invalidSamples, invalid);
+      warnInvalid(ctx.logger, description, invalid);
+      return {
+        withUsage: batch.series.map(({ namespace, pod, container }) => ({ namespace, pod, container })),
+        unrequested: batch.unrequested ?? [],
+      };
     },
   };
 }
@@ -80,25 +118,41 @@ function assertFile(file: string): void {
   if (!existsSync(file) || !statSync(file).isFile()) throw new InputError('metrics file not found', { file });
 }
 
-async function readFile(file: string, request: UsageRequest, stats: MetricsStats): Promise<UsageBatch> {
+async function readFile(
+  file: string,
+  request: UsageRequest,
+  stats: MetricsStats,
+  invalid: InvalidSamples,
+): Promise<UsageBatch> {
   assertFile(file);
   const w = request.window;
   const slots = Math.round((w.end - w.start) / w.step);
   const wanted = new Set(request.containers.map((c) => `${c.namespace}/${c.pod}/${c.container}`));
+  const ceilings = ceilingIndex(request);
   // Keyed by the full label set, so two scrape jobs exporting the same container stay apart
   // and are merged with max (never summed) at the end.
   const series = new Map<string, SeriesState>();
   // The same series text repeats on every sample line; its labels are parsed once. `null`:
-  // a series this request does not need.
-  const byText = new Map<string, { name: string; st: SeriesState } | null>();
+  // a series this request does not need; a Stranger: a container's usage the request does not
+  // name, which the caller matches to a workload or counts as matching none.
+  const byText = new Map<string, { name: string; st: SeriesState } | Stranger | null>();
+  const strangers = new Map<string, Stranger>();
   const ooms: OomEvent[] = [];
   const restarts: RestartEvent[] = [];
   let lineNo = 0;
   let sawEof = false;
+  let line = '';
+  const drop = (reason: InvalidReason, st: SeriesState, cpu: boolean): void =>
+    recordInvalid(
+      invalid,
+      reason,
+      () =>
+        `${file}: line ${lineNo}: ${line.slice(0, 200)}: ${cpu && reason === 'aboveNode' ? 'the rate from the previous sample is ' : ''}${describeInvalid(reason, describeCeiling(st.ceiling, cpu))}`,
+    );
   stats.bytes += statSync(file).size;
 
   for await (const lines of lineBatches(file))
-    for (const line of lines) {
+    for (line of lines) {
       lineNo++;
       if (line === '# EOF') {
         sawEof = true;
@@ -118,19 +172,26 @@ async function readFile(file: string, request: UsageRequest, stats: MetricsStats
       if (known === undefined) {
         const id = parseSeries(s.series);
         if (id === 'invalid') throw malformed();
-        known = wantedSeries(id.name, id.labels, wanted, series);
+        known = wantedSeries(id.name, id.labels, wanted, series, ceilings) ?? stranger(id, strangers);
         byText.set(s.series, known);
       }
       if (known === null) continue;
+      if ('inWindow' in known) {
+        if (!known.inWindow && s.time >= w.start && s.time < w.end) known.inWindow = true;
+        continue;
+      }
       stats.samples++;
       const st = known.st;
       const name = known.name;
       if (name === CPU) {
         st.cpu ??= newCpuAccumulator(slots);
-        addCpuSample(st.cpu, w, s.time, s.value);
+        const bad = addCpuSample(st.cpu, w, s.time, s.value, cpuCeiling(st.ceiling));
+        if (bad) drop(bad, st, true);
       } else if (name === MEM) {
         st.mem ??= new Float32Array(slots).fill(NaN);
-        if (addMemorySample(st.mem, w, s.time, s.value)) st.memSamples++;
+        const r = addMemorySample(st.mem, w, s.time, s.value, st.ceiling.memoryBytes);
+        if (r === 'ok') st.memSamples++;
+        else if (r !== 'outside') drop(r, st, false);
       } else if (name === OOM) {
         if (!st.oomKilled || !Number.isFinite(s.value)) continue;
         if (
@@ -185,7 +246,32 @@ async function readFile(file: string, request: UsageRequest, stats: MetricsStats
   }
   const out = [...merged.values()].map(trimSeries);
   stats.series += series.size;
-  return { series: out.filter((s) => s.cpuMean.length > 0), ooms, restarts };
+  return {
+    series: out.filter((s) => s.cpuMean.length > 0),
+    ooms,
+    restarts,
+    unrequested: [...strangers.values()].filter((x) => x.inWindow).map((x) => x.ref),
+  };
+}
+
+interface Stranger {
+  ref: ContainerRef;
+  /** Whether it has a sample inside the window. */
+  inWindow: boolean;
+}
+
+/** A usage series of a container the request does not name, once per metric and container. */
+function stranger(
+  id: { name: string; labels: Record<string, string> },
+  all: Map<string, Stranger>,
+): Stranger | null {
+  if (id.name !== CPU && id.name !== MEM) return null;
+  const { namespace, pod, container } = id.labels;
+  if (!namespace || !pod || !container || container === 'POD') return null;
+  const key = `${id.name}|${namespace}/${pod}/${container}`;
+  let s = all.get(key);
+  if (!s) all.set(key, (s = { ref: { namespace, pod, container }, inWindow: false }));
+  return s;
 }
 
 function wantedSeries(
@@ -193,6 +279,7 @@ function wantedSeries(
   labels: Record<string, string>,
   wanted: Set<string>,
   series: Map<string, SeriesState>,
+  ceilings: CeilingIndex,
 ): { name: string; st: SeriesState } | null {
   if (name !== CPU && name !== MEM && name !== OOM && name !== RESTARTS) return null;
   const { namespace, pod, container } = labels;
@@ -202,7 +289,12 @@ function wantedSeries(
   const key = `${name}|${labelKey(labels)}`;
   let st = series.get(key);
   if (!st) {
-    st = { ref: { namespace, pod, container }, node: labels.node, memSamples: 0 };
+    st = {
+      ref: { namespace, pod, container },
+      node: labels.node,
+      ceiling: ceilings.of(namespace, pod, container),
+      memSamples: 0,
+    };
     if (name === OOM) st.oomKilled = labels.reason === 'OOMKilled';
     series.set(key, st);
   }

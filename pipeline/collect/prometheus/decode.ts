@@ -1,7 +1,24 @@
 /** Turns query_range matrices into the estimator input on the window grid. */
-import type { OomEvent, RestartEvent, UsageSeries, UsageWindow } from '../types.js';
+import type {
+  InvalidSamples,
+  OomEvent,
+  RestartEvent,
+  SampleCeiling,
+  UsageSeries,
+  UsageWindow,
+} from '../types.js';
 import type { Matrix } from './client.js';
 import type { UsageQueryKind } from './queries.js';
+import {
+  ceilingIndex,
+  cpuCeiling,
+  describeCeiling,
+  describeInvalid,
+  invalidReason,
+  newInvalidSamples,
+  recordInvalid,
+  type CeilingIndex,
+} from '../sample-check.js';
 
 export interface BatchAccumulator {
   series: Map<string, UsageSeries>;
@@ -9,10 +26,16 @@ export interface BatchAccumulator {
   restarts: RestartEvent[];
   /** Points received, for the run summary. */
   points: number;
+  /** The most each container's values can be (its node's capacity). */
+  ceilings: CeilingIndex;
+  /** Values dropped as invalid (collect/sample-check.ts). */
+  invalid: InvalidSamples;
 }
 
-export function newBatchAccumulator(): BatchAccumulator {
-  return { series: new Map(), ooms: [], restarts: [], points: 0 };
+export function newBatchAccumulator(
+  ceilings: CeilingIndex = ceilingIndex({ window: { start: 0, end: 0, step: 1 }, containers: [] }),
+): BatchAccumulator {
+  return { series: new Map(), ooms: [], restarts: [], points: 0, ceilings, invalid: newInvalidSamples() };
 }
 
 function slotOf(t: number, w: UsageWindow): number {
@@ -66,10 +89,16 @@ export function addMatrix(
     if (!s) continue;
     const target = kind === 'cpuMean' ? s.cpuMean : kind === 'cpuMax' ? s.cpuMax : s.memMax;
     const { times, values } = r;
+    const ceiling = acc.ceilings.of(s.namespace, s.pod, s.container);
+    const cap = kind === 'memMax' ? ceiling.memoryBytes : cpuCeiling(ceiling);
     for (let p = 0; p < times.length; p++) {
       const last = slotOf(times[p]!, w);
       const v = values[p]!;
-      if (!Number.isFinite(v) || v < 0) continue;
+      // NaN, ±Inf, negatives and values above the node all fail this one test.
+      if (!(v >= 0 && v <= cap)) {
+        dropPoint(acc, kind, s, times[p]!, v, ceiling);
+        continue;
+      }
       for (let i = Math.max(0, last - k + 1); i <= last && i < slots; i++) {
         const cur = target[i]!;
         // Duplicate series of one container (cAdvisor across a restart) combine with max; the
@@ -81,6 +110,24 @@ export function addMatrix(
       }
     }
   }
+}
+
+/** Counts an invalid point; the example is written only for the first. */
+function dropPoint(
+  acc: BatchAccumulator,
+  kind: UsageQueryKind,
+  s: UsageSeries,
+  t: number,
+  v: number,
+  ceiling: SampleCeiling,
+): void {
+  const reason = invalidReason(v);
+  recordInvalid(
+    acc.invalid,
+    reason,
+    () =>
+      `${kind} of ${s.namespace}/${s.pod}/${s.container} at ${new Date(t * 1000).toISOString()}: ${v}: ${describeInvalid(reason, describeCeiling(ceiling, kind !== 'memMax'))}`,
+  );
 }
 
 function addEvents(acc: BatchAccumulator, kind: 'oom' | 'restarts', r: Matrix, w: UsageWindow): void {

@@ -217,6 +217,49 @@ describeWithPrometheus()('collect/prometheus (real Prometheus)', () => {
     expect(st.serverSamples).toBeGreaterThan(0);
   });
 
+  it("drops points above the container's node, counts them and warns once", async () => {
+    const om = (globalThis as { __om?: string }).__om!;
+    const file = await readAll(createOpenMetricsSource(om), request);
+    const target = request.containers[0]!;
+    const peaks = Array.from(file.series.find((s) => key(s) === key(target))!.memMax).filter(
+      (v) => !Number.isNaN(v),
+    );
+    // A node smaller than this container's median peak: about half its intervals are impossible.
+    // Halfway between two peaks, as the file source's float32 peaks are a few bytes off the raw ones.
+    const sorted = [...peaks].sort((a, b) => a - b);
+    const mid = Math.floor(peaks.length / 2);
+    expect(sorted[mid + 1]! - sorted[mid]!).toBeGreaterThan(32);
+    const cap = Math.round((sorted[mid]! + sorted[mid + 1]!) / 2);
+    const above = peaks.filter((v) => v > cap).length;
+    expect(above).toBeGreaterThan(peaks.length / 4);
+    const r: UsageRequest = {
+      ...request,
+      containers: request.containers.map((c) =>
+        c === target ? { ...c, ceiling: { cpuCores: 64, memoryBytes: cap, node: 'small-node' } } : c,
+      ),
+    };
+    const logger = createMemoryLogger('info');
+    const src = createPrometheusSource({ url: prom.url, maxSeriesPerQuery: 4 }, fast);
+    const series: UsageSeries[] = [];
+    for await (const b of src.readUsage(r, { logger })) series.push(...b.series);
+    expect(src.stats().invalidSamples).toEqual({
+      total: above,
+      negative: 0,
+      nonFinite: 0,
+      aboveNode: above,
+      example: expect.stringMatching(
+        new RegExp(
+          `^memMax of ${key(target).replace(/[.]/g, '\\.')} at \\S+Z: \\d+: above its node's capacity \\(\\d+Mi on small-node\\)$`,
+        ),
+      ),
+    });
+    const kept = series.find((s) => key(s) === key(target))!;
+    expect(Array.from(kept.memMax).filter((v) => !Number.isNaN(v))).toEqual(peaks.filter((v) => v <= cap));
+    const warnings = logger.lines.filter((l) => l.includes('"level":"warn"'));
+    expect(warnings).toHaveLength(1);
+    expect(JSON.parse(warnings[0]!)).toMatchObject({ invalidSamples: above, aboveNode: above });
+  });
+
   it('sends every query as a POST form body, never in the URL, with the extra selector', async () => {
     const p = await proxy(prom.url, (_n, _res, forward) => forward());
     const seen = p.seen;

@@ -11,15 +11,24 @@ import { SourceError } from '../../core/errors.js';
 import { parseDuration } from '../../core/duration.js';
 import type { PrometheusConfig } from '../../config/types.js';
 import type {
+  ContainerRef,
+  InvalidSamples,
   MetricsSource,
   MetricsStats,
   SourceContext,
   UsageBatch,
   UsageRequest,
+  UsageSurvey,
   UsageWindow,
 } from '../types.js';
 import { trimSeries } from '../usage-series.js';
-import { createPrometheusClient, QueryFailure, type ClientOptions, type PrometheusClient } from './client.js';
+import {
+  createPrometheusClient,
+  QueryFailure,
+  type ClientOptions,
+  type PrometheusClient,
+  type VectorSample,
+} from './client.js';
 import { addMatrix, newBatchAccumulator, type BatchAccumulator } from './decode.js';
 import { planBatches } from './plan.js';
 import {
@@ -28,12 +37,20 @@ import {
   QUERY_KINDS,
   presenceOverQuery,
   presenceQuery,
+  surveyQuery,
   usageQuery,
   type BatchSelector,
   type QueryShape,
   type UsageQueryKind,
 } from './queries.js';
 import { createProgress } from './progress.js';
+import {
+  addInvalid,
+  ceilingIndex,
+  newInvalidSamples,
+  warnInvalid,
+  type CeilingIndex,
+} from '../sample-check.js';
 
 export interface PrometheusSourceOptions {
   client?: ClientOptions;
@@ -43,7 +60,7 @@ export interface PrometheusSourceOptions {
 
 /** The contract's stats, with every counter this source keeps present. */
 type SourceStats = MetricsStats &
-  Required<Pick<MetricsStats, 'retries' | 'splits' | 'batches' | 'serverSamples'>>;
+  Required<Pick<MetricsStats, 'retries' | 'splits' | 'batches' | 'serverSamples' | 'invalidSamples'>>;
 
 export const PROMETHEUS_DEFAULTS = {
   concurrency: 4,
@@ -65,6 +82,7 @@ export function createPrometheusSource(
     splits: 0,
     serverSamples: 0,
     batches: 0,
+    invalidSamples: newInvalidSamples(),
   };
   let client: PrometheusClient | undefined;
   const shape: QueryShape = {
@@ -78,16 +96,30 @@ export function createPrometheusSource(
     stats.retries = client.stats.retries;
   };
 
+  const description = `prometheus ${cfg.url.replace(/\/\/[^@/]*@/, '//')}`;
   return {
-    description: `prometheus ${cfg.url.replace(/\/\/[^@/]*@/, '//')}`,
+    description,
     stats: () => {
       sync();
-      return { ...stats };
+      return { ...stats, invalidSamples: { ...stats.invalidSamples } };
+    },
+    async survey(request: UsageRequest, ctx: SourceContext): Promise<UsageSurvey> {
+      client ??= createPrometheusClient(cfg, opts.client);
+      const c = client;
+      try {
+        return await survey(c, cfg, request, ctx.signal);
+      } finally {
+        sync();
+        await c.close();
+        client = undefined;
+      }
     },
     async *readUsage(request: UsageRequest, ctx: SourceContext): AsyncIterable<UsageBatch> {
       client ??= createPrometheusClient(cfg, opts.client);
       const c = client;
       const w = request.window;
+      const ceilings = ceilingIndex(request);
+      const invalid = newInvalidSamples();
       try {
         await preflight(c, cfg, w, ctx.signal);
         const batches = planBatches(request.containers, {
@@ -108,7 +140,7 @@ export function createPrometheusSource(
         let next = 0;
         const start = (): void => {
           const sel = batches[next++]!;
-          inFlight.push(runBatch(c, sel, w, shape, kinds, coarse, stats, ctx.signal));
+          inFlight.push(runBatch(c, sel, w, shape, kinds, coarse, stats, ceilings, invalid, ctx.signal));
         };
         while (next < batches.length && inFlight.length < concurrency) start();
         try {
@@ -124,12 +156,72 @@ export function createPrometheusSource(
           // Settle what is still running so no rejection goes unhandled after an early failure.
           await Promise.allSettled(inFlight);
         }
+        addInvalid(stats.invalidSamples, invalid);
+        warnInvalid(ctx.logger, description, invalid);
       } finally {
         sync();
         await c.close();
         client = undefined;
       }
     },
+  };
+}
+
+/** Namespaces the whole-cluster survey stands for when it has to go namespace by namespace. */
+export const OTHER_NAMESPACES = '(namespaces without workloads)';
+
+/**
+ * validate's look at the source: the preflight, then the containers with usage in the window,
+ * one instant query per metric for the whole cluster; one the server finds too large or too
+ * slow goes namespace by namespace (the cluster's), and a namespace still too large is reported
+ * as not surveyed.
+ */
+async function survey(
+  c: PrometheusClient,
+  cfg: PrometheusConfig,
+  request: UsageRequest,
+  signal?: AbortSignal,
+): Promise<UsageSurvey> {
+  const w = request.window;
+  await preflight(c, cfg, w, signal);
+  const key = (r: ContainerRef): string => `${r.namespace}/${r.pod}/${r.container}`;
+  const requested = new Set(request.containers.map(key));
+  const namespaces = [...new Set(request.containers.map((r) => r.namespace))].sort();
+  const withUsage = new Map<string, ContainerRef>();
+  const unrequested: ContainerRef[] = [];
+  const notSurveyed = new Set<string>();
+  const tooBig = (err: unknown): boolean =>
+    err instanceof QueryFailure && (err.kind === 'too-large' || err.kind === 'timeout');
+  for (const metric of [cfg.recordedCpuRate ?? CPU_METRIC, MEM_METRIC]) {
+    const seconds = w.end - w.start;
+    let rows: VectorSample[];
+    try {
+      rows = await c.queryInstant(surveyQuery(metric, seconds, cfg.selector), w.end, signal);
+    } catch (err) {
+      if (!tooBig(err)) throw err;
+      rows = [];
+      notSurveyed.add(OTHER_NAMESPACES);
+      for (const ns of namespaces) {
+        try {
+          rows.push(...(await c.queryInstant(surveyQuery(metric, seconds, cfg.selector, ns), w.end, signal)));
+        } catch (e) {
+          if (!tooBig(e)) throw e;
+          notSurveyed.add(ns);
+        }
+      }
+    }
+    for (const { metric: m } of rows) {
+      const { namespace, pod, container } = m;
+      if (!namespace || !pod || !container) continue;
+      const ref = { namespace, pod, container };
+      if (requested.has(key(ref))) withUsage.set(key(ref), ref);
+      else unrequested.push(ref);
+    }
+  }
+  return {
+    withUsage: [...withUsage.values()],
+    unrequested,
+    ...(notSurveyed.size ? { notSurveyed: [...notSurveyed] } : {}),
   };
 }
 
@@ -193,15 +285,18 @@ async function runBatch(
   kinds: UsageQueryKind[],
   coarse: CoarseTier | undefined,
   stats: SourceStats,
+  ceilings: CeilingIndex,
+  invalid: InvalidSamples,
   signal?: AbortSignal,
 ): Promise<UsageBatch> {
-  const acc = newBatchAccumulator();
+  const acc = newBatchAccumulator(ceilings);
   for (const kind of kinds) {
     const events = kind === 'oom' || kind === 'restarts';
     for (const tier of events ? [{ from: w.start + w.step, to: w.end, step: w.step }] : tiers(w, coarse))
       await runSplitting(c, kind, sel, w, tier.from, tier.to, tier.step, shape, acc, stats, signal);
   }
   const series = [...acc.series.values()].map(trimSeries).filter((s) => s.cpuMean.length > 0);
+  addInvalid(invalid, acc.invalid);
   stats.series += series.length;
   stats.samples += acc.points;
   return { series, ooms: acc.ooms, restarts: acc.restarts };

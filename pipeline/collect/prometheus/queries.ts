@@ -137,6 +137,20 @@ export function presenceOverQuery(metric: string, seconds: number, extra?: strin
   return `count(count_over_time(${metric}${sel}[${seconds}s]))`;
 }
 
+/**
+ * `tidemark validate`'s survey: one series per container with a sample of `metric` in the
+ * `seconds` before the query time (the window's end, exclusive), in one namespace or all.
+ */
+export function surveyQuery(metric: string, seconds: number, extra?: string, namespace?: string): string {
+  const parts = [
+    ...(namespace !== undefined ? [`namespace="${strEscape(namespace)}"`] : []),
+    'container!=""',
+    'container!="POD"',
+    ...(extra?.trim() ? [extra.trim()] : []),
+  ];
+  return `group by (${BY}) (last_over_time(${metric}{${parts.join(', ')}}[${seconds}s] offset 1ms))`;
+}
+
 export interface WorkloadQueryOptions extends QueryShape {
   /** The analysis window; events (OOM kills, restarts) are read over it at its step. */
   window: UsageWindow;

@@ -1,7 +1,8 @@
 import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readSnapshot } from './index.js';
+import { createSnapshotSource, readSnapshot } from './index.js';
+import { createMemoryLogger } from '../../core/logger.js';
 
 function dir(files: Record<string, string>): string {
   const d = mkdtempSync(join(tmpdir(), 'snap-'));
@@ -21,6 +22,13 @@ items:
 - apiVersion: v1
   kind: Namespace
   metadata: {name: shop}
+`;
+const pods = `apiVersion: v1
+kind: Pod
+metadata:
+  name: web-7d9f8c6b5-abcde
+  namespace: shop
+  ownerReferences: [{apiVersion: apps/v1, kind: ReplicaSet, name: web-7d9f8c6b5, controller: true}]
 `;
 
 describe('collect/snapshot', () => {
@@ -50,18 +58,21 @@ describe('collect/snapshot', () => {
   it('reads cluster facts from the manifest and checks its counts', () => {
     const manifest = (count: number): string =>
       `apiVersion: tidemark.io/v1alpha1\nkind: ClusterSnapshot\nformatVersion: 1\ncluster: {version: v1.34.4, metricsApiAvailable: true, installedKinds: [keda.sh/ScaledObject]}\nfiles:\n- {file: a.yaml, apiVersion: apps/v1, kind: Deployment, count: ${count}}\n`;
-    expect(readSnapshot(dir({ 'a.yaml': list, 'tidemark-snapshot.yaml': manifest(1) })).facts).toEqual({
+    expect(
+      readSnapshot(dir({ 'a.yaml': list, 'p.yaml': pods, 'tidemark-snapshot.yaml': manifest(1) })).facts,
+    ).toEqual({
       version: 'v1.34.4',
       metricsApiAvailable: true,
       installedKinds: ['keda.sh/ScaledObject'],
     });
-    expect(() => readSnapshot(dir({ 'a.yaml': list, 'tidemark-snapshot.yaml': manifest(2) }))).toThrow(
-      /lists 2 Deployment object\(s\) in a.yaml, found 1/,
-    );
+    expect(() =>
+      readSnapshot(dir({ 'a.yaml': list, 'p.yaml': pods, 'tidemark-snapshot.yaml': manifest(2) })),
+    ).toThrow(/lists 2 Deployment object\(s\) in a.yaml, found 1/);
     expect(() =>
       readSnapshot(
         dir({
           'a.yaml': list,
+          'p.yaml': pods,
           'tidemark-snapshot.yaml': manifest(1).replace('formatVersion: 1', 'formatVersion: 7'),
         }),
       ),
@@ -80,5 +91,32 @@ describe('collect/snapshot', () => {
     expect(() =>
       readSnapshot(dir({ 'n.yaml': 'apiVersion: v1\nkind: Pod\nmetadata: {namespace: a}\n' })),
     ).toThrow(/n\.yaml: Pod \(document 1\): metadata\.name: object has no metadata\.name/);
+  });
+
+  it('refuses a snapshot whose workloads have no Pods, naming the folder and the missing kinds', () => {
+    const d = dir({ 'a.yaml': list });
+    expect(() => readSnapshot(d)).toThrow(
+      `${d}: missing kinds: Pod, ReplicaSet: the snapshot holds Deployment objects but no Pod or ReplicaSet objects: usage cannot be attributed to workloads without their pods; add them (kubectl get pods,replicasets -A -o yaml) or take the snapshot with \`tidemark snapshot\``,
+    );
+    // Nodes and namespaces alone (no workloads) are not an error: there is nothing to attribute.
+    expect(() =>
+      readSnapshot(dir({ 'n.yaml': 'apiVersion: v1\nkind: Node\nmetadata: {name: n1}\n' })),
+    ).not.toThrow();
+  });
+
+  it('warns once, naming ReplicaSet, when Deployments come without ReplicaSets', async () => {
+    const logger = createMemoryLogger('info');
+    const d = dir({ 'a.yaml': list, 'p.yaml': pods });
+    await createSnapshotSource(d).read({ logger });
+    const warnings = logger.lines
+      .filter((l) => l.includes('"level":"warn"'))
+      .map((l) => JSON.parse(l) as object);
+    expect(warnings).toEqual([
+      expect.objectContaining({
+        snapshot: d,
+        missingKinds: ['ReplicaSet'],
+        msg: expect.stringMatching(/no ReplicaSets/),
+      }),
+    ]);
   });
 });

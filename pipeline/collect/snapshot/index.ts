@@ -33,10 +33,39 @@ export interface SnapshotManifest {
 export function createSnapshotSource(dir: string): KubernetesSource {
   return {
     description: `snapshot ${dir}`,
-    async read() {
-      return readSnapshot(dir);
+    async read(ctx) {
+      const inventory = readSnapshot(dir);
+      const kinds = new Set(inventory.objects.map((o) => o.kind));
+      if (kinds.has('Deployment') && !kinds.has('ReplicaSet'))
+        ctx.logger.warn(
+          "the snapshot holds no ReplicaSets: pods are matched to their Deployment by the ReplicaSet's name (<deployment>-<pod-template-hash>)",
+          { snapshot: dir, missingKinds: ['ReplicaSet'] },
+        );
+      return inventory;
     },
   };
+}
+
+/** Kinds that own pods: without the pods, their usage cannot be attributed to them. */
+const POD_OWNERS = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob'];
+
+/**
+ * A snapshot must let usage be attributed to workloads: metrics name pods, and only the Pods
+ * (owner references) say whose they are. Without Pods that is impossible: exit 2. Without
+ * ReplicaSets it still works by name, as Kubernetes names a Deployment's ReplicaSets
+ * `<deployment>-<hash>`: a warning (createSnapshotSource).
+ */
+function checkAttributable(objects: KubeObject[], dir: string): void {
+  const kinds = new Set(objects.map((o) => o.kind));
+  const owners = POD_OWNERS.filter((k) => kinds.has(k));
+  if (!owners.length || kinds.has('Pod')) return;
+  const missing = ['Pod', ...(kinds.has('Deployment') && !kinds.has('ReplicaSet') ? ['ReplicaSet'] : [])];
+  throw new InputError(
+    `the snapshot holds ${owners.join(', ')} objects but no ${missing.join(' or ')} objects: usage cannot ` +
+      `be attributed to workloads without their pods; add them (kubectl get ${missing.map((k) => k.toLowerCase() + 's').join(',')} -A -o yaml) ` +
+      'or take the snapshot with `tidemark snapshot`',
+    { file: dir, object: `missing kinds: ${missing.join(', ')}` },
+  );
 }
 
 export function readSnapshot(dir: string): KubernetesInventory {
@@ -70,6 +99,7 @@ export function readSnapshot(dir: string): KubernetesInventory {
       { file: dir },
     );
   if (manifest) checkManifestCounts(manifest, objects, origins, manifestPath);
+  checkAttributable(objects, dir);
   if (facts.metricsApiAvailable === undefined) facts.metricsApiAvailable = metricsApiFromObjects(objects);
   return { objects, origins, facts };
 }

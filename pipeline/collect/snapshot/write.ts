@@ -3,10 +3,9 @@
  * the manifest (format version, facts, files and counts). Values that look like secrets are
  * scrubbed on the way out, so a snapshot can be attached to a bug report.
  */
-import { mkdirSync, writeFileSync, renameSync, rmSync, existsSync } from 'node:fs';
-import { join, dirname, basename } from 'node:path';
 import { stringify } from 'yaml';
 import { sanitizeValue } from '../../core/sanitize.js';
+import { writeOutputFiles, type OutputContent } from '../../core/output-dir.js';
 import type { KubeObject, KubernetesInventory } from '../types.js';
 import { SNAPSHOT_FORMAT_VERSION, SNAPSHOT_MANIFEST, type SnapshotManifest } from './index.js';
 
@@ -24,7 +23,10 @@ function scrub(o: KubeObject): KubeObject {
   ) as KubeObject;
 }
 
-/** All files are written to a temporary directory first: an interrupted export leaves nothing. */
+/**
+ * Written all-or-nothing by core/output-dir.ts, which also decides whether `outDir` may be
+ * replaced (missing, empty, or an earlier output of ours; anything else is refused).
+ */
 export function writeSnapshot(
   inv: KubernetesInventory,
   outDir: string,
@@ -36,15 +38,18 @@ export function writeSnapshot(
     if (!byKind.has(k)) byKind.set(k, []);
     byKind.get(k)!.push(scrub(o));
   }
-  const tmp = join(dirname(outDir), `.${basename(outDir)}.tmp-${process.pid}`);
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp, { recursive: true });
+  const out: Record<string, OutputContent> = {};
   const files: SnapshotManifest['files'] = [];
   for (const [key, items] of [...byKind].sort(([a], [b]) => a.localeCompare(b))) {
     const [apiVersion, kind] = key.split(' ') as [string, string];
     const group = apiVersion.includes('/') ? apiVersion.split('/')[0]!.replace(/\./g, '-') + '-' : '';
     const file = `${group}${kind.toLowerCase()}s.yaml`;
-    writeFileSync(join(tmp, file), stringify({ apiVersion: 'v1', kind: 'List', items }, { lineWidth: 0 }));
+    // Serialised when written, one kind at a time, never all kinds' text at once.
+    out[file] = {
+      *[Symbol.iterator]() {
+        yield stringify({ apiVersion: 'v1', kind: 'List', items }, { lineWidth: 0 });
+      },
+    };
     files.push({ file, apiVersion, kind, count: items.length });
   }
   const manifest: SnapshotManifest = {
@@ -62,9 +67,7 @@ export function writeSnapshot(
     },
     files,
   };
-  writeFileSync(join(tmp, SNAPSHOT_MANIFEST), stringify(manifest));
-  if (existsSync(outDir)) rmSync(outDir, { recursive: true, force: true });
-  mkdirSync(dirname(outDir), { recursive: true });
-  renameSync(tmp, outDir);
+  out[SNAPSHOT_MANIFEST] = stringify(manifest);
+  writeOutputFiles(outDir, out, 'snapshot');
   return manifest;
 }

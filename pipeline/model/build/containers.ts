@@ -22,6 +22,13 @@ export function parseResources(
         throw new InputError(err.message, { ...where, field: `${where.field}.${key}` });
       throw err;
     }
+    // The API server refuses a negative quantity, so one here is a hand-edited or corrupt
+    // snapshot; left in, it made the row vanish from every analyzer without a word.
+    if (values[key]! < 0)
+      throw new InputError(`a ${key} quantity cannot be negative: ${JSON.stringify(v)}`, {
+        ...where,
+        field: `${where.field}.${key}`,
+      });
     rawOut[key] = String(v);
   }
   return { values, raw: rawOut };

@@ -7,7 +7,7 @@ import {
   hpa,
   node,
 } from '../../testing/model-fixtures.js';
-import { podWorkload, podBase, usageRequestFor } from './index.js';
+import { buildClusterModel, podWorkload, podBase, usageRequestFor } from './index.js';
 import type { KubeObject } from '../../collect/types.js';
 
 describe('model/build', () => {
@@ -50,6 +50,23 @@ describe('model/build', () => {
     const d = deployment('web', 'shop', { containers: [container({ name: 'web', cpu: 'lots' })] });
     expect(() => modelOf([d])).toThrow(
       /Deployment shop\/web: spec\.template\.spec\.containers\[0\]\.resources\.requests\.cpu: not a Kubernetes quantity: "lots"/,
+    );
+  });
+
+  it('refuses a negative quantity, naming the file, the object and the field', () => {
+    const d = deployment('web', 'shop', { containers: [container({ name: 'web', memory: '-1' })] });
+    const n = node('node-1', { cpu: '-4' });
+    const origins = new WeakMap([
+      [d, { file: 'deployments.yaml', source: 'snapshot' }],
+      [n, { file: 'nodes.yaml', source: 'snapshot' }],
+    ]);
+    const build = (o: KubeObject) =>
+      buildClusterModel({ objects: [o], origins, facts: {} }, { cluster: 'test', at: 0 });
+    expect(() => build(d)).toThrow(
+      'deployments.yaml: Deployment shop/web: spec.template.spec.containers[0].resources.requests.memory: a memory quantity cannot be negative: "-1"',
+    );
+    expect(() => build(n)).toThrow(
+      'nodes.yaml: Node node-1: status.capacity.cpu: a cpu quantity cannot be negative: "-4"',
     );
   });
 

@@ -7,6 +7,7 @@ import type {
   KubeObject,
   KubernetesInventory,
   OomEvent,
+  SampleCeiling,
   UsageRequest,
   UsageWindow,
 } from '../../collect/types.js';
@@ -203,15 +204,36 @@ export function buildClusterModel(
   return model;
 }
 
-/** Every container instance of every pod that belongs to a workload: what to read usage for. */
+/**
+ * Every container instance of every pod that belongs to a workload: what to read usage for, each
+ * with its node's capacity, the most a sample of it can be (collect/sample-check.ts).
+ */
 export function usageRequestFor(model: ClusterModel, window: UsageWindow): UsageRequest {
+  const ceilings = new Map<string, SampleCeiling>();
+  let largest: SampleCeiling | undefined;
+  for (const n of model.nodes.values()) {
+    const { cpu, memory } = n.capacity;
+    if (cpu === undefined || memory === undefined) continue;
+    const c: SampleCeiling = { cpuCores: cpu / 1000, memoryBytes: memory, node: n.name };
+    ceilings.set(n.name, c);
+    largest = {
+      cpuCores: Math.max(largest?.cpuCores ?? 0, c.cpuCores),
+      memoryBytes: Math.max(largest?.memoryBytes ?? 0, c.memoryBytes),
+    };
+  }
   const containers: UsageRequest['containers'] = [];
   for (const p of model.pods.values()) {
     if (!p.workload) continue;
+    const ceiling = p.nodeName ? ceilings.get(p.nodeName) : undefined;
     for (const c of [...p.containers, ...p.initContainers])
-      containers.push({ namespace: p.namespace, pod: p.name, container: c.name });
+      containers.push({
+        namespace: p.namespace,
+        pod: p.name,
+        container: c.name,
+        ...(ceiling ? { ceiling } : {}),
+      });
   }
-  return { window, containers };
+  return { window, containers, ...(largest ? { ceiling: largest } : {}) };
 }
 
 /**

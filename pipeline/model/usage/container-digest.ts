@@ -55,10 +55,12 @@ export function createDigest(
     lastSeen: -Infinity,
     peakCpu: 0,
     peakMemory: 0,
-    cpuTime: new DecayingHistogram(CPU_BUCKETS, options.cpuHalfLife, window.start),
-    cpuLoad: new DecayingHistogram(CPU_BUCKETS, options.cpuHalfLife, window.start),
-    cpuPeak: new DecayingHistogram(CPU_BUCKETS, options.cpuHalfLife, window.start),
-    memPeaks: new DecayingHistogram(MEMORY_BUCKETS, options.memoryHalfLife, window.start),
+    // Capped at the highest value: what the estimator sizes on and the evidence shows never
+    // exceeds what was seen.
+    cpuTime: new DecayingHistogram(CPU_BUCKETS, options.cpuHalfLife, window.start, true),
+    cpuLoad: new DecayingHistogram(CPU_BUCKETS, options.cpuHalfLife, window.start, true),
+    cpuPeak: new DecayingHistogram(CPU_BUCKETS, options.cpuHalfLife, window.start, true),
+    memPeaks: new DecayingHistogram(MEMORY_BUCKETS, options.memoryHalfLife, window.start, true),
     cpuMeanSum: 0,
     cpuMeanWeight: 0,
     dailyMemPeak: new Float32Array(days).fill(NaN),

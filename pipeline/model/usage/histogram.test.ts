@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { DecayingHistogram, CPU_BUCKETS, MEMORY_BUCKETS, bucketOf, bucketStart } from './histogram.js';
 
 describe('model/usage/histogram', () => {
@@ -55,5 +56,61 @@ describe('model/usage/histogram', () => {
     h.add(1, 0, 0);
     expect(h.isEmpty()).toBe(true);
     expect(h.percentile(0.5)).toBe(0);
+  });
+});
+
+describe('model/usage/histogram capped at the highest value (capAtMax)', () => {
+  it("never reports a percentile above the highest value added: 11 m in VPA's 10–20.5 m bucket is 11 m", () => {
+    // Without decay, so the two halves weigh the same.
+    const vpa = new DecayingHistogram(CPU_BUCKETS, Infinity, 0);
+    const capped = new DecayingHistogram(CPU_BUCKETS, Infinity, 0, true);
+    for (const h of [vpa, capped]) for (let t = 0; t < 86400; t += 300) h.add(t % 600 ? 0.011 : 0.004, 1, t);
+    // Half the intervals at 4 m (bucket 0, ends at 10 m), half at 11 m (bucket 1, ends at 20.5 m).
+    expect(vpa.percentile(0.5)).toBeCloseTo(0.01, 9);
+    expect(vpa.percentile(0.99)).toBeCloseTo(0.0205, 9);
+    expect(capped.percentile(0.5)).toBeCloseTo(0.01, 9);
+    expect(capped.percentile(0.99)).toBe(0.011);
+    expect(capped.max()).toBe(0.011);
+  });
+
+  it('reports a value beyond the last bucket as itself, not as the start of that bucket', () => {
+    // The last CPU bucket starts at 0.2 × (1.05^175 − 1) ≈ 1022 cores; 2000 cores lands in it.
+    const h = new DecayingHistogram(CPU_BUCKETS, 86400, 0, true);
+    h.add(2000, 1, 0);
+    expect(h.percentile(0.5)).toBe(2000);
+    expect(h.max()).toBe(2000);
+  });
+
+  it('keeps percentiles monotone, at most max(), at least the true weighted percentile, and max() the highest value', () => {
+    const sample = fc.record({
+      value: fc.oneof(
+        fc.double({ min: 0, max: 0.05, noNaN: true }),
+        fc.double({ min: 0, max: 3000, noNaN: true }),
+      ),
+      weight: fc.double({ min: 1e-3, max: 10, noNaN: true }),
+      time: fc.integer({ min: 0, max: 14 * 86400 }),
+    });
+    fc.assert(
+      fc.property(fc.array(sample, { minLength: 1, maxLength: 200 }), (samples) => {
+        const h = new DecayingHistogram(CPU_BUCKETS, 72 * 3600, 0, true);
+        for (const s of samples) h.add(s.value, s.weight, s.time);
+        const top = Math.max(...samples.map((s) => s.value));
+        expect(h.max()).toBe(top);
+        const ps = [0.05, 0.5, 0.9, 0.95, 0.98, 0.99, 1];
+        const qs = ps.map((p) => h.percentile(p));
+        for (let i = 1; i < qs.length; i++) expect(qs[i]!).toBeGreaterThanOrEqual(qs[i - 1]!);
+        expect(qs.at(-1)!).toBeLessThanOrEqual(h.max());
+        // the true weighted percentile: the smallest value whose cumulative decayed weight reaches p
+        const weighted = samples
+          .map((s) => ({ v: s.value, w: s.weight * h.decayFactor(s.time) }))
+          .sort((a, b) => a.v - b.v);
+        ps.forEach((p, i) => {
+          let acc = 0;
+          const truth = weighted.find((x) => (acc += x.w) >= p * h.total * (1 - 1e-9))?.v ?? top;
+          expect(qs[i]!).toBeGreaterThanOrEqual(truth * (1 - 1e-9));
+        });
+      }),
+      { numRuns: 300 },
+    );
   });
 });

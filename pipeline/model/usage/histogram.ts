@@ -2,7 +2,10 @@
  * A decaying histogram: each sample's weight doubles every half-life, so recent usage counts more
  * (VPA's scheme, recommenders.md §1.2–1.3). Buckets are VPA-compatible exponential buckets
  * (first bucket, 5 % growth, 176 buckets) or linear ones (Crane). Percentiles return the end of
- * the bucket that reaches the percentile, as VPA does, so they never underestimate.
+ * the bucket that reaches the percentile, as VPA does, so they never underestimate. Tidemark's
+ * digests also cap them at the highest value added (`capAtMax`): a bucket's end can lie far above
+ * everything in it (the first CPU buckets are 10 m wide), and a P99 above the maximum is a number
+ * no reader can trust. The bench's VPA and Crane baselines keep their recommenders' exact figures.
  */
 export interface BucketScheme {
   kind: 'exponential' | 'linear';
@@ -73,6 +76,8 @@ function sumTable(
 export class DecayingHistogram {
   readonly weights: Float64Array;
   total = 0;
+  /** The highest value added (undecayed). */
+  top = 0;
 
   constructor(
     readonly scheme: BucketScheme,
@@ -80,6 +85,8 @@ export class DecayingHistogram {
     readonly halfLife: number,
     /** Weights are relative to this time (unix seconds); percentiles do not depend on it. */
     readonly reference: number,
+    /** Percentiles never above the highest value added, and max() is that value. */
+    readonly capAtMax = false,
   ) {
     this.weights = new Float64Array(scheme.count);
     this.factors = Number.isFinite(halfLife) ? factorTable(halfLife, reference) : undefined;
@@ -134,6 +141,7 @@ export class DecayingHistogram {
     if (!(value >= 0) || !(weight > 0)) return;
     this.weights[this.bucket(value)]! += weight;
     this.total += weight;
+    if (value > this.top) this.top = value;
   }
 
   add(value: number, weight: number, time: number): void {
@@ -141,6 +149,7 @@ export class DecayingHistogram {
     const w = weight * this.decayFactor(time);
     this.weights[this.bucket(value)]! += w;
     this.total += w;
+    if (value > this.top) this.top = value;
   }
 
   /** bucketOf with the scheme's log ratio computed once (the same value, so the same bucket). */
@@ -160,7 +169,10 @@ export class DecayingHistogram {
     return this.total <= 0;
   }
 
-  /** The end of the bucket where the cumulative weight first reaches p·total (p in 0..1). */
+  /**
+   * The end of the bucket where the cumulative weight first reaches p·total (p in 0..1); with
+   * `capAtMax`, at most the highest value added (which alone bounds the last, endless bucket).
+   */
   percentile(p: number): number {
     if (this.total <= 0) return 0;
     const target = p * this.total;
@@ -170,12 +182,15 @@ export class DecayingHistogram {
       acc += this.weights[b]!;
       if (acc >= target - 1e-12 * this.total && this.weights[b]! > 0) break;
     }
-    if (b >= this.scheme.count - 1) return bucketStart(this.scheme, this.scheme.count - 1);
-    return bucketStart(this.scheme, b + 1);
+    const last = b >= this.scheme.count - 1;
+    if (this.capAtMax) return last ? this.top : Math.min(bucketStart(this.scheme, b + 1), this.top);
+    return bucketStart(this.scheme, last ? this.scheme.count - 1 : b + 1);
   }
 
-  /** The end of the highest non-empty bucket. */
+  /** With `capAtMax` the highest value added, at or above every percentile; else the end of the highest non-empty bucket. */
   max(): number {
+    if (this.total <= 0) return 0;
+    if (this.capAtMax) return this.top;
     for (let b = this.scheme.count - 1; b >= 0; b--)
       if (this.weights[b]! > 0) return bucketStart(this.scheme, Math.min(b + 1, this.scheme.count - 1));
     return 0;

@@ -4,9 +4,9 @@
  * never touched, and the branch ref appears only once the commit exists: a failure leaves no
  * half-written branch.
  */
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
+import { join, dirname, relative } from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { PublishError, ConfigError } from '../../core/errors.js';
 import type { FileEdit } from '../../render/types.js';
@@ -28,11 +28,26 @@ export function gitAt(dir: string, identity: CommitIdentity = DEFAULT_IDENTITY):
   });
 }
 
-/** Throws when the branch name is invalid or the branch exists already. */
+/**
+ * Throws unless repoDir is the top of a git work tree with a commit, and the branch name is
+ * valid and free. A folder inside another checkout is refused: its edits' paths are relative to
+ * it, so a commit there would put them at the wrong place in the enclosing repository.
+ */
 export async function assertBranchFree(repoDir: string, branch: string): Promise<void> {
   const git = gitAt(repoDir);
-  if (!(await git.checkIsRepo().catch(() => false)))
-    throw new ConfigError('not a git repository', { file: repoDir });
+  const top = await git.raw(['rev-parse', '--show-toplevel']).catch(() => null);
+  if (top === null)
+    throw new ConfigError('not a git repository (run `git init` and commit)', { file: repoDir });
+  if (realpathSync(top.trim()) !== realpathSync(repoDir)) {
+    const inner = relative(realpathSync(top.trim()), realpathSync(repoDir));
+    throw new ConfigError(
+      `not the top of a git checkout but the folder ${inner}/ inside ${top.trim()}: ` +
+        `set repo.path to ${top.trim()} and put ${inner}/ in front of repo.root`,
+      { file: repoDir, field: 'repo.path' },
+    );
+  }
+  if ((await git.raw(['rev-parse', '--verify', '--quiet', 'HEAD']).catch(() => '')).trim() === '')
+    throw new ConfigError('the git repository has no commit yet; commit its files first', { file: repoDir });
   const valid = await git.raw(['check-ref-format', '--branch', branch]).catch(() => null);
   if (valid === null) throw new ConfigError(`invalid branch name "${branch}"`, { field: '--branch' });
   const exists = await git.raw(['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`]).catch(() => '');
@@ -52,24 +67,8 @@ export async function commitToNewBranch(opts: {
   message: string;
   identity?: CommitIdentity;
 }): Promise<{ branch: string; commit: string; base: string }> {
+  await assertBranchFree(opts.repoDir, opts.branch);
   const git = gitAt(opts.repoDir, opts.identity);
-  if (!(await git.checkIsRepo().catch(() => false))) {
-    throw new ConfigError('not a git repository', { file: opts.repoDir });
-  }
-  const valid = await git.raw(['check-ref-format', '--branch', opts.branch]).catch(() => null);
-  if (valid === null) throw new ConfigError(`invalid branch name "${opts.branch}"`, { field: '--branch' });
-  const exists = await git
-    .raw(['rev-parse', '--verify', '--quiet', `refs/heads/${opts.branch}`])
-    .catch(() => '');
-  if (exists.trim()) {
-    throw new PublishError(
-      'git-failed',
-      `branch "${opts.branch}" already exists; choose another name or delete it`,
-      {
-        file: opts.repoDir,
-      },
-    );
-  }
   // Edits were computed from the working tree: a touched file that differs from HEAD would put
   // uncommitted user changes into our commit.
   const status = await git.status();

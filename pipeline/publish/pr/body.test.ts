@@ -2,7 +2,7 @@
  * The publish stage's PR body additions: the usage chart GitHub renders and the `<details>` block
  * holding the exact queries and windows behind each workload's numbers.
  */
-import { composePrBody, type QuerySource } from './body.js';
+import { composePrBody, composePrTitle, type QuerySource } from './body.js';
 import type { PlanClusterJson, PlanDocument, PlanRecommendationJson } from '../../plan/plan-document.js';
 import type { WorkloadChange } from '../../plan/types.js';
 import type { ClusterConfig } from '../../config/types.js';
@@ -283,7 +283,36 @@ describe('publish/pr/body', () => {
       expect(cpu).not.toContain('line');
       const none = body([rec('web', { cpu: ['500m', '250m'] })]);
       expect(none).not.toContain('```mermaid');
-      expect(none).not.toContain('### Usage against requests');
+      expect(none).not.toContain('Usage against requests');
     });
+  });
+});
+
+describe('publish/pr/title', () => {
+  const change = (analyzers: string[], workload = 'Deployment/shop/web'): WorkloadChange =>
+    ({
+      cluster: 'prod',
+      workload,
+      recommendations: analyzers.map((analyzer) => ({ analyzer })),
+      fields: [],
+      objects: [],
+      handOver: [],
+    }) as unknown as WorkloadChange;
+
+  it('names what a change does with one verb per analyzer, in reading order', () => {
+    const group = { cluster: 'prod', key: 'Deployment/shop/web', slug: 's', changes: [] };
+    expect(composePrTitle(group, [change(['placement', 'cronhpa', 'hpa', 'rightsize'])], 'workload')).toBe(
+      'chore(tidemark): right-size + autoscale + schedule + place shop/web (prod)',
+    );
+    expect(composePrTitle(group, [change(['cronhpa'])], 'workload')).toBe(
+      'chore(tidemark): schedule shop/web (prod)',
+    );
+    expect(
+      composePrTitle(
+        { ...group, key: 'namespace/shop' },
+        [change(['rightsize']), change(['hpa'], 'Deployment/shop/cart')],
+        'namespace',
+      ),
+    ).toBe('chore(tidemark): right-size + autoscale 2 workload(s) in namespace shop (prod)');
   });
 });

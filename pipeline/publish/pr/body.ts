@@ -1,7 +1,7 @@
 /**
  * Title and body of one group's PR: the plan's PR body restricted to the group, plus a chart
  * GitHub renders (Mermaid xychart-beta: usage percentiles against current and proposed
- * requests), what Argo CD / Flux will do, the exact queries and windows, and the marker.
+ * requests, collapsed), what Argo CD / Flux will do, the exact queries and windows, and the marker.
  */
 import type { PlanDocument, PlanClusterJson, PlanRecommendationJson } from '../../plan/plan-document.js';
 import type { WorkloadChange } from '../../plan/types.js';
@@ -32,25 +32,35 @@ export type QuerySource = Pick<ClusterPlanResult, 'cluster' | 'model' | 'window'
 export function composePrTitle(group: ChangeGroup, applied: WorkloadChange[], grouping: Grouping): string {
   const prefix = 'chore(tidemark):';
   if (grouping === 'workload' && applied.length === 1) {
-    const [, ns, name] = applied[0]!.workload.split('/');
+    const [kind, ns, name] = applied[0]!.workload.split('/');
     const what = describeAnalyzers(applied);
-    return `${prefix} ${what} ${ns}/${name} (${group.cluster})`;
+    return `${prefix} ${what} ${ns ? `${ns}/${name}` : `${kind} ${name}`} (${group.cluster})`;
+  }
+  if (group.concern) {
+    const scope = group.concern === 'overcommit' ? 'settings for the cluster' : 'node pools';
+    return `${prefix} ${describeAnalyzers(applied)} ${scope} (${group.cluster})`;
   }
   const scope = grouping === 'namespace' ? `namespace ${group.key.split('/')[1]}` : 'cluster';
   return `${prefix} ${describeAnalyzers(applied)} ${applied.length} workload(s) in ${scope} (${group.cluster})`;
 }
 
 function describeAnalyzers(changes: WorkloadChange[]): string {
-  const ids = [...new Set(changes.flatMap((c) => c.recommendations.map((r) => r.analyzer)))].sort();
-  const words: Record<string, string> = {
-    rightsize: 'right-size',
-    hpa: 'autoscale',
-    cronhpa: 'schedule scaling for',
-    placement: 'place',
-    scaledown: changes.some((c) => /^Node(Group|Pool)\//.test(c.workload)) ? 'scale down' : 'protect',
-    overcommit: 'overcommit',
-  };
-  return ids.map((i) => words[i] ?? i).join(' + ') || 'update';
+  const ids = new Set(changes.flatMap((c) => c.recommendations.map((r) => r.analyzer)));
+  // Verbs in the order a reviewer reads a change: its size first, then how it scales, then where.
+  const words: [string, string][] = [
+    ['rightsize', 'right-size'],
+    ['hpa', 'autoscale'],
+    ['cronhpa', 'schedule'],
+    ['placement', 'place'],
+    ['overcommit', 'overcommit'],
+    ['scaledown', changes.some((c) => /^Node(Group|Pool)\//.test(c.workload)) ? 'scale down' : 'protect'],
+  ];
+  const known = new Set<string>(words.map(([id]) => id));
+  const verbs = [
+    ...words.filter(([id]) => (ids as Set<string>).has(id)).map(([, w]) => w),
+    ...[...ids].filter((i) => !known.has(i)).sort(),
+  ];
+  return verbs.join(' + ') || 'update';
 }
 
 export function composePrBody(
@@ -59,25 +69,79 @@ export function composePrBody(
   applied: WorkloadChange[],
   marker: PrMarker,
   source?: QuerySource,
-  reportUrl?: string,
+  /** reportUrl: where the cost report is (report.url, or the Actions run holding it). */
+  opts: { maxChars?: number; reportUrl?: string } = {},
 ): string {
-  const workloads = new Set(applied.map((c) => c.workload));
-  const ids = new Set(applied.flatMap((c) => c.recommendations.map((r) => r.id)));
-  const recs = clusterDoc.recommendations.filter((r) => ids.has(r.id));
-  const scoped: PlanClusterJson = {
-    ...clusterDoc,
-    recommendations: recs,
-    skipped: clusterDoc.skipped.filter((s) => workloads.has(s.workload)),
-  };
+  const scoped = scopedCluster(clusterDoc, applied);
+  const recs = scoped.recommendations;
   const extra: string[] = [];
-  if (reportUrl)
-    extra.push(`Cost board: [report.html](${reportUrl}) — cost, savings and risk across clusters.`);
+  if (opts.reportUrl)
+    extra.push(`Cost board: [report.html](${opts.reportUrl}) — cost, savings and risk across clusters.`);
   const chart = usageChart(recs);
   if (chart) extra.push(chart);
   extra.push(gitopsNotes(applied));
   const queries = queriesBlock(recs, source);
   if (queries) extra.push(queries);
-  return renderPrBody(doc, [scoped], { extraSections: extra, footerMarker: encodeMarker(marker) });
+  return renderPrBody(doc, [scoped], {
+    maxChars: opts.maxChars,
+    extraSections: extra,
+    footerMarker: encodeMarker(marker),
+  });
+}
+
+interface ClusterIndex {
+  recs: Map<string, number>;
+  skipped: Map<string, number[]>;
+  changes: Map<string, number[]>;
+}
+const clusterIndex = new WeakMap<PlanClusterJson, ClusterIndex>();
+
+/**
+ * The cluster's plan restricted to some changes: their recommendations, and the skips and change
+ * notes of their workloads, each in plan order. Indexed once per plan: `plan` scopes it for every
+ * PR, and a big cluster has thousands.
+ */
+export function scopedCluster(
+  clusterDoc: PlanClusterJson,
+  applied: Pick<WorkloadChange, 'workload' | 'recommendations'>[],
+): PlanClusterJson {
+  let index = clusterIndex.get(clusterDoc);
+  if (!index) {
+    const positions = (items: { workload: string }[]): Map<string, number[]> => {
+      const m = new Map<string, number[]>();
+      items.forEach((it, i) => m.set(it.workload, [...(m.get(it.workload) ?? []), i]));
+      return m;
+    };
+    index = {
+      recs: new Map(clusterDoc.recommendations.map((r, i) => [r.id, i])),
+      skipped: positions(clusterDoc.skipped),
+      changes: positions(clusterDoc.changes),
+    };
+    clusterIndex.set(clusterDoc, index);
+  }
+  const { recs, skipped, changes } = index;
+  const workloads = [...new Set(applied.map((c) => c.workload))];
+  const ids = new Set(applied.flatMap((c) => c.recommendations.map((r) => r.id)));
+  const pick = <T>(all: T[], at: (number | undefined)[]): T[] =>
+    at
+      .filter((i): i is number => i !== undefined)
+      .sort((a, b) => a - b)
+      .map((i) => all[i]!);
+  return {
+    ...clusterDoc,
+    recommendations: pick(
+      clusterDoc.recommendations,
+      [...ids].map((id) => recs.get(id)),
+    ),
+    skipped: pick(
+      clusterDoc.skipped,
+      workloads.flatMap((w) => skipped.get(w) ?? []),
+    ),
+    changes: pick(
+      clusterDoc.changes,
+      workloads.flatMap((w) => changes.get(w) ?? []),
+    ),
+  };
 }
 
 /** Top workloads by size of change: usage percentiles vs current and proposed request. */
@@ -118,11 +182,13 @@ function usageChart(recs: PlanRecommendationJson[]): string | undefined {
   }
   if (!charts.length) return undefined;
   return [
-    '### Usage against requests',
+    '<details><summary><b>Usage against requests</b> (charts)</summary>',
     '',
     'Bars: usage percentiles over the window. Lines: the current request, then the proposed one.',
     '',
     ...charts,
+    '',
+    '</details>',
   ].join('\n');
 }
 
@@ -171,10 +237,7 @@ function queriesBlock(recs: PlanRecommendationJson[], source: QuerySource | unde
  */
 function sourceQueries(source: QuerySource, workload: string): string[] {
   const metrics = source.cluster?.metrics;
-  const pods = [...(source.model?.pods?.values() ?? [])]
-    .filter((p) => p.workload === workload)
-    .map((p) => p.name)
-    .sort();
+  const pods = source.model ? (podsByWorkload(source.model).get(workload) ?? []) : [];
   const namespace = workload.split('/')[1];
   if (!metrics || !pods.length || !namespace || !source.window) return [];
   const w = source.window;
@@ -200,6 +263,25 @@ function sourceQueries(source: QuerySource, workload: string): string[] {
     `${OOM_METRIC}{reason="OOMKilled", ${matchers(sel, false)}}`,
     `${RESTART_METRIC}{${matchers(sel, false)}}`,
   ];
+}
+
+const podIndex = new WeakMap<QuerySource['model'], Map<string, string[]>>();
+
+/** Pod names per workload, sorted, built once per model: `plan` composes a body per workload. */
+function podsByWorkload(model: QuerySource['model']): Map<string, string[]> {
+  let index = podIndex.get(model);
+  if (!index) {
+    index = new Map();
+    for (const p of model.pods?.values() ?? []) {
+      if (!p.workload) continue;
+      const list = index.get(p.workload) ?? [];
+      list.push(p.name);
+      index.set(p.workload, list);
+    }
+    for (const list of index.values()) list.sort();
+    podIndex.set(model, index);
+  }
+  return index;
 }
 
 /** Scheme, host and path only: credentials in the user-info or query string never reach a PR. */

@@ -11,7 +11,8 @@ export type EditRefusal =
   | 'list-item-missing'
   | 'unconfirmed'
   | 'handover'
-  | 'exists';
+  | 'exists'
+  | 'shared';
 
 export class YamlEditError extends Error {
   constructor(

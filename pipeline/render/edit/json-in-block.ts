@@ -326,6 +326,28 @@ export function editJsonInBlockScalar(
   yamlPath: FieldPath,
   edits: JsonEdit[],
 ): string {
+  return editBlockScalar(src, docIndex, yamlPath, 'JSON', (old) => {
+    const tree = parseJson(old);
+    const oldJson = JSON.parse(old) as JsonValue;
+    const updated = applySplices(old, jsonSplices(old, tree, edits));
+    const expectedJson = applyToJson(oldJson, edits);
+    return { updated, confirm: (value) => sameData(JSON.parse(value), expectedJson) };
+  });
+}
+
+/**
+ * Rewrites the text of the literal block scalar at `yamlPath` of document `docIndex` with
+ * `transform` (JSON, or YAML values held in a ConfigMap key): only the block lines that differ
+ * are rewritten, at the block's indentation and with the file's line endings; afterwards the
+ * document must read the same except this string, and `confirm` must accept the string.
+ */
+export function editBlockScalar(
+  src: string,
+  docIndex: number,
+  yamlPath: FieldPath,
+  what: string,
+  transform: (old: string) => { updated: string; confirm: (value: string) => boolean },
+): string {
   refuseFile(src);
   const docs = parseYamlFile(src);
   const doc = docs[docIndex];
@@ -336,7 +358,7 @@ export function editJsonInBlockScalar(
   ) as Scalar | undefined;
   const where = yamlPath.map((s) => (typeof s === 'object' ? s.name : s)).join('.');
   if (!isScalar(node) || typeof node.value !== 'string')
-    throw new YamlEditError('not-a-mapping', `${where} is not a string holding JSON`);
+    throw new YamlEditError('not-a-mapping', `${where} is not a string holding ${what}`);
   if (node.type !== 'BLOCK_LITERAL')
     throw new YamlEditError(
       'block-scalar',
@@ -344,9 +366,7 @@ export function editJsonInBlockScalar(
     );
   const eol = src.includes('\r\n') ? '\r\n' : '\n';
   const old = node.value;
-  const tree = parseJson(old);
-  const oldJson = JSON.parse(old) as JsonValue;
-  const updated = applySplices(old, jsonSplices(old, tree, edits));
+  const { updated, confirm } = transform(old);
   if (updated === old) return src;
 
   // Rewrite only the block lines that differ: common leading and trailing lines stay as bytes.
@@ -377,12 +397,11 @@ export function editJsonInBlockScalar(
   ];
   const result = src.slice(0, header) + out.join('\n') + src.slice(blockEnd);
 
-  // Prove it: the YAML reads the same except this string, and the string is the JSON we meant.
+  // Prove it: the YAML reads the same except this string, and the string is what we meant.
   const after = parseYamlFile(result);
-  const expectedJson = applyToJson(oldJson, edits);
   const value = readPath(after[docIndex]!, yamlPath);
-  if (typeof value !== 'string' || value !== updated || !sameData(JSON.parse(value), expectedJson))
-    throw new YamlEditError('unconfirmed', `${where} does not read back as the edited JSON`);
+  if (typeof value !== 'string' || value !== updated || !confirm(value))
+    throw new YamlEditError('unconfirmed', `${where} does not read back as the edited ${what}`);
   if (after.length !== docs.length) throw new YamlEditError('unconfirmed', 'the number of documents changed');
   for (let d = 0; d < docs.length; d++) {
     const before = documentData(docs[d]!);

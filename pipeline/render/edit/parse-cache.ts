@@ -45,3 +45,19 @@ export function firstError(docs: Document.Parsed[]): string | undefined {
   }
   return undefined;
 }
+
+/** The first error as message and line, for naming a broken file. */
+export function firstErrorAt(
+  docs: Document.Parsed[],
+  text: string,
+): { message: string; line?: number } | undefined {
+  for (const d of docs) {
+    const e = d.errors[0];
+    if (e)
+      return {
+        message: e.message.split('\n')[0]!,
+        line: e.linePos?.[0]?.line ?? text.slice(0, e.pos[0]).split('\n').length,
+      };
+  }
+  return undefined;
+}

@@ -12,7 +12,7 @@ import { normalize } from './repo-index.js';
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
 const RESOURCES_RE =
-  /(?:toYaml\s+\(?\s*\.Values\.([A-Za-z0-9_.]+?)\.resources\b|\.Values\.([A-Za-z0-9_.]+?)\.resources\s*\|\s*toYaml)/;
+  /(?:toYaml\s+\(?\s*\.Values\.(?:([A-Za-z0-9_.]+?)\.)?resources\b|\.Values\.(?:([A-Za-z0-9_.]+?)\.)?resources\s*\|\s*toYaml)/;
 
 export function isChart(index: RepoIndex, dir: string): boolean {
   return index.exists(normalize(posix.join(dir, 'Chart.yaml')));
@@ -29,34 +29,76 @@ export function resourcesPathFor(
   workloadName: string,
   container: string,
   configured?: HelmReleaseConfig,
-): { path: string[] } | { error: string } {
+): { path: string[] } | { error: string; literal?: boolean } {
   const fromConfig = configured?.workloads?.find(
     (w) => w.kind === kind && w.name === workloadName && w.container === container,
   );
   if (fromConfig) return { path: fromConfig.resourcesPath.split('.') };
   const values = chartValues(index, chartDir);
   const candidates = new Set<string>();
+  // Each template document of this kind, with the name it renders: one chart often renders many
+  // workloads whose containers share a name ("server"), told apart by metadata.name.
+  const docs: { name: string; lines: string[] }[] = [];
   for (const file of index.yamlFiles(normalize(posix.join(chartDir, 'templates')))) {
     const text = index.read(file);
     if (!new RegExp(`^kind:\\s*${kind}\\s*$`, 'm').test(text)) continue;
-    const lines = text.split(/\r?\n/);
+    for (const part of text.split(/^---\s*$/m)) {
+      if (!new RegExp(`^kind:\\s*${kind}\\s*$`, 'm').test(part)) continue;
+      const meta = /^metadata:\s*\r?\n(?:[ \t]*(?:#.*|\{\{.*)?\r?\n)*?[ \t]+name:\s*(.+?)\s*$/m.exec(part);
+      docs.push({ name: meta ? resolveName(meta[1]!, values) : '*', lines: part.split(/\r?\n/) });
+    }
+  }
+  const exact = docs.filter((d) => d.name === workloadName);
+  let seen = false;
+  for (const { lines } of exact.length ? exact : docs.filter((d) => d.name === '*')) {
     let currentContainer: string | undefined;
+    // Only `- name:` items of a containers list name a container (not ports' or env's).
+    let itemIndent: number | undefined;
+    let inContainers = false;
     for (const line of lines) {
-      const name = /^\s*-\s*name:\s*(.+?)\s*$/.exec(line);
-      if (name) currentContainer = resolveName(name[1]!, values);
+      if (/^\s*(initContainers|containers):\s*$/.test(line)) {
+        inContainers = true;
+        itemIndent = undefined;
+        continue;
+      }
+      const name = /^(\s*)-\s*name:\s*(.+?)\s*$/.exec(line);
+      if (name && inContainers && (itemIndent === undefined || name[1]!.length === itemIndent)) {
+        itemIndent = name[1]!.length;
+        currentContainer = resolveName(name[2]!, values);
+        if (currentContainer === container) seen = true;
+      }
       const m = RESOURCES_RE.exec(line);
       if (m && (currentContainer === container || currentContainer === '*'))
-        candidates.add(`${m[1] ?? m[2]}.resources`);
+        candidates.add((m[1] ?? m[2]) ? `${m[1] ?? m[2]}.resources` : 'resources');
     }
   }
   if (candidates.size === 1) return { path: [...candidates][0]!.split('.') };
   if (candidates.size === 0)
-    return {
-      error: `no template in ${chartDir}/templates renders resources for container ${container} from .Values (set repo.helm[].workloads[].resourcesPath in the config)`,
-    };
+    return seen
+      ? {
+          error: `the chart's template writes container ${container}'s resources itself, not from .Values: no values key sets them, and templates are never edited`,
+          literal: true,
+        }
+      : {
+          error: `no template in ${chartDir}/templates renders resources for container ${container} from .Values (set repo.helm[].workloads[].resourcesPath in the config)`,
+        };
   return {
     error: `several values paths could set container ${container}'s resources: ${[...candidates].join(', ')}`,
   };
+}
+
+/** Whether a chart's templates render an object of this kind under exactly this name. */
+export function chartRenders(index: RepoIndex, chartDir: string, kind: string, name: string): boolean {
+  const values = chartValues(index, chartDir);
+  for (const file of index.yamlFiles(normalize(posix.join(chartDir, 'templates')))) {
+    const text = index.read(file);
+    for (const part of text.split(/^---\s*$/m)) {
+      if (!new RegExp(`^kind:\\s*${kind}\\s*$`, 'm').test(part)) continue;
+      const meta = /^metadata:\s*\r?\n(?:[ \t]*(?:#.*|\{\{.*)?\r?\n)*?[ \t]+name:\s*(.+?)\s*$/m.exec(part);
+      if (meta && resolveName(meta[1]!, values) === name) return true;
+    }
+  }
+  return false;
 }
 
 /** A container name in a template: literal, `{{ .Values.x.name }}`, or unknowable ('*'). */

@@ -32,6 +32,8 @@ export interface ResolvedResource {
   patches: PatchRef[];
   /** Kustomization directories from the innermost to the top. */
   chain: string[];
+  /** The outermost `replicas:` entry naming it: kustomize sets spec.replicas from it. */
+  replicas?: { dir: string; file: string; count: number };
 }
 
 export interface Kustomization {
@@ -72,13 +74,11 @@ export function resolveKustomization(
   if (!k || seen.has(k.dir)) return [];
   seen.add(k.dir);
   const out: ResolvedResource[] = [];
-  const entries: string[] = [
-    ...(k.data.resources ?? []),
-    ...(k.data.bases ?? []),
-    ...(k.data.components ?? []),
-  ].filter((r) => typeof r === 'string');
+  const entries: string[] = [...(k.data.resources ?? []), ...(k.data.bases ?? [])].filter(
+    (r) => typeof r === 'string',
+  );
   for (const entry of entries) {
-    if (/^[a-z]+:\/\//i.test(entry) || entry.includes('?ref=')) continue; // remote: not in this repo
+    if (isRemote(entry)) continue; // remote: not in this repo
     const rel = normalize(posix.join(k.dir, entry));
     if (index.isDir(rel)) {
       for (const r of resolveKustomization(index, rel, seen)) out.push(r);
@@ -105,6 +105,33 @@ export function resolveKustomization(
   for (const p of patchesOf(index, k)) {
     for (const r of out) if (patchTargets(p, r)) r.patches.push(p);
   }
+  // Components come after this level's resources and patches, and their patches reach the
+  // resources accumulated so far (kustomize's order), not only their own.
+  for (const entry of (k.data.components ?? []).filter((c: unknown) => typeof c === 'string')) {
+    if (isRemote(entry)) continue;
+    const rel = normalize(posix.join(k.dir, entry as string));
+    const c = index.isDir(rel) ? kustomizationIn(index, rel) : undefined;
+    if (!c || seen.has(c.dir)) continue;
+    seen.add(c.dir);
+    const own = resolveOwnResources(index, c, seen);
+    for (const r of own) {
+      r.nameAt.set(c.dir, r.name);
+      r.chain.push(c.dir);
+    }
+    for (const r of own) {
+      r.nameAt.set(k.dir, r.name);
+      r.chain.push(k.dir);
+    }
+    out.push(...own);
+    for (const p of patchesOf(index, c)) for (const r of out) if (patchTargets(p, r)) r.patches.push(p);
+  }
+  for (const entry of Array.isArray(k.data.replicas) ? k.data.replicas : []) {
+    const count = Number(entry?.count);
+    if (typeof entry?.name !== 'string' || !Number.isInteger(count)) continue;
+    for (const r of out)
+      if ((r.name === entry.name || r.doc.name === entry.name) && WORKLOAD_KINDS_WITH_REPLICAS.has(r.kind))
+        r.replicas = { dir: k.dir, file: k.file, count };
+  }
   const prefix = typeof k.data.namePrefix === 'string' ? k.data.namePrefix : '';
   const suffix = typeof k.data.nameSuffix === 'string' ? k.data.nameSuffix : '';
   for (const r of out) {
@@ -113,6 +140,46 @@ export function resolveKustomization(
   }
   return out;
 }
+
+export function isRemote(entry: string): boolean {
+  return (
+    /^[a-z]+:\/\//i.test(entry) ||
+    entry.includes('?ref=') ||
+    /^(github\.com|gitlab\.com|bitbucket\.org)\//.test(entry)
+  );
+}
+
+/** A component's own resource files (their data), for the component's level of the chain. */
+function resolveOwnResources(index: RepoIndex, c: Kustomization, seen: Set<string>): ResolvedResource[] {
+  const out: ResolvedResource[] = [];
+  for (const entry of (c.data.resources ?? []).filter((r: unknown) => typeof r === 'string')) {
+    if (isRemote(entry)) continue;
+    const rel = normalize(posix.join(c.dir, entry));
+    if (index.isDir(rel)) out.push(...resolveKustomization(index, rel, seen));
+    else if (index.exists(rel)) {
+      const docs = index.docs(rel);
+      if (isProblem(docs)) continue;
+      for (const d of docs)
+        out.push({
+          doc: d,
+          kind: d.kind,
+          name: d.name,
+          namespace: d.namespace,
+          nameAt: new Map(),
+          patches: [],
+          chain: [],
+        });
+    }
+  }
+  return out;
+}
+
+const WORKLOAD_KINDS_WITH_REPLICAS = new Set([
+  'Deployment',
+  'StatefulSet',
+  'ReplicaSet',
+  'ReplicationController',
+]);
 
 const CLUSTER_SCOPED = new Set([
   'Namespace',
@@ -163,6 +230,7 @@ function patchTargets(p: PatchRef, r: ResolvedResource): boolean {
 export function effectiveData(r: ResolvedResource): any {
   let data = r.doc.data;
   for (const p of r.patches) data = strategicMerge(data, p.data);
+  if (r.replicas) data = strategicMerge(data, { spec: { replicas: r.replicas.count } });
   return data;
 }
 

@@ -5,6 +5,9 @@
 import { RepoIndex } from './repo-index.js';
 import { tempRepo } from '../../testing/temp-repo.js';
 import { Locator, type ObjectId } from './locate.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from '../../core/json-schema.js';
 
 const repo = (files: Record<string, string>): string => tempRepo(files, 'tidemark-locate-');
 
@@ -112,5 +115,28 @@ describe('render/locate', () => {
     expect(found).toMatchObject({
       location: { flavour: 'plain-manifest', file: 'clusters/demo/batch/workers.yaml', docIndex: 1 },
     });
+  });
+
+  it('finds a chart under the root that renders the workload by name when nothing tracks it, and never calls its templates broken', () => {
+    const shop = join(packageRoot(), 'fixtures', 'layouts', 'shop', 'helm-chart');
+    const files: Record<string, string> = {};
+    for (const f of [
+      'Chart.yaml',
+      'values.yaml',
+      'templates/cartservice.yaml',
+      'templates/checkoutservice.yaml',
+    ])
+      files[`clusters/prod/shop/${f}`] = readFileSync(join(shop, f), 'utf8');
+    const loc = new Locator(new RepoIndex(repo(files)), { path: '', root: 'clusters/prod' });
+    expect(loc.locate(id('cartservice', 'shop'))).toMatchObject({
+      location: {
+        flavour: 'helm-values',
+        via: 'search',
+        chartDir: 'clusters/prod/shop',
+        editFile: 'clusters/prod/shop/values.yaml',
+      },
+    });
+    // redis-cart's name is literal in a template: still the chart, not an "unparsable" manifest.
+    expect(loc.locate(id('redis-cart', 'shop'))).toMatchObject({ location: { flavour: 'helm-values' } });
   });
 });

@@ -4,7 +4,7 @@
  */
 import { readFileSync, readdirSync, statSync, existsSync } from 'node:fs';
 import { join, relative, posix, sep } from 'node:path';
-import { parseDocuments, documentData, firstError } from '../edit/parse-cache.js';
+import { parseDocuments, documentData, firstErrorAt } from '../edit/parse-cache.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -21,7 +21,15 @@ export interface DocRef {
 export interface FileProblem {
   file: string;
   reason: 'template' | 'unparsable';
+  /** The parser's message, or "a template, not YAML". */
   detail: string;
+  /** 1-based line of the first error or template expression. */
+  line?: number;
+}
+
+/** "file, line N: message", as skip reasons, validate and the PR's skipped list say it. */
+export function problemText(p: FileProblem): string {
+  return `${p.file}${p.line ? `, line ${p.line}` : ''}: ${p.detail}`;
 }
 
 export class RepoIndex {
@@ -87,12 +95,33 @@ export class RepoIndex {
     if (cached) return cached;
     const text = this.read(rel);
     let out: DocRef[] | FileProblem;
-    if (/\{\{[\s\S]*?\}\}/.test(text))
-      out = { file: rel, reason: 'template', detail: 'a template ({{ … }})' };
+    const template = /\{\{[\s\S]*?\}\}/.exec(text);
+    const list = parseDocuments(text);
+    const bad = firstErrorAt(list, text);
+    // ApplicationSets hold `{{…}}` parameters inside ordinary YAML strings; any other file with
+    // them is a template (Helm, gomplate…), never read as manifests.
+    const onlyAppSets =
+      template &&
+      !bad &&
+      list.every((d) => {
+        const data = documentData(d) as any;
+        return data === null || data === undefined || data?.kind === 'ApplicationSet';
+      });
+    if (template && !onlyAppSets)
+      out = {
+        file: rel,
+        reason: 'template',
+        detail: 'a template, not YAML ({{ … }})',
+        line: text.slice(0, template.index).split('\n').length,
+      };
     else {
-      const list = parseDocuments(text);
-      const bad = firstError(list);
-      if (bad) out = { file: rel, reason: 'unparsable', detail: bad };
+      if (bad)
+        out = {
+          file: rel,
+          reason: 'unparsable',
+          detail: bad.message,
+          ...(bad.line ? { line: bad.line } : {}),
+        };
       else {
         out = [];
         list.forEach((d, index) => {

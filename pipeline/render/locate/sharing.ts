@@ -7,7 +7,7 @@ import { posix } from 'node:path';
 import type { RepoIndex } from './repo-index.js';
 import { normalize } from './repo-index.js';
 import type { GitOpsEngines } from './gitops-engines.js';
-import { KUSTOMIZATION_FILES, kustomizationIn } from './kustomize.js';
+import { KUSTOMIZATION_FILES, isRemote, kustomizationIn } from './kustomize.js';
 
 interface Builder {
   /** For the skip detail: "Argo CD Application shop-prod (argocd/prod.yaml)". */
@@ -35,7 +35,7 @@ export class FolderSharing {
    * when only this cluster builds it. Without a known own engine (a workload found by search), one
    * engine document building the folder is taken to be this cluster's.
    */
-  othersBuilding(dir: string, ownKey: string | undefined): string[] {
+  othersBuilding(dir: string, ownKey: string | undefined, ownDirs: string[] = []): string[] {
     const target = normalize(dir);
     const all = (this.builders ??= this.collect());
     const own = ownKey ? all.find((b) => b.engineKey === ownKey) : undefined;
@@ -49,6 +49,7 @@ export class FolderSharing {
       (b) =>
         b.dir !== undefined &&
         b.dir !== target &&
+        !ownDirs.includes(b.dir) &&
         b.reach.has(target) &&
         // A kustomization inside this cluster's own folder tree (its engine's, or the cluster's
         // root, e.g. an aggregating clusters/demo/kustomization.yaml) is this cluster's.
@@ -57,6 +58,14 @@ export class FolderSharing {
         !isUnder(b.dir, target),
     );
     return [...new Set([...otherEngines, ...kustomizations].map((b) => b.label))];
+  }
+
+  /**
+   * Who else builds the folder of a file this cluster's build takes in (`ownDirs`: the
+   * kustomizations of this cluster's chain). Empty means the file can be edited in place.
+   */
+  othersBuildingFile(file: string, ownKey: string | undefined, ownDirs: string[]): string[] {
+    return this.othersBuilding(dirOf(normalize(file)), ownKey, ownDirs);
   }
 
   private collect(): Builder[] {
@@ -93,7 +102,7 @@ export class FolderSharing {
     if (k) {
       const entries = [...(k.data.resources ?? []), ...(k.data.bases ?? []), ...(k.data.components ?? [])];
       for (const entry of entries) {
-        if (typeof entry !== 'string' || /^[a-z]+:\/\//i.test(entry) || entry.includes('?ref=')) continue;
+        if (typeof entry !== 'string' || isRemote(entry)) continue;
         const rel = normalize(posix.join(d, entry));
         if (this.index.isDir(rel)) this.reach(rel, false, seen);
         else if (this.index.exists(rel)) seen.add(dirOf(rel));

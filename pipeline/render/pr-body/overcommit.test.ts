@@ -33,6 +33,7 @@ const pool = {
     change: 'step',
     maxRatio: 2,
     threshold: 0.65,
+    reclaimPercent: 55,
     policy: 'usage',
   },
   memory: {
@@ -54,6 +55,7 @@ const pool = {
     change: 'step',
     maxRatio: 1.2,
     threshold: 0.7,
+    reclaimPercent: 60,
     policy: 'maxUsageRequest',
   },
 };
@@ -92,7 +94,10 @@ describe('render/pr-body/overcommit', () => {
 
   it('shows each ratio with its ceiling, the margin, and when it falls back as load rises', () => {
     const lines = overcommitSection(cluster(koordinator));
-    expect(lines).toContain('Margin kept free: 10% of capacity. Reclaim threshold: CPU 65%, memory 70%.');
+    // Koordinator gets the threshold less the margin: 65 − 10 = 55 and 70 − 10 = 60, as in the diff.
+    expect(lines).toContain(
+      'Margin kept free: 10% of capacity. Reclaim threshold: CPU 65% (written as 55%, the 10% margin taken off), memory 70% (written as 60%, the 10% margin taken off).',
+    );
     expect(lines).toContain(
       '| CPU (cores) | 32 | 31 | 12 (38.7%) | 6 (18.8%) | 6 | 3.2 | 10.6 | ×1 → **×1.1** (step) | ×2 |',
     );

@@ -65,6 +65,17 @@ function whenLoadRises(u: Unit, r: any, percentile: number): string {
   return `- ${u.label}: ${lower}at ${u.of(r.fallsBackAt)} ${u.unit} nothing is lent and the ratio falls back to ×1.0.`;
 }
 
+/**
+ * The threshold lending is computed against, and the one written to Koordinator: the margin is
+ * taken off there (`cpuReclaimThresholdPercent` 55 for 65 % with a 10 % margin), so the diff shows
+ * the lower figure.
+ */
+function thresholdText(r: any, margin: number): string {
+  const of = `${Math.round(r.threshold * 100)}%`;
+  if (r.reclaimPercent === undefined) return of;
+  return `${of} (written as ${r.reclaimPercent}%, the ${Math.round(margin * 100)}% margin taken off)`;
+}
+
 export function overcommitSection(clusters: PlanClusterJson[]): string[] {
   const recs = clusters
     .flatMap((c) => c.recommendations)
@@ -80,7 +91,7 @@ export function overcommitSection(clusters: PlanClusterJson[]): string[] {
         out.push(
           `#### Pool \`${p.pool}\` (${p.nodes} node(s))`,
           '',
-          `Margin kept free: ${Math.round((d.margin as number) * 100)}% of capacity. Reclaim threshold: CPU ${Math.round(p.cpu.threshold * 100)}%, memory ${Math.round(p.memory.threshold * 100)}%.`,
+          `Margin kept free: ${Math.round((d.margin as number) * 100)}% of capacity. Reclaim threshold: CPU ${thresholdText(p.cpu, d.margin)}, memory ${thresholdText(p.memory, d.margin)}.`,
           '',
           '| | capacity | allocatable | allocated (all tiers) | higher tiers use | held | margin | lendable | ratio | ceiling |',
           '|---|---|---|---|---|---|---|---|---|---|',

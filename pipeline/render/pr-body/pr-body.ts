@@ -1,38 +1,49 @@
 /**
- * The pull-request body: summary, a table per namespace, evidence per change, estimated monthly
- * savings, risks, and how to revert. GitHub rejects bodies over 65,536 characters, so sections
- * are added in order of importance and evidence is cut first, with a pointer to plan.json.
+ * The pull-request body. First what a reviewer decides on: what changes, what it saves, what the
+ * risk is; then a table per namespace (structured values summarised, never raw JSON) and the
+ * risks; then the detail, collapsed — autoscaling, overcommit, placement, the scale-down report
+ * (only in a PR that changes a pool), evidence per change, charts and queries; then how to
+ * revert. A body stays under 20 KB by default (UTF-8 bytes, so never over GitHub's 65,536
+ * characters either): evidence is cut first, with a pointer to plan.json.
  */
 import type { PlanClusterJson, PlanDocument, PlanRecommendationJson } from '../../plan/plan-document.js';
-import { formatMoney, addSavings, NO_SAVINGS, describeMonthlyEffect } from '../../plan/savings.js';
+import { addSavings, NO_SAVINGS } from '../../plan/savings.js';
 import { humanBytes, parseQuantity } from '../../core/quantity.js';
-import { rowsOf, type ChangeRow } from './rows.js';
+import { rowsOf, show, type ChangeRow } from './rows.js';
+import { policyRiskLine } from './policy-notes.js';
 import { autoscalingSection } from './autoscaling.js';
+import { layoutNotesSection } from './layout-notes.js';
 import { overcommitSection } from './overcommit.js';
 import { scaledownSection } from './capacity.js';
 import { placementSection } from './placement.js';
+import { summaryLines } from './summary.js';
+import { summarizeValueChange } from './value-summary.js';
 
 export interface PrBodyOptions {
+  /** Size budget in UTF-8 bytes (config output.prBodyMaxChars); default PR_BODY_TARGET. */
   maxChars?: number;
   /** Extra sections (Argo CD notes, charts) appended after the tables by later stages. */
   extraSections?: string[];
   /** A hidden marker (fingerprint) the publish stage appends; counted in the budget. */
   footerMarker?: string;
   /**
-   * Show cluster-level reports (scale-down candidates): in the plan's own pr.md, and in a PR that
-   * changes a node pool. A PR about one workload does not carry them.
+   * Show cluster-level reports (scale-down candidates). Default: only when the body changes a
+   * node pool; a PR about workloads does not carry them.
    */
   reports?: boolean;
 }
 
+/** GitHub rejects bodies over 65,536 characters. */
 export const PR_BODY_LIMIT = 65000;
+/** What a reviewer can still read in one sitting. */
+export const PR_BODY_TARGET = 20000;
 
 export function renderPrBody(
   doc: Pick<PlanDocument, 'prices' | 'tidemarkVersion'>,
   clusters: PlanClusterJson[],
   opts: PrBodyOptions = {},
 ): string {
-  const max = Math.min(opts.maxChars ?? PR_BODY_LIMIT, PR_BODY_LIMIT);
+  const max = Math.min(opts.maxChars ?? PR_BODY_TARGET, PR_BODY_LIMIT);
   const currency = doc.prices.currency;
   const included = clusters.map((c) => ({ ...c, recommendations: c.recommendations.filter(isShown) }));
   const recs = included.flatMap((c) => c.recommendations);
@@ -42,25 +53,23 @@ export function renderPrBody(
     opts.reports ??
     recs.some((r) => r.analyzer === 'scaledown' && (r.subject === 'node count' || r.subject === 'limits'));
 
+  const rendered = recs.filter((r) => r.render.status === 'rendered');
+  const rows = rowsOf(rendered);
+
+  // The readable summary first: what changes, what it saves, what the risk is.
   const head: string[] = [];
   head.push(`## Tidemark: ${titleOf(recs)} for ${included.map((c) => `\`${c.name}\``).join(', ')}`);
-  head.push('');
-  head.push(
-    `${workloads.size} workload(s), ${recs.filter((r) => r.render.status === 'rendered').length} change(s). ` +
-      `Estimated effect: **${describeMonthlyEffect(savings.total, currency)}** ` +
-      `(CPU ${formatMoney(savings.cpu, currency)}, memory ${formatMoney(savings.memory, currency)}; ` +
-      `${fmtSigned(savings.cores, 2)} cores, ${savings.bytes >= 0 ? '' : '-'}${humanBytes(Math.abs(savings.bytes))} requested).`,
-  );
-  for (const c of included) {
-    head.push('');
+  head.push('', ...summaryLines(rows, rendered, savings, currency));
+  for (const c of clusters) {
+    const count = (d: string): number => c.recommendations.filter((r) => r.decision === d).length;
     head.push(
-      `Cluster \`${c.name}\`: usage window ${c.window.start.slice(0, 16)}Z → ${c.window.end.slice(0, 16)}Z at ${c.window.step}s intervals; ` +
-        `${c.summary.accepted} accepted, ${c.summary.clamped} clamped, ${c.summary.rejected} rejected, ${c.skipped.length} skipped.`,
+      '',
+      `<sub>Cluster \`${c.name}\`: usage window ${c.window.start.slice(0, 16)}Z → ${c.window.end.slice(0, 16)}Z at ${c.window.step}s intervals; ` +
+        `${workloads.size} workload(s), ${rendered.length} change(s): ${count('accepted')} accepted, ${count('clamped')} clamped, ${count('rejected')} rejected, ${c.skipped.length} skipped.</sub>`,
     );
   }
 
   const tables: string[] = [];
-  const rows = rowsOf(recs.filter((r) => r.render.status === 'rendered'));
   for (const ns of [...new Set(rows.map((r) => r.namespace))]) {
     tables.push('', `### Namespace \`${ns}\``, '', tableOf(rows.filter((r) => r.namespace === ns)));
   }
@@ -76,6 +85,14 @@ export function renderPrBody(
       : ['- None found beyond the usual: watch OOMs and throttling after merge.']),
   ];
 
+  // The detail behind the summary, collapsed: a reviewer opens what they want to check.
+  const details = [
+    ...collapsed(autoscalingSection(included)),
+    ...collapsed(overcommitSection(included)),
+    ...collapsed(placementSection(included)),
+    ...(showReports ? collapsed(scaledownSection(included)) : []),
+    ...layoutNotesSection(included),
+  ];
   const skippedSection = skippedOf(included);
   const revert = [
     '',
@@ -90,51 +107,42 @@ export function renderPrBody(
   ];
   if (opts.footerMarker) footer.push('', opts.footerMarker);
 
-  const fixed = [
-    ...head,
-    ...tables,
-    ...autoscalingSection(included),
-    ...overcommitSection(included),
-    ...placementSection(included),
-    ...(showReports ? scaledownSection(included) : []),
-    ...riskSection,
+  const beforeEvidence = [...head, ...tables, ...riskSection, ...details].join('\n');
+  const afterEvidence = [
+    '',
     ...(opts.extraSections ?? []).flatMap((s) => ['', s]),
     ...skippedSection,
     ...revert,
     ...footer,
   ].join('\n');
-  const evidenceBlocks = recs.filter((r) => r.render.status === 'rendered').map(evidenceOf);
+  // Evidence is cut first, block by block, with a pointer to plan.json.
+  const evidenceBlocks = rendered.map(evidenceOf);
   const evidenceHeader = '\n\n### Evidence\n';
+  const evidenceFooter = '';
   let evidence = '';
   let omitted = 0;
-  const room = max - fixed.length - evidenceHeader.length - 200;
+  const room =
+    max - bytes(beforeEvidence) - bytes(afterEvidence) - bytes(evidenceHeader + evidenceFooter) - 200;
   for (const block of evidenceBlocks) {
-    if (evidence.length + block.length + 1 > room) {
+    if (bytes(evidence) + bytes(block) + 1 > room) {
       omitted++;
       continue;
     }
     evidence += '\n' + block;
   }
   if (omitted)
-    evidence += `\n\n_${omitted} more evidence block(s) omitted to fit GitHub's limit; see \`plan.json\`._`;
+    evidence += `\n\n_${omitted} more evidence block(s) omitted to keep this body under ${Math.round(max / 1000)} KB; see \`plan.json\`._`;
 
-  // Evidence sits between the tables and the risks so a reviewer reads numbers before caveats.
-  const beforeRisks = [
-    ...head,
-    ...tables,
-    ...autoscalingSection(included),
-    ...overcommitSection(included),
-    ...placementSection(included),
-    ...(showReports ? scaledownSection(included) : []),
-  ].join('\n');
-  const afterRisks = fixed.slice(beforeRisks.length);
-  let body = beforeRisks + (evidenceBlocks.length ? evidenceHeader + evidence : '') + afterRisks;
-  if (body.length > max) {
-    const cut = body.lastIndexOf('\n', max - 120);
-    body =
-      body.slice(0, cut) +
-      "\n\n_Truncated to fit GitHub's limit; see `plan.json` for the rest._" +
-      (opts.footerMarker ? '\n' + opts.footerMarker : '');
+  let body =
+    beforeEvidence +
+    (evidenceBlocks.length ? evidenceHeader + evidence + evidenceFooter : '') +
+    afterEvidence;
+  if (bytes(body) > max) {
+    const note = '\n\n_Truncated to keep this body under its size limit; see `plan.json` for the rest._';
+    const tail = note + (opts.footerMarker ? '\n' + opts.footerMarker : '');
+    let cut = body.lastIndexOf('\n', max - bytes(tail) - 1);
+    while (cut > 0 && bytes(body.slice(0, cut)) + bytes(tail) > max) cut = body.lastIndexOf('\n', cut - 1);
+    body = body.slice(0, Math.max(cut, 0)) + tail;
   }
   return body.endsWith('\n') ? body : body + '\n';
 }
@@ -161,8 +169,10 @@ function tableOf(rows: ChangeRow[]): string {
     '|---|---|---|---|---|---|',
   ];
   for (const r of rows) {
+    const summary = summarizeValueChange(r.current, r.proposed);
+    const change = summary ? cell(summary) : `\`${cell(r.current)}\` → \`${cell(r.proposed)}\``;
     out.push(
-      `| ${cell(r.workload)} | ${cell(r.container)} | ${r.resource} | \`${cell(r.current)}\` → \`${cell(r.proposed)}\` | ${r.decision} | ${cell(r.why)} |`,
+      `| ${cell(r.workload)} | ${cell(r.container)} | ${r.resource} | ${change} | ${r.decision} | ${cell(r.why)} |`,
     );
   }
   return out.join('\n');
@@ -183,10 +193,10 @@ function evidenceOf(r: PlanRecommendationJson): string {
     lines.push(
       `- **Statistic:** ${e.statistic}${e.percentile !== undefined ? ` (P${trimNum(e.percentile * (e.percentile <= 1 ? 100 : 1))})` : ''}`,
     );
-  if (e.peak !== undefined) lines.push(`- **Peak seen:** ${formatEvidenceNumber(e.peak, r.subject)}`);
+  if (e.peak !== undefined) lines.push(`- **Peak seen:** ${formatEvidenceNumber(e.peak, e, r.subject)}`);
   if (e.lower !== undefined && e.upper !== undefined)
     lines.push(
-      `- **Band:** ${formatEvidenceNumber(e.lower, r.subject)} – ${formatEvidenceNumber(e.upper, r.subject)}`,
+      `- **Band:** ${formatEvidenceNumber(e.lower, e, r.subject)} – ${formatEvidenceNumber(e.upper, e, r.subject)}`,
     );
   lines.push(`- **OOM kills in window:** ${e.ooms}`);
   for (const o of r.outcomes)
@@ -194,10 +204,10 @@ function evidenceOf(r: PlanRecommendationJson): string {
   for (const f of r.fields) {
     const note =
       f.analyzerProposed !== undefined && JSON.stringify(f.analyzerProposed) !== JSON.stringify(f.proposed)
-        ? ` (analyzer proposed \`${String(f.analyzerProposed)}\`)`
+        ? ` (analyzer proposed \`${show(f.analyzerProposed)}\`)`
         : '';
     lines.push(
-      `- \`${f.path}\`: \`${String(f.current ?? '—')}\` → \`${String(f.proposed ?? '(removed)')}\`${note}`,
+      `- \`${f.path}\`: \`${show(f.current)}\` → \`${f.proposed === undefined || f.proposed === null ? '(removed)' : show(f.proposed)}\`${note}`,
     );
   }
   if (e.queries?.length) {
@@ -207,8 +217,9 @@ function evidenceOf(r: PlanRecommendationJson): string {
   return lines.join('\n');
 }
 
-function formatEvidenceNumber(v: number, subject: string): string {
-  if (/memory/.test(subject) || v > 1e5) return humanBytes(v);
+function formatEvidenceNumber(v: number, e: PlanRecommendationJson['evidence'], subject: string): string {
+  if (e.unit === 'millicores') return `${trimNum(v)}m`;
+  if (e.unit === 'bytes' || /memory/.test(subject) || v > 1e5) return humanBytes(v);
   return `${trimNum(v)}`;
 }
 
@@ -225,13 +236,8 @@ function risksOf(recs: PlanRecommendationJson[]): string[] {
       out.push(
         `\`${r.workload}\` (${r.subject}) has little history (${r.evidence.confidence.days.toFixed(1)} days): the band is wide.`,
       );
-    if (r.decision === 'clamped')
-      out.push(
-        `\`${r.workload}\` (${r.subject}) was clamped by policy (${r.outcomes
-          .filter((o) => o.decision === 'clamped')
-          .map((o) => o.rule)
-          .join(', ')}): the next run may continue the step.`,
-      );
+    const policyLine = policyRiskLine(r);
+    if (policyLine) out.push(policyLine);
     if (r.fields.some((f) => /limits\./.test(f.path)))
       out.push(
         `\`${r.workload}\` (${r.subject}) changes a limit (kept at the original limit/request ratio).`,
@@ -241,7 +247,8 @@ function risksOf(recs: PlanRecommendationJson[]): string[] {
   return out;
 }
 
-function skippedOf(clusters: PlanClusterJson[]): string[] {
+/** The skipped workloads of these clusters, broken manifests first (also pr.md's, when no PR carries them). */
+export function skippedOf(clusters: PlanClusterJson[]): string[] {
   const skipped = clusters.flatMap((c) => c.skipped);
   if (!skipped.length) return [];
   const byReason = new Map<string, number>();
@@ -253,11 +260,15 @@ function skippedOf(clusters: PlanClusterJson[]): string[] {
     '| Workload | Reason | Detail |',
     '|---|---|---|',
   ];
-  for (const s of skipped.slice(0, 60))
+  // A manifest that does not parse needs the user's hand: it is listed first, never cut off.
+  const broken = skipped.filter((s) => s.reason === 'unparsable-manifest');
+  const ordered = [...broken, ...skipped.filter((s) => s.reason !== 'unparsable-manifest')];
+  for (const s of ordered.slice(0, Math.max(60, broken.length)))
     lines.push(
       `| \`${s.workload}\`${s.container ? ` (${cell(s.container)})` : ''} | ${s.reason} | ${cell(s.detail)} |`,
     );
-  if (skipped.length > 60) lines.push(`| … | ${skipped.length - 60} more | see \`plan.json\` |`);
+  const shown = Math.max(60, broken.length);
+  if (skipped.length > shown) lines.push(`| … | ${skipped.length - shown} more | see \`plan.json\` |`);
   lines.push('', [...byReason].map(([r, n]) => `${r}: ${n}`).join(' · '), '', '</details>');
   return lines;
 }
@@ -271,9 +282,6 @@ function escapeHtml(s: string): string {
 function trimNum(v: number): string {
   return Number.isInteger(v) ? String(v) : v.toFixed(3).replace(/0+$/, '').replace(/\.$/, '');
 }
-function fmtSigned(v: number, digits: number): string {
-  return (v >= 0 ? '' : '-') + Math.abs(v).toFixed(digits);
-}
 function num(v: unknown): number {
   if (typeof v !== 'number' && typeof v !== 'string') return NaN;
   try {
@@ -281,4 +289,24 @@ function num(v: unknown): number {
   } catch {
     return NaN;
   }
+}
+
+/** A section's `### Title` blocks as <details>, their title in the summary line. */
+function collapsed(section: string[]): string[] {
+  const out: string[] = [];
+  let open = false;
+  for (const line of section) {
+    if (line.startsWith('### ')) {
+      if (open) out.push('', '</details>');
+      const title = escapeHtml(line.slice(4)).replace(/`([^`]+)`/g, '<code>$1</code>');
+      out.push(`<details><summary><b>${title}</b></summary>`);
+      open = true;
+    } else out.push(line);
+  }
+  if (open) out.push('', '</details>');
+  return out;
+}
+
+function bytes(s: string): number {
+  return Buffer.byteLength(s, 'utf8');
 }

@@ -27,15 +27,20 @@ export function rowsOf(recs: PlanRecommendationJson[]): ChangeRow[] {
   for (const rec of recs) {
     const [, namespace = '', name = rec.workload] = rec.workload.split('/');
     const kind = rec.workload.split('/')[0] ?? '';
-    const decision =
-      rec.decision === 'rejected'
-        ? 'rejected'
-        : rec.render.status === 'skipped'
-          ? `skipped (${rec.render.reason})`
-          : rec.decision;
     for (const f of rec.fields) {
       const { container, resource } = describeField(f.path);
       const why = whyFor(rec, f, container, resource);
+      // A recommendation is clamped when any of its fields was: each row says what befell its own.
+      const decision =
+        rec.decision === 'rejected'
+          ? 'rejected'
+          : rec.render.status === 'skipped' || rec.render.status === 'failed'
+            ? `${rec.render.status} (${rec.render.reason})`
+            : rec.decision === 'clamped'
+              ? outcomeOf(rec, container, resource)?.decision === 'clamped'
+                ? 'clamped'
+                : 'accepted'
+              : rec.decision;
       rows.push({
         namespace,
         workload: `${kind.toLowerCase()}/${name}`,
@@ -66,14 +71,24 @@ function whyFor(
   resource: string,
 ): string {
   if (rec.decision === 'rejected') return rec.outcomes.at(-1)?.reason ?? 'rejected by policy';
-  if (rec.render.status === 'skipped') return rec.render.detail ?? rec.render.reason ?? 'not rendered';
-  const outcome = [...rec.outcomes].reverse().find((o) => o.field === `${container} ${resource}`);
+  if (rec.render.status === 'skipped' || rec.render.status === 'failed')
+    return rec.render.detail ?? rec.render.reason ?? 'not rendered';
+  const outcome = outcomeOf(rec, container, resource);
   const kind = resource.split(' ')[0] as 'cpu' | 'memory';
   const detail = (rec.evidence[kind] as { detail?: string } | undefined)?.detail;
   const base = detail ? `${detail}` : rec.evidence.why;
   if (outcome && outcome.decision === 'clamped')
     return `${outcome.reason} (analyzer: ${show(f.analyzerProposed)}; ${base})`;
   return base;
+}
+
+/** The last rule that acted on this field (rules name a resource field "container cpu request"). */
+function outcomeOf(
+  rec: PlanRecommendationJson,
+  container: string,
+  resource: string,
+): PlanRecommendationJson['outcomes'][number] | undefined {
+  return [...rec.outcomes].reverse().find((o) => o.field === `${container} ${resource}`);
 }
 
 export function show(v: unknown): string {

@@ -1,8 +1,9 @@
 /**
  * A workload built by kustomize. A value an overlay patch already sets is edited in that patch;
  * a value of the overlay's own resource is edited in place; anything that comes from a base other
- * clusters share goes into a strategic-merge patch in this cluster's overlay (created once, then
- * edited), added to the overlay's kustomization.
+ * clusters share goes into a strategic-merge patch in this cluster's overlay: one document per
+ * object in the overlay's `tidemark-patches.yaml` (created once and listed once in `patches:`, then
+ * edited in place, a later object appended as one more document).
  */
 import { posix } from 'node:path';
 import { stringify } from 'yaml';
@@ -11,19 +12,42 @@ import { applyEdits } from '../edit/yaml-editor.js';
 import { appendToTopLevelList } from '../edit/list-append.js';
 import { YamlEditError } from '../edit/errors.js';
 import type { RepoIndex } from '../locate/repo-index.js';
+import { isProblem, problemText } from '../locate/repo-index.js';
 import { effectiveData, kustomizationIn, type ResolvedResource, type PatchRef } from '../locate/kustomize.js';
 import { dataAt, type FieldEdit, type Target } from './target.js';
+import { formatFieldPath } from '../../plan/field-path.js';
 
+/** One object's patch file, as runs before tidemark-patches.yaml wrote them: still edited where it exists. */
 export function patchFileName(r: ResolvedResource, overlay: string): string {
   return posix.join(overlay, `tidemark-${r.kind.toLowerCase()}-${r.nameAt.get(overlay) ?? r.doc.name}.yaml`);
+}
+
+/** The overlay's one file of Tidemark's strategic-merge patches, one document per object. */
+export function patchesFileName(overlay: string): string {
+  return posix.join(overlay, 'tidemark-patches.yaml');
+}
+
+export interface KustomizeMeta {
+  cluster: string;
+  /**
+   * Who else builds a file's folder (another overlay, another cluster's Application or
+   * Kustomization), in words; empty when only this cluster does. Without it, only files inside the
+   * overlay are edited in place.
+   */
+  sharedBy?: (file: string, ownDirs: string[]) => string[];
 }
 
 export function kustomizeTarget(
   index: RepoIndex,
   overlay: string,
   r: ResolvedResource,
-  meta: { cluster: string },
+  meta: KustomizeMeta,
 ): Target {
+  const inOverlay = (file: string): boolean => overlay === '' || file.startsWith(`${overlay}/`);
+  // A file only this cluster's build takes in is edited where the value stands; a shared one
+  // (another overlay, another cluster's engine) gets a patch in this cluster's overlay.
+  const own = (file: string): boolean =>
+    meta.sharedBy ? meta.sharedBy(file, r.chain).length === 0 : inOverlay(file);
   return {
     gitValue(path) {
       return dataAt(effectiveData(r), path);
@@ -32,10 +56,15 @@ export function kustomizeTarget(
       const byTarget = new Map<string, { file: string; index: number; edits: FieldEdit[] }>();
       const forPatch: FieldEdit[] = [];
       for (const e of edits) {
+        if (r.replicas && e.path.length === 2 && e.path[0] === 'spec' && e.path[1] === 'replicas')
+          throw new YamlEditError(
+            'not-a-mapping',
+            `spec.replicas of ${r.kind} ${r.name} is set by the replicas: entry of ${r.replicas.file}; Tidemark leaves kustomize's replicas, images and components to you`,
+          );
         const setter = lastSetter(r, e.path);
-        if (setter && setter.dir === overlay) add(byTarget, setter.file, setter.index, e);
-        else if (!setter && (r.doc.file === overlay || r.doc.file.startsWith(`${overlay}/`)))
-          add(byTarget, r.doc.file, r.doc.index, e);
+        if (setter && (setter.dir === overlay || own(setter.file)))
+          add(byTarget, setter.file, setter.index, e);
+        else if (!setter && own(r.doc.file)) add(byTarget, r.doc.file, r.doc.index, e);
         else forPatch.push(e);
       }
       const files: string[] = [];
@@ -43,8 +72,16 @@ export function kustomizeTarget(
         index.write(t.file, applyEdits(index.read(t.file), t.index, t.edits));
         files.push(t.file);
       }
-      if (forPatch.length)
+      if (forPatch.length) {
+        // A patch in a folder another overlay or cluster also builds would reach them too.
+        const others = meta.sharedBy?.(posix.join(overlay, 'kustomization.yaml'), []) ?? [];
+        if (others.length)
+          throw new YamlEditError(
+            'shared',
+            `${forPatch.map((e) => formatFieldPath(e.path)).join(', ')} of ${r.kind} ${r.name} come${forPatch.length > 1 ? '' : 's'} from ${r.doc.file}, and ${overlay || '.'}/, where this cluster's patch would go, is also built by ${others.join(' and ')}: a patch there would change them too`,
+          );
         files.push(...writeOverlayPatch(index, overlay, r, liftListEdits(r, forPatch), meta));
+      }
       return files;
     },
   };
@@ -79,38 +116,97 @@ function writeOverlayPatch(
   edits: FieldEdit[],
   meta: { cluster: string },
 ): string[] {
-  const file = patchFileName(r, overlay);
   const k = kustomizationIn(index, overlay);
   if (!k) throw new YamlEditError('not-a-mapping', `${overlay} has no kustomization`);
-  const files: string[] = [];
-  if (index.exists(file)) {
-    index.write(file, applyEdits(index.read(file), 0, edits));
-  } else {
-    if (edits.some((e) => e.value === undefined))
-      throw new YamlEditError('not-a-mapping', 'cannot remove a base field through a new patch');
-    index.write(file, newPatch(r, overlay, edits, meta));
+  const grouped = patchesFileName(overlay);
+  const legacy = patchFileName(r, overlay);
+  // Our own patch of the object first, where an earlier run left it (the overlay's
+  // tidemark-patches.yaml, or the one-file-per-object patch of runs before it): edited in place.
+  const ours =
+    ourPatchOf(index, grouped, r, overlay) ?? (index.exists(legacy) ? { file: legacy, index: 0 } : undefined);
+  if (ours) {
+    index.write(ours.file, applyEdits(index.read(ours.file), ours.index, edits));
+    return [ours.file];
   }
-  files.push(file);
+  // Then this cluster's own patch of the object (e.g. its HelmRelease values patch), unless it
+  // cannot hold the values (a list item it does not name).
+  const ownPatch = r.patches
+    .filter((p) => p.dir === overlay && p.file !== grouped && p.file !== legacy)
+    .at(-1);
+  if (ownPatch) {
+    try {
+      index.write(ownPatch.file, applyEdits(index.read(ownPatch.file), ownPatch.index, edits));
+      return [ownPatch.file];
+    } catch (err) {
+      if (!(err instanceof YamlEditError) || err.reason !== 'list-item-missing') throw err;
+    }
+  }
+  if (edits.some((e) => e.value === undefined))
+    throw new YamlEditError('not-a-mapping', 'cannot remove a base field through a new patch');
+  // Every object's patch of one overlay in one file, listed once: a reviewer reads one new file
+  // instead of one per workload, and a later object is a document appended to it.
+  const files = [grouped];
+  index.write(
+    grouped,
+    appendPatchDocument(index.exists(grouped) ? index.read(grouped) : null, r, overlay, edits, meta),
+  );
   const listed = [...(k.data.patches ?? []), ...(k.data.patchesStrategicMerge ?? [])].some(
-    (p: unknown) => (typeof p === 'string' ? p : (p as { path?: string })?.path) === posix.basename(file),
+    (p: unknown) => (typeof p === 'string' ? p : (p as { path?: string })?.path) === posix.basename(grouped),
   );
   if (!listed) {
     const useOld = Array.isArray(k.data.patchesStrategicMerge) && !Array.isArray(k.data.patches);
     const text = useOld
-      ? appendToTopLevelList(index.read(k.file), 'patchesStrategicMerge', posix.basename(file))
-      : appendToTopLevelList(index.read(k.file), 'patches', { path: posix.basename(file) });
+      ? appendToTopLevelList(index.read(k.file), 'patchesStrategicMerge', posix.basename(grouped))
+      : appendToTopLevelList(index.read(k.file), 'patches', { path: posix.basename(grouped) });
     index.write(k.file, text);
     files.push(k.file);
   }
   return files;
 }
 
-function newPatch(
+/** The document of the overlay's tidemark-patches.yaml that patches this object, if any. */
+function ourPatchOf(
+  index: RepoIndex,
+  file: string,
+  r: ResolvedResource,
+  overlay: string,
+): { file: string; index: number } | undefined {
+  if (!index.exists(file)) return undefined;
+  const docs = index.docs(file);
+  if (isProblem(docs))
+    throw new YamlEditError(
+      'not-a-mapping',
+      `${file} does not parse (${problemText(docs)}); Tidemark edits it only when it does`,
+    );
+  const name = r.nameAt.get(overlay) ?? r.doc.name;
+  const d = docs.find(
+    (x) =>
+      x.kind === r.kind &&
+      x.name === name &&
+      (!x.namespace || !r.doc.namespace || x.namespace === r.doc.namespace),
+  );
+  return d ? { file, index: d.index } : undefined;
+}
+
+const PATCHES_HEADER = (cluster: string): string =>
+  `# Managed by Tidemark for cluster ${cluster}: values that differ from the shared base, one document per object.\n# Edit freely; Tidemark updates only the fields it owns.\n`;
+
+/** The patches file with one more document: a new file with its header, or the old bytes and the document after them. */
+function appendPatchDocument(
+  text: string | null,
   r: ResolvedResource,
   overlay: string,
   edits: FieldEdit[],
   meta: { cluster: string },
 ): string {
+  const doc = newPatch(r, overlay, edits);
+  if (text === null) return PATCHES_HEADER(meta.cluster) + doc;
+  const eol = text.includes('\r\n') ? '\r\n' : '\n';
+  const sep = text.length === 0 || text.endsWith('\n') ? '' : eol;
+  return `${text}${sep}---${eol}${eol === '\n' ? doc : doc.replace(/\n/g, eol)}`;
+}
+
+function newPatch(r: ResolvedResource, overlay: string, edits: FieldEdit[]): string {
   const doc: Record<string, unknown> = {
     apiVersion: r.doc.apiVersion,
     kind: r.kind,
@@ -120,8 +216,7 @@ function newPatch(
     },
   };
   for (const e of edits) setIn(doc, e.path, e.value as JsonValue);
-  const header = `# Managed by Tidemark for cluster ${meta.cluster}: values that differ from the shared base.\n# Edit freely; Tidemark updates only the fields it owns.\n`;
-  return header + stringify(doc, { lineWidth: 0 });
+  return stringify(doc, { lineWidth: 0 });
 }
 
 function setIn(root: Record<string, unknown>, path: FieldPath, value: JsonValue): void {

@@ -226,6 +226,18 @@ export async function prepareReadableCluster(cp: ControlPlane, root: string): Pr
     if (vpa.status < 300) break;
     await new Promise((r) => setTimeout(r, 100)); // the CRD is not Established yet
   }
+  bindReadOnlyRole(cp, root, 'reader');
+}
+
+/**
+ * The pipeline's read-only role as shipped (deploy/rbac, built with kubectl kustomize) applied in
+ * its namespace `tidemark`, and its ClusterRole bound to a static-token user.
+ */
+export function bindReadOnlyRole(
+  cp: Pick<ControlPlane, 'dir' | 'kubeconfig'>,
+  root: string,
+  user: string,
+): void {
   const rbac = execFileSync('kubectl', ['kustomize', join(root, 'deploy', 'rbac')], { encoding: 'utf8' });
   writeFileSync(join(cp.dir, 'rbac.yaml'), rbac);
   const kubectl = (...args: string[]): void => {
@@ -238,8 +250,8 @@ export async function prepareReadableCluster(cp: ControlPlane, root: string): Pr
   kubectl(
     'create',
     'clusterrolebinding',
-    'reader-is-tidemark',
+    `${user}-is-tidemark`,
     '--clusterrole=tidemark-read',
-    '--user=reader',
+    `--user=${user}`,
   );
 }

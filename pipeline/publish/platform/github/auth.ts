@@ -8,6 +8,7 @@ import { createSign } from 'node:crypto';
 import { Octokit } from 'octokit';
 import { PublishError, ConfigError } from '../../../core/errors.js';
 import { registerSecret } from '../../../core/sanitize.js';
+import { DEFAULT_TIMEOUT_MS, timedFetch, unreachableIn } from './transport.js';
 
 export type AuthConfig =
   { app: { appIdEnv?: string; privateKeyEnv?: string; installationId?: number } } | { tokenEnv: string };
@@ -30,7 +31,14 @@ export function appJwt(appId: string, privateKeyPem: string, nowMs: number): str
 
 export async function resolveAuth(
   auth: AuthConfig | undefined,
-  ctx: { owner: string; repo: string; baseUrl: string; env: NodeJS.ProcessEnv; now: () => number },
+  ctx: {
+    owner: string;
+    repo: string;
+    baseUrl: string;
+    env: NodeJS.ProcessEnv;
+    now: () => number;
+    timeoutMs?: number;
+  },
 ): Promise<ResolvedAuth> {
   const cfg = auth ?? { app: {} };
   if ('tokenEnv' in cfg) {
@@ -67,6 +75,7 @@ export async function resolveAuth(
   const asApp = new Octokit({
     auth: jwt,
     baseUrl: ctx.baseUrl,
+    request: { fetch: timedFetch(ctx.timeoutMs ?? DEFAULT_TIMEOUT_MS) },
     retry: { enabled: false },
     throttle: { enabled: false },
   });
@@ -82,6 +91,8 @@ export async function resolveAuth(
     registerSecret(res.data.token);
     return { token: res.data.token, expiresAt: Date.parse(res.data.expires_at), kind: 'app' };
   } catch (err) {
+    const unreachable = unreachableIn(err);
+    if (unreachable) throw unreachable;
     const status = (err as { status?: number }).status;
     throw new PublishError(
       'platform-auth',

@@ -7,7 +7,7 @@ import { resolveAuth } from './auth.js';
 import { createGitHubPlatform, type GitHubPlatformOptions } from './platform.js';
 
 export interface PlatformOverrides extends Partial<
-  Pick<GitHubPlatformOptions, 'retries' | 'writeSpacingMs' | 'retryAfterUnitMs'>
+  Pick<GitHubPlatformOptions, 'retries' | 'writeSpacingMs' | 'retryAfterUnitMs' | 'timeoutMs'>
 > {
   /** Where credentials are read (default process.env). */
   env?: NodeJS.ProcessEnv;
@@ -26,6 +26,7 @@ export async function githubPlatformFor(
     baseUrl: pub.apiUrl,
     env,
     now,
+    timeoutMs: tuning.timeoutMs,
   });
   return createGitHubPlatform({
     owner: pub.settings.owner,

@@ -1,6 +1,7 @@
 /**
- * The GitHub implementation of Platform, with octokit. Rate limits (403/429 with Retry-After)
- * and 5xx answers are retried with backoff by octokit's throttling and retry plugins; errors are
+ * The GitHub implementation of Platform, with octokit. Rate limits (403/429 with Retry-After) are
+ * waited out by octokit's throttling plugin, 5xx answers retried with backoff (transport.ts); a
+ * host that refused or never answered is reported as unreachable, never as a status. Errors are
  * wrapped once, keeping the status and never the request (it carries the token).
  */
 import { Octokit } from 'octokit';
@@ -8,6 +9,7 @@ import Bottleneck from 'bottleneck';
 import { PublishError } from '../../../core/errors.js';
 import type { Logger } from '../../../core/logger.js';
 import { PullAlreadyExistsError, type Platform, type PullInfo, type RepoInfo } from '../types.js';
+import { DEFAULT_TIMEOUT_MS, retryServerErrors, timedFetch } from './transport.js';
 
 export interface GitHubPlatformOptions {
   owner: string;
@@ -22,8 +24,10 @@ export interface GitHubPlatformOptions {
    * apart, to stay clear of secondary rate limits; tests shorten it.
    */
   writeSpacingMs?: number;
-  /** Milliseconds per second of Retry-After (tests shorten waits; default 1000). */
+  /** Milliseconds per second of Retry-After and of server-error backoff (tests shorten waits; default 1000). */
   retryAfterUnitMs?: number;
+  /** A request (connect, answer, body) that takes longer fails as unreachable (default 30 s). */
+  timeoutMs?: number;
 }
 
 const TOPIC_MARK = (topic: string): string => `<!-- tidemark:comment:${topic} -->`;
@@ -41,7 +45,9 @@ export function createGitHubPlatform(opts: GitHubPlatformOptions): Platform {
       warn: (msg: string) => opts.logger.warn('github client warning', { detail: msg.split('\n')[0] }),
       error: (msg: string) => opts.logger.warn('github client error', { detail: msg.split('\n')[0] }),
     },
-    retry: { retries, doNotRetry: [400, 401, 403, 404, 409, 422, 451] },
+    request: { fetch: timedFetch(opts.timeoutMs ?? DEFAULT_TIMEOUT_MS) },
+    // Replaced by retryServerErrors below: the plugin retries a failed connection as a "500".
+    retry: { enabled: false },
     throttle: {
       write: new Bottleneck.Group({
         id: `tidemark-write-${owner}-${repo}`,
@@ -85,6 +91,7 @@ export function createGitHubPlatform(opts: GitHubPlatformOptions): Platform {
       },
     },
   });
+  retryServerErrors(octokit, { retries, unitMs: opts.retryAfterUnitMs ?? 1000, logger: opts.logger });
   let login: string | undefined;
 
   /** Pull requests newest first, stopping at the first page that reaches past the window. */
