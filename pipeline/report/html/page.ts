@@ -17,7 +17,7 @@ const RANKED_SHOWN = 25;
 export function renderReportHtml(data: ReportData, clientJs: string): string {
   const cur = data.currency;
   const m = (v: number): string => money(v, cur);
-  const payload = gzipSync(Buffer.from(JSON.stringify(data)), { level: 9 }).toString('base64');
+  const payload = gzipSync(Buffer.from(JSON.stringify(data))).toString('base64');
   return [
     '<!doctype html>',
     '<html lang="en"><head><meta charset="utf-8">',

@@ -73,7 +73,19 @@ export function clusterPrice(c: PlanClusterJson): Price {
   return { cpuCoreHour: p.cpuCoreHour, memoryGiBHour: p.memoryGiBHour };
 }
 
+const computed = new WeakMap<PlanClusterJson, Map<string, WorkloadFigures>>();
+
+/** The figures of every workload of a snapshot (computed once per snapshot). */
 export function workloadFigures(c: PlanClusterJson): Map<string, WorkloadFigures> {
+  let out = computed.get(c);
+  if (!out) {
+    out = figuresOf(c);
+    computed.set(c, out);
+  }
+  return out;
+}
+
+function figuresOf(c: PlanClusterJson): Map<string, WorkloadFigures> {
   const out = new Map<string, WorkloadFigures>();
   if (!c.inventory) return out;
   const recsByWorkload = new Map<string, PlanRecommendationJson[]>();
