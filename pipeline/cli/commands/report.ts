@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { isAbsolute, relative, resolve } from 'node:path';
-import { loadConfig } from '../../config/load.js';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { readConfigDocument } from '../../config/load.js';
 import { reportSettingsFrom } from '../../config/report-settings.js';
 import { ConfigError } from '../../core/errors.js';
 import { parseDuration } from '../../core/duration.js';
@@ -43,8 +43,10 @@ export function registerReportCommand(program: Command, ctx: CliContext): void {
     .action(async (paths: string[], opts: ReportOptions) => {
       // Refused before any reading; checked again when the file is written.
       const outDir = outputDir(opts.out, 'report');
-      const config = opts.config ? loadConfig(opts.config) : undefined;
-      const settings = reportSettingsFrom(config);
+      // The config's text and schema only: the job that builds a fleet's report (the workflow's
+      // `fleet` job) has none of the credential files the config names.
+      const config = opts.config ? readConfigDocument(opts.config) : undefined;
+      const settings = reportSettingsFrom(config && { raw: config.data });
       const periodSeconds = opts.period ? periodOf(opts.period) : settings.periodSeconds;
       const plans = readPlans(paths);
       // Writing over a folder that holds an input plan would replace that plan with the report.
@@ -58,7 +60,9 @@ export function registerReportCommand(program: Command, ctx: CliContext): void {
       }
       const repos = opts.repo?.length
         ? opts.repo.map((r) => resolve(r))
-        : (config?.clusters.map((c) => c.repo.path).filter(Boolean) ?? []);
+        : (config?.data.clusters.flatMap((c) =>
+            c.repo.path && !c.repo.clone ? [resolve(dirname(config.file), c.repo.path)] : [],
+          ) ?? []);
       const now = Math.max(...plans.flatMap((p) => p.doc.clusters.map((c) => Date.parse(c.at) / 1000)));
       const since = now - 2 * periodSeconds;
       const events = repos.length ? await readHistories(repos, since) : undefined;
