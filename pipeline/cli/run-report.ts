@@ -9,7 +9,7 @@ import { writeOutputFiles } from '../core/output-dir.js';
 import type { PlanOutputs } from '../plan/outputs.js';
 import type { GroupOutcome } from '../publish/publish.js';
 import type { ResolvedPublish } from '../publish/settings.js';
-import { groupKeyOf } from '../publish/pr/grouping.js';
+import { groupsOf } from '../publish/pr/grouping.js';
 import type { PullLink } from '../report/data.js';
 import { PULLS_FILE, pullsFile, reportFileFor } from '../report/write.js';
 import type { CliContext } from './context.js';
@@ -46,13 +46,18 @@ export function openPulls(outcomes: GroupOutcome[], outputs: PlanOutputs, pub: R
   const web =
     pub.apiUrl === 'https://api.github.com' ? 'https://github.com' : pub.apiUrl.replace(/\/api\/v3$/, '');
   const s = pub.settings;
+  // The groups as publish made them (a cluster-wide concern such as overcommit is a group of its own).
+  const groups = new Map<string, string[]>();
+  for (const cluster of outputs.run.clusters)
+    for (const g of groupsOf(cluster, s.grouping))
+      groups.set(
+        `${g.cluster}\n${g.key}`,
+        g.changes.map((c) => c.workload),
+      );
   return outcomes
     .filter((o) => o.pull !== undefined && OPEN.has(o.action))
     .map((o) => {
-      const c = outputs.doc.clusters.find((x) => x.name === o.cluster);
-      const workloads = (c?.changes ?? [])
-        .map((ch) => ch.workload)
-        .filter((w) => o.group === w || groupKeyOf(w, s.grouping).key === o.group);
+      const workloads = groups.get(`${o.cluster}\n${o.group}`) ?? [];
       return {
         cluster: o.cluster,
         number: o.pull!,

@@ -141,8 +141,9 @@ export function usageChart(el: HTMLElement, w: WorkloadRow): void {
     legend: { top: 0, textStyle: { fontSize: 11 } },
     tooltip: { trigger: 'axis' },
     grid: [
-      { left: 56, right: 12, top: 34, height: '34%' },
-      { left: 56, right: 12, bottom: 24, height: '34%' },
+      // Room for the legend on two lines (five series do not fit one in the drill-down's width).
+      { left: 56, right: 12, top: 58, height: '30%' },
+      { left: 56, right: 12, bottom: 24, height: '30%' },
     ],
     xAxis: [
       { type: 'time', gridIndex: 0, axisLabel: { show: false } },
