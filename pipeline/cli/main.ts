@@ -14,6 +14,7 @@ import { registerDemoCommand } from './commands/demo.js';
 import { registerRunCommand } from './commands/run.js';
 import { registerSnapshotCommand } from './commands/snapshot.js';
 import { registerGuardianCommand } from './commands/guardian.js';
+import { registerReportCommand } from './commands/report.js';
 import { registerClustersCommand } from './commands/clusters.js';
 import { registerSummarizeCommand } from './commands/summarize.js';
 import { tidemarkVersion } from '../plan/outputs.js';
@@ -38,6 +39,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerRunCommand(program, ctx);
   registerSnapshotCommand(program, ctx);
   registerGuardianCommand(program, ctx);
+  registerReportCommand(program, ctx);
   registerClustersCommand(program, ctx);
   registerSummarizeCommand(program, ctx);
   return program;

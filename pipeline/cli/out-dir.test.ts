@@ -77,6 +77,8 @@ describe('cli: output directories', () => {
     ['run', (out) => ['run', '--config', config, '--out', out]],
     ['snapshot', (out) => ['snapshot', '--config', config, '--cluster', 'prod', '--out', out]],
     ['demo', (out) => ['demo', '--out', out]],
+    // Refused before its plans are read: the folder named need not exist.
+    ['report', (out) => ['report', join(home, 'plans'), '--out', out]],
   ];
 
   it.each(commands)(
@@ -121,7 +123,7 @@ describe('cli: output directories', () => {
 
   it('plan and snapshot replace an earlier output of ours as a whole', async () => {
     for (const [cmd, args, expected] of [
-      ['plan', commands[0]![1], ['changes.diff', 'plan.json', 'pr.md']],
+      ['plan', commands[0]![1], ['changes.diff', 'plan.json', 'pr.md', 'report.html']],
       [
         'snapshot',
         commands[3]![1],

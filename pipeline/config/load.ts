@@ -73,7 +73,7 @@ export interface RawConfig {
     settings?: Record<string, unknown>;
   })[];
   policies?: string;
-  prices?: { cpuCoreHour?: number; memoryGiBHour?: number; currency?: string };
+  prices?: { cpuCoreHour?: number; memoryGiBHour?: number; currency?: string; from?: 'config' | 'opencost' };
   analysis?: { window?: string; step?: string; at?: string };
   analyzers?: Record<string, Record<string, unknown>>;
   output?: { prBodyMaxChars?: number };
@@ -168,6 +168,7 @@ function normalize(raw: RawConfig, file: string): PipelineConfig {
       cpuCoreHour: prices?.cpuCoreHour ?? 0.031,
       memoryGiBHour: prices?.memoryGiBHour ?? 0.0042,
       currency: prices?.currency ?? 'USD',
+      ...(prices?.from === 'opencost' ? { from: 'opencost' as const } : {}),
     },
     analysis: { windowSeconds, stepSeconds, at },
     analyzers: analyzers ?? {},

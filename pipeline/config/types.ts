@@ -68,7 +68,13 @@ export interface PipelineConfig {
   clusters: ClusterConfig[];
   /** Absolute path of the policies directory. */
   policies: string;
-  prices: { cpuCoreHour: number; memoryGiBHour: number; currency: string };
+  prices: {
+    cpuCoreHour: number;
+    memoryGiBHour: number;
+    currency: string;
+    /** Where node prices come from: config (the same everywhere) or OpenCost/Kubecost per node. */
+    from?: 'config' | 'opencost';
+  };
   analysis: { windowSeconds: number; stepSeconds: number; at?: number };
   analyzers: Record<string, Record<string, unknown>>;
   output: { prBodyMaxChars: number };

@@ -15,6 +15,7 @@ import { getValidator } from '../core/json-schema.js';
 import { createMemoryLogger } from '../core/logger.js';
 import type { PlanDocument, PlanRecommendationJson } from '../plan/plan-document.js';
 import { decodeMarker } from '../publish/pr/marker.js';
+import { buildReport } from '../report/model/build.js';
 import { allowSlowTests } from '../testing/slow.js';
 
 allowSlowTests();
@@ -245,6 +246,36 @@ describe('e2e/plan-on-demo', () => {
       encoding: 'utf8',
     });
     expect(prod).toMatch(/cpu: 1\n/); // the other cluster's cart keeps the base values
+  });
+
+  it("the cost board's stages on the demo: every stage before and after, as computed by hand", () => {
+    const data = buildReport({
+      plans: [{ file: join(outDir, 'plan.json'), doc }],
+      periodSeconds: 30 * 86400,
+    });
+    const stage = (id: string) => data.stages.find((x) => x.stage === id)!;
+    const H = 730;
+    // Config prices: 0.031 a core-hour, 0.0042 a GiB-hour. The nodes: 48 cores, 186.03 GiB.
+    expect(data.header.cost.now).toBeCloseTo((48 * 0.031 + (199751344128 / 2 ** 30) * 0.0042) * H, 2);
+    // Overcommit: the general pool's 47.67 allocatable cores and 194954305536 B, ratios 1 → 1.1.
+    const alloc = (47.67 * 0.031 + (194954305536 / 2 ** 30) * 0.0042) * H; // 1635.45
+    expect(stage('overcommit').before.monthly).toBeCloseTo(alloc, 2);
+    expect(stage('overcommit').after.monthly).toBeCloseTo(alloc * 1.1, 2);
+    expect(stage('overcommit').saving.now).toBe(0);
+    // Scale-down: one of 3 nodes, freeing 15.89 cores and 64984768512 B (pr.md), at config prices.
+    const freed = (15.89 * 0.031 + (64984768512 / 2 ** 30) * 0.0042) * H; // 545.15
+    expect(stage('scaledown').before.detail).toBe('3 node(s)');
+    expect(stage('scaledown').after.detail).toBe('2 node(s)');
+    expect(stage('scaledown').saving.now).toBeCloseTo(freed, 2);
+    // Placement: web's burst buffer, 44.00/month of nodes against 3.80 of super node (its PR says so).
+    expect([stage('placement').before.monthly, stage('placement').after.monthly]).toEqual([44, 3.8]);
+    expect(stage('placement').saving.now).toBeCloseTo(40.2, 6);
+    // Right-sizing: the plan's own total; autoscaling: fewer replicas, the saving their difference.
+    expect(stage('rightsize').saving.now).toBeCloseTo(doc.clusters[0]!.summary.savings.total, 6);
+    const auto = stage('autoscaling');
+    expect(auto.workloads).toBe(2);
+    expect(auto.after.monthly).toBeLessThan(auto.before.monthly);
+    expect(auto.saving.now).toBeCloseTo(auto.before.monthly - auto.after.monthly, 6);
   });
 
   it('plans the same diff twice', async () => {

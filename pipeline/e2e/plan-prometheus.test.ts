@@ -5,6 +5,7 @@
  */
 import { readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
 import { main } from '../cli/main.js';
 import { prepareDemoWorkspace, type DemoWorkspace } from '../cli/demo-workspace.js';
 import { createOpenMetricsSource } from '../collect/openmetrics/index.js';
@@ -62,7 +63,33 @@ describeWithPrometheus()('e2e/plan from Prometheus', () => {
       logger: silentLogger,
     });
     at = new Date(latest! * 1000).toISOString();
-    prom = await startPrometheus({ blocks: backfill(join(ws.dir, 'metrics.om'), join(ws.dir, 'blocks')) });
+    const blocks = backfill(join(ws.dir, 'metrics.om'), join(ws.dir, 'blocks'));
+    // OpenCost's exporter, scraped minutely over the window's last two hours: every demo node at
+    // twice the config's prices, one of them spot.
+    const nodes = parseAllDocuments(readFileSync(join(ws.dir, 'cluster', 'nodes.yaml'), 'utf8'))
+      .flatMap((d) => (d.toJS() as { items?: unknown[] }).items ?? [d.toJS()])
+      .map((n) => (n as { metadata: { name: string } }).metadata.name);
+    const family = (metric: string, value: (node: string) => number): string[] => [
+      `# TYPE ${metric} gauge`,
+      ...nodes.flatMap((n) =>
+        Array.from(
+          { length: 121 },
+          (_, i) => `${metric}{node="${n}"} ${value(n)} ${latest! - 7200 + i * 60}`,
+        ),
+      ),
+    ];
+    writeFileSync(
+      join(ws.dir, 'opencost.om'),
+      [
+        ...family('node_cpu_hourly_cost', () => 0.062),
+        ...family('node_ram_hourly_cost', () => 0.0084),
+        ...family('kubecost_node_is_spot', (n) => (n === nodes[0] ? 1 : 0)),
+        '# EOF',
+        '',
+      ].join('\n'),
+    );
+    backfill(join(ws.dir, 'opencost.om'), blocks);
+    prom = await startPrometheus({ blocks });
   });
 
   afterAll(async () => {
@@ -122,6 +149,50 @@ describeWithPrometheus()('e2e/plan from Prometheus', () => {
     const rss = fromProm.doc!.run.peakRssMiB!;
     expect(rss['collect.metrics']).toBeGreaterThan(20);
     expect(rss.render).toBeGreaterThanOrEqual(rss['collect.metrics']!);
+  });
+
+  it("prices every saving and node from OpenCost's node prices when prices.from is opencost", async () => {
+    const source = `{ prometheus: { url: "${prom.url}", concurrency: 2 } }`;
+    const fromConfig = await plan(configWith(ws, 'prom-config.yaml', source, at), join(ws.dir, 'out-config'));
+    const opencost = configWith(ws, 'prom-opencost.yaml', source, at);
+    writeFileSync(
+      opencost,
+      readFileSync(opencost, 'utf8').replace(
+        'prices: { cpuCoreHour: 0.031, memoryGiBHour: 0.0042 }',
+        'prices: { cpuCoreHour: 0.031, memoryGiBHour: 0.0042, from: opencost }',
+      ),
+    );
+    const fromOpenCost = await plan(opencost, join(ws.dir, 'out-opencost'));
+    expect(fromOpenCost.code).toBe(0);
+    const a = fromConfig.doc!.clusters[0]!;
+    const b = fromOpenCost.doc!.clusters[0]!;
+    expect(getValidator('https://tidemark.io/schemas/plan.json')(fromOpenCost.doc)).toBe(true);
+    expect(a.inventory!.prices.source).toBe('config');
+    expect(b.inventory!.prices).toMatchObject({ source: 'opencost', cpuCoreHour: 0.031 });
+    expect(b.inventory!.prices.nodes!.map((n) => [n.cpuCoreHour, n.memoryGiBHour])).toEqual(
+      b.inventory!.prices.nodes!.map(() => [0.062, 0.0084]),
+    );
+    expect(b.inventory!.nodes.spot).toBe(1);
+    // Twice the prices: twice every saving and what the nodes cost, the same cores and bytes.
+    expect(b.summary.savings.total).toBeGreaterThan(1);
+    // Each recommendation's CPU and memory savings are rounded to cents (plan/round-plan.ts):
+    // doubled, each may differ by a cent and a half (half a cent in a, doubled, and half in b).
+    const recs = a.recommendations.filter((r) => r.savings.total !== 0);
+    expect(recs.length).toBeGreaterThan(0);
+    for (const r of recs) {
+      const twin = b.recommendations.find((x) => x.id === r.id)!;
+      expect(Math.abs(twin.savings.cpu - 2 * r.savings.cpu)).toBeLessThanOrEqual(0.015 + 1e-9);
+      expect(Math.abs(twin.savings.memory - 2 * r.savings.memory)).toBeLessThanOrEqual(0.015 + 1e-9);
+    }
+    expect(Math.abs(b.summary.savings.total - 2 * a.summary.savings.total)).toBeLessThanOrEqual(
+      0.03 * recs.length + 1e-9,
+    );
+    expect(b.summary.savings.cores).toBeCloseTo(a.summary.savings.cores, 9);
+    // What the nodes cost is in cents too.
+    expect(Math.abs(b.inventory!.nodes.monthly - 2 * a.inventory!.nodes.monthly)).toBeLessThanOrEqual(
+      0.015 + 1e-9,
+    );
+    expect(fromOpenCost.doc!.run.stagesMs['collect.prices']).toBeGreaterThanOrEqual(0);
   });
 
   it('stops with a clear error and writes nothing when Prometheus is unreachable', async () => {

@@ -2,16 +2,19 @@
  * `tidemark run` on the demo, end to end through the CLI: plan, then pull requests on a real git
  * remote (smart HTTP) and a GitHub API fake that checks every request and response against
  * GitHub's published OpenAPI description. Dry runs write nothing, and a plan dry run reads
- * nothing remote; the PR files `plan` writes are the bodies `run` sends; a second run changes
+ * nothing remote; the PR files `plan` writes are the bodies `run` sends, each linking the cost
+ * report, which `run` writes with pulls.json linking the PRs it left open; a second run changes
  * nothing; the token never reaches the output.
  */
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { simpleGit } from 'simple-git';
 import { main } from '../cli/main.js';
 import { prepareDemoWorkspace, type DemoWorkspace } from '../cli/demo-workspace.js';
 import { createMemoryLogger } from '../core/logger.js';
+import { getValidator } from '../core/json-schema.js';
 import { clearRegisteredSecrets } from '../core/sanitize.js';
 import { startGitRemote, type GitRemote } from '../testing/git-remote.js';
 import { startFakeGitHub, type FakeGitHub } from '../testing/github-fake/server.js';
@@ -40,6 +43,18 @@ function plannedBodies(outDir: string): Map<string, string> {
 }
 const OWNER = 'platform';
 const REPO = 'gitops';
+
+/** Where the cost board is published (report.url): every PR body links it. */
+const REPORT_URL = 'https://acme.github.io/gitops/';
+
+/** report.html's data, as the page decodes it (gzip + base64 in a script element). */
+function reportData(file: string): {
+  pulls: { cluster: string; number: number; url: string; workloads: string[] }[];
+} {
+  const html = readFileSync(file, 'utf8');
+  const m = /<script id="[^"]+" type="application\/octet-stream">([^<]+)<\/script>/.exec(html);
+  return JSON.parse(gunzipSync(Buffer.from(m![1]!, 'base64')).toString('utf8'));
+}
 
 describe('e2e/run publishes the demo plan as pull requests', () => {
   let ws: DemoWorkspace;
@@ -83,6 +98,8 @@ describe('e2e/run publishes the demo plan as pull requests', () => {
         '    grouping: namespace',
         '    prHourlyLimit: 0',
         '    reviewers: [alice]',
+        'report:',
+        `  url: ${REPORT_URL}`,
         '',
       ].join('\n'),
     );
@@ -200,6 +217,24 @@ describe('e2e/run publishes the demo plan as pull requests', () => {
     // What GitHub received is what `run` wrote as the PR files of its plan.
     const planned = plannedBodies(join(ws.dir, 'o3'));
     for (const p of pulls) expect(p.body).toBe(planned.get(p.head));
+    for (const p of pulls) expect(p.body).toContain(`Cost board: [report.html](${REPORT_URL})`);
+    // Beside plan.json: the report and pulls.json, both linking every PR the run left open.
+    const pullsDoc = JSON.parse(readFileSync(join(ws.dir, 'o3', 'pulls.json'), 'utf8'));
+    expect(getValidator('https://tidemark.io/schemas/pulls.json')(pullsDoc)).toBe(true);
+    const linked = (xs: { number: number; url: string }[]) =>
+      xs.map((x) => [x.number, x.url]).sort((a, b) => Number(a[0]) - Number(b[0]));
+    const expected = pulls.map((p) => [p.number, `${gh.url}/${OWNER}/${REPO}/pull/${p.number}`]);
+    expect(linked(pullsDoc.pulls)).toEqual(expected.sort((a, b) => Number(a[0]) - Number(b[0])));
+    const board = reportData(join(ws.dir, 'o3', 'report.html'));
+    expect(linked(board.pulls)).toEqual(linked(pullsDoc.pulls));
+    // Each PR's workloads are its group's: those of its namespace (grouping: namespace), or the
+    // cluster-wide concern's (a branch like tidemark/demo/cluster.overcommit).
+    for (const p of pullsDoc.pulls as { branch: string; workloads: string[] }[]) {
+      expect(p.workloads.length).toBeGreaterThan(0);
+      const slug = p.branch.split('/').at(-1)!;
+      if (!slug.startsWith('cluster.'))
+        expect(p.workloads.filter((w) => w.split('/')[1] !== slug)).toEqual([]);
+    }
     const pushes = git.pushCount();
     const writes = gh.writes().length;
 

@@ -311,6 +311,18 @@ describe('the fleet workflow', () => {
     expect(getValidator('https://tidemark.io/schemas/fleet.json')(doc)).toBe(true);
     expect(doc.clusters.map((c: { name: string }) => c.name)).toEqual(['lab', 'prod']);
 
+    // The cost board over the same plans, where the upload and the pages job take it from.
+    const board = githubBash(fleet.steps.find((s: any) => s.name === 'Cost board').run, { cwd: dir, env });
+    expect(board.stderr).toBe('');
+    expect(board.status).toBe(0);
+    expect(board.stdout).toMatch(/report\.html: 2 cluster\(s\), 0 workload\(s\), 2 plan\(s\)/);
+    const html = readFileSync(join(dir, 'tidemark-fleet', 'report', 'report.html'), 'utf8');
+    expect(html).toMatch(/^<!doctype html>/);
+    expect(fleet.steps.find((s: any) => s.uses?.startsWith('actions/upload-artifact')).with).toMatchObject({
+      name: 'tidemark-fleet',
+      path: 'tidemark-fleet',
+    });
+
     // No plan at all: the step fails, and says so in the summary.
     const empty = fleetDir();
     const summary2 = join(mkdtempSync(join(tmpdir(), 'runner-')), 'summary.md');
@@ -320,7 +332,25 @@ describe('the fleet workflow', () => {
     expect(existsSync(join(empty.dir, 'tidemark-fleet'))).toBe(false);
   }, 60_000);
 
-  it('every tidemark command the workflow calls exists with the flags it passes (report: once h/report lands)', () => {
+  it('publishes the cost board on GitHub Pages only when asked, from the fleet artifact, as the index page', () => {
+    const pages = workflow().jobs.pages;
+    expect(pages.needs).toBe('fleet');
+    expect(pages.if).toBe(
+      "${{ !cancelled() && needs.fleet.result == 'success' && vars.TIDEMARK_PAGES == 'true' }}",
+    );
+    expect(pages.permissions).toEqual({ pages: 'write', 'id-token': 'write' });
+    expect(pages.steps[0].with).toEqual({ name: 'tidemark-fleet', path: 'tidemark-fleet' });
+    const dir = mkdtempSync(join(tmpdir(), 'tidemark-pages-'));
+    mkdirSync(join(dir, 'tidemark-fleet', 'report'), { recursive: true });
+    writeFileSync(join(dir, 'tidemark-fleet', 'report', 'report.html'), '<!doctype html>board');
+    const r = githubBash(pages.steps[1].run, { cwd: dir, env: { PATH: process.env.PATH } });
+    expect(r.status).toBe(0);
+    const site = pages.steps.find((s: any) => s.uses?.startsWith('actions/upload-pages-artifact')).with.path;
+    expect(readFileSync(join(dir, site, 'index.html'), 'utf8')).toBe('<!doctype html>board');
+    expect(pages.steps.at(-1).uses).toBe('actions/deploy-pages@v4');
+  });
+
+  it('every tidemark command the workflow calls exists with the flags it passes', () => {
     const program = buildProgram({ logger: createMemoryLogger('error'), stdout: () => {} });
     const commands = new Map(program.commands.map((c) => [c.name(), c]));
     const wf = workflow();
@@ -334,7 +364,6 @@ describe('the fleet workflow', () => {
     calls.push({ command: 'clusters', flags: [...list.matchAll(/(--[a-z-]+)/g)].map((f) => f[1]!) });
     for (const call of calls) {
       const cmd = commands.get(call.command);
-      if (!cmd && call.command === 'report') continue; // h/report's command, not merged yet
       expect(cmd).toBeDefined();
       const known = new Set(cmd!.options.map((o) => o.long));
       for (const f of call.flags) expect(known.has(f) ? f : `${call.command} has no ${f}`).toBe(f);

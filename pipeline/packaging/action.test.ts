@@ -173,5 +173,10 @@ describe('the GitHub Action', () => {
     expect(getValidator('https://tidemark.io/schemas/plan.json')(plan)).toBe(true);
     expect(plan.tidemarkVersion).toBe(pkg.version);
     expect(plan.clusters[0]!.changes.length).toBeGreaterThan(0);
+    // The cost report beside it, its page script from the bundle (no dist/, no esbuild here).
+    const html = readFileSync(join(checkout, 'out', 'report.html'), 'utf8');
+    expect(html).toMatch(/^<!doctype html>/);
+    expect(html.length).toBeGreaterThan(400_000);
+    expect(demo.stderr).not.toMatch(/report\.html not written/);
   });
 });

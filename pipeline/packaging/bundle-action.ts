@@ -12,11 +12,15 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { packageRoot } from '../core/json-schema.js';
+import { buildClient } from '../report/build-client.js';
 
 /** Where the action looks for the bundle, relative to the action's checkout. */
 export const ACTION_BUNDLE = 'action/tidemark.mjs';
 
 export async function bundleAction(outfile = join(packageRoot(), ACTION_BUNDLE)): Promise<string> {
+  // report.html's page script, inlined in the bundle: the action's checkout has no dist/ and no
+  // esbuild to build it from (report/client-bundle.ts reads this constant first).
+  const reportClient = await buildClient();
   await build({
     entryPoints: [join(packageRoot(), 'pipeline', 'cli', 'main.ts')],
     outfile,
@@ -30,6 +34,7 @@ export async function bundleAction(outfile = join(packageRoot(), ACTION_BUNDLE))
     banner: {
       js: "import { createRequire as __tidemarkRequire } from 'node:module'; const require = __tidemarkRequire(import.meta.url);",
     },
+    define: { __TIDEMARK_REPORT_CLIENT__: JSON.stringify(reportClient) },
     logLevel: 'warning',
   });
   return outfile;

@@ -11,6 +11,8 @@ import { loadPolicies, resolveOverrides, evaluatePolicies } from '../policy/inde
 import { getAnalyzers } from '../analyze/api.js';
 import { renderChanges } from '../render/index.js';
 import type { PlanDeps, PolicyEngine } from './run.js';
+import { readOpenCostPrices } from '../collect/prices/opencost.js';
+import { configPrices, openCostPrices } from './prices.js';
 
 export function defaultDeps(): PlanDeps {
   return {
@@ -26,6 +28,16 @@ export function defaultDeps(): PlanDeps {
     usageRequest: usageRequestFor,
     podWorkload,
     readHistory: readChangeHistory,
+    async readPrices(cluster, config, model) {
+      if (config.prices.from !== 'opencost') return configPrices(config.prices);
+      if (!('prometheus' in cluster.metrics))
+        return configPrices(
+          config.prices,
+          'prices.from is opencost, but this cluster reads metrics from an OpenMetrics file: config prices',
+        );
+      const read = await readOpenCostPrices(cluster.metrics.prometheus, model.at);
+      return openCostPrices(config.prices, read, model);
+    },
     policies: {
       load: loadPolicies,
       overrides: resolveOverrides,

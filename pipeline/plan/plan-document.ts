@@ -9,6 +9,9 @@ import type { MetricsStats, UsageWindow } from '../collect/types.js';
 import type { PlanRun } from './run.js';
 import { formatFieldPath } from './field-path.js';
 import { replicasOf, savingsOf, addSavings, NO_SAVINGS, type Savings } from './savings.js';
+import { configPrices, workloadPrice } from './prices.js';
+import { buildInventory, type InventoryJson } from './inventory.js';
+import { reportSettingsFrom } from '../config/report-settings.js';
 import { roundPlanDocument, roundSavings } from './round-plan.js';
 
 export interface PlanFieldJson {
@@ -61,6 +64,8 @@ export interface PlanClusterJson {
     metrics: MetricsStats;
   };
   reports?: AnalyzerReport[];
+  /** Every workload with what the cost report reads (plan/inventory.ts). */
+  inventory?: InventoryJson;
 }
 
 export interface PlanDocument {
@@ -94,6 +99,7 @@ export function buildPlanDocument(
     config: config.file,
     prices: config.prices,
     clusters: run.clusters.map((c) => {
+      const prices = c.prices ?? configPrices(config.prices);
       const renderSkips = new Map<string, Skipped>();
       for (const s of c.render.skipped) if (!s.container) renderSkips.set(s.workload, s);
       const recs = c.decided.map((d): PlanRecommendationJson => {
@@ -137,7 +143,9 @@ export function buildPlanDocument(
           risk: d.risk,
           evidence: d.evidence,
           // In cents before they are summed, so the cluster's total is the sum of what is shown.
-          savings: roundSavings(savingsOf(counted, replicasOf(c.model, d.workload), config.prices)),
+          savings: roundSavings(
+            savingsOf(counted, replicasOf(c.model, d.workload), workloadPrice(c.model, prices, d.workload)),
+          ),
           render: status,
           ...(d.details ? { details: d.details } : {}),
         };
@@ -169,6 +177,7 @@ export function buildPlanDocument(
         },
         sources: { kubernetes: c.stats.kubernetes, metrics: c.stats.metrics },
         ...reportsOf(c),
+        inventory: buildInventory(c.model, prices, c.decided, reportSettingsFrom(config)),
       };
     }),
     run: { stagesMs: run.stages, peakRssMiB: run.peakRssMiB },

@@ -75,6 +75,18 @@ const PLAN_UNITS: UnitTree = {
         },
       },
       summary: { savings },
+      // Prices are inputs, kept as read (a price to 4 digits would move every cost computed from it).
+      inventory: {
+        prices: (v) => v,
+        nodes: { memoryBytes: 'bytes', monthly: 'money' },
+        workloads: {
+          '[]': {
+            price: (v) => v,
+            requests: { memoryBytes: 'bytes' },
+            usage: { memoryBytesP95: 'bytes', memoryBytesPeak: 'bytes' },
+          },
+        },
+      },
     },
   },
 };

@@ -32,6 +32,7 @@ import type { RenderResult } from '../render/types.js';
 import type { WorkloadChange } from './types.js';
 import { mergeChanges, checkOwnership } from './merge.js';
 import { orderAnalyzers } from './analyzer-order.js';
+import { configPrices, type ClusterPrices } from './prices.js';
 
 export interface PolicyEngine<PolicySet = unknown> {
   load(dir: string): PolicySet;
@@ -54,6 +55,8 @@ export interface PlanDeps {
   usageRequest(model: ClusterModel, window: UsageWindow): UsageRequest;
   podWorkload(model: ClusterModel, namespace: string, pod: string): WorkloadKey | undefined;
   readHistory(repoDir: string, opts: { since: number }): Promise<ChangeHistoryEntry[]>;
+  /** Node prices (config's, or OpenCost's per node); absent: config's. */
+  readPrices?(cluster: ClusterConfig, config: PipelineConfig, model: ClusterModel): Promise<ClusterPrices>;
   policies: PolicyEngine;
   analyzers(): Analyzer<unknown>[];
   render(input: {
@@ -76,6 +79,7 @@ export interface ClusterPlanResult {
   changes: WorkloadChange[];
   render: RenderResult;
   stats: { kubernetes?: KubernetesInventory['stats']; metrics: MetricsStats };
+  prices: ClusterPrices;
 }
 
 export interface PlanRun {
@@ -197,6 +201,10 @@ export async function runPlan(opts: {
         throw noSamples(cluster, window, request.containers.length, unmatchedSeries);
     });
 
+    const prices = await timed('collect.prices', () =>
+      deps.readPrices ? deps.readPrices(cluster, config, model) : configPrices(config.prices),
+    );
+
     const overrides = deps.policies.overrides(policySet, model);
     const analyzerResults = await timed('analyze', () => {
       const out = new Map<AnalyzerId, AnalyzerResult>();
@@ -252,6 +260,7 @@ export async function runPlan(opts: {
         kubernetes: inventory.stats,
         metrics: { ...metrics.stats(), ...(unmatchedSeries !== undefined ? { unmatchedSeries } : {}) },
       },
+      prices,
     });
   }
   return { clusters: results, stages, peakRssMiB, startedAt: opts.clock.now() };

@@ -4,6 +4,7 @@
  * what GitHub would receive for the same changes and base. Nothing here reads GitHub or the
  * network; the base is publish.github.baseBranch, else the local checkout's branch.
  */
+import { reportSettingsFrom } from '../config/report-settings.js';
 import type { PipelineConfig } from '../config/types.js';
 import type { PlanDocument } from '../plan/plan-document.js';
 import type { ClusterPlanResult } from '../plan/run.js';
@@ -56,6 +57,8 @@ export function plannedPulls(
             applied: group.changes,
             base,
             bodyMaxChars: config.output.prBodyMaxChars,
+            // report.url only: the Actions run a real run links is not known to a plan.
+            reportUrl: reportSettingsFrom(config).url,
           }).body,
       });
     }

@@ -144,6 +144,8 @@ export interface PublishInput {
   dryRun: DryRun;
   /** config.output.prBodyMaxChars */
   bodyMaxChars?: number;
+  /** Where the cost report is (report.url, or the run's artifacts): each PR body links it. */
+  reportUrl?: string;
 }
 
 /** What a run that talks to GitHub holds: the platform, the repository, and a clone of its base. */
@@ -377,6 +379,7 @@ async function publishGroup(ctx: GroupContext): Promise<GroupOutcome> {
     applied,
     base: ctx.base,
     bodyMaxChars: ctx.bodyMaxChars,
+    reportUrl: ctx.reportUrl,
   });
   const commit = online
     ? await commitAll(online.ws, commitMessage(applied, { cluster: group.cluster }))

@@ -44,6 +44,7 @@ export default async function globalSetup(): Promise<void> {
     if (decision.tiers.helm.ok) process.env.TIDEMARK_HELM_BIN = decision.tiers.helm.detail;
     if (decision.tiers['real-repos'].ok)
       process.env.TIDEMARK_REAL_REPOS = decision.tiers['real-repos'].detail;
+    if (decision.tiers.browser.ok) process.env.TIDEMARK_CHROMIUM = decision.tiers.browser.detail;
     if (decision.tiers.kube.ok) await startSharedCluster(runTmp);
   } catch (err) {
     // Jest skips global teardown when setup fails: leave nothing behind.

@@ -8,6 +8,7 @@ import { prometheusAvailable } from './prometheus.js';
 import { findReferenceSchemaDir } from './reference-schemas.js';
 import { probeHelm } from './helm/index.js';
 import { probeRealRepos } from './real-repos.js';
+import { findChromium } from './browser-binary.js';
 import type { Probe, TierName } from './tiers.js';
 
 function runs(cmd: string, args: string[]): boolean {
@@ -34,6 +35,15 @@ export function probeTier(name: TierName): Probe {
         : {
             ok: false,
             reason: 'etcd/kube-apiserver not built (TIDEMARK_K8S_BIN unset, none in the build cache)',
+          };
+    }
+    case 'browser': {
+      const bin = findChromium();
+      return bin
+        ? { ok: true, detail: bin }
+        : {
+            ok: false,
+            reason: 'no Chromium (TIDEMARK_CHROMIUM unset, none at /usr/bin/chromium or on PATH)',
           };
     }
     case 'schemas': {

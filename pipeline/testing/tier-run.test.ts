@@ -45,7 +45,7 @@ function runJest(extra: Record<string, string>) {
     TMPDIR: temp,
     // `kube` unavailable at start: TIDEMARK_K8S_BIN unset (above), nothing in this $HOME/.cache.
     // Not under test here, and their availability differs between machines.
-    TIDEMARK_SKIP_TIERS: 'prometheus,schemas,helm,real-repos',
+    TIDEMARK_SKIP_TIERS: 'prometheus,schemas,helm,real-repos,browser',
     TIDEMARK_FIXTURE_REPORT: join(work, 'report.json'),
     NODE_OPTIONS: '--experimental-vm-modules',
     ...extra,
@@ -76,7 +76,7 @@ describe('a test run decides its tiers once and says what it skipped', () => {
       'SKIPPED TIERS: prometheus (skipped by TIDEMARK_SKIP_TIERS), ' +
         'kube (run pipeline/testing/control-plane/build.sh or set TIDEMARK_K8S_BIN), ' +
         'schemas (skipped by TIDEMARK_SKIP_TIERS), helm (skipped by TIDEMARK_SKIP_TIERS), ' +
-        'real-repos (skipped by TIDEMARK_SKIP_TIERS)',
+        'real-repos (skipped by TIDEMARK_SKIP_TIERS), browser (skipped by TIDEMARK_SKIP_TIERS)',
     );
     // The kube suite was skipped though its binaries existed when its gate was read.
     expect(existsSync(`${r.report}.kube`)).toBe(false);

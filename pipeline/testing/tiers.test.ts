@@ -31,14 +31,25 @@ const everything = {
   schemas: '/ref',
   helm: '/bin/helm',
   'real-repos': '/repos',
+  browser: '/usr/bin/chromium',
 } as const;
 
 describe('test tiers: the decision made once per run', () => {
   it('probes each tier once, in order, and keeps what the probe found', () => {
     const { probe, calls } = probes(everything);
     const d = decideTiers(probe, {});
-    expect(calls).toEqual(['git', 'kubectl', 'prometheus', 'kube', 'schemas', 'helm', 'real-repos']);
+    expect(calls).toEqual([
+      'git',
+      'kubectl',
+      'prometheus',
+      'kube',
+      'schemas',
+      'helm',
+      'real-repos',
+      'browser',
+    ]);
     expect(d.tiers.helm).toEqual({ ok: true, detail: '/bin/helm' });
+    expect(d.tiers.browser).toEqual({ ok: true, detail: '/usr/bin/chromium' });
     expect(d.tiers.kube).toEqual({ ok: true, detail: '/bin/k8s' });
     expect(d.tiers.git).toEqual({ ok: true });
     expect(d.required).toEqual(['git', 'kubectl']);
@@ -48,7 +59,7 @@ describe('test tiers: the decision made once per run', () => {
   it('does not probe a tier skipped on request, and marks it as skipped on request', () => {
     const { probe, calls } = probes(everything);
     const d = decideTiers(probe, { skip: ' kube , prometheus' });
-    expect(calls).toEqual(['git', 'kubectl', 'schemas', 'helm', 'real-repos']);
+    expect(calls).toEqual(['git', 'kubectl', 'schemas', 'helm', 'real-repos', 'browser']);
     expect(d.tiers.kube).toEqual({ ok: false, forced: true, reason: 'skipped by TIDEMARK_SKIP_TIERS' });
     expect(d.tiers.prometheus.ok).toBe(false);
   });
@@ -57,7 +68,7 @@ describe('test tiers: the decision made once per run', () => {
     const { probe } = probes(everything);
     expect(() => decideTiers(probe, { skip: 'kube,helm3' })).toThrow(
       new TierConfigError(
-        'TIDEMARK_SKIP_TIERS: unknown tier "helm3" (known: git, kubectl, prometheus, kube, schemas, helm, real-repos)',
+        'TIDEMARK_SKIP_TIERS: unknown tier "helm3" (known: git, kubectl, prometheus, kube, schemas, helm, real-repos, browser)',
       ),
     );
     expect(() => decideTiers(probe, { require: 'k8s' })).toThrow(
@@ -76,11 +87,12 @@ describe('test tiers: the decision made once per run', () => {
       'schemas',
       'helm',
       'real-repos',
+      'browser',
     ]);
     expect(decideTiers(probe, { require: 'kube' }).required).toEqual(['git', 'kubectl', 'kube']);
     expect(decideTiers(probe, { require: '0' }).required).toEqual(['git', 'kubectl']);
     const ci = decideTiers(probe, { require: '1' });
-    expect(missingRequired(ci)).toEqual(['prometheus', 'kube', 'helm', 'real-repos']);
+    expect(missingRequired(ci)).toEqual(['prometheus', 'kube', 'helm', 'real-repos', 'browser']);
     expect(missingRequiredMessage(ci)).toBe(
       [
         'required test tiers cannot run:',
@@ -88,6 +100,7 @@ describe('test tiers: the decision made once per run', () => {
         '  kube (a real etcd + kube-apiserver (the control-plane and guardian suites)): kube missing; required by TIDEMARK_REQUIRE_TIERS; to enable: run pipeline/testing/control-plane/build.sh or set TIDEMARK_K8S_BIN',
         '  helm (the real `helm` v4 (`helm template` of chart layouts, kustomize `helmCharts:`)): helm missing; required by TIDEMARK_REQUIRE_TIERS; to enable: run pipeline/testing/helm/build.sh or set TIDEMARK_HELM_BIN',
         '  real-repos (layout tests on public GitOps repositories (the snapshots in shared/real-repos)): real-repos missing; required by TIDEMARK_REQUIRE_TIERS; to enable: set TIDEMARK_REAL_REPOS to the snapshot folder (shared/real-repos)',
+        '  browser (report.html opened in a real Chromium (playwright-core), network off): browser missing; required by TIDEMARK_REQUIRE_TIERS; to enable: apt-get install chromium, or set TIDEMARK_CHROMIUM to a Chromium binary',
       ].join('\n'),
     );
   });
@@ -108,7 +121,7 @@ describe('test tiers: the decision made once per run', () => {
 
   it('ends the run with one line: each skipped tier and how to enable it, or that none was skipped', () => {
     expect(summaryLine(decideTiers(probes(everything).probe, {}))).toBe(
-      'SKIPPED TIERS: none (git, kubectl, prometheus, kube, schemas, helm, real-repos all available)',
+      'SKIPPED TIERS: none (git, kubectl, prometheus, kube, schemas, helm, real-repos, browser all available)',
     );
     const d = decideTiers(probes({ git: true, kubectl: true, prometheus: true }).probe, {
       skip: 'prometheus',
@@ -118,7 +131,8 @@ describe('test tiers: the decision made once per run', () => {
         'kube (run pipeline/testing/control-plane/build.sh or set TIDEMARK_K8S_BIN), ' +
         'schemas (set TIDEMARK_REFERENCE_SCHEMAS to the upstream schema folder (shared/reference/schemas)), ' +
         'helm (run pipeline/testing/helm/build.sh or set TIDEMARK_HELM_BIN), ' +
-        'real-repos (set TIDEMARK_REAL_REPOS to the snapshot folder (shared/real-repos))',
+        'real-repos (set TIDEMARK_REAL_REPOS to the snapshot folder (shared/real-repos)), ' +
+        'browser (apt-get install chromium, or set TIDEMARK_CHROMIUM to a Chromium binary)',
     );
   });
 

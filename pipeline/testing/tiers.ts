@@ -8,7 +8,8 @@
  * and its unit test drives it with made-up probes.
  */
 
-export type TierName = 'git' | 'kubectl' | 'prometheus' | 'kube' | 'schemas' | 'helm' | 'real-repos';
+export type TierName =
+  'git' | 'kubectl' | 'prometheus' | 'kube' | 'schemas' | 'helm' | 'real-repos' | 'browser';
 
 export interface TierSpec {
   name: TierName;
@@ -61,6 +62,12 @@ export const TIERS: readonly TierSpec[] = [
     name: 'real-repos',
     what: 'layout tests on public GitOps repositories (the snapshots in shared/real-repos)',
     enable: 'set TIDEMARK_REAL_REPOS to the snapshot folder (shared/real-repos)',
+    always: false,
+  },
+  {
+    name: 'browser',
+    what: 'report.html opened in a real Chromium (playwright-core), network off',
+    enable: 'apt-get install chromium, or set TIDEMARK_CHROMIUM to a Chromium binary',
     always: false,
   },
 ];

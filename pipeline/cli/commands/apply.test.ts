@@ -141,7 +141,14 @@ describe('cli/commands/apply', () => {
     const r = await apply(config, 'tidemark/rightsize', out);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/created branch tidemark\/rightsize at [0-9a-f]{12} \(1 file\(s\)\)/);
-    expect(readdirSync(out).sort()).toEqual([OUTPUT_MARKER, 'changes.diff', 'plan.json', 'pr', 'pr.md']);
+    expect(readdirSync(out).sort()).toEqual([
+      OUTPUT_MARKER,
+      'changes.diff',
+      'plan.json',
+      'pr',
+      'pr.md',
+      'report.html',
+    ]);
     // The branch holds the edit the output describes (the quoted style of "1" kept).
     const edited = '            requests: { cpu: "800m", memory: 1639Mi }\n';
     expect(readFileSync(join(out, 'changes.diff'), 'utf8')).toContain(`+${edited}`);

@@ -80,8 +80,23 @@ describe('cli/commands/demo', () => {
     expect(seen).not.toBe('');
     expect(r.out).toContain(`workspace ${seen} removed (--keep keeps it)\n`);
     expect(workspaces()).toEqual([]);
-    expect(readdirSync(out).sort()).toEqual([OUTPUT_MARKER, 'changes.diff', 'plan.json', 'pr', 'pr.md']);
+    expect(readdirSync(out).sort()).toEqual([
+      OUTPUT_MARKER,
+      'changes.diff',
+      'plan.json',
+      'pr',
+      'pr.md',
+      'report.html',
+    ]);
     expect(JSON.parse(readFileSync(join(out, 'plan.json'), 'utf8')).kind).toBe('Plan');
+    expect(r.out).toContain(`wrote ${out}/plan.json, changes.diff, pr.md, pr/, report.html\n`);
+    // The table, to a pipe with no COLUMNS: 120 columns at most, no colour, namespaces and totals.
+    const table = r.out.slice(0, r.out.indexOf('\ndiff --git'));
+    expect(table).toMatch(/^cluster demo: \d+ change\(s\)/);
+    expect(Math.max(...table.split('\n').map((l) => [...l].length))).toBeLessThanOrEqual(120);
+    expect(table).not.toContain('\x1b[');
+    expect(table).toMatch(/^NAMESPACE +WORKLOADS +CHANGES/m);
+    expect(table).toMatch(/^total +\d+/m);
   });
 
   it('keeps the workspace with --keep, outputs inside it', async () => {

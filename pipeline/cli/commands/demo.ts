@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { prepareDemoWorkspace, removeDemoWorkspace } from '../demo-workspace.js';
 import { outputDir } from '../../core/output-dir.js';
 import { planToOutputs } from './plan.js';
-import { renderPlanTable } from '../table.js';
+import { renderPlanTable, terminalTableOptions } from '../table.js';
 import type { CliContext } from '../context.js';
 import { OUT_HELP } from '../out-option.js';
 
@@ -33,10 +33,12 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
           command: 'demo',
         });
         const t2 = performance.now();
-        ctx.stdout(renderPlanTable(outputs.doc));
+        ctx.stdout(renderPlanTable(outputs.doc, terminalTableOptions()));
         ctx.stdout('\n' + (outputs.diff || '(no changes)\n'));
         const wrote =
-          opts.out !== undefined || opts.keep ? `wrote ${outDir}/plan.json, changes.diff, pr.md, pr/\n` : '';
+          opts.out !== undefined || opts.keep
+            ? `wrote ${outDir}/plan.json, changes.diff, pr.md, pr/, report.html\n`
+            : '';
         ctx.stdout(
           `\n${wrote}prepare ${((t1 - t0) / 1000).toFixed(1)}s, plan ${((t2 - t1) / 1000).toFixed(1)}s\n`,
         );

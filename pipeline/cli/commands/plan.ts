@@ -7,9 +7,11 @@ import { runPlan } from '../../plan/run.js';
 import { defaultDeps } from '../../plan/deps.js';
 import { buildOutputs, type PlanOutputs } from '../../plan/outputs.js';
 import { unifiedDiff } from '../../render/index.js';
-import { renderPlanTable } from '../table.js';
+import { terminalTableOptions } from '../table.js';
+import { formatPlan, isMachineFormat, parseOutputFormat } from '../output/formats.js';
 import type { CliContext } from '../context.js';
 import { OUT_HELP } from '../out-option.js';
+import { reportFileFor } from '../../report/write.js';
 
 export interface PlanCommandOptions {
   config: string;
@@ -21,6 +23,7 @@ export interface PlanCommandOptions {
   command?: string;
   cluster?: string[];
   diff?: boolean;
+  output?: string;
 }
 
 /** Runs the plan and writes outputs; shared by plan, apply, demo and run. */
@@ -49,6 +52,7 @@ export async function planOutputs(
     clusters: opts.cluster,
   });
   const outputs = buildOutputs(run, config, { now: new Date(systemClock.now()), unifiedDiff });
+  Object.assign(outputs.files, await reportFileFor({ doc: outputs.doc, config, outDir }, ctx.logger));
   return { outputs, outDir };
 }
 
@@ -60,10 +64,15 @@ export function registerPlanCommand(program: Command, ctx: CliContext): void {
     .option('-o, --out <dir>', OUT_HELP, 'tidemark-out')
     .option('--cluster <name...>', 'only these clusters')
     .option('--diff', 'also print the unified diff')
+    .option('--output <format>', 'what to print: table (default), wide, json, yaml, csv or markdown')
     .action(async (opts: PlanCommandOptions) => {
+      const format = parseOutputFormat(opts.output);
       const { outputs, outDir } = await planToOutputs(ctx, opts);
-      ctx.stdout(renderPlanTable(outputs.doc));
+      ctx.stdout(formatPlan(outputs.doc, format, terminalTableOptions()));
       if (opts.diff) ctx.stdout(outputs.diff || '(no changes)\n');
-      ctx.stdout(`wrote ${outDir}/plan.json, changes.diff (${outputs.edits.length} file(s)), pr.md, pr/\n`);
+      const wrote = `wrote ${outDir}/plan.json, changes.diff (${outputs.edits.length} file(s)), pr.md, pr/, report.html`;
+      // json, yaml and csv are read by programs: nothing else goes to stdout with them.
+      if (isMachineFormat(format)) ctx.logger.info('outputs written', { dir: outDir });
+      else ctx.stdout(wrote + '\n');
     });
 }

@@ -14,9 +14,10 @@ import { outputDir } from '../../core/output-dir.js';
 import { openWorkspace, type Workspace } from '../../publish/git/workspace.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { renderPlanTable } from '../table.js';
+import { renderPlanTable, terminalTableOptions } from '../table.js';
 import type { CliContext } from '../context.js';
 import { OUT_HELP } from '../out-option.js';
+import { openPulls, reportUrlFor, writeRunReport } from '../run-report.js';
 
 export function registerRunCommand(program: Command, ctx: CliContext): void {
   program
@@ -45,13 +46,13 @@ export function registerRunCommand(program: Command, ctx: CliContext): void {
         checkout = await cloneForClusters(config, pub, platform);
       }
       try {
-        const { outputs } = await planToOutputs(ctx, {
+        const { outputs, outDir } = await planToOutputs(ctx, {
           config: opts.config,
           out: opts.out,
           loaded: config,
           command: 'run',
         });
-        ctx.stdout(renderPlanTable(outputs.doc));
+        ctx.stdout(renderPlanTable(outputs.doc, terminalTableOptions()));
         const result = await publishPlan({
           settings: pub.settings,
           platform,
@@ -72,11 +73,20 @@ export function registerRunCommand(program: Command, ctx: CliContext): void {
           clock: systemClock,
           dryRun,
           bodyMaxChars: config.output.prBodyMaxChars,
+          reportUrl: reportUrlFor(config),
         });
         if (dryRun !== 'none')
           for (const p of result.previews)
             ctx.stdout(`\n=== ${p.branch}: ${p.title}\n\n${p.body}\n\n${p.diff}\n`);
         ctx.stdout(outcomeTable(result.outcomes));
+        if (dryRun === 'none')
+          await writeRunReport(ctx, {
+            outDir,
+            outputs,
+            config,
+            pulls: openPulls(result.outcomes, outputs, pub),
+            now: new Date(systemClock.now()),
+          });
         if (dryRun === 'plan')
           ctx.stdout(
             `dry run (plan): offline; GitHub's open, closed and merged PRs and its PR counts are ${NOT_READ_IN_PLAN} (--dry-run full reads them)\n`,

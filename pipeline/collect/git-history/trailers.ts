@@ -12,6 +12,12 @@ export const CHANGE_TRAILER = 'Tidemark-Change';
  */
 export const REVERT_FIELD = 'revert';
 
+/** The cluster a commit's changes are for (a repository may hold several clusters). */
+export const CLUSTER_TRAILER = 'Tidemark-Cluster';
+
+/** A guardian action that reached Git: its journal entry, on an emergency pull request's commit. */
+export const GUARDIAN_TRAILER = 'Tidemark-Guardian-Journal';
+
 export interface ChangeTrailer {
   workload: string;
   field: string;

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { WorkloadChange } from '../../plan/types.js';
 import { formatFieldPath } from '../../plan/field-path.js';
-import { formatChangeTrailer } from '../../collect/git-history/trailers.js';
+import { CLUSTER_TRAILER, formatChangeTrailer } from '../../collect/git-history/trailers.js';
 
 export function fieldId(path: (string | number | { name: string })[]): string {
   // containers[name=web].resources.requests.cpu → container/web/requests/cpu
@@ -106,5 +106,7 @@ export function commitMessage(changes: WorkloadChange[], opts: { cluster?: strin
     }),
   );
   trailers.push(`Tidemark-Policy: ${policies.length ? policies.join(', ') : 'defaults'}`);
+  // The cost report attributes a change to its cluster when clusters share a repository.
+  if (opts.cluster && !opts.cluster.includes(',')) trailers.push(`${CLUSTER_TRAILER}: ${opts.cluster}`);
   return [subject, '', ...body, '', ...trailers, ''].join('\n');
 }

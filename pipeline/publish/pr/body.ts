@@ -69,11 +69,14 @@ export function composePrBody(
   applied: WorkloadChange[],
   marker: PrMarker,
   source?: QuerySource,
-  opts: { maxChars?: number } = {},
+  /** reportUrl: where the cost report is (report.url, or the Actions run holding it). */
+  opts: { maxChars?: number; reportUrl?: string } = {},
 ): string {
   const scoped = scopedCluster(clusterDoc, applied);
   const recs = scoped.recommendations;
   const extra: string[] = [];
+  if (opts.reportUrl)
+    extra.push(`Cost board: [report.html](${opts.reportUrl}) — cost, savings and risk across clusters.`);
   const chart = usageChart(recs);
   if (chart) extra.push(chart);
   extra.push(gitopsNotes(applied));

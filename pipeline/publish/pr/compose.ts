@@ -35,6 +35,8 @@ export function composePull(opts: {
   base: string;
   /** config.output.prBodyMaxChars */
   bodyMaxChars?: number;
+  /** Where the cost report is: the body links it. */
+  reportUrl?: string;
 }): ComposedPull {
   const { settings: s, group, applied } = opts;
   const clusterDoc = opts.doc.clusters.find((c) => c.name === opts.cluster.cluster.name);
@@ -55,6 +57,7 @@ export function composePull(opts: {
   };
   const body = composePrBody(opts.doc, clusterDoc, applied, marker, opts.cluster, {
     maxChars: opts.bodyMaxChars,
+    reportUrl: opts.reportUrl,
   });
   return { branch: branchName(s.branchPrefix, group.cluster, group.slug), title, body, marker, fields };
 }
