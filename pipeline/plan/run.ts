@@ -151,6 +151,7 @@ export async function runPlan(opts: {
           window: configured,
           keep: (wl: WorkloadKey): boolean => model.workloads.has(wl),
           logger: log,
+          now: clock.now(),
         })
       : undefined;
     // A checkpoint moves the window's start to a midnight, never its end.

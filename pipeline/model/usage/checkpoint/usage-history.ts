@@ -68,6 +68,8 @@ export function openUsageHistory(opts: {
   window: UsageWindow;
   keep: (workload: WorkloadKey) => boolean;
   logger: Logger;
+  /** Unix milliseconds, for the header's writtenAt. */
+  now: number;
   options?: DigestOptions;
 }): UsageHistory {
   const options = opts.options ?? DEFAULT_DIGEST_OPTIONS;
@@ -129,7 +131,7 @@ export function openUsageHistory(opts: {
           digest,
           workloads: state.workloads.size,
           containers,
-          writtenAt: new Date(window.end * 1000).toISOString(),
+          writtenAt: new Date(opts.now).toISOString(),
           tidemarkVersion: tidemarkVersion(),
         },
         state,
