@@ -113,6 +113,10 @@ async function main(): Promise<void> {
       '--warm',
       'incremental history: a cold run with state.path the day before the bed ends, then the warm daily run; both measured',
     )
+    .option(
+      '--peer-bed',
+      "with --warm: the bed --peer krr builds (KRR's, history ending in the last 12 hours)",
+    )
     .option('--krr-version <v>', 'robusta-krr version installed from PyPI into the cached venv', '1.29.0')
     .option('--krr-command <cmd>', 'a krr you installed (where PyPI does not serve robusta-krr)')
     .option('--krr-workers <n>', "KRR's --max-workers (its default: 10)", '10')
@@ -135,6 +139,7 @@ async function main(): Promise<void> {
       recordedCpu?: boolean;
       peer?: string;
       warm?: boolean;
+      peerBed?: boolean;
       krrVersion: string;
       krrCommand?: string;
       krrWorkers: string;
@@ -142,6 +147,8 @@ async function main(): Promise<void> {
   if (o.peer !== undefined && o.peer !== 'krr') throw new Error(`--peer: only krr, not ${o.peer}`);
   if (o.warm && o.peer) throw new Error('--warm and --peer: one at a time');
   const peer = o.peer === 'krr';
+  // --warm --peer-bed reuses the bed --peer krr built (history ending within the last 12 hours).
+  const peerBed = peer || !!o.peerBed;
   if (!prometheusAvailable().ok)
     throw new Error('bench:scale needs prometheus and promtool (apt-get install prometheus)');
   const spec: ScaleSpec = {
@@ -151,12 +158,12 @@ async function main(): Promise<void> {
     // KRR has no analysis time: it reads the window ending now (its instant queries are evaluated
     // at the server's now), so the peer bed's history ends at the hour it was built, and is
     // built again when it is older than 12 hours.
-    end: peer
+    end: peerBed
       ? recentPeerEnd(o.cache, Number(o.containers), Number(o.days), Number(o.scrape))
       : 1_790_000_000 - (1_790_000_000 % 86400),
     seed: 42,
   };
-  const key = `c${spec.containers}-d${spec.days}-s${spec.scrape}-e${spec.end}-seed${spec.seed}-${peer ? 'ksm-' : ''}v1`;
+  const key = `c${spec.containers}-d${spec.days}-s${spec.scrape}-e${spec.end}-seed${spec.seed}-${peerBed ? 'ksm-' : ''}v1`;
   const dir = join(o.cache, key);
   const pods = layout(spec);
   const t0 = performance.now();
@@ -174,7 +181,7 @@ async function main(): Promise<void> {
       const file = join(dir, 'day.om');
       let t = performance.now();
       samples += await writeDay(pods, spec, day, counters, file, Math.max(day, start), {
-        kubeStateMetrics: peer,
+        kubeStateMetrics: peerBed,
       });
       genMs += performance.now() - t;
       t = performance.now();
@@ -293,6 +300,8 @@ async function main(): Promise<void> {
 interface PlanMeasure {
   wall: number;
   maxRssKiB: number;
+  /** The plan process's user + system CPU seconds. */
+  cpuSeconds: number;
   before: { cpuSeconds: number; rssHwmKiB: number };
   after: { cpuSeconds: number; rssHwmKiB: number };
   ourRequests: Record<string, number>;
@@ -347,7 +356,7 @@ async function runPlanProcess(
     '/usr/bin/time',
     [
       '-f',
-      '%M %e',
+      '%M %e %U %S',
       process.execPath,
       ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []),
       join(root, 'dist', 'pipeline', 'cli', 'main.js'),
@@ -363,11 +372,20 @@ async function runPlanProcess(
   );
   const wall = (performance.now() - t) / 1000;
   if (r.status !== 0) throw new Error(`plan failed (${r.status}): ${r.stderr.slice(-2000)}`);
-  const [maxRssKiB] = r.stderr.trim().split('\n').pop()!.split(' ').map(Number);
+  const [maxRssKiB, , user, sys] = r.stderr.trim().split('\n').pop()!.split(' ').map(Number);
   const after = procStat(prom.pid);
   const ourRequests = requestsBetween(requestsBefore, await prometheusRequests(prom.url));
   const doc = JSON.parse(readFileSync(join(out, 'plan.json'), 'utf8')) as PlanMeasure['doc'];
-  return { wall, maxRssKiB: maxRssKiB ?? 0, before, after, ourRequests, out, doc };
+  return {
+    wall,
+    maxRssKiB: maxRssKiB ?? 0,
+    cpuSeconds: (user ?? 0) + (sys ?? 0),
+    before,
+    after,
+    ourRequests,
+    out,
+    doc,
+  };
 }
 
 /**
@@ -392,6 +410,7 @@ async function warmBench(
       reason: h.reason,
       read: h.read,
       wallSeconds: m.wall,
+      tidemarkCpuSeconds: m.cpuSeconds,
       peakRssMiB: Math.round(m.maxRssKiB / 1024),
       collectMetricsSeconds: (m.doc.run.stagesMs['collect.metrics'] ?? 0) / 1000,
       stagesMs: m.doc.run.stagesMs,
@@ -425,7 +444,7 @@ async function warmBench(
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
   const line = (name: string, r: typeof cold): string =>
-    `  ${name}: wall ${r.wallSeconds.toFixed(1)} s (collect.metrics ${r.collectMetricsSeconds.toFixed(1)} s), peak RSS ${r.peakRssMiB} MiB, Prometheus CPU ${r.prometheusCpuSeconds.toFixed(1)} s, ${r.queries} queries, ${((r.bytesRead ?? 0) / 2 ** 20).toFixed(0)} MiB read, read ${r.read.start} – ${r.read.end}`;
+    `  ${name}: wall ${r.wallSeconds.toFixed(1)} s (collect.metrics ${r.collectMetricsSeconds.toFixed(1)} s), Tidemark CPU ${r.tidemarkCpuSeconds.toFixed(1)} s, peak RSS ${r.peakRssMiB} MiB, Prometheus CPU ${r.prometheusCpuSeconds.toFixed(1)} s, ${r.queries} queries, ${((r.bytesRead ?? 0) / 2 ** 20).toFixed(0)} MiB read, read ${r.read.start} – ${r.read.end}`;
   console.log(
     [
       `bench:scale --warm — ${spec.containers} containers (${pods} pods), ${spec.days} days at ${spec.scrape} s`,
