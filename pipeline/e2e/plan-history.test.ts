@@ -2,7 +2,8 @@
  * The incremental history on a real Prometheus (the demo's history, backfilled): a warm run, whose
  * checkpoint came from a run 30 hours earlier against a Prometheus since restarted, recommends
  * what a cold full read recommends; two runs at once leave one checkpoint, written by one of them;
- * a newer Tidemark's checkpoint is refused by name and left as it is.
+ * a newer Tidemark's checkpoint is refused by name and left as it is; a rollout (every ReplicaSet
+ * pod renamed) keeps each workload's history, which a cold run then no longer has.
  */
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -157,5 +158,39 @@ describeWithPrometheus()('e2e/plan with incremental history (real Prometheus)', 
       checkpoint: { written: false },
     });
     expect(readFileSync(file).equals(bytes)).toBe(true);
+  });
+  it("a rollout (new pod names) keeps each workload's history; a cold run after it has none", async () => {
+    const at = Math.floor(latest / 300) * 300;
+    const pods = join(ws.dir, 'cluster', 'pods.yaml');
+    const original = readFileSync(pods, 'utf8');
+    const rolled = new Set<string>();
+    // Every ReplicaSet pod gets a new name; Prometheus holds no series under the new names.
+    const renamed = original.replace(
+      /^(\s+name: )(([a-z0-9-]+)-[a-z0-9]{6,10})-([a-z0-9]{5})$/gm,
+      (_m, pre: string, rs: string, base: string, suffix: string) => {
+        rolled.add(base);
+        return `${pre}${rs}-${suffix.startsWith('zz') ? 'yy' : 'zz'}${suffix.slice(2)}`;
+      },
+    );
+    expect(renamed).not.toBe(original);
+    const rightsized = (doc: PlanDocument | undefined): string[] =>
+      cluster(doc)
+        .recommendations.filter((r) => r.analyzer === 'rightsize' && rolled.has(r.workload.split('/')[2]!))
+        .map((r) => `${r.workload} ${r.subject}`)
+        .sort();
+    const before = await plan(config('state-rollout', at - 30 * 3600), out());
+    expect(before.code).toBe(0);
+    expect(rightsized(before.doc).length).toBeGreaterThan(2);
+    try {
+      writeFileSync(pods, renamed);
+      const warm = await plan(config('state-rollout', at), out());
+      expect(warm.code).toBe(0);
+      expect(cluster(warm.doc).history!.mode).toBe('warm');
+      expect(rightsized(warm.doc)).toEqual(rightsized(before.doc));
+      const cold = await plan(config('state-rollout-cold', at), out());
+      expect(cold.code === 0 ? rightsized(cold.doc) : []).toEqual([]);
+    } finally {
+      writeFileSync(pods, original);
+    }
   });
 });
