@@ -3,12 +3,13 @@
  * checkpoint came from a run 30 hours earlier against a Prometheus since restarted, recommends
  * what a cold full read recommends; two runs at once leave one checkpoint, written by one of them;
  * a newer Tidemark's checkpoint is refused by name and left as it is; a rollout (every ReplicaSet
- * pod renamed) keeps each workload's history, which a cold run then no longer has.
+ * pod renamed) keeps each workload's history, which a cold run then no longer has; with a
+ * six-hour gap in the new interval the warm run still equals a cold read.
  */
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { main } from '../cli/main.js';
-import { prepareDemoWorkspace, type DemoWorkspace } from '../cli/demo-workspace.js';
+import { prepareDemoWorkspace, removeDemoWorkspace, type DemoWorkspace } from '../cli/demo-workspace.js';
 import { createOpenMetricsSource } from '../collect/openmetrics/index.js';
 import { getValidator } from '../core/json-schema.js';
 import { createMemoryLogger, silentLogger } from '../core/logger.js';
@@ -41,13 +42,11 @@ describeWithPrometheus()('e2e/plan with incremental history (real Prometheus)', 
   let latest: number;
   let n = 0;
 
-  const config = (state: string, at: number): string => {
+  const config = (state: string, at: number, url = prom.url): string => {
     const base = readFileSync(ws.config, 'utf8');
     const text =
-      base.replace(
-        /metrics: \{ openmetrics: metrics\.om \}/,
-        `metrics: { prometheus: { url: "${prom.url}" } }`,
-      ) + `analysis: { at: "${new Date(at * 1000).toISOString()}" }\nstate: { path: ${state} }\n`;
+      base.replace(/metrics: \{ openmetrics: metrics\.om \}/, `metrics: { prometheus: { url: "${url}" } }`) +
+      `analysis: { at: "${new Date(at * 1000).toISOString()}" }\nstate: { path: ${state} }\n`;
     const file = join(ws.dir, `history-${++n}.yaml`);
     writeFileSync(file, text);
     return file;
@@ -66,6 +65,7 @@ describeWithPrometheus()('e2e/plan with incremental history (real Prometheus)', 
 
   afterAll(async () => {
     await prom?.stop();
+    if (ws) removeDemoWorkspace(ws);
   });
 
   it('a warm run equals a cold full read: memory peaks exactly, CPU within a bucket', async () => {
@@ -191,6 +191,43 @@ describeWithPrometheus()('e2e/plan with incremental history (real Prometheus)', 
       expect(cold.code === 0 ? rightsized(cold.doc) : []).toEqual([]);
     } finally {
       writeFileSync(pods, original);
+    }
+  });
+  it('a six-hour gap in the new interval: the warm run still equals a cold read of the same Prometheus', async () => {
+    const at = Math.floor(latest / 300) * 300;
+    const [gapFrom, gapTo] = [at - 20 * 3600, at - 14 * 3600];
+    const lines = readFileSync(join(ws.dir, 'metrics.om'), 'utf8').split('\n');
+    const kept = lines.filter((l) => {
+      const t = /\s(\d+(?:\.\d+)?)$/.exec(l);
+      return l.startsWith('#') || !t || Number(t[1]) < gapFrom || Number(t[1]) >= gapTo;
+    });
+    expect(kept.length).toBeLessThan(lines.length);
+    writeFileSync(join(ws.dir, 'gapped.om'), kept.join('\n'));
+    const gapped = await startPrometheus({
+      blocks: backfill(join(ws.dir, 'gapped.om'), join(ws.dir, 'gapped-blocks')),
+    });
+    try {
+      const earlier = await plan(config('state-gap', at - 30 * 3600, gapped.url), out());
+      expect(earlier.code).toBe(0);
+      const warm = await plan(config('state-gap', at, gapped.url), out());
+      const cold = await plan(config('state-gap-cold', at, gapped.url), out());
+      expect([warm.code, cold.code]).toEqual([0, 0]);
+      expect(cluster(warm.doc).history!.mode).toBe('warm');
+      const id = (r: { workload: string; subject: string }): string => `${r.workload} ${r.subject}`;
+      const w = cluster(warm.doc).recommendations.filter((r) => r.analyzer === 'rightsize');
+      const c = cluster(cold.doc).recommendations.filter((r) => r.analyzer === 'rightsize');
+      expect(w.map(id).sort()).toEqual(c.map(id).sort());
+      expect(c.length).toBeGreaterThan(5);
+      for (const rc of c) {
+        const rw = w.find((r) => id(r) === id(rc))!;
+        expect(rw.fields).toEqual(rc.fields);
+        expect(rw.evidence.samples).toBe(rc.evidence.samples);
+        expect((rw.evidence.usage as { memory: { max: number } }).memory.max).toBe(
+          (rc.evidence.usage as { memory: { max: number } }).memory.max,
+        );
+      }
+    } finally {
+      await gapped.stop();
     }
   });
 });
