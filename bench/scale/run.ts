@@ -109,6 +109,14 @@ async function main(): Promise<void> {
       '--peer <tool>',
       'krr: also run `krr simple` on the same kube-apiserver and Prometheus, and print both side by side',
     )
+    .option(
+      '--warm',
+      'incremental history: a cold run with state.path the day before the bed ends, then the warm daily run; both measured',
+    )
+    .option(
+      '--peer-bed',
+      "with --warm: the bed --peer krr builds (KRR's, history ending in the last 12 hours)",
+    )
     .option('--krr-version <v>', 'robusta-krr version installed from PyPI into the cached venv', '1.29.0')
     .option('--krr-command <cmd>', 'a krr you installed (where PyPI does not serve robusta-krr)')
     .option('--krr-workers <n>', "KRR's --max-workers (its default: 10)", '10')
@@ -130,12 +138,17 @@ async function main(): Promise<void> {
       queryStats?: boolean;
       recordedCpu?: boolean;
       peer?: string;
+      warm?: boolean;
+      peerBed?: boolean;
       krrVersion: string;
       krrCommand?: string;
       krrWorkers: string;
     }>();
   if (o.peer !== undefined && o.peer !== 'krr') throw new Error(`--peer: only krr, not ${o.peer}`);
+  if (o.warm && o.peer) throw new Error('--warm and --peer: one at a time');
   const peer = o.peer === 'krr';
+  // --warm --peer-bed reuses the bed --peer krr built (history ending within the last 12 hours).
+  const peerBed = peer || !!o.peerBed;
   if (!prometheusAvailable().ok)
     throw new Error('bench:scale needs prometheus and promtool (apt-get install prometheus)');
   const spec: ScaleSpec = {
@@ -145,12 +158,12 @@ async function main(): Promise<void> {
     // KRR has no analysis time: it reads the window ending now (its instant queries are evaluated
     // at the server's now), so the peer bed's history ends at the hour it was built, and is
     // built again when it is older than 12 hours.
-    end: peer
+    end: peerBed
       ? recentPeerEnd(o.cache, Number(o.containers), Number(o.days), Number(o.scrape))
       : 1_790_000_000 - (1_790_000_000 % 86400),
     seed: 42,
   };
-  const key = `c${spec.containers}-d${spec.days}-s${spec.scrape}-e${spec.end}-seed${spec.seed}-${peer ? 'ksm-' : ''}v1`;
+  const key = `c${spec.containers}-d${spec.days}-s${spec.scrape}-e${spec.end}-seed${spec.seed}-${peerBed ? 'ksm-' : ''}v1`;
   const dir = join(o.cache, key);
   const pods = layout(spec);
   const t0 = performance.now();
@@ -168,7 +181,7 @@ async function main(): Promise<void> {
       const file = join(dir, 'day.om');
       let t = performance.now();
       samples += await writeDay(pods, spec, day, counters, file, Math.max(day, start), {
-        kubeStateMetrics: peer,
+        kubeStateMetrics: peerBed,
       });
       genMs += performance.now() - t;
       t = performance.now();
@@ -204,55 +217,18 @@ async function main(): Promise<void> {
       await seedFromSnapshot(cp, join(dir, 'cluster'));
       process.stderr.write(`  control plane seeded in ${((performance.now() - t) / 1000).toFixed(0)} s\n`);
     }
-    const cfg = join(dir, 'tidemark.yaml');
-    writeFileSync(
-      cfg,
-      [
-        'apiVersion: tidemark.io/v1alpha1',
-        'kind: Pipeline',
-        'clusters:',
-        '  - name: bench',
-        '    kubernetes: { snapshot: cluster/ }',
-        `    metrics: { prometheus: { url: "${prom.url}", concurrency: ${Number(o.concurrency)}, scrapeInterval: ${spec.scrape}s, cpuPeaks: ${o.cpuPeaks}, timeout: 120s${o.recordedCpu ? `, recordedCpuRate: "${RECORDED_CPU_RATE}"` : ''}${o.queryStats ? ', queryStats: true' : ''}${o.coarse ? `, coarse: { after: ${o.coarse.split(':')[0]}, step: ${o.coarse.split(':')[1]} }` : ''} } }`,
-        '    repo: { path: gitops/, root: clusters/bench }',
-        // With a peer, both tools read the window ending now.
-        ...(peer ? [] : [`analysis: { at: "${new Date(spec.end * 1000).toISOString()}" }`]),
-        'prices: { cpuCoreHour: 0.031, memoryGiBHour: 0.0042 }',
-        '',
-      ].join('\n'),
+    const promLine = `    metrics: { prometheus: { url: "${prom.url}", concurrency: ${Number(o.concurrency)}, scrapeInterval: ${spec.scrape}s, cpuPeaks: ${o.cpuPeaks}, timeout: 120s${o.recordedCpu ? `, recordedCpuRate: "${RECORDED_CPU_RATE}"` : ''}${o.queryStats ? ', queryStats: true' : ''}${o.coarse ? `, coarse: { after: ${o.coarse.split(':')[0]}, step: ${o.coarse.split(':')[1]} }` : ''} } }`;
+    const planOnce = (at: number | undefined, state: string | undefined) =>
+      runPlanProcess(dir, prom, promLine, at, state, o.profile);
+    if (o.warm) {
+      await warmBench(spec, pods.length, generated.samples, dir, planOnce);
+      return;
+    }
+    // With a peer, both tools read the window ending now.
+    const { wall, maxRssKiB, after, before, ourRequests, doc, out } = await planOnce(
+      peer ? undefined : spec.end,
+      undefined,
     );
-    const before = procStat(prom.pid);
-    const requestsBefore = await prometheusRequests(prom.url);
-    const out = join(dir, 'out');
-    rmSync(out, { recursive: true, force: true });
-    const t = performance.now();
-    const r = spawnSync(
-      '/usr/bin/time',
-      [
-        '-f',
-        '%M %e',
-        process.execPath,
-        ...(o.profile ? ['--cpu-prof', `--cpu-prof-dir=${o.profile}`] : []),
-        join(root, 'dist', 'pipeline', 'cli', 'main.js'),
-        'plan',
-        '--config',
-        cfg,
-        '--out',
-        out,
-        '--log-format',
-        'json',
-      ],
-      { encoding: 'utf8', maxBuffer: 256 * 2 ** 20, env: { ...process.env, TIDEMARK_LOG_LEVEL: 'warn' } },
-    );
-    const wall = (performance.now() - t) / 1000;
-    if (r.status !== 0) throw new Error(`plan failed (${r.status}): ${r.stderr.slice(-2000)}`);
-    const [maxRssKiB] = r.stderr.trim().split('\n').pop()!.split(' ').map(Number);
-    const after = procStat(prom.pid);
-    const ourRequests = requestsBetween(requestsBefore, await prometheusRequests(prom.url));
-    const doc = JSON.parse(readFileSync(join(out, 'plan.json'), 'utf8')) as {
-      clusters: { sources: { metrics: Record<string, number> }; summary: Record<string, unknown> }[];
-      run: { stagesMs: Record<string, number>; peakRssMiB: Record<string, number> };
-    };
     const m = doc.clusters[0]!.sources.metrics;
     const result = {
       generatedAt: new Date().toISOString(),
@@ -319,6 +295,165 @@ async function main(): Promise<void> {
     await cp?.stop();
     await prom.stop();
   }
+}
+
+interface PlanMeasure {
+  wall: number;
+  maxRssKiB: number;
+  /** The plan process's user + system CPU seconds. */
+  cpuSeconds: number;
+  before: { cpuSeconds: number; rssHwmKiB: number };
+  after: { cpuSeconds: number; rssHwmKiB: number };
+  ourRequests: Record<string, number>;
+  out: string;
+  doc: {
+    clusters: {
+      sources: { metrics: Record<string, number> };
+      summary: Record<string, unknown>;
+      history?: {
+        mode: string;
+        reason?: string;
+        read: { start: string; end: string };
+        checkpoint: { bytes?: number; containers?: number; workloads?: number; written: boolean };
+      };
+    }[];
+    run: { stagesMs: Record<string, number>; peakRssMiB: Record<string, number> };
+  };
+}
+
+/** One `tidemark plan` process against the bed, timed, with Prometheus' CPU and requests around it. */
+async function runPlanProcess(
+  dir: string,
+  prom: { url: string; pid: number },
+  promLine: string,
+  at: number | undefined,
+  state: string | undefined,
+  profile: string | undefined,
+): Promise<PlanMeasure> {
+  const cfg = join(dir, 'tidemark.yaml');
+  writeFileSync(
+    cfg,
+    [
+      'apiVersion: tidemark.io/v1alpha1',
+      'kind: Pipeline',
+      'clusters:',
+      '  - name: bench',
+      '    kubernetes: { snapshot: cluster/ }',
+      promLine,
+      '    repo: { path: gitops/, root: clusters/bench }',
+      ...(at === undefined ? [] : [`analysis: { at: "${new Date(at * 1000).toISOString()}" }`]),
+      ...(state ? [`state: { path: ${state} }`] : []),
+      'prices: { cpuCoreHour: 0.031, memoryGiBHour: 0.0042 }',
+      '',
+    ].join('\n'),
+  );
+  const before = procStat(prom.pid);
+  const requestsBefore = await prometheusRequests(prom.url);
+  const out = join(dir, 'out');
+  rmSync(out, { recursive: true, force: true });
+  const t = performance.now();
+  const r = spawnSync(
+    '/usr/bin/time',
+    [
+      '-f',
+      '%M %e %U %S',
+      process.execPath,
+      ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []),
+      join(root, 'dist', 'pipeline', 'cli', 'main.js'),
+      'plan',
+      '--config',
+      cfg,
+      '--out',
+      out,
+      '--log-format',
+      'json',
+    ],
+    { encoding: 'utf8', maxBuffer: 256 * 2 ** 20, env: { ...process.env, TIDEMARK_LOG_LEVEL: 'warn' } },
+  );
+  const wall = (performance.now() - t) / 1000;
+  if (r.status !== 0) throw new Error(`plan failed (${r.status}): ${r.stderr.slice(-2000)}`);
+  const [maxRssKiB, , user, sys] = r.stderr.trim().split('\n').pop()!.split(' ').map(Number);
+  const after = procStat(prom.pid);
+  const ourRequests = requestsBetween(requestsBefore, await prometheusRequests(prom.url));
+  const doc = JSON.parse(readFileSync(join(out, 'plan.json'), 'utf8')) as PlanMeasure['doc'];
+  return {
+    wall,
+    maxRssKiB: maxRssKiB ?? 0,
+    cpuSeconds: (user ?? 0) + (sys ?? 0),
+    before,
+    after,
+    ourRequests,
+    out,
+    doc,
+  };
+}
+
+/**
+ * The daily run with checkpoints: a cold run the day before the bed ends writes the checkpoint
+ * (state.path), then the warm run at the end reads that one day. Prints both side by side and the
+ * checkpoint's bytes per container; writes bench/results/scale-<N>-<scrape>s-warm.json.
+ */
+async function warmBench(
+  spec: ScaleSpec,
+  pods: number,
+  tsdbSamples: number,
+  dir: string,
+  planOnce: (at: number | undefined, state: string | undefined) => Promise<PlanMeasure>,
+): Promise<void> {
+  const state = join(dir, 'state');
+  rmSync(state, { recursive: true, force: true });
+  const summary = (m: PlanMeasure) => {
+    const c = m.doc.clusters[0]!;
+    const h = c.history!;
+    return {
+      mode: h.mode,
+      reason: h.reason,
+      read: h.read,
+      wallSeconds: m.wall,
+      tidemarkCpuSeconds: m.cpuSeconds,
+      peakRssMiB: Math.round(m.maxRssKiB / 1024),
+      collectMetricsSeconds: (m.doc.run.stagesMs['collect.metrics'] ?? 0) / 1000,
+      stagesMs: m.doc.run.stagesMs,
+      queries: c.sources.metrics.queries,
+      bytesRead: c.sources.metrics.bytes,
+      pointsReturned: c.sources.metrics.samples,
+      prometheusCpuSeconds: m.after.cpuSeconds - m.before.cpuSeconds,
+      prometheusRequests: m.ourRequests,
+      recommendations: c.summary.recommendations,
+      checkpoint: h.checkpoint,
+    };
+  };
+  const cold = summary(await planOnce(spec.end - 86400, state));
+  const warm = summary(await planOnce(spec.end, state));
+  if (cold.mode !== 'cold' || warm.mode !== 'warm')
+    throw new Error(`expected a cold then a warm run, got ${cold.mode} then ${warm.mode}`);
+  const ck = warm.checkpoint;
+  const perContainer = ck.bytes && ck.containers ? ck.bytes / ck.containers : undefined;
+  const result = {
+    generatedAt: new Date().toISOString(),
+    containers: spec.containers,
+    pods,
+    days: spec.days,
+    scrapeSeconds: spec.scrape,
+    tsdbSamples,
+    cold,
+    warm,
+    checkpointBytesPerContainer: perContainer,
+  };
+  const file = join(root, 'bench', 'results', `scale-${spec.containers}-${spec.scrape}s-warm.json`);
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
+  const line = (name: string, r: typeof cold): string =>
+    `  ${name}: wall ${r.wallSeconds.toFixed(1)} s (collect.metrics ${r.collectMetricsSeconds.toFixed(1)} s), Tidemark CPU ${r.tidemarkCpuSeconds.toFixed(1)} s, peak RSS ${r.peakRssMiB} MiB, Prometheus CPU ${r.prometheusCpuSeconds.toFixed(1)} s, ${r.queries} queries, ${((r.bytesRead ?? 0) / 2 ** 20).toFixed(0)} MiB read, read ${r.read.start} – ${r.read.end}`;
+  console.log(
+    [
+      `bench:scale --warm — ${spec.containers} containers (${pods} pods), ${spec.days} days at ${spec.scrape} s`,
+      line('cold (the day before, no checkpoint)', cold),
+      line('warm (the daily run)', warm),
+      `  checkpoint: ${ck.bytes} bytes for ${ck.containers} containers in ${ck.workloads} workloads = ${perContainer?.toFixed(0)} bytes per container`,
+      `wrote ${file}`,
+    ].join('\n'),
+  );
 }
 
 /** The newest peer bed built in the last 12 hours for these parameters, else this hour. */

@@ -192,6 +192,17 @@ describe('shipped workflow, action and CronJob', () => {
     expect(getValidator('https://tidemark.io/schemas/config.json')(config)).toBe(true);
     expect(config.clusters[0].repo.clone).toBe(true);
     expect(config.clusters[0].kubernetes).toEqual({ inCluster: true });
+    // The checkpoints live on a claim mounted where state.path points, writable by the run's user.
+    const claim = objs.find((o) => o.kind === 'PersistentVolumeClaim');
+    const vol = pod.volumes.find(
+      (v: { persistentVolumeClaim?: { claimName: string } }) => v.persistentVolumeClaim,
+    );
+    expect(vol.persistentVolumeClaim.claimName).toBe(claim.metadata.name);
+    const mount = pod.containers[0].volumeMounts.find((m: { name: string }) => m.name === vol.name);
+    expect(config.state.path).toBe(mount.mountPath);
+    expect(mount.readOnly).toBeUndefined();
+    expect(pod.securityContext.fsGroup).toBe(pod.securityContext.runAsUser);
+    expect(claim.spec.accessModes).toEqual(['ReadWriteOnce']);
   });
 
   it('deploy/guardian builds with kustomize: two replicas that tolerate their own taint, valid config, upstream-valid objects', () => {

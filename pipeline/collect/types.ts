@@ -138,6 +138,12 @@ export interface UsageRequest {
   containers: RequestedContainer[];
   /** For containers without their own: the largest node's capacity. None: no node is known. */
   ceiling?: SampleCeiling;
+  /**
+   * Unix seconds, aligned to the step: only intervals from here on are needed (the ones before
+   * are in the usage history's checkpoint). Series keep window-relative offsets; a source may
+   * still return earlier intervals (a file is read whole), and the fold ignores them.
+   */
+  from?: number;
 }
 
 export interface UsageBatch {

@@ -2,6 +2,7 @@
  * plan.json: every recommendation (with its policy decision and render outcome) and every
  * skipped workload with its reason, plus a run summary. Schema: schemas/tidemark/plan.schema.json.
  */
+import type { HistoryRecord } from '../model/usage/checkpoint/usage-history.js';
 import type { AnalyzerReport, Skipped, Evidence, FieldProposal, JsonValue } from '../analyze/types.js';
 import type { RuleOutcome } from '../policy/types.js';
 import type { PipelineConfig } from '../config/types.js';
@@ -66,6 +67,15 @@ export interface PlanClusterJson {
   reports?: AnalyzerReport[];
   /** Every workload with what the cost report reads (plan/inventory.ts). */
   inventory?: InventoryJson;
+  /** Cold or warm, and why, when the config keeps state (model/usage/checkpoint/README.md). */
+  history?: {
+    mode: 'cold' | 'warm';
+    reason?: string;
+    message: string;
+    read: { start: string; end: string };
+    checkpointEnd?: string;
+    checkpoint: HistoryRecord['checkpoint'];
+  };
 }
 
 export interface PlanDocument {
@@ -178,10 +188,22 @@ export function buildPlanDocument(
         sources: { kubernetes: c.stats.kubernetes, metrics: c.stats.metrics },
         ...reportsOf(c),
         inventory: buildInventory(c.model, prices, c.decided, reportSettingsFrom(config)),
+        ...(c.history ? { history: historyJson(c.history) } : {}),
       };
     }),
     run: { stagesMs: run.stages, peakRssMiB: run.peakRssMiB },
   });
+}
+
+function historyJson(h: HistoryRecord): NonNullable<PlanClusterJson['history']> {
+  return {
+    mode: h.mode,
+    ...(h.reason ? { reason: h.reason } : {}),
+    message: h.message,
+    read: { start: iso(h.read.start), end: iso(h.read.end) },
+    ...(h.checkpointEnd !== undefined ? { checkpointEnd: iso(h.checkpointEnd) } : {}),
+    checkpoint: h.checkpoint,
+  };
 }
 
 function windowJson(w: UsageWindow): PlanClusterJson['window'] {

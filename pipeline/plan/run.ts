@@ -26,6 +26,8 @@ import type { ChangeHistoryEntry, ClusterModel, WorkloadKey } from '../model/typ
 import { createUsageFolder, sortByPod } from '../model/usage/fold.js';
 import { createNodeFolder } from '../model/node-usage/fold.js';
 import { nodeUsageRequest } from '../collect/node-usage/types.js';
+import { openUsageHistory, type HistoryRecord } from '../model/usage/checkpoint/usage-history.js';
+import { stateDirOf } from '../fleet/state.js';
 import type { Analyzer, AnalyzerId, AnalyzerResult, Skipped } from '../analyze/types.js';
 import type { DecidedRecommendation } from '../policy/types.js';
 import type { RenderResult } from '../render/types.js';
@@ -80,6 +82,8 @@ export interface ClusterPlanResult {
   render: RenderResult;
   stats: { kubernetes?: KubernetesInventory['stats']; metrics: MetricsStats };
   prices: ClusterPrices;
+  /** Cold or warm, and why, when the config keeps state (model/usage/checkpoint/). */
+  history?: HistoryRecord;
 }
 
 export interface PlanRun {
@@ -142,8 +146,23 @@ export async function runPlan(opts: {
     const inventory = await timed('collect.kubernetes', () => kube.read({ logger: log }));
     log.info('cluster state read', { source: kube.description, objects: inventory.objects.length });
 
-    const window = await analysisWindow(config, metrics, clock, log);
-    const end = window.end;
+    const configured = await analysisWindow(config, metrics, clock, log);
+    const stateDir = stateDirOf(config, cluster.name);
+    // With a state folder, usage is kept per day between runs and only the new interval is read.
+    const history = stateDir
+      ? openUsageHistory({
+          dir: stateDir,
+          cluster: cluster.name,
+          windowSeconds: config.analysis.windowSeconds,
+          window: configured,
+          keep: (wl: WorkloadKey): boolean => model.workloads.has(wl),
+          logger: log,
+          now: clock.now(),
+        })
+      : undefined;
+    // A checkpoint moves the window's start to a midnight, never its end.
+    const window: UsageWindow = history?.window ?? configured;
+    const end = configured.end;
 
     const model = await timed('model', () => deps.buildModel(inventory, { cluster: cluster.name, at: end }));
     model.usageWindow = window;
@@ -153,11 +172,14 @@ export async function runPlan(opts: {
 
     let unmatchedSeries: number | undefined;
     await timed('collect.metrics', async () => {
-      const folder = createUsageFolder(window);
+      const folder = history?.folder ?? createUsageFolder(window);
       // Per node and tier, for overcommit and the hotspot forecast (tiers by overcommit's tierLabel).
       const tierLabel = tierLabelOf(cluster, analyzerArgs.get('overcommit'));
       const nodeFolder = createNodeFolder(model, window, tierLabel ? { tierLabel } : {});
-      const request = deps.usageRequest(model, window);
+      const request = {
+        ...deps.usageRequest(model, window),
+        ...(history && history.readFrom > window.start ? { from: history.readFrom } : {}),
+      };
       const match = seriesMatcher(model, deps);
       for await (const batch of metrics.readUsage(request, { logger: log })) {
         for (const series of sortByPod(batch.series)) {
@@ -174,6 +196,7 @@ export async function runPlan(opts: {
           const wl = deps.podWorkload(model, r.namespace, r.pod);
           if (wl) folder.addRestart(wl, r);
         }
+        history?.folder.flush();
       }
       // OOMs the cluster itself reports (lastState.terminated) count even without metrics for them.
       for (const oom of model.ooms) {
@@ -190,6 +213,7 @@ export async function runPlan(opts: {
         ...nodeFolder.finish(),
         ...(nodes?.queries.length ? { queries: nodes.queries } : {}),
       };
+      history?.commit(log);
       unmatchedSeries = match.unmatched();
       log.info('metrics read', {
         source: metrics.description,
@@ -261,6 +285,7 @@ export async function runPlan(opts: {
         metrics: { ...metrics.stats(), ...(unmatchedSeries !== undefined ? { unmatchedSeries } : {}) },
       },
       prices,
+      ...(history ? { history: history.record() } : {}),
     });
   }
   return { clusters: results, stages, peakRssMiB, startedAt: opts.clock.now() };

@@ -145,8 +145,10 @@ export function createPrometheusSource(
       const invalid = newInvalidSamples();
       try {
         await preflight(c, cfg, w, ctx.signal);
+        // A warm run reads only what its checkpoint lacks: fewer points, so larger batches too.
+        const read = readRange(w, request.from);
         const batches = planBatches(request.containers, {
-          window: w,
+          window: read,
           shape,
           maxSeries: cfg.maxSeriesPerQuery ?? PROMETHEUS_DEFAULTS.maxSeriesPerQuery,
           maxSamples: cfg.maxSamplesPerQuery ?? PROMETHEUS_DEFAULTS.maxSamplesPerQuery,
@@ -163,7 +165,9 @@ export function createPrometheusSource(
         let next = 0;
         const start = (): void => {
           const sel = batches[next++]!;
-          inFlight.push(runBatch(c, sel, w, shape, kinds, coarse, stats, ceilings, invalid, ctx.signal));
+          inFlight.push(
+            runBatch(c, sel, w, read.start, shape, kinds, coarse, stats, ceilings, invalid, ctx.signal),
+          );
         };
         while (next < batches.length && inFlight.length < concurrency) start();
         try {
@@ -304,6 +308,7 @@ async function runBatch(
   c: PrometheusClient,
   sel: BatchSelector,
   w: UsageWindow,
+  from: number,
   shape: QueryShape,
   kinds: UsageQueryKind[],
   coarse: CoarseTier | undefined,
@@ -315,7 +320,7 @@ async function runBatch(
   const acc = newBatchAccumulator(ceilings);
   for (const kind of kinds) {
     const events = kind === 'oom' || kind === 'restarts';
-    for (const tier of events ? [{ from: w.start + w.step, to: w.end, step: w.step }] : tiers(w, coarse))
+    for (const tier of events ? [{ from: from + w.step, to: w.end, step: w.step }] : tiers(w, coarse, from))
       await runSplitting(c, kind, sel, w, tier.from, tier.to, tier.step, shape, acc, stats, signal);
   }
   const series = [...acc.series.values()].map(trimSeries).filter((s) => s.cpuMean.length > 0);
@@ -352,16 +357,34 @@ export function coarseTier(cfg: PrometheusConfig, w: UsageWindow): CoarseTier | 
 export function tiers(
   w: UsageWindow,
   coarse: CoarseTier | undefined,
+  /** Read from here on only (UsageRequest.from); the tiers keep their grid. */
+  from = w.start,
 ): { from: number; to: number; step: number }[] {
   const fine = { from: w.start + w.step, to: w.end, step: w.step };
-  if (!coarse) return [fine];
+  if (!coarse) return [{ ...fine, from: from + w.step }];
   const n = Math.floor((w.end - coarse.after - w.start) / coarse.step);
-  if (n <= 0) return [fine];
+  if (n <= 0) return [{ ...fine, from: from + w.step }];
   const edge = w.start + n * coarse.step;
+  if (from >= edge) return [{ from: from + w.step, to: w.end, step: w.step }];
+  if (from > w.start) {
+    // Coarse points describe the coarse step before them: start at the one covering `from`.
+    const first = w.start + Math.floor((from - w.start) / coarse.step) * coarse.step;
+    return [
+      { from: first + coarse.step, to: edge, step: coarse.step },
+      { from: edge + w.step, to: w.end, step: w.step },
+    ];
+  }
   return [
     { from: w.start + coarse.step, to: edge, step: coarse.step },
     { from: edge + w.step, to: w.end, step: w.step },
   ];
+}
+
+/** The part of the window a request needs read (UsageRequest.from), on the window's grid. */
+export function readRange(w: UsageWindow, from: number | undefined): UsageWindow {
+  if (from === undefined || from <= w.start) return w;
+  const start = Math.min(w.end, w.start + Math.floor((from - w.start) / w.step) * w.step);
+  return { start, end: w.end, step: w.step };
 }
 
 /** Runs one query; on too-large or timeout, halves the pod set, then the time range. */

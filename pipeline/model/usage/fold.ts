@@ -33,10 +33,11 @@ export function createUsageFolder(
   window: UsageWindow,
   demandStep = DEFAULT_DEMAND_STEP,
   options: DigestOptions = DEFAULT_DIGEST_OPTIONS,
+  /** Usage folded before, to fold more into (a checkpoint's day: usage/checkpoint/). */
+  initial?: Map<WorkloadKey, WorkloadUsage>,
 ): UsageFolder {
-  const out = new Map<WorkloadKey, WorkloadUsage>();
-  const recent = new Map<string, PodRecentUsage>();
-  const recentFrom = Math.ceil((window.end - window.start - RECENT_SECONDS) / window.step);
+  const out = initial ?? new Map<WorkloadKey, WorkloadUsage>();
+  const recent = createRecentFolder(window);
   const step = Math.max(demandStep, window.step);
   const slots = Math.ceil((window.end - window.start) / step);
   const perSlot = step / window.step;
@@ -82,7 +83,7 @@ export function createUsageFolder(
         u.containers.set(s.container, d);
       }
       d.samples += s.samples;
-      addRecent(s);
+      recent.add(s);
       // The digest takes runs of equal intervals inside one day at once (coarse points).
       const { cpuMean: cm, cpuMax: cx, memMax: mm, offset } = s;
       const n = cm.length;
@@ -135,9 +136,15 @@ export function createUsageFolder(
     },
     addOom(workload, e) {
       const u = get(workload);
-      // The same kill may be reported by both the snapshot and the metrics: keep one.
+      // The same kill may be reported by both the snapshot and the metrics: keep one. A
+      // checkpoint keeps no pod names (''): its kills match by container and time.
       if (
-        !u.ooms.some((o) => o.pod === e.pod && o.container === e.container && Math.abs(o.time - e.time) < 600)
+        !u.ooms.some(
+          (o) =>
+            (o.pod === e.pod || !o.pod || !e.pod) &&
+            o.container === e.container &&
+            Math.abs(o.time - e.time) < 600,
+        )
       )
         u.ooms.push(e);
     },
@@ -149,7 +156,7 @@ export function createUsageFolder(
       return out;
     },
     podRecent() {
-      return recent;
+      return recent.result();
     },
   };
 
@@ -164,6 +171,16 @@ export function createUsageFolder(
     }
     podOpen = undefined;
   }
+}
+
+/** Each pod's last hour of the window, summed over its containers. */
+export function createRecentFolder(window: UsageWindow): {
+  add(s: UsageSeries): void;
+  result(): Map<string, PodRecentUsage>;
+} {
+  const recent = new Map<string, PodRecentUsage>();
+  const recentFrom = Math.ceil((window.end - window.start - RECENT_SECONDS) / window.step);
+  return { add: addRecent, result: () => recent };
 
   function addRecent(s: UsageSeries): void {
     let cpuSum = 0;

@@ -42,7 +42,8 @@ function factorTable(halfLife: number, reference: number): Float64Array {
   let t = tables.get(key);
   if (!t) {
     // Plans run one window at a time; a long-lived process must not keep every window's table.
-    if (tables.size >= 8) tables.clear();
+    // The incremental history folds each day against its own start: a window's days fit.
+    if (tables.size >= 48) tables.clear();
     tables.set(key, (t = new Float64Array(TABLE_LENGTH)));
   }
   return t;
@@ -53,9 +54,9 @@ let sumReference = NaN;
 
 /**
  * Sums of `count` factors from each grid minute, `step` apart, filled as they are asked for. The
- * first eight (half-life, count, step) kinds of run get a table (a coarse tier's runs come first:
- * they are the oldest history); later kinds are summed each time, so runs of every length in a
- * long idle stretch never churn tables. A new window starts afresh.
+ * first 48 (half-life, reference, count, step) kinds of run get a table (a coarse tier's runs
+ * come first: they are the oldest history); later kinds are summed each time, so runs of every
+ * length in a long idle stretch never churn tables. A new reference past 48 starts afresh.
  */
 function sumTable(
   halfLife: number,
@@ -64,12 +65,14 @@ function sumTable(
   step: number,
 ): Float64Array | undefined {
   if (reference !== sumReference) {
-    sumTables.clear();
+    // The incremental history folds a window's days in turn: each keeps its tables until the
+    // next window.
+    if (sumTables.size >= 48) sumTables.clear();
     sumReference = reference;
   }
-  const key = `${halfLife}:${count}:${step}`;
+  const key = `${halfLife}:${reference}:${count}:${step}`;
   let t = sumTables.get(key);
-  if (!t && sumTables.size < 8) sumTables.set(key, (t = new Float64Array(TABLE_LENGTH)));
+  if (!t && sumTables.size < 48) sumTables.set(key, (t = new Float64Array(TABLE_LENGTH)));
   return t;
 }
 
@@ -89,23 +92,30 @@ export class DecayingHistogram {
     readonly capAtMax = false,
   ) {
     this.weights = new Float64Array(scheme.count);
-    this.factors = Number.isFinite(halfLife) ? factorTable(halfLife, reference) : undefined;
     this.logRatio = Math.log(scheme.ratio);
   }
 
-  /** Factors on the minute grid, shared by every histogram with this half-life and reference. */
-  private readonly factors: Float64Array | undefined;
+  /**
+   * Factors on the minute grid, shared by every histogram with this half-life and reference;
+   * taken on first use (a checkpoint's decoded days are only added up, never added to).
+   */
+  private table: Float64Array | undefined;
+  private get factors(): Float64Array | undefined {
+    if (!Number.isFinite(this.halfLife)) return undefined;
+    return (this.table ??= factorTable(this.halfLife, this.reference));
+  }
 
   decayFactor(time: number): number {
-    if (!this.factors) return 1;
+    const factors = this.factors;
+    if (!factors) return 1;
     const d = time - this.reference;
     const k = d / GRID;
     // Math.pow was a tenth of a 1,000-container plan: intervals sit on the grid, so each factor
     // is computed once per run (the same expression, so the same value).
-    if (k >= 0 && k < this.factors.length && Number.isInteger(k)) {
-      const f = this.factors[k]!;
+    if (k >= 0 && k < factors.length && Number.isInteger(k)) {
+      const f = factors[k]!;
       if (f !== 0) return f;
-      return (this.factors[k] = Math.pow(2, d / this.halfLife));
+      return (factors[k] = Math.pow(2, d / this.halfLife));
     }
     return Math.pow(2, d / this.halfLife);
   }

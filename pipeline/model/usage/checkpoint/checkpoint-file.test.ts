@@ -1,0 +1,145 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  CHECKPOINT_FILE,
+  encodeCheckpoint,
+  loadCheckpoint,
+  LOCK_FILE,
+  writeCheckpoint,
+  type CheckpointHeader,
+  type Expected,
+} from './checkpoint-file.js';
+import type { HistoryState } from './history-folder.js';
+
+const DAY = 86400;
+const window = { start: 20_000 * DAY, end: 20_014 * DAY + 3600, step: 300 };
+const expected: Expected = { cluster: 'prod', windowSeconds: 14 * DAY, window, digest: 'sig' };
+const header: CheckpointHeader = {
+  cluster: 'prod',
+  windowSeconds: 14 * DAY,
+  step: 300,
+  demandStep: 900,
+  start: window.start,
+  end: window.end - DAY,
+  digest: 'sig',
+  workloads: 1,
+  containers: 1,
+  writtenAt: '2024-10-01T00:00:00Z',
+  tidemarkVersion: 'test',
+};
+const state: HistoryState = {
+  end: header.end,
+  workloads: new Map([['Deployment/shop/web', new Map([[20_005, Uint8Array.from([1, 2, 3])]])]]),
+};
+
+describe('model/usage/checkpoint/checkpoint-file', () => {
+  let dir: string;
+  let file: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'tm-ckf-'));
+    file = join(dir, CHECKPOINT_FILE);
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const write = (): void => {
+    expect(writeCheckpoint(dir, encodeCheckpoint(header, state), loadCheckpoint(dir, expected))).toEqual({
+      written: true,
+      bytes: expect.any(Number),
+    });
+  };
+
+  it('reads back what it wrote', () => {
+    write();
+    const back = loadCheckpoint(dir, expected);
+    expect(back.warm).toBe(true);
+    if (!back.warm) return;
+    expect(back.header).toEqual(header);
+    expect(back.state.end).toBe(header.end);
+    expect([...back.state.workloads.get('Deployment/shop/web')!.get(20_005)!]).toEqual([1, 2, 3]);
+  });
+
+  it('says why it cannot use a checkpoint', () => {
+    expect(loadCheckpoint(dir, expected)).toMatchObject({
+      warm: false,
+      reason: 'no-checkpoint',
+      replaceable: true,
+    });
+    write();
+    const cases: [Partial<Expected>, string][] = [
+      [{ windowSeconds: 7 * DAY }, 'window-changed'],
+      [{ window: { ...window, step: 60 } }, 'step-changed'],
+      [{ digest: 'other' }, 'digest-changed'],
+      [{ cluster: 'staging' }, 'other-cluster'],
+      [{ window: { ...window, start: header.end, end: header.end + 15 * DAY } }, 'older-than-window'],
+      [{ window: { ...window, end: header.end - 300 } }, 'ends-after-now'],
+    ];
+    for (const [change, reason] of cases)
+      expect(loadCheckpoint(dir, { ...expected, ...change })).toMatchObject({
+        warm: false,
+        reason,
+        replaceable: true,
+      });
+  });
+
+  it('a flipped byte fails the checksum; the next run replaces the file', () => {
+    write();
+    const b = readFileSync(file);
+    b[b.length - 3]! ^= 0xff;
+    writeFileSync(file, b);
+    const r = loadCheckpoint(dir, expected);
+    expect(r).toMatchObject({ warm: false, reason: 'checksum', replaceable: true });
+    expect(r.warm ? '' : r.message).toBe(`${file} fails its checksum (truncated or altered)`);
+    expect(writeCheckpoint(dir, encodeCheckpoint(header, state), r)).toMatchObject({ written: true });
+    expect(loadCheckpoint(dir, expected).warm).toBe(true);
+  });
+
+  it("refuses a newer Tidemark's checkpoint with a clear message, and leaves it as it is", () => {
+    write();
+    const b = readFileSync(file);
+    b.writeUInt16LE(2, 4);
+    writeFileSync(file, b);
+    const r = loadCheckpoint(dir, expected);
+    expect(r).toMatchObject({ warm: false, reason: 'future-version', replaceable: false });
+    expect(r.warm ? '' : r.message).toBe(
+      `${file} is format 2, written by a newer Tidemark (this one reads format 1): left as it is`,
+    );
+    expect(writeCheckpoint(dir, encodeCheckpoint(header, state), r)).toMatchObject({
+      written: false,
+      reason: 'not-ours',
+    });
+    expect(readFileSync(file).equals(b)).toBe(true);
+  });
+
+  it('never replaces a file it did not write', () => {
+    writeFileSync(file, 'my notes\n');
+    const r = loadCheckpoint(dir, expected);
+    expect(r).toMatchObject({ warm: false, reason: 'not-a-checkpoint', replaceable: false });
+    expect(writeCheckpoint(dir, encodeCheckpoint(header, state), r)).toMatchObject({ written: false });
+    expect(readFileSync(file, 'utf8')).toBe('my notes\n');
+  });
+
+  it('of two runs that read the same checkpoint, the second write is refused and the first kept', () => {
+    write();
+    const a = loadCheckpoint(dir, expected);
+    const b = loadCheckpoint(dir, expected);
+    const first = encodeCheckpoint({ ...header, writtenAt: 'a' }, state);
+    expect(writeCheckpoint(dir, first, a)).toMatchObject({ written: true });
+    expect(writeCheckpoint(dir, encodeCheckpoint({ ...header, writtenAt: 'b' }, state), b)).toMatchObject({
+      written: false,
+      reason: 'changed',
+    });
+    expect(readFileSync(file).equals(first)).toBe(true);
+  });
+
+  it('refuses to write while another run holds the lock, and removes only its own lock', () => {
+    const r = loadCheckpoint(dir, expected);
+    writeFileSync(join(dir, LOCK_FILE), '12345\n');
+    expect(writeCheckpoint(dir, encodeCheckpoint(header, state), r)).toMatchObject({
+      written: false,
+      reason: 'locked',
+    });
+    expect(readFileSync(join(dir, LOCK_FILE), 'utf8')).toBe('12345\n');
+    expect(loadCheckpoint(dir, expected).warm).toBe(false);
+  });
+});

@@ -1,0 +1,306 @@
+/**
+ * The checkpoint file (README.md in this folder documents it byte by byte): a versioned header, a
+ * SHA-256 of everything after it, and the ring of encoded days, deflated. Loading says why a
+ * checkpoint cannot be used (the run then reads the whole window); writing goes to a temporary
+ * file renamed over the old one, under a lock, and only when the checkpoint on disk is still the
+ * one this run read, so of two runs at once one writes and the other is refused.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  closeSync,
+  fsyncSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import type { UsageWindow } from '../../../collect/types.js';
+import { ByteReader, ByteWriter } from './bytes.js';
+import type { HistoryState, WorkloadDays } from './history-folder.js';
+
+export const CHECKPOINT_FILE = 'usage-history.tmck';
+export const LOCK_FILE = 'usage-history.lock';
+export const FORMAT_VERSION = 1;
+const MAGIC = 'TMCK';
+const PREFIX = 40;
+/** A lock older than this was left by a run that died: writes take seconds. */
+export const STALE_LOCK_SECONDS = 600;
+
+export interface CheckpointHeader {
+  cluster: string;
+  /** The analysis window's configured length and step (seconds). */
+  windowSeconds: number;
+  step: number;
+  demandStep: number;
+  /** Unix seconds: the first day kept, and where folded usage ends (exclusive). */
+  start: number;
+  end: number;
+  /** Fields, buckets and half-lives of the digests (day-codec.ts digestSignature). */
+  digest: string;
+  workloads: number;
+  containers: number;
+  writtenAt: string;
+  tidemarkVersion: string;
+}
+
+export type ColdReason =
+  | 'no-checkpoint'
+  | 'not-a-checkpoint'
+  | 'future-version'
+  | 'unknown-version'
+  | 'checksum'
+  | 'unreadable'
+  | 'other-cluster'
+  | 'window-changed'
+  | 'step-changed'
+  | 'digest-changed'
+  | 'older-than-window'
+  | 'ends-after-now';
+
+export type Loaded =
+  | { warm: true; header: CheckpointHeader; state: HistoryState; bytes: number; fingerprint: string }
+  | {
+      warm: false;
+      reason: ColdReason;
+      message: string;
+      /** What is on disk now ('' for nothing), compared again before writing. */
+      fingerprint: string;
+      /** False: the file is not ours to replace (another program's, or a newer Tidemark's). */
+      replaceable: boolean;
+    };
+
+export interface Expected {
+  cluster: string;
+  windowSeconds: number;
+  window: UsageWindow;
+  digest: string;
+}
+
+const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
+
+export function loadCheckpoint(dir: string, expect: Expected): Loaded {
+  const file = join(dir, CHECKPOINT_FILE);
+  let raw: Buffer;
+  try {
+    raw = readFileSync(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+      return cold('no-checkpoint', `no checkpoint in ${dir}`, '', true);
+    return cold('unreadable', `${file} cannot be read (${(err as NodeJS.ErrnoException).code})`, '?', false);
+  }
+  const fingerprint = sha(raw);
+  if (raw.length < PREFIX + 4 || raw.subarray(0, 4).toString('latin1') !== MAGIC)
+    return cold(
+      'not-a-checkpoint',
+      `${file} is not a Tidemark checkpoint: left as it is`,
+      fingerprint,
+      false,
+    );
+  const version = raw.readUInt16LE(4);
+  if (version > FORMAT_VERSION)
+    return cold(
+      'future-version',
+      `${file} is format ${version}, written by a newer Tidemark (this one reads format ${FORMAT_VERSION}): left as it is`,
+      fingerprint,
+      false,
+    );
+  if (version !== FORMAT_VERSION)
+    return cold(
+      'unknown-version',
+      `${file} is format ${version}, which this Tidemark does not read`,
+      fingerprint,
+      true,
+    );
+  const stored = raw.subarray(8, PREFIX).toString('hex');
+  if (sha(raw.subarray(PREFIX)) !== stored)
+    return cold('checksum', `${file} fails its checksum (truncated or altered)`, fingerprint, true);
+  let header: CheckpointHeader;
+  let state: HistoryState;
+  try {
+    const r = new ByteReader(raw.subarray(PREFIX));
+    header = JSON.parse(Buffer.from(r.bytes(r.u32())).toString('utf8')) as CheckpointHeader;
+    state = { end: header.end, workloads: decodeRing(inflateRawSync(r.bytes(r.u32()))) };
+  } catch (err) {
+    return cold(
+      'unreadable',
+      `${file} passes its checksum but does not decode (${(err as Error).message})`,
+      fingerprint,
+      true,
+    );
+  }
+  const w = expect.window;
+  const why = ((): [ColdReason, string] | undefined => {
+    if (header.cluster !== expect.cluster)
+      return ['other-cluster', `the checkpoint is cluster ${header.cluster}'s, not ${expect.cluster}'s`];
+    if (header.windowSeconds !== expect.windowSeconds)
+      return [
+        'window-changed',
+        `the checkpoint is of a ${header.windowSeconds}s window, the config asks ${expect.windowSeconds}s`,
+      ];
+    if (header.step !== w.step)
+      return ['step-changed', `the checkpoint's step is ${header.step}s, the config's ${w.step}s`];
+    if (header.digest !== expect.digest)
+      return [
+        'digest-changed',
+        'the checkpoint holds digests of another layout (fields, buckets or half-lives changed)',
+      ];
+    if (header.end <= w.start)
+      return [
+        'older-than-window',
+        `the checkpoint ends at ${iso(header.end)}, before the window starts (${iso(w.start)})`,
+      ];
+    if (header.end > w.end)
+      return [
+        'ends-after-now',
+        `the checkpoint ends at ${iso(header.end)}, after this run's window ends (${iso(w.end)})`,
+      ];
+    return undefined;
+  })();
+  if (why) return cold(why[0], why[1], fingerprint, true);
+  return { warm: true, header, state, bytes: raw.length, fingerprint };
+}
+
+function cold(reason: ColdReason, message: string, fingerprint: string, replaceable: boolean): Loaded {
+  return { warm: false, reason, message, fingerprint, replaceable };
+}
+
+const iso = (t: number): string => new Date(t * 1000).toISOString().replace('.000Z', 'Z');
+
+export function encodeCheckpoint(header: CheckpointHeader, state: HistoryState): Buffer {
+  const ring = new ByteWriter();
+  const keys = [...state.workloads.keys()].sort();
+  ring.u32(keys.length);
+  for (const key of keys) {
+    const days: WorkloadDays = state.workloads.get(key)!;
+    ring.str(key);
+    ring.u16(days.size);
+    for (const day of [...days.keys()].sort((a, b) => a - b)) {
+      const rec = days.get(day)!;
+      ring.i32(day);
+      ring.u32(rec.length);
+      ring.bytes(rec);
+    }
+  }
+  const payload = deflateRawSync(ring.finish(), { level: 6 });
+  const body = new ByteWriter();
+  const head = Buffer.from(JSON.stringify(header), 'utf8');
+  body.u32(head.length);
+  body.bytes(head);
+  body.u32(payload.length);
+  body.bytes(payload);
+  const b = body.finish();
+  const prefix = Buffer.alloc(PREFIX);
+  prefix.write(MAGIC, 0, 'latin1');
+  prefix.writeUInt16LE(FORMAT_VERSION, 4);
+  Buffer.from(sha(b), 'hex').copy(prefix, 8);
+  return Buffer.concat([prefix, b]);
+}
+
+function decodeRing(bytes: Uint8Array): Map<string, WorkloadDays> {
+  const r = new ByteReader(bytes);
+  const out = new Map<string, WorkloadDays>();
+  for (let n = r.u32(); n > 0; n--) {
+    const key = r.str();
+    const days: WorkloadDays = new Map();
+    for (let d = r.u16(); d > 0; d--) {
+      const day = r.i32();
+      days.set(day, r.bytes(r.u32()).slice());
+    }
+    out.set(key, days);
+  }
+  if (!r.done) throw new Error(`${bytes.length - r.pos} bytes past the last workload`);
+  return out;
+}
+
+export type WriteResult =
+  | { written: true; bytes: number }
+  | { written: false; reason: 'locked' | 'changed' | 'not-ours'; message: string };
+
+/**
+ * Writes the checkpoint if the file on disk is still `readFingerprint` (what this run loaded), under
+ * an exclusive lock file; the new bytes go to a temporary file that is synced and renamed over.
+ */
+export function writeCheckpoint(dir: string, bytes: Buffer, loaded: Loaded): WriteResult {
+  const file = join(dir, CHECKPOINT_FILE);
+  if (!loaded.warm && !loaded.replaceable)
+    return {
+      written: false,
+      reason: 'not-ours',
+      message: `${file} was not written by this Tidemark: ${loaded.message}`,
+    };
+  mkdirSync(dir, { recursive: true });
+  const lock = join(dir, LOCK_FILE);
+  let fd: number;
+  try {
+    fd = takeLock(lock);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    return {
+      written: false,
+      reason: 'locked',
+      message: `another run is writing ${file} (${lock} exists): this run's checkpoint is not written`,
+    };
+  }
+  try {
+    let now = '';
+    try {
+      now = sha(readFileSync(file));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    if (now !== loaded.fingerprint)
+      return {
+        written: false,
+        reason: 'changed',
+        message: `${file} changed since this run read it (another run wrote it first): this run's checkpoint is not written`,
+      };
+    const tmp = join(dir, `.${CHECKPOINT_FILE}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+    const out = openSync(tmp, 'wx', 0o600);
+    try {
+      writeSync(out, bytes);
+      fsyncSync(out);
+    } finally {
+      closeSync(out);
+    }
+    renameSync(tmp, file);
+    const d = openSync(dir, 'r');
+    try {
+      fsyncSync(d);
+    } finally {
+      closeSync(d);
+    }
+    return { written: true, bytes: bytes.length };
+  } finally {
+    closeSync(fd);
+    unlinkSync(lock);
+  }
+}
+
+function takeLock(lock: string): number {
+  try {
+    return lockOnce(lock);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    // A run that died while writing leaves its lock behind; it must not stop every later run.
+    let age = 0;
+    try {
+      age = Date.now() / 1000 - statSync(lock).mtimeMs / 1000;
+    } catch {
+      return lockOnce(lock);
+    }
+    if (age < STALE_LOCK_SECONDS) throw err;
+    unlinkSync(lock);
+    return lockOnce(lock);
+  }
+}
+
+function lockOnce(lock: string): number {
+  const fd = openSync(lock, 'wx', 0o600);
+  writeSync(fd, `${process.pid}\n`);
+  return fd;
+}

@@ -1,0 +1,160 @@
+/**
+ * A run's incremental history: load the cluster's checkpoint, decide cold or warm (and why), fold
+ * the interval read into the ring, and write the new checkpoint. One log line says which and why;
+ * plan.json carries the same record.
+ */
+import { join } from 'node:path';
+import type { Logger } from '../../../core/logger.js';
+import { tidemarkVersion } from '../../../core/version.js';
+import type { UsageWindow } from '../../../collect/types.js';
+import type { WorkloadKey } from '../../types.js';
+import { DEFAULT_DIGEST_OPTIONS, type DigestOptions } from '../container-digest.js';
+import { digestSignature } from './day-codec.js';
+import {
+  CHECKPOINT_FILE,
+  encodeCheckpoint,
+  loadCheckpoint,
+  writeCheckpoint,
+  type ColdReason,
+  type Loaded,
+} from './checkpoint-file.js';
+import {
+  createHistoryFolder,
+  demandStepOf,
+  historyUnsupported,
+  historyWindow,
+  type HistoryFolder,
+} from './history-folder.js';
+
+/** How much of the window's end a warm run reads again: each pod's last hour (podRecent). */
+const RECENT_SECONDS = 3600;
+
+export interface HistoryRecord {
+  mode: 'cold' | 'warm';
+  /** Why the run is cold (absent when warm). */
+  reason?: ColdReason | 'unsupported-window';
+  message: string;
+  /** What was read from the metrics source (unix seconds, [start, end)). */
+  read: { start: number; end: number };
+  /** Folded from the checkpoint (a warm run): up to this time. */
+  checkpointEnd?: number;
+  checkpoint: {
+    file: string;
+    written: boolean;
+    /** Why it was not written. */
+    refused?: string;
+    bytes?: number;
+    workloads?: number;
+    containers?: number;
+  };
+}
+
+export interface UsageHistory {
+  /** The window the run analyses (starting at a midnight). */
+  window: UsageWindow;
+  /** Where the metrics source is asked to start (UsageRequest.from). */
+  readFrom: number;
+  folder: HistoryFolder;
+  /** Writes the checkpoint (after finish()) and returns the record for plan.json. */
+  commit(logger: Logger): HistoryRecord;
+  record(): HistoryRecord;
+}
+
+export function openUsageHistory(opts: {
+  dir: string;
+  cluster: string;
+  windowSeconds: number;
+  /** The run's window as the config gives it. */
+  window: UsageWindow;
+  keep: (workload: WorkloadKey) => boolean;
+  logger: Logger;
+  /** Unix milliseconds, for the header's writtenAt. */
+  now: number;
+  options?: DigestOptions;
+}): UsageHistory {
+  const options = opts.options ?? DEFAULT_DIGEST_OPTIONS;
+  const unsupported = historyUnsupported(opts.window);
+  const window = unsupported ? opts.window : historyWindow(opts.window);
+  const file = join(opts.dir, CHECKPOINT_FILE);
+  const digest = digestSignature(options);
+  const loaded: Loaded | undefined = unsupported
+    ? undefined
+    : loadCheckpoint(opts.dir, { cluster: opts.cluster, windowSeconds: opts.windowSeconds, window, digest });
+  const warm = loaded?.warm ? loaded : undefined;
+  const from = warm ? warm.header.end : window.start;
+  const readFrom = warm ? Math.max(window.start, Math.min(from, window.end - RECENT_SECONDS)) : window.start;
+  const folder = createHistoryFolder({
+    window,
+    from,
+    ...(warm ? { state: warm.state } : {}),
+    keep: opts.keep,
+    options,
+  });
+  const record: HistoryRecord = {
+    mode: warm ? 'warm' : 'cold',
+    ...(warm
+      ? {}
+      : { reason: unsupported ? 'unsupported-window' : loaded!.warm ? undefined : loaded!.reason }),
+    message: warm
+      ? `checkpoint of ${iso(warm.header.start)} – ${iso(warm.header.end)}: reading ${iso(from)} – ${iso(window.end)} only`
+      : unsupported
+        ? `no checkpoint: ${unsupported}`
+        : `${loaded!.warm ? '' : loaded!.message}: reading the whole window`,
+    read: { start: readFrom, end: window.end },
+    ...(warm ? { checkpointEnd: from } : {}),
+    checkpoint: { file, written: false },
+  };
+  opts.logger.info(warm ? 'usage history warm' : 'usage history cold', {
+    reason: record.reason,
+    detail: record.message,
+  });
+  return {
+    window,
+    readFrom,
+    folder,
+    record: () => record,
+    commit(logger) {
+      if (!loaded) {
+        record.checkpoint.refused = unsupported;
+        return record;
+      }
+      const state = folder.state();
+      const containers = folder.containerCount();
+      const bytes = encodeCheckpoint(
+        {
+          cluster: opts.cluster,
+          windowSeconds: opts.windowSeconds,
+          step: window.step,
+          demandStep: demandStepOf(window),
+          start: window.start,
+          end: window.end,
+          digest,
+          workloads: state.workloads.size,
+          containers,
+          writtenAt: new Date(opts.now).toISOString(),
+          tidemarkVersion: tidemarkVersion(),
+        },
+        state,
+      );
+      const res = writeCheckpoint(opts.dir, bytes, loaded);
+      record.checkpoint = {
+        file,
+        written: res.written,
+        ...(res.written ? { bytes: res.bytes } : { refused: res.message }),
+        workloads: state.workloads.size,
+        containers,
+      };
+      if (res.written)
+        logger.info('checkpoint written', {
+          file,
+          bytes: res.bytes,
+          workloads: state.workloads.size,
+          containers,
+        });
+      else logger.warn('checkpoint not written', { reason: res.reason, detail: res.message });
+      return record;
+    },
+  };
+}
+
+const iso = (t: number): string => new Date(t * 1000).toISOString().replace('.000Z', 'Z');
