@@ -86,6 +86,17 @@ describe('forecastHotspots, recurrent hours (the default)', () => {
     ]);
   });
 
+  it('the same day 14 times over (hot 14:00–15:00): hot on 5 of 5, autocorrelation at a day 13/14', () => {
+    // Non-circular: 13 of the 14 days have a day after them, each an exact copy, so 13/14 = 0.93.
+    const r = forecastHotspots(
+      flat((_d, h) => h === 14),
+      recurrent,
+    );
+    if (!('forecast' in r)) throw new Error(r.reason);
+    expect(r.forecast.acf).toBe(0.93);
+    expect(r.forecast.windows.map((w) => [w.from, w.hotFrom, w.to, w.share])).toEqual([[810, 840, 900, 1]]);
+  });
+
   it('hot on 1 of the last 5 days only (14:00, day 13): no window, and says why', () => {
     const r = forecastHotspots(
       flat((d, h) => h === 14 && d === 13),

@@ -6,7 +6,7 @@
  * days). With `method: 'cycle'` the load must first pass the cycle test CronHPA's schedules use
  * (periodicity.ts, after Crane), and a weekly cycle gets weekday and weekend windows. The default
  * is the vote because on the one real trace we have (bench/forecast) hot hours recur at similar
- * times without a clean cycle: the cycle test passes none of them, the vote catches half.
+ * times without a clean cycle: the cycle test passes 3 of 3,459 node-days, the vote catches half.
  * Pure: the plan (per node, from the node fold) and the guardian (from Prometheus) run the same code.
  */
 import { DateTime } from 'luxon';
