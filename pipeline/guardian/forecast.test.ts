@@ -121,7 +121,7 @@ describeWithPrometheus()('guardian forecast from a real Prometheus (14 days of c
       // rate()[1h] at 10:00 is the hour 09:00–10:00, filed under 09:00.
       expect(f.open('node-a', at(8, 15))).toBeUndefined();
       expect(f.open('node-a', at(8, 40))).toBe(
-        'forecast hot: 08:30 (hot from 09:00) to 11:00, every day (UTC), hot on 100 % of 7 days',
+        'forecast hot: 08:30 (hot from 09:00) to 11:00, every day (UTC), hot on 100 % of 5 days',
       );
       expect(f.open('node-a', at(10, 59))).toBeDefined();
       expect(f.open('node-a', at(11, 0))).toBeUndefined();

@@ -4,12 +4,23 @@
  */
 import { prng } from '../../core/prng.js';
 import type { HourlySeries } from '../cronhpa/periodicity.js';
+import { HOTSPOT_DEFAULTS } from './args.js';
 import { describeWindow, forecastHotspots, inWindow, type HotspotWindow } from './forecast.js';
 
 /** Monday 5 January 2026, 00:00 UTC. */
 const MONDAY = Date.UTC(2026, 0, 5) / 1000;
 
-const options = { threshold: 0.8, leadMinutes: 30, recentDays: 7, minShare: 0.5, timezone: 'UTC' };
+/** The cycle-tested forecast, with the settings it shipped with (7 days, half of them). */
+const options = {
+  threshold: 0.8,
+  leadMinutes: 30,
+  recentDays: 7,
+  minShare: 0.5,
+  method: 'cycle' as const,
+  timezone: 'UTC',
+};
+/** The default: hot on 2 of the last 5 days (0.4 of 5), no cycle test. */
+const recurrent = { ...HOTSPOT_DEFAULTS, timezone: 'UTC' };
 
 /** `days` days from MONDAY; `load(day, hour)` per UTC hour (day 0 is a Monday). */
 function series(days: number, load: (day: number, hour: number) => number): HourlySeries {
@@ -27,7 +38,85 @@ function forecastOf(s: HourlySeries, o = options) {
   return f.forecast;
 }
 
-describe('forecastHotspots', () => {
+describe('forecastHotspots, recurrent hours (the default)', () => {
+  /** Flat 30 % load; `hot(day, hour)` names the hours at 90 %, or a load of its own. */
+  const flat = (hot: (d: number, h: number) => number | boolean) =>
+    series(14, (d, h) => {
+      const x = hot(d, h);
+      return x === true ? 0.9 : x === false ? 0.3 : x;
+    });
+
+  it('the defaults are a same-hour vote: 2 of the last 5 days', () => {
+    expect([recurrent.method, recurrent.recentDays, recurrent.minShare]).toEqual(['recurrent', 5, 0.4]);
+  });
+
+  it('hot at 14:00 on 2 of the last 5 days (days 9 and 12), no cycle: a window from 13:30 to 15:00, hot on 40 %', () => {
+    // 03:00 was hot on days 2 and 5 too, but those are not among the last 5 (days 9…13).
+    const s = flat((d, h) => (h === 14 && (d === 9 || d === 12)) || (h === 3 && (d === 2 || d === 5)));
+    const r = forecastHotspots(s, recurrent);
+    if (!('forecast' in r)) throw new Error(r.reason);
+    expect(r.forecast.method).toBe('recurrent');
+    expect(r.forecast.cycle).toBe('daily');
+    expect(r.forecast.days).toBe(5);
+    expect(r.forecast.windows).toEqual([
+      {
+        label: 'every day',
+        days: [1, 2, 3, 4, 5, 6, 7],
+        from: 810,
+        hotFrom: 840,
+        to: 900,
+        share: 0.4,
+        peak: 0.9,
+      },
+    ]);
+    // The cycle test sees four spikes on a flat line: no regular time, no forecast.
+    const c = forecastHotspots(s, options);
+    expect('reason' in c && c.reason).toMatch(/^hot at times, but at no regular time/);
+  });
+
+  it('a hot hour that drifts by one (10:00 on days 9 and 11, 11:00 on days 12 and 13) is one window 10:00–12:00', () => {
+    const s = flat((d, h) =>
+      h === 10 && (d === 9 || d === 11) ? 0.85 : h === 11 && (d === 12 || d === 13) ? 0.95 : false,
+    );
+    const r = forecastHotspots(s, recurrent);
+    if (!('forecast' in r)) throw new Error(r.reason);
+    // Each hour hot on 2 of 5 days: share (0.4 + 0.4) / 2; peak the higher of 0.85 and 0.95.
+    expect(r.forecast.windows.map((w) => [w.from, w.hotFrom, w.to, w.share, w.peak])).toEqual([
+      [570, 600, 720, 0.4, 0.95],
+    ]);
+  });
+
+  it('the same day 14 times over (hot 14:00–15:00): hot on 5 of 5, autocorrelation at a day 13/14', () => {
+    // Non-circular: 13 of the 14 days have a day after them, each an exact copy, so 13/14 = 0.93.
+    const r = forecastHotspots(
+      flat((_d, h) => h === 14),
+      recurrent,
+    );
+    if (!('forecast' in r)) throw new Error(r.reason);
+    expect(r.forecast.acf).toBe(0.93);
+    expect(r.forecast.windows.map((w) => [w.from, w.hotFrom, w.to, w.share])).toEqual([[810, 840, 900, 1]]);
+  });
+
+  it('hot on 1 of the last 5 days only (14:00, day 13): no window, and says why', () => {
+    const r = forecastHotspots(
+      flat((d, h) => h === 14 && d === 13),
+      recurrent,
+    );
+    expect(r).toEqual({
+      reason: 'hot at times, but not at recurring hours: no hour was hot on 40 % of the last 5 days',
+    });
+  });
+
+  it('a load at exactly the threshold counts as hot (0.8 at 14:00 on days 10 and 11)', () => {
+    const r = forecastHotspots(
+      flat((d, h) => (h === 14 && (d === 10 || d === 11) ? 0.8 : false)),
+      recurrent,
+    );
+    expect('forecast' in r && r.forecast.windows.map((w) => [w.hotFrom, w.to])).toEqual([[840, 900]]);
+  });
+});
+
+describe('forecastHotspots, after the cycle test (method: cycle)', () => {
   it('a node hot 09:00–11:00 every day: one window from 08:30, every hour hot on all 7 recent days', () => {
     const f = forecastOf(series(14, (_d, h) => (h === 9 || h === 10 ? 0.9 : base(h))));
     expect(f.cycle).toBe('daily');

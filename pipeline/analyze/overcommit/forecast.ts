@@ -1,10 +1,12 @@
 /**
- * Hotspots predicted: nodes whose load rises over the hot threshold at a regular time. A node's
- * hourly load must first pass the same cycle test CronHPA's schedules do (periodicity.ts, after
- * Crane: the daily or weekly spectral peak beats 100 shuffled copies and the autocorrelation peaks
- * at the period); then, per local hour, the share of recent days on which that hour was hot. Hours
- * hot on at least `minShare` of those days form the forecast windows, opened `leadMinutes` early
- * so new work is kept off before the load arrives. A weekly cycle gets weekday and weekend windows.
+ * Hotspots predicted: nodes whose load rises over the hot threshold at recurring hours. Per local
+ * hour, the share of the last `recentDays` days on which that hour was hot; hours hot on at least
+ * `minShare` of them form the forecast windows, opened `leadMinutes` early so new work is kept off
+ * before the load arrives (`method: 'recurrent'`, the default: a same-hour vote, 2 of the last 5
+ * days). With `method: 'cycle'` the load must first pass the cycle test CronHPA's schedules use
+ * (periodicity.ts, after Crane), and a weekly cycle gets weekday and weekend windows. The default
+ * is the vote because on the one real trace we have (bench/forecast) hot hours recur at similar
+ * times without a clean cycle: the cycle test passes 3 of 3,459 node-days, the vote catches half.
  * Pure: the plan (per node, from the node fold) and the guardian (from Prometheus) run the same code.
  */
 import { DateTime } from 'luxon';
@@ -27,8 +29,11 @@ export interface HotspotWindow {
 }
 
 export interface HotspotForecast {
+  /** How the windows were found: a same-hour vote over recent days, or after a cycle test. */
+  method: 'recurrent' | 'cycle';
+  /** The windows' layout: one per day, or weekdays and weekend apart (a weekly cycle). */
   cycle: 'daily' | 'weekly';
-  /** The cycle's strength (autocorrelation at the period). */
+  /** The autocorrelation at the period (a day for the vote): how regularly the load repeats. */
   acf: number;
   timezone: string;
   windows: HotspotWindow[];
@@ -36,7 +41,10 @@ export interface HotspotForecast {
   days: number;
 }
 
-export type ForecastOptions = Pick<HotspotArgs, 'threshold' | 'leadMinutes' | 'recentDays' | 'minShare'> & {
+export type ForecastOptions = Pick<
+  HotspotArgs,
+  'threshold' | 'leadMinutes' | 'recentDays' | 'minShare' | 'method'
+> & {
   timezone: string;
 };
 
@@ -107,9 +115,23 @@ function profile(hours: LocalHour[], threshold: number): { shares: number[]; pea
   return { shares: hits.map((n, i) => (seen[i] ? n / seen[i]! : 0)), peaks };
 }
 
+/** Autocorrelation of the series at `lag` hours (0 when it does not vary). */
+function autocorrelation(v: number[], lag: number): number {
+  const n = v.length;
+  if (n <= lag) return 0;
+  const mean = avg(v);
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < n; i++) {
+    den += (v[i]! - mean) ** 2;
+    if (i + lag < n) num += (v[i]! - mean) * (v[i + lag]! - mean);
+  }
+  return den > 0 ? num / den : 0;
+}
+
 /**
- * The forecast for one node's hourly load (shares of capacity), or why there is none: no
- * regular cycle, or no hour hot often enough.
+ * The forecast for one node's hourly load (shares of capacity), or why there is none: never hot,
+ * no hour hot often enough (or, with `method: 'cycle'`, no regular cycle).
  */
 export function forecastHotspots(
   load: HourlySeries,
@@ -120,10 +142,36 @@ export function forecastHotspots(
     return {
       reason: `never hot: the highest hourly load is ${(peak * 100).toFixed(0)} % (hot from ${Math.round(o.threshold * 100)} %)`,
     };
-  const c = detectCycles(load);
-  if (!c.cycle) return { reason: `hot at times, but at no regular time: ${c.reason}` };
   const hours = localHours(load, o.timezone);
   const days = [...new Set(hours.map((h) => h.day))];
+  if (o.method === 'recurrent') {
+    const recent = new Set(days.slice(-o.recentDays));
+    const p = profile(
+      hours.filter((h) => recent.has(h.day)),
+      o.threshold,
+    );
+    const windows = runs(p.shares, p.peaks, o).map((w) => ({
+      label: 'every day' as const,
+      days: ALL,
+      ...w,
+    }));
+    if (!windows.length)
+      return {
+        reason: `hot at times, but not at recurring hours: no hour was hot on ${Math.round(o.minShare * 100)} % of the last ${recent.size} days`,
+      };
+    return {
+      forecast: {
+        method: 'recurrent',
+        cycle: 'daily',
+        acf: Math.round(autocorrelation(load.values, 24) * 100) / 100,
+        timezone: o.timezone,
+        windows,
+        days: recent.size,
+      },
+    };
+  }
+  const c = detectCycles(load);
+  if (!c.cycle) return { reason: `hot at times, but at no regular time: ${c.reason}` };
   const groups: { label: HotspotWindow['label']; days: IsoDay[]; hours: LocalHour[] }[] =
     c.cycle === 'weekly'
       ? [
@@ -164,6 +212,7 @@ export function forecastHotspots(
   const t = c.cycle === 'weekly' ? c.weekly! : c.daily!;
   return {
     forecast: {
+      method: 'cycle',
       cycle: c.cycle,
       acf: Math.round(t.acf * 100) / 100,
       timezone: o.timezone,

@@ -1,7 +1,7 @@
 /**
  * Hotspots ahead, per pool: each node's hourly load from the node fold (the node's own view where
  * an exporter reports it, else the sum of its containers), over its capacity, through the forecast
- * (forecast.ts). Where a node runs hot at a regular time, the plan proposes, for the hours before:
+ * (forecast.ts). Where a node runs hot at recurring hours, the plan proposes, for the hours before:
  *  - the pool's reclaim threshold lowered by `reclaimStep` points (never under `reclaimFloor`), the
  *    step the guardian takes when the pool is already hot, taken before the load arrives;
  *  - a preferred node anti-affinity for the batch tier away from those nodes, in force only during
@@ -25,7 +25,7 @@ export interface NodeHotspot {
 export interface PoolHotspots {
   pool: string;
   hot: NodeHotspot[];
-  /** Nodes with enough history but no forecast, with why (never hot, no regular time …), counted by reason. */
+  /** Nodes with enough history but no forecast, with why (never hot, not at recurring hours …), counted by reason. */
   quiet: Record<string, number>;
   /** The pool's reclaim threshold for the forecast resource, and the one proposed ahead of the windows. */
   reclaim?: { resource: 'cpu' | 'memory'; percent: number; lowered: number };
