@@ -218,6 +218,7 @@ describe('render/pr-body/overcommit hotspots ahead', () => {
         {
           node: 'n1',
           forecast: {
+            method: 'cycle',
             cycle: 'daily',
             acf: 0.81,
             timezone: 'UTC',
@@ -252,11 +253,13 @@ describe('render/pr-body/overcommit hotspots ahead', () => {
     },
   ];
 
-  it('lists the nodes hot at a regular time, their windows, and both proposals for the hours before', () => {
+  it('lists the nodes forecast hot at recurring hours, their windows, and both proposals for the hours before', () => {
     const text = overcommitSection(cluster({ ...koordinator, hotspots })).join('\n');
-    expect(text).toContain('Pool `big`: 1 node(s) run hot at a regular time (the others: 3 never hot).');
     expect(text).toContain(
-      '| `n1` | daily (autocorrelation 0.81) | 08:30 (hot from 09:00) to 11:00, every day (UTC) | 86% of 7 days | 91% |',
+      'Pool `big`: 1 node(s) forecast to run hot at recurring hours (the others: 3 never hot).',
+    );
+    expect(text).toContain(
+      '| `n1` | a daily cycle (autocorrelation 0.81) | 08:30 (hot from 09:00) to 11:00, every day (UTC) | 86% of 7 days | 91% |',
     );
     expect(text).toContain('lower `cpuReclaimThresholdPercent` for pool `big` from 55% to 35%');
     expect(text).toContain(
@@ -264,7 +267,25 @@ describe('render/pr-body/overcommit hotspots ahead', () => {
     );
   });
 
-  it('has no hotspot part when no node runs hot at a regular time', () => {
+  it('says a vote forecast (the default) by its days, not by a cycle it did not test', () => {
+    const vote = [
+      {
+        ...hotspots[0]!,
+        hot: [
+          {
+            ...hotspots[0]!.hot[0]!,
+            forecast: { ...hotspots[0]!.hot[0]!.forecast, method: 'recurrent', days: 5 },
+          },
+        ],
+      },
+    ];
+    const text = overcommitSection(cluster({ ...koordinator, hotspots: vote })).join('\n');
+    expect(text).toContain(
+      '| `n1` | the same hours on recent days (last 5 days) | 08:30 (hot from 09:00) to 11:00, every day (UTC) | 86% of 5 days | 91% |',
+    );
+  });
+
+  it('has no hotspot part when no node runs hot at recurring hours', () => {
     expect(overcommitSection(cluster(koordinator)).join('\n')).not.toContain('Hotspots ahead');
   });
 });

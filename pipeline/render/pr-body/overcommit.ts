@@ -103,10 +103,16 @@ function thresholdText(r: any, margin: number): string {
 }
 
 /**
- * Hotspots ahead (analyze/overcommit/hotspots.ts): per pool, the nodes that run hot at a regular
- * time, their windows, and the two proposals for the hours before — plan output, not a field
+ * Hotspots ahead (analyze/overcommit/hotspots.ts): per pool, the nodes forecast to run hot at
+ * recurring hours (a same-hour vote over recent days, or a regular cycle), their windows, and the two proposals for the hours before — plan output, not a field
  * written (Koordinator has no time-scoped threshold, Kubernetes no time-scoped affinity).
  */
+/** How a node's forecast was made: the vote (the default) or a cycle CronHPA's test accepted. */
+function forecastBasis(f: any): string {
+  if (f.method === 'recurrent') return `the same hours on recent days (last ${f.days} days)`;
+  return `a ${f.cycle} cycle (autocorrelation ${f.acf})`;
+}
+
 function hotspotLines(list: any[] | undefined): string[] {
   if (!list?.length) return [];
   const out = ['#### Hotspots ahead', ''];
@@ -115,9 +121,9 @@ function hotspotLines(list: any[] | undefined): string[] {
       .map(([why, n]) => `${n} ${why}`)
       .join(', ');
     out.push(
-      `Pool \`${h.pool}\`: ${h.hot.length} node(s) run hot at a regular time${quiet ? ` (the others: ${quiet})` : ''}.`,
+      `Pool \`${h.pool}\`: ${h.hot.length} node(s) forecast to run hot at recurring hours${quiet ? ` (the others: ${quiet})` : ''}.`,
       '',
-      '| node | cycle | windows (lead, hot from, until) | hot on | peak |',
+      '| node | forecast from | windows (lead, hot from, until) | hot on | peak |',
       '|---|---|---|---|---|',
     );
     for (const n of h.hot) {
@@ -125,7 +131,7 @@ function hotspotLines(list: any[] | undefined): string[] {
       const share = f.windows.map((w: any) => `${Math.round(w.share * 100)}%`).join(', ');
       const peak = f.windows.map((w: any) => `${Math.round(w.peak * 100)}%`).join(', ');
       out.push(
-        `| \`${n.node}\` | ${f.cycle} (autocorrelation ${f.acf}) | ${(n.windows as string[]).join('; ')} | ${share} of ${f.days} days | ${peak} |`,
+        `| \`${n.node}\` | ${forecastBasis(f)} | ${(n.windows as string[]).join('; ')} | ${share} of ${f.days} days | ${peak} |`,
       );
     }
     const r = h.reclaim;
