@@ -132,7 +132,13 @@ describe('e2e/readme-walkthrough', () => {
     expect(cart(doc).outcomes).toContainEqual(expect.objectContaining({ rule: 'min-history', reason }));
     expect(cart(doc).evidence.samples).toBe(3);
     // The second plan replaced the first one's output; the policies it ran with were the copy.
-    expect(readdirSync(out).sort()).toEqual(['.tidemark-output', 'changes.diff', 'plan.json', 'pr.md']);
+    expect(readdirSync(out).sort()).toEqual([
+      '.tidemark-output',
+      'changes.diff',
+      'plan.json',
+      'pr.md',
+      'report.html',
+    ]);
     expect(readFileSync(join(home, 'my-cluster', 'tidemark.yaml'), 'utf8')).toMatch(
       /\npolicies: policies\/\n$/,
     );
@@ -197,7 +203,8 @@ describe('e2e/readme-walkthrough', () => {
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
     const tsconfig = JSON.parse(readFileSync(join(root, 'tsconfig.json'), 'utf8'));
     const build = JSON.parse(readFileSync(join(root, 'tsconfig.build.json'), 'utf8'));
-    expect(pkg.scripts.build).toBe('tsc -p tsconfig.build.json');
+    // tsc, then the cost board's page script bundled beside what tsc wrote (report.html inlines it).
+    expect(pkg.scripts.build).toMatch(/^tsc -p tsconfig\.build\.json( && |$)/);
     expect(build.extends).toBe('./tsconfig.json');
     expect(build.include).toContain('pipeline/**/*.ts');
     // tsc writes pipeline/cli/main.ts to <outDir>/<path below rootDir>, with .js
