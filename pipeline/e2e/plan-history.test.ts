@@ -35,6 +35,19 @@ async function plan(
   };
 }
 
+/** Overcommit's recommendation (per-pool figures, hotspots, proposals) and skips are the same. */
+function expectSameOvercommit(w: PlanClusterJson, c: PlanClusterJson): void {
+  const oc = (x: PlanClusterJson) => x.recommendations.filter((r) => r.analyzer === 'overcommit');
+  const ocSkips = (x: PlanClusterJson) => x.skipped.filter((s) => s.analyzer === 'overcommit');
+  expect(oc(c)).toHaveLength(1);
+  const details = oc(c)[0]!.details as { pools: { cpu: Record<string, unknown> }[] };
+  expect(details.pools.length).toBeGreaterThan(0);
+  // Built from the node fold's slots, not the per-container fallback.
+  expect(oc(c)[0]!.evidence.statistic).toMatch(/minute sums per tier/);
+  expect(oc(w)).toEqual(oc(c));
+  expect(ocSkips(w)).toEqual(ocSkips(c));
+}
+
 describeWithPrometheus()('e2e/plan with incremental history (real Prometheus)', () => {
   let ws: DemoWorkspace;
   let prom: PrometheusServer;
@@ -91,9 +104,10 @@ describeWithPrometheus()('e2e/plan with incremental history (real Prometheus)', 
     expect(w.history).toMatchObject({
       mode: 'warm',
       checkpointEnd: new Date((at - 30 * 3600) * 1000).toISOString(),
-      // Only the new interval (it holds each pod's last hour, which the pod view reads).
+      // Only the new interval, from the 15-minute slot the checkpoint ends in (the node fold reads
+      // that slot again whole).
       read: {
-        start: new Date((at - 30 * 3600) * 1000).toISOString(),
+        start: new Date(Math.floor((at - 30 * 3600) / 900) * 900 * 1000).toISOString(),
         end: new Date(at * 1000).toISOString(),
       },
       checkpoint: { written: true },
@@ -122,6 +136,12 @@ describeWithPrometheus()('e2e/plan with incremental history (real Prometheus)', 
       memory++;
     }
     expect(memory).toBeGreaterThan(5);
+
+    // Overcommit reads the node fold (per node, slot and tier): the warm run's carried the
+    // checkpoint's node days, so its pools' figures, forecasts and proposals are a cold read's.
+    expectSameOvercommit(w, c);
+    expect(w.history!.checkpoint.nodes).toBeGreaterThan(0);
+    expect(w.history!.checkpoint.nodes).toBe(c.history!.checkpoint.nodes);
   });
 
   it('two runs at once: one writes the checkpoint, the other is refused, nothing is corrupted', async () => {
@@ -154,7 +174,7 @@ describeWithPrometheus()('e2e/plan with incremental history (real Prometheus)', 
     expect(cluster(r.doc).history).toMatchObject({
       mode: 'cold',
       reason: 'future-version',
-      message: `${file} is format 9, written by a newer Tidemark (this one reads format 1): left as it is: reading the whole window`,
+      message: `${file} is format 9, written by a newer Tidemark (this one reads format 2): left as it is: reading the whole window`,
       checkpoint: { written: false },
     });
     expect(readFileSync(file).equals(bytes)).toBe(true);
@@ -226,6 +246,7 @@ describeWithPrometheus()('e2e/plan with incremental history (real Prometheus)', 
           (rc.evidence.usage as { memory: { max: number } }).memory.max,
         );
       }
+      expectSameOvercommit(cluster(warm.doc), cluster(cold.doc));
     } finally {
       await gapped.stop();
     }
