@@ -1,8 +1,9 @@
 /**
  * The incremental history on a real Prometheus (the demo's history, backfilled): a warm run, whose
  * checkpoint came from a run 30 hours earlier against a Prometheus since restarted, recommends
- * what a cold full read recommends; two runs at once leave one checkpoint, written by one of them;
- * a newer Tidemark's checkpoint is refused by name and left as it is; a rollout (every ReplicaSet
+ * what a cold full read recommends (overcommit's node-fold figures and forecasts exactly); two runs
+ * at once leave one checkpoint, written by one of them; a newer Tidemark's checkpoint is refused by
+ * name and left as it is, a format-1 one (no node slots) replaced after a cold run; a rollout (every ReplicaSet
  * pod renamed) keeps each workload's history, which a cold run then no longer has; with a
  * six-hour gap in the new interval the warm run still equals a cold read.
  */
@@ -178,6 +179,24 @@ describeWithPrometheus()('e2e/plan with incremental history (real Prometheus)', 
       checkpoint: { written: false },
     });
     expect(readFileSync(file).equals(bytes)).toBe(true);
+  });
+  it('a format-1 checkpoint (no node slots) makes the run cold by name, and is replaced', async () => {
+    const at = Math.floor(latest / 300) * 300;
+    expect((await plan(config('state-v1', at - 86400), out())).code).toBe(0);
+    const file = join(ws.dir, 'state-v1', 'demo', CHECKPOINT_FILE);
+    const bytes = readFileSync(file);
+    bytes.writeUInt16LE(1, 4);
+    writeFileSync(file, bytes);
+    const r = await plan(config('state-v1', at), out());
+    expect(r.code).toBe(0);
+    expect(getValidator('https://tidemark.io/schemas/plan.json')(r.doc)).toBe(true);
+    expect(cluster(r.doc).history).toMatchObject({
+      mode: 'cold',
+      reason: 'node-slots-missing',
+      message: `${file} is format 1, which holds no node slots (overcommit, hotspot forecast): reading the whole window`,
+      checkpoint: { written: true },
+    });
+    expect(readFileSync(file).readUInt16LE(4)).toBe(2);
   });
   it("a rollout (new pod names) keeps each workload's history; a cold run after it has none", async () => {
     const at = Math.floor(latest / 300) * 300;
