@@ -1,8 +1,9 @@
 /**
  * The incremental history on a real Prometheus (the demo's history, backfilled): a warm run, whose
  * checkpoint came from a run 30 hours earlier against a Prometheus since restarted, recommends
- * what a cold full read recommends; two runs at once leave one checkpoint, written by one of them;
- * a newer Tidemark's checkpoint is refused by name and left as it is; a rollout (every ReplicaSet
+ * what a cold full read recommends (overcommit's node-fold figures and forecasts exactly); two runs
+ * at once leave one checkpoint, written by one of them; a newer Tidemark's checkpoint is refused by
+ * name and left as it is, a format-1 one (no node slots) replaced after a cold run; a rollout (every ReplicaSet
  * pod renamed) keeps each workload's history, which a cold run then no longer has; with a
  * six-hour gap in the new interval the warm run still equals a cold read.
  */
@@ -33,6 +34,19 @@ async function plan(
     logs: logger.lines,
     doc: existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as PlanDocument) : undefined,
   };
+}
+
+/** Overcommit's recommendation (per-pool figures, hotspots, proposals) and skips are the same. */
+function expectSameOvercommit(w: PlanClusterJson, c: PlanClusterJson): void {
+  const oc = (x: PlanClusterJson) => x.recommendations.filter((r) => r.analyzer === 'overcommit');
+  const ocSkips = (x: PlanClusterJson) => x.skipped.filter((s) => s.analyzer === 'overcommit');
+  expect(oc(c)).toHaveLength(1);
+  const details = oc(c)[0]!.details as { pools: { cpu: Record<string, unknown> }[] };
+  expect(details.pools.length).toBeGreaterThan(0);
+  // Built from the node fold's slots, not the per-container fallback.
+  expect(oc(c)[0]!.evidence.statistic).toMatch(/minute sums per tier/);
+  expect(oc(w)).toEqual(oc(c));
+  expect(ocSkips(w)).toEqual(ocSkips(c));
 }
 
 describeWithPrometheus()('e2e/plan with incremental history (real Prometheus)', () => {
@@ -91,9 +105,10 @@ describeWithPrometheus()('e2e/plan with incremental history (real Prometheus)', 
     expect(w.history).toMatchObject({
       mode: 'warm',
       checkpointEnd: new Date((at - 30 * 3600) * 1000).toISOString(),
-      // Only the new interval (it holds each pod's last hour, which the pod view reads).
+      // Only the new interval, from the 15-minute slot the checkpoint ends in (the node fold reads
+      // that slot again whole).
       read: {
-        start: new Date((at - 30 * 3600) * 1000).toISOString(),
+        start: new Date(Math.floor((at - 30 * 3600) / 900) * 900 * 1000).toISOString(),
         end: new Date(at * 1000).toISOString(),
       },
       checkpoint: { written: true },
@@ -122,6 +137,12 @@ describeWithPrometheus()('e2e/plan with incremental history (real Prometheus)', 
       memory++;
     }
     expect(memory).toBeGreaterThan(5);
+
+    // Overcommit reads the node fold (per node, slot and tier): the warm run's carried the
+    // checkpoint's node days, so its pools' figures, forecasts and proposals are a cold read's.
+    expectSameOvercommit(w, c);
+    expect(w.history!.checkpoint.nodes).toBeGreaterThan(0);
+    expect(w.history!.checkpoint.nodes).toBe(c.history!.checkpoint.nodes);
   });
 
   it('two runs at once: one writes the checkpoint, the other is refused, nothing is corrupted', async () => {
@@ -154,10 +175,28 @@ describeWithPrometheus()('e2e/plan with incremental history (real Prometheus)', 
     expect(cluster(r.doc).history).toMatchObject({
       mode: 'cold',
       reason: 'future-version',
-      message: `${file} is format 9, written by a newer Tidemark (this one reads format 1): left as it is: reading the whole window`,
+      message: `${file} is format 9, written by a newer Tidemark (this one reads format 2): left as it is: reading the whole window`,
       checkpoint: { written: false },
     });
     expect(readFileSync(file).equals(bytes)).toBe(true);
+  });
+  it('a format-1 checkpoint (no node slots) makes the run cold by name, and is replaced', async () => {
+    const at = Math.floor(latest / 300) * 300;
+    expect((await plan(config('state-v1', at - 86400), out())).code).toBe(0);
+    const file = join(ws.dir, 'state-v1', 'demo', CHECKPOINT_FILE);
+    const bytes = readFileSync(file);
+    bytes.writeUInt16LE(1, 4);
+    writeFileSync(file, bytes);
+    const r = await plan(config('state-v1', at), out());
+    expect(r.code).toBe(0);
+    expect(getValidator('https://tidemark.io/schemas/plan.json')(r.doc)).toBe(true);
+    expect(cluster(r.doc).history).toMatchObject({
+      mode: 'cold',
+      reason: 'node-slots-missing',
+      message: `${file} is format 1, which holds no node slots (overcommit, hotspot forecast): reading the whole window`,
+      checkpoint: { written: true },
+    });
+    expect(readFileSync(file).readUInt16LE(4)).toBe(2);
   });
   it("a rollout (new pod names) keeps each workload's history; a cold run after it has none", async () => {
     const at = Math.floor(latest / 300) * 300;
@@ -226,6 +265,7 @@ describeWithPrometheus()('e2e/plan with incremental history (real Prometheus)', 
           (rc.evidence.usage as { memory: { max: number } }).memory.max,
         );
       }
+      expectSameOvercommit(cluster(warm.doc), cluster(cold.doc));
     } finally {
       await gapped.stop();
     }

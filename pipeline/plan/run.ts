@@ -149,6 +149,8 @@ export async function runPlan(opts: {
     const configured = await analysisWindow(config, metrics, clock, log);
     const stateDir = stateDirOf(config, cluster.name);
     // With a state folder, usage is kept per day between runs and only the new interval is read.
+    // Per node and tier, for overcommit and the hotspot forecast (tiers by overcommit's tierLabel).
+    const tierLabel = tierLabelOf(cluster, analyzerArgs.get('overcommit'));
     const history = stateDir
       ? openUsageHistory({
           dir: stateDir,
@@ -156,6 +158,7 @@ export async function runPlan(opts: {
           windowSeconds: config.analysis.windowSeconds,
           window: configured,
           keep: (wl: WorkloadKey): boolean => model.workloads.has(wl),
+          ...(tierLabel ? { tierLabel } : {}),
           logger: log,
           now: clock.now(),
         })
@@ -173,9 +176,11 @@ export async function runPlan(opts: {
     let unmatchedSeries: number | undefined;
     await timed('collect.metrics', async () => {
       const folder = history?.folder ?? createUsageFolder(window);
-      // Per node and tier, for overcommit and the hotspot forecast (tiers by overcommit's tierLabel).
-      const tierLabel = tierLabelOf(cluster, analyzerArgs.get('overcommit'));
-      const nodeFolder = createNodeFolder(model, window, tierLabel ? { tierLabel } : {});
+      // A warm run's node fold starts from the checkpoint's node days, as the usage fold does.
+      const nodeFolder = createNodeFolder(model, window, {
+        ...(tierLabel ? { tierLabel } : {}),
+        ...(history ? { history: history.nodes } : {}),
+      });
       const request = {
         ...deps.usageRequest(model, window),
         ...(history && history.readFrom > window.start ? { from: history.readFrom } : {}),
@@ -213,7 +218,7 @@ export async function runPlan(opts: {
         ...nodeFolder.finish(),
         ...(nodes?.queries.length ? { queries: nodes.queries } : {}),
       };
-      history?.commit(log);
+      history?.commit(log, nodeFolder.history()!);
       unmatchedSeries = match.unmatched();
       log.info('metrics read', {
         source: metrics.description,

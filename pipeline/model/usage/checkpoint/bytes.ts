@@ -95,6 +95,10 @@ export class ByteReader {
     return this.pos >= this.buf.length;
   }
 
+  get remaining(): number {
+    return this.buf.length - this.pos;
+  }
+
   u8(): number {
     this.need(1);
     return this.view.getUint8(this.pos++);

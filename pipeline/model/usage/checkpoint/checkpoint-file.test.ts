@@ -11,6 +11,7 @@ import {
   type Expected,
 } from './checkpoint-file.js';
 import type { HistoryState } from './history-folder.js';
+import type { NodeHistoryState } from './node-days.js';
 
 const DAY = 86400;
 const window = { start: 20_000 * DAY, end: 20_014 * DAY + 3600, step: 300 };
@@ -25,12 +26,18 @@ const header: CheckpointHeader = {
   digest: 'sig',
   workloads: 1,
   containers: 1,
+  nodes: 1,
+  tierLabel: null,
   writtenAt: '2024-10-01T00:00:00Z',
   tidemarkVersion: 'test',
 };
 const state: HistoryState = {
   end: header.end,
   workloads: new Map([['Deployment/shop/web', new Map([[20_005, Uint8Array.from([1, 2, 3])]])]]),
+};
+const nodes: NodeHistoryState = {
+  nodes: new Map([['node-a', new Map([[20_006, Uint8Array.from([4, 5])]])]]),
+  reported: new Map([['0123456789abcdef', 20_007]]),
 };
 
 describe('model/usage/checkpoint/checkpoint-file', () => {
@@ -43,7 +50,9 @@ describe('model/usage/checkpoint/checkpoint-file', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   const write = (): void => {
-    expect(writeCheckpoint(dir, encodeCheckpoint(header, state), loadCheckpoint(dir, expected))).toEqual({
+    expect(
+      writeCheckpoint(dir, encodeCheckpoint(header, state, nodes), loadCheckpoint(dir, expected)),
+    ).toEqual({
       written: true,
       bytes: expect.any(Number),
     });
@@ -57,6 +66,22 @@ describe('model/usage/checkpoint/checkpoint-file', () => {
     expect(back.header).toEqual(header);
     expect(back.state.end).toBe(header.end);
     expect([...back.state.workloads.get('Deployment/shop/web')!.get(20_005)!]).toEqual([1, 2, 3]);
+    expect([...back.nodes.nodes.get('node-a')!.get(20_006)!]).toEqual([4, 5]);
+    expect([...back.nodes.reported]).toEqual([['0123456789abcdef', 20_007]]);
+  });
+
+  it('a format-1 checkpoint (no node slots) makes the run cold, and is replaced', () => {
+    write();
+    const b = readFileSync(file);
+    b.writeUInt16LE(1, 4);
+    writeFileSync(file, b);
+    const r = loadCheckpoint(dir, expected);
+    expect(r).toMatchObject({ warm: false, reason: 'node-slots-missing', replaceable: true });
+    expect(r.warm ? '' : r.message).toBe(
+      `${file} is format 1, which holds no node slots (overcommit, hotspot forecast)`,
+    );
+    expect(writeCheckpoint(dir, encodeCheckpoint(header, state, nodes), r)).toMatchObject({ written: true });
+    expect(loadCheckpoint(dir, expected).warm).toBe(true);
   });
 
   it('says why it cannot use a checkpoint', () => {
@@ -73,6 +98,7 @@ describe('model/usage/checkpoint/checkpoint-file', () => {
       [{ cluster: 'staging' }, 'other-cluster'],
       [{ window: { ...window, start: header.end, end: header.end + 15 * DAY } }, 'older-than-window'],
       [{ window: { ...window, end: header.end - 300 } }, 'ends-after-now'],
+      [{ tierLabel: 'tier' }, 'tier-label-changed'],
     ];
     for (const [change, reason] of cases)
       expect(loadCheckpoint(dir, { ...expected, ...change })).toMatchObject({
@@ -90,21 +116,21 @@ describe('model/usage/checkpoint/checkpoint-file', () => {
     const r = loadCheckpoint(dir, expected);
     expect(r).toMatchObject({ warm: false, reason: 'checksum', replaceable: true });
     expect(r.warm ? '' : r.message).toBe(`${file} fails its checksum (truncated or altered)`);
-    expect(writeCheckpoint(dir, encodeCheckpoint(header, state), r)).toMatchObject({ written: true });
+    expect(writeCheckpoint(dir, encodeCheckpoint(header, state, nodes), r)).toMatchObject({ written: true });
     expect(loadCheckpoint(dir, expected).warm).toBe(true);
   });
 
   it("refuses a newer Tidemark's checkpoint with a clear message, and leaves it as it is", () => {
     write();
     const b = readFileSync(file);
-    b.writeUInt16LE(2, 4);
+    b.writeUInt16LE(3, 4);
     writeFileSync(file, b);
     const r = loadCheckpoint(dir, expected);
     expect(r).toMatchObject({ warm: false, reason: 'future-version', replaceable: false });
     expect(r.warm ? '' : r.message).toBe(
-      `${file} is format 2, written by a newer Tidemark (this one reads format 1): left as it is`,
+      `${file} is format 3, written by a newer Tidemark (this one reads format 2): left as it is`,
     );
-    expect(writeCheckpoint(dir, encodeCheckpoint(header, state), r)).toMatchObject({
+    expect(writeCheckpoint(dir, encodeCheckpoint(header, state, nodes), r)).toMatchObject({
       written: false,
       reason: 'not-ours',
     });
@@ -115,7 +141,7 @@ describe('model/usage/checkpoint/checkpoint-file', () => {
     writeFileSync(file, 'my notes\n');
     const r = loadCheckpoint(dir, expected);
     expect(r).toMatchObject({ warm: false, reason: 'not-a-checkpoint', replaceable: false });
-    expect(writeCheckpoint(dir, encodeCheckpoint(header, state), r)).toMatchObject({ written: false });
+    expect(writeCheckpoint(dir, encodeCheckpoint(header, state, nodes), r)).toMatchObject({ written: false });
     expect(readFileSync(file, 'utf8')).toBe('my notes\n');
   });
 
@@ -123,9 +149,11 @@ describe('model/usage/checkpoint/checkpoint-file', () => {
     write();
     const a = loadCheckpoint(dir, expected);
     const b = loadCheckpoint(dir, expected);
-    const first = encodeCheckpoint({ ...header, writtenAt: 'a' }, state);
+    const first = encodeCheckpoint({ ...header, writtenAt: 'a' }, state, nodes);
     expect(writeCheckpoint(dir, first, a)).toMatchObject({ written: true });
-    expect(writeCheckpoint(dir, encodeCheckpoint({ ...header, writtenAt: 'b' }, state), b)).toMatchObject({
+    expect(
+      writeCheckpoint(dir, encodeCheckpoint({ ...header, writtenAt: 'b' }, state, nodes), b),
+    ).toMatchObject({
       written: false,
       reason: 'changed',
     });
@@ -135,7 +163,7 @@ describe('model/usage/checkpoint/checkpoint-file', () => {
   it('refuses to write while another run holds the lock, and removes only its own lock', () => {
     const r = loadCheckpoint(dir, expected);
     writeFileSync(join(dir, LOCK_FILE), '12345\n');
-    expect(writeCheckpoint(dir, encodeCheckpoint(header, state), r)).toMatchObject({
+    expect(writeCheckpoint(dir, encodeCheckpoint(header, state, nodes), r)).toMatchObject({
       written: false,
       reason: 'locked',
     });

@@ -22,10 +22,13 @@ import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { UsageWindow } from '../../../collect/types.js';
 import { ByteReader, ByteWriter } from './bytes.js';
 import type { HistoryState, WorkloadDays } from './history-folder.js';
+import { readNodeSection, writeNodeSection, type NodeHistoryState } from './node-days.js';
 
 export const CHECKPOINT_FILE = 'usage-history.tmck';
 export const LOCK_FILE = 'usage-history.lock';
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 2;
+/** Format 1 held no node slots (the overcommit analyzer's and the hotspot forecast's view). */
+const NO_NODE_SLOTS_VERSION = 1;
 const MAGIC = 'TMCK';
 const PREFIX = 40;
 /** A lock older than this was left by a run that died: writes take seconds. */
@@ -44,6 +47,9 @@ export interface CheckpointHeader {
   digest: string;
   workloads: number;
   containers: number;
+  /** Nodes with days in the node section, and the tier label the node fold classified pods by. */
+  nodes: number;
+  tierLabel: string | null;
   writtenAt: string;
   tidemarkVersion: string;
 }
@@ -60,10 +66,19 @@ export type ColdReason =
   | 'step-changed'
   | 'digest-changed'
   | 'older-than-window'
-  | 'ends-after-now';
+  | 'ends-after-now'
+  | 'node-slots-missing'
+  | 'tier-label-changed';
 
 export type Loaded =
-  | { warm: true; header: CheckpointHeader; state: HistoryState; bytes: number; fingerprint: string }
+  | {
+      warm: true;
+      header: CheckpointHeader;
+      state: HistoryState;
+      nodes: NodeHistoryState;
+      bytes: number;
+      fingerprint: string;
+    }
   | {
       warm: false;
       reason: ColdReason;
@@ -79,6 +94,8 @@ export interface Expected {
   windowSeconds: number;
   window: UsageWindow;
   digest: string;
+  /** The tier label the node fold classifies pods by (overcommit's), if any. */
+  tierLabel?: string;
 }
 
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
@@ -109,6 +126,13 @@ export function loadCheckpoint(dir: string, expect: Expected): Loaded {
       fingerprint,
       false,
     );
+  if (version === NO_NODE_SLOTS_VERSION)
+    return cold(
+      'node-slots-missing',
+      `${file} is format ${version}, which holds no node slots (overcommit, hotspot forecast)`,
+      fingerprint,
+      true,
+    );
   if (version !== FORMAT_VERSION)
     return cold(
       'unknown-version',
@@ -121,10 +145,14 @@ export function loadCheckpoint(dir: string, expect: Expected): Loaded {
     return cold('checksum', `${file} fails its checksum (truncated or altered)`, fingerprint, true);
   let header: CheckpointHeader;
   let state: HistoryState;
+  let nodes: NodeHistoryState;
   try {
     const r = new ByteReader(raw.subarray(PREFIX));
     header = JSON.parse(Buffer.from(r.bytes(r.u32())).toString('utf8')) as CheckpointHeader;
-    state = { end: header.end, workloads: decodeRing(inflateRawSync(r.bytes(r.u32()))) };
+    const payload = new ByteReader(inflateRawSync(r.bytes(r.u32())));
+    state = { end: header.end, workloads: decodeRing(payload) };
+    nodes = readNodeSection(payload);
+    if (!payload.done) throw new Error(`${payload.remaining} bytes past the node section`);
   } catch (err) {
     return cold(
       'unreadable',
@@ -149,6 +177,11 @@ export function loadCheckpoint(dir: string, expect: Expected): Loaded {
         'digest-changed',
         'the checkpoint holds digests of another layout (fields, buckets or half-lives changed)',
       ];
+    if ((header.tierLabel ?? undefined) !== expect.tierLabel)
+      return [
+        'tier-label-changed',
+        `the checkpoint's node slots are by tier label ${JSON.stringify(header.tierLabel ?? null)}, the config's is ${JSON.stringify(expect.tierLabel ?? null)}`,
+      ];
     if (header.end <= w.start)
       return [
         'older-than-window',
@@ -162,7 +195,7 @@ export function loadCheckpoint(dir: string, expect: Expected): Loaded {
     return undefined;
   })();
   if (why) return cold(why[0], why[1], fingerprint, true);
-  return { warm: true, header, state, bytes: raw.length, fingerprint };
+  return { warm: true, header, state, nodes, bytes: raw.length, fingerprint };
 }
 
 function cold(reason: ColdReason, message: string, fingerprint: string, replaceable: boolean): Loaded {
@@ -171,7 +204,11 @@ function cold(reason: ColdReason, message: string, fingerprint: string, replacea
 
 const iso = (t: number): string => new Date(t * 1000).toISOString().replace('.000Z', 'Z');
 
-export function encodeCheckpoint(header: CheckpointHeader, state: HistoryState): Buffer {
+export function encodeCheckpoint(
+  header: CheckpointHeader,
+  state: HistoryState,
+  nodes: NodeHistoryState,
+): Buffer {
   const ring = new ByteWriter();
   const keys = [...state.workloads.keys()].sort();
   ring.u32(keys.length);
@@ -186,6 +223,7 @@ export function encodeCheckpoint(header: CheckpointHeader, state: HistoryState):
       ring.bytes(rec);
     }
   }
+  writeNodeSection(ring, nodes);
   const payload = deflateRawSync(ring.finish(), { level: 6 });
   const body = new ByteWriter();
   const head = Buffer.from(JSON.stringify(header), 'utf8');
@@ -201,8 +239,7 @@ export function encodeCheckpoint(header: CheckpointHeader, state: HistoryState):
   return Buffer.concat([prefix, b]);
 }
 
-function decodeRing(bytes: Uint8Array): Map<string, WorkloadDays> {
-  const r = new ByteReader(bytes);
+function decodeRing(r: ByteReader): Map<string, WorkloadDays> {
   const out = new Map<string, WorkloadDays>();
   for (let n = r.u32(); n > 0; n--) {
     const key = r.str();
@@ -213,7 +250,6 @@ function decodeRing(bytes: Uint8Array): Map<string, WorkloadDays> {
     }
     out.set(key, days);
   }
-  if (!r.done) throw new Error(`${bytes.length - r.pos} bytes past the last workload`);
   return out;
 }
 

@@ -130,11 +130,15 @@ function roundTrip(state: HistoryState, window: UsageWindow): HistoryState {
       digest,
       workloads: state.workloads.size,
       containers: 0,
+      nodes: 0,
+      tierLabel: null,
       writtenAt: '',
       tidemarkVersion: 'test',
     };
     const first = loadCheckpoint(dir, { cluster: 'c', windowSeconds: 4 * DAY, window, digest });
-    expect(writeCheckpoint(dir, encodeCheckpoint(header, state), first)).toMatchObject({ written: true });
+    expect(
+      writeCheckpoint(dir, encodeCheckpoint(header, state, { nodes: new Map(), reported: new Map() }), first),
+    ).toMatchObject({ written: true });
     const later = { start: S, end: S + 4 * DAY, step: STEP };
     const back = loadCheckpoint(dir, { cluster: 'c', windowSeconds: 4 * DAY, window: later, digest });
     if (!back.warm) throw new Error(back.message);

@@ -18,6 +18,8 @@ import {
   type ColdReason,
   type Loaded,
 } from './checkpoint-file.js';
+import type { NodeFoldHistory } from '../../node-usage/fold.js';
+import type { NodeHistoryState } from './node-days.js';
 import {
   createHistoryFolder,
   demandStepOf,
@@ -46,6 +48,8 @@ export interface HistoryRecord {
     bytes?: number;
     workloads?: number;
     containers?: number;
+    /** Nodes whose slots (the node fold: overcommit, hotspot forecast) it keeps. */
+    nodes?: number;
   };
 }
 
@@ -55,8 +59,10 @@ export interface UsageHistory {
   /** Where the metrics source is asked to start (UsageRequest.from). */
   readFrom: number;
   folder: HistoryFolder;
-  /** Writes the checkpoint (after finish()) and returns the record for plan.json. */
-  commit(logger: Logger): HistoryRecord;
+  /** The node fold's start: the checkpoint's node days and where new slots begin. */
+  nodes: NodeFoldHistory;
+  /** Writes the checkpoint (after both folds' finish()) and returns the record for plan.json. */
+  commit(logger: Logger, nodes: NodeHistoryState): HistoryRecord;
   record(): HistoryRecord;
 }
 
@@ -67,6 +73,8 @@ export function openUsageHistory(opts: {
   /** The run's window as the config gives it. */
   window: UsageWindow;
   keep: (workload: WorkloadKey) => boolean;
+  /** The tier label the node fold classifies pods by. */
+  tierLabel?: string;
   logger: Logger;
   /** Unix milliseconds, for the header's writtenAt. */
   now: number;
@@ -79,10 +87,21 @@ export function openUsageHistory(opts: {
   const digest = digestSignature(options);
   const loaded: Loaded | undefined = unsupported
     ? undefined
-    : loadCheckpoint(opts.dir, { cluster: opts.cluster, windowSeconds: opts.windowSeconds, window, digest });
+    : loadCheckpoint(opts.dir, {
+        cluster: opts.cluster,
+        windowSeconds: opts.windowSeconds,
+        window,
+        digest,
+        ...(opts.tierLabel ? { tierLabel: opts.tierLabel } : {}),
+      });
   const warm = loaded?.warm ? loaded : undefined;
   const from = warm ? warm.header.end : window.start;
-  const readFrom = warm ? Math.max(window.start, Math.min(from, window.end - RECENT_SECONDS)) : window.start;
+  // The node fold reads the demand slot holding the checkpoint's end again, whole (fold.ts).
+  const demandStep = unsupported ? window.step : demandStepOf(window);
+  const slotStart = window.start + Math.floor((from - window.start) / demandStep) * demandStep;
+  const readFrom = warm
+    ? Math.max(window.start, Math.min(slotStart, window.end - RECENT_SECONDS))
+    : window.start;
   const folder = createHistoryFolder({
     window,
     from,
@@ -112,8 +131,9 @@ export function openUsageHistory(opts: {
     window,
     readFrom,
     folder,
+    nodes: warm ? { from, state: warm.nodes } : {},
     record: () => record,
-    commit(logger) {
+    commit(logger, nodes) {
       if (!loaded) {
         record.checkpoint.refused = unsupported;
         return record;
@@ -131,10 +151,13 @@ export function openUsageHistory(opts: {
           digest,
           workloads: state.workloads.size,
           containers,
+          nodes: nodes.nodes.size,
+          tierLabel: opts.tierLabel ?? null,
           writtenAt: new Date(opts.now).toISOString(),
           tidemarkVersion: tidemarkVersion(),
         },
         state,
+        nodes,
       );
       const res = writeCheckpoint(opts.dir, bytes, loaded);
       record.checkpoint = {
@@ -143,6 +166,7 @@ export function openUsageHistory(opts: {
         ...(res.written ? { bytes: res.bytes } : { refused: res.message }),
         workloads: state.workloads.size,
         containers,
+        nodes: nodes.nodes.size,
       };
       if (res.written)
         logger.info('checkpoint written', {
@@ -150,6 +174,7 @@ export function openUsageHistory(opts: {
           bytes: res.bytes,
           workloads: state.workloads.size,
           containers,
+          nodes: nodes.nodes.size,
         });
       else logger.warn('checkpoint not written', { reason: res.reason, detail: res.message });
       return record;
