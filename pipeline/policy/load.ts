@@ -89,6 +89,8 @@ function toPolicy(data: Record<string, any>, file: string): PolicyDoc {
   if (rules.minHistory?.toLower)
     check(() => parseDuration(rules.minHistory.toLower), 'spec.rules.minHistory.toLower');
   if (rules.maxDecrease?.per) check(() => parseDuration(rules.maxDecrease.per), 'spec.rules.maxDecrease.per');
+  if (typeof rules.minChange === 'object' && rules.minChange?.holdDecreases)
+    check(() => parseDuration(rules.minChange.holdDecreases), 'spec.rules.minChange.holdDecreases');
   if (rules.afterRevert?.holdDecreases)
     check(() => parseDuration(rules.afterRevert.holdDecreases), 'spec.rules.afterRevert.holdDecreases');
   for (const r of ['cpu', 'memory'] as const) {

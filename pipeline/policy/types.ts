@@ -57,7 +57,7 @@ export interface PolicySelector {
 export interface PolicyRules {
   minHistory?: { duration?: string; samples?: number; toLower?: string };
   /** One fraction for both directions, or separate ones (a cut may need more than a raise). */
-  minChange?: number | { increase?: number; decrease?: number };
+  minChange?: number | { increase?: number; decrease?: number; holdDecreases?: string };
   maxDecrease?: { fraction?: number; per?: string };
   /** At most this many times the live value per change; memory after an OOM kill is exempt. */
   maxIncrease?: { factor?: number };

@@ -38,7 +38,20 @@ console.log('OOM days in B:');
 for (const r of rows.filter((r) => r.oomB > 0))
   console.log(JSON.stringify(r, (_, v: unknown) => (typeof v === 'number' ? Math.round(v * 100) / 100 : v)));
 console.log('most changes in B:');
-for (const r of [...rows].sort((x, y) => y.chB - x.chB).slice(0, 8))
+for (const r of [...rows].sort((x, y) => y.chB - x.chB).slice(0, 8)) {
   console.log(JSON.stringify(r, (_, v: unknown) => (typeof v === 'number' ? Math.round(v * 100) / 100 : v)));
+  // Each change in B: the day, CPU (m) and memory (MiB) before → after.
+  const d = rb!.days[r.i]!;
+  const steps = d.flatMap((x, k) =>
+    x.changed && k > 0
+      ? [
+          `d${k}: ${d[k - 1]!.cpu}→${x.cpu}m ${Math.round(d[k - 1]!.mem / 2 ** 20)}→${Math.round(x.mem / 2 ** 20)}Mi`,
+        ]
+      : x.changed
+        ? [`d${k}: →${x.cpu}m →${Math.round(x.mem / 2 ** 20)}Mi`]
+        : [],
+  );
+  console.log('   ', r.i, steps.join(' | '));
+}
 const sum = (k: 'memA' | 'memB'): number => rows.reduce((s, r) => s + r[k], 0);
 console.log('Σ', sum('memA').toFixed(1), sum('memB').toFixed(1));

@@ -8,8 +8,8 @@ import { DecayingHistogram, CPU_BUCKETS, MEMORY_BUCKETS } from './histogram.js';
 
 export interface DigestOptions {
   /**
-   * Seconds. VPA and Crane use 24 h for CPU; 72 h halved weekly oscillation on the generated sets
-   * and 7 days takes a change per workload off the real set's p99 (bench/quality/NOTES.md).
+   * Seconds. VPA and Crane use 24 h for CPU; 72 h halved weekly oscillation on the generated sets;
+   * on the real set 7 days and 72 h now measure the same (bench/quality/NOTES.md).
    */
   cpuHalfLife: number;
   /** Seconds. Autopilot and Crane use 48 h for memory. */

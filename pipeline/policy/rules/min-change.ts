@@ -6,9 +6,12 @@
  * exempt from the reversal rule, and raising it after an OOM kill in the window from the minimum
  * too: a container killed below its peak needs the raise whatever its size, and holding back a
  * small one only leaves it to be killed again before the next run. A cut that max-decrease paced
- * is judged by the cut the analyzer wants, not by this week's step.
+ * is judged by the cut the analyzer wants, not by this week's step. With `holdDecreases` (the
+ * bundled defaults: 5 days), a cut within that long of our last change to the same request waits:
+ * a request following load that falls for days is then cut once, not run by run; raises never wait.
  */
 import { parseQuantity } from '../../core/quantity.js';
+import { parseDuration } from '../../core/duration.js';
 import { dropField, quantityFields, BUILTIN, type Rule } from './context.js';
 
 export const REVERSAL_WINDOW_SECONDS = 7 * 86400;
@@ -21,6 +24,7 @@ export const minChangeRule: Rule = (ctx) => {
     decrease: typeof v === 'number' ? v : (v?.decrease ?? 0.1),
   };
   const policy = ctx.rules.minChange?.policy ?? BUILTIN;
+  const hold = typeof v === 'object' && v?.holdDecreases ? parseDuration(v.holdDecreases) : 0;
   for (const f of quantityFields(ctx, 'request')) {
     const q = f.quantity!;
     if (q.current === undefined || q.current === 0) continue; // setting a missing request always matters
@@ -38,9 +42,26 @@ export const minChangeRule: Rule = (ctx) => {
         });
       continue;
     }
+    // A cut within `holdDecreases` of our last change to this request waits: load that is
+    // falling is cut once it has settled, not step by step (bench/quality/NOTES.md).
+    const recent = !up && hold > 0 ? lastChange(ctx, q.container, q.resource, hold) : undefined;
+    if (recent) {
+      dropField(
+        ctx,
+        f,
+        policy,
+        'min-change',
+        `Tidemark changed this request on ${recent.date}; a cut waits ${fmtDays(hold)} after a change`,
+      );
+      dropLimits(ctx, q.container, q.resource, policy);
+      continue;
+    }
     // Within a week of our last change to this request, reversing it must be twice the minimum;
     // raising memory is exempt.
-    const last = up && q.resource === 'memory' ? undefined : lastChange(ctx, q.container, q.resource);
+    const last =
+      up && q.resource === 'memory'
+        ? undefined
+        : lastChange(ctx, q.container, q.resource, REVERSAL_WINDOW_SECONDS);
     const reversal = last && last.up !== up ? last : undefined;
     const threshold = reversal ? base * REVERSAL_FACTOR : base;
     // A cut that max-decrease paced is judged by the cut the analyzer wants, not by this week's step.
@@ -67,27 +88,37 @@ export const minChangeRule: Rule = (ctx) => {
         ? `a ${(rel * 100).toFixed(1)}% change would reverse Tidemark's change on ${reversal.date}; reversing within 7 days needs ${(threshold * 100).toFixed(0)}%`
         : `a ${(rel * 100).toFixed(1)}% change is below the ${(threshold * 100).toFixed(0)}% worth a PR`,
     );
-    // A limit only moves with its request.
-    for (const l of quantityFields(ctx, 'limit').filter(
-      (x) => x.quantity!.container === q.container && x.quantity!.resource === q.resource,
-    )) {
-      dropField(ctx, l, policy, 'min-change', 'its request does not change');
-    }
+    dropLimits(ctx, q.container, q.resource, policy);
   }
 };
+
+/** A limit only moves with its request. */
+function dropLimits(ctx: Parameters<Rule>[0], container: string, resource: string, policy: string): void {
+  for (const l of quantityFields(ctx, 'limit').filter(
+    (x) => x.quantity!.container === container && x.quantity!.resource === resource,
+  )) {
+    dropField(ctx, l, policy, 'min-change', 'its request does not change');
+  }
+}
+
+function fmtDays(seconds: number): string {
+  const d = seconds / 86400;
+  return Number.isInteger(d) ? `${d} day${d === 1 ? '' : 's'}` : `${Math.round(seconds / 3600)} h`;
+}
 
 /** Our latest change to this request within the window: its date and whether it went up. */
 function lastChange(
   ctx: Parameters<Rule>[0],
   container: string,
   resource: string,
+  window: number,
 ): { date: string; up: boolean } | undefined {
   const last = ctx.model.history
     .filter(
       (h) =>
         h.workload === ctx.workload.key &&
         h.field.endsWith(`/${container}/requests/${resource}`) &&
-        h.time >= ctx.now - REVERSAL_WINDOW_SECONDS &&
+        h.time >= ctx.now - window &&
         h.from !== undefined &&
         h.to !== undefined,
     )
