@@ -95,24 +95,9 @@ export class GitAgreement {
             }
           : {}),
       };
-      let outcome: EmergencyOutcome;
-      try {
-        outcome = await this.d.publish(change);
-      } catch (err) {
-        this.d.logger.warn('emergency PR failed; tried again later', {
-          entry: e.id,
-          error: (err as Error).message,
-        });
-        continue;
-      }
-      const attempt: GitAttempt = {
-        value: owed.live,
-        at: now,
-        action: outcome.action,
-        detail: outcome.detail,
-        ...(outcome.pull ? { pull: outcome.pull } : {}),
-        ...(outcome.closed ? { closed: outcome.closed } : {}),
-      };
+      const published = await this.publishAttempt(change, owed.live, now, { entry: e.id });
+      if (!published) continue;
+      const { outcome, attempt } = published;
       await this.d.journal.update((entries) => {
         const x = entries.find((y) => y.id === e.id);
         if (!x) return;
@@ -124,6 +109,37 @@ export class GitAgreement {
         x.git = git;
       });
     }
+  }
+
+  /**
+   * Publishes one emergency change and says what was done, as the journal keeps it; a failure is
+   * logged and left for a later tick (level-triggered: the change is still owed then).
+   */
+  private async publishAttempt(
+    change: EmergencyChange,
+    value: GitAttempt['value'],
+    now: number,
+    subject: Record<string, string>,
+  ): Promise<{ outcome: EmergencyOutcome; attempt: GitAttempt } | undefined> {
+    let outcome: EmergencyOutcome;
+    try {
+      outcome = await this.d.publish(change);
+    } catch (err) {
+      this.d.logger.warn('emergency PR failed; tried again later', {
+        ...subject,
+        error: (err as Error).message,
+      });
+      return undefined;
+    }
+    const attempt: GitAttempt = {
+      value,
+      at: now,
+      action: outcome.action,
+      detail: outcome.detail,
+      ...(outcome.pull ? { pull: outcome.pull } : {}),
+      ...(outcome.closed ? { closed: outcome.closed } : {}),
+    };
+    return { outcome, attempt };
   }
 
   /** One workload's memory, as the pods were resized (or back, once they all are). */
@@ -149,24 +165,9 @@ export class GitAgreement {
           }
         : {}),
     };
-    let outcome: EmergencyOutcome;
-    try {
-      outcome = await this.d.publish(change);
-    } catch (err) {
-      this.d.logger.warn('emergency PR failed; tried again later', {
-        workload: p.key,
-        error: (err as Error).message,
-      });
-      return;
-    }
-    const attempt: GitAttempt = {
-      value: p.value,
-      at: now,
-      action: outcome.action,
-      detail: outcome.detail,
-      ...(outcome.pull ? { pull: outcome.pull } : {}),
-      ...(outcome.closed ? { closed: outcome.closed } : {}),
-    };
+    const published = await this.publishAttempt(change, p.value, now, { workload: p.key });
+    if (!published) return;
+    const { outcome, attempt } = published;
     await this.d.journal.update((entries) => {
       for (const x of entries) {
         if (!p.entries.includes(x.id)) continue;
