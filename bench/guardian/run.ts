@@ -680,5 +680,7 @@ function fmtStat(x: { p50: number; p99: number; max: number } | undefined): stri
 
 main().catch((err: unknown) => {
   console.error(err);
-  process.exitCode = 1;
+  // main's finally has stopped every child by now; a failed round leaves its samplers' timers
+  // running, which would keep the process alive for ever.
+  process.exit(1);
 });
