@@ -8,6 +8,7 @@ import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { prng } from '../../pipeline/core/prng.js';
+import { bedNode, writeSnapshotLists } from '../../pipeline/testing/snapshot-lists.js';
 
 export interface ScaleSpec {
   containers: number;
@@ -162,20 +163,8 @@ export function writeClusterAndRepo(pods: SyntheticPod[], dir: string): { snapsh
     if (!manifests.has(namespace)) manifests.set(namespace, []);
     manifests.get(namespace)!.push(doc);
   }
-  const nodeObjs = [...nodes].map((n) => ({
-    apiVersion: 'v1',
-    kind: 'Node',
-    metadata: { name: n, uid: id(), labels: { 'kubernetes.io/hostname': n } },
-    status: {
-      allocatable: { cpu: '16', memory: '64Gi', pods: '110' },
-      capacity: { cpu: '16', memory: '64Gi', pods: '110' },
-    },
-  }));
-  const list = (items: object[]): string => JSON.stringify({ apiVersion: 'v1', kind: 'List', items });
-  writeFileSync(join(snapshot, 'deployments.json'), list(deployments));
-  writeFileSync(join(snapshot, 'replicasets.json'), list(replicasets));
-  writeFileSync(join(snapshot, 'pods.json'), list(podObjs));
-  writeFileSync(join(snapshot, 'nodes.json'), list(nodeObjs));
+  const nodeObjs = [...nodes].map((n) => bedNode(n, id()));
+  writeSnapshotLists(snapshot, { deployments, replicasets, pods: podObjs, nodes: nodeObjs });
   for (const [ns, docs] of manifests) {
     mkdirSync(join(repo, 'clusters', 'bench', ns), { recursive: true });
     writeFileSync(join(repo, 'clusters', 'bench', ns, 'deployments.yaml'), docs.join('\n---\n') + '\n');

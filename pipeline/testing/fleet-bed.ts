@@ -11,6 +11,7 @@ import { createWriteStream, mkdirSync, symlinkSync, writeFileSync } from 'node:f
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { prng } from '../core/prng.js';
+import { bedNode, writeSnapshotLists } from './snapshot-lists.js';
 
 export interface FleetBedSpec {
   clusters: number;
@@ -144,20 +145,8 @@ function writeSnapshot(pods: Pod[], dir: string): void {
         },
       });
   }
-  const nodes = [...new Set(pods.map((p) => p.node))].map((n) => ({
-    apiVersion: 'v1',
-    kind: 'Node',
-    metadata: { name: n, uid: id(), labels: { 'kubernetes.io/hostname': n } },
-    status: {
-      allocatable: { cpu: '16', memory: '64Gi', pods: '110' },
-      capacity: { cpu: '16', memory: '64Gi', pods: '110' },
-    },
-  }));
-  const list = (items: object[]): string => JSON.stringify({ apiVersion: 'v1', kind: 'List', items });
-  writeFileSync(join(dir, 'deployments.json'), list(deployments));
-  writeFileSync(join(dir, 'replicasets.json'), list(replicasets));
-  writeFileSync(join(dir, 'pods.json'), list(podObjs));
-  writeFileSync(join(dir, 'nodes.json'), list(nodes));
+  const nodes = [...new Set(pods.map((p) => p.node))].map((n) => bedNode(n, id()));
+  writeSnapshotLists(dir, { deployments, replicasets, pods: podObjs, nodes: nodes });
 }
 
 /** One multi-document file per namespace, as a platform team writes them. */
