@@ -26,6 +26,8 @@ import { prepareGuardianCluster, readJournal } from '../../pipeline/testing/guar
 import { startPrometheus } from '../../pipeline/testing/prometheus.js';
 import { freePort } from '../../pipeline/testing/ports.js';
 import { percentile } from '../../pipeline/core/stats.js';
+import { nodeUsageRuleGroups } from '../../pipeline/guardian/node-usage-rules.js';
+import { stringify } from 'yaml';
 import { apiWriter, seedCluster } from '../common/seed.js';
 import { SERVICE_ACCOUNT_DIR } from '../../pipeline/collect/kubernetes/connect.js';
 import { writeKubeletStatus } from '../../pipeline/testing/kubelet-status.js';
@@ -115,6 +117,11 @@ async function main(): Promise<void> {
     .option('--concurrency <n>', 'seeding requests in flight', '32')
     .option('--scenario <s>', 'taint (hot nodes), memory (containers near their limit) or both', 'both')
     .option('--container-scrape <s>', "Prometheus' scrape interval for every container's series", '15s')
+    .option(
+      '--recorded-node-usage',
+      "node usage from deploy/guardian/prometheus-rules' recorded series (guardian.recordedNodeUsage), as a large cluster runs it",
+    )
+    .option('--rule-interval <s>', 'evaluation interval of those rules', '15')
     .option('--no-build', 'use the existing dist/')
     .parse(process.argv)
     .opts<{
@@ -128,6 +135,8 @@ async function main(): Promise<void> {
       concurrency: string;
       scenario: 'taint' | 'memory' | 'both';
       containerScrape: string;
+      recordedNodeUsage?: boolean;
+      ruleInterval: string;
       build: boolean;
     }>();
   const [nodes, pods, pools, rounds, perRound] = [o.nodes, o.pods, o.pools, o.rounds, o.perRound].map(
@@ -231,9 +240,17 @@ async function main(): Promise<void> {
           `  - job_name: containers-hot\n    metrics_path: /hot\n    static_configs: [{ targets: ['127.0.0.1:${containerPort}'] }]`,
         ]
       : [];
+    const ruleInterval = Number(o.ruleInterval);
+    let ruleFiles: string[] = [];
+    if (o.recordedNodeUsage) {
+      const rules = join(mkdtempSync(join(tmpdir(), 'bench-guardian-rules-')), 'rules.yml');
+      writeFileSync(rules, stringify({ groups: nodeUsageRuleGroups({ intervalSeconds: ruleInterval }) }));
+      ruleFiles = [`rule_files: ['${rules}']`];
+    }
     prom = await startPrometheus({
       config: [
         'global: { scrape_interval: 1s }',
+        ...ruleFiles,
         'scrape_configs:',
         `  - job_name: cadvisor\n    static_configs: [{ targets: ['127.0.0.1:${exporterPort}'] }]`,
         ...containerJobs,
@@ -263,6 +280,13 @@ async function main(): Promise<void> {
         '  namespace: tidemark',
         `  intervalSeconds: ${o.interval}`,
         `  windowSeconds: ${o.window}`,
+        // Recorded node samples are as old as the last evaluation: stale only after two of them.
+        ...(o.recordedNodeUsage
+          ? [
+              '  recordedNodeUsage: true',
+              `  staleIntervals: ${Math.ceil((2 * ruleInterval + 5) / Number(o.interval))}`,
+            ]
+          : []),
         '  coolSeconds: 3600',
         '  stepCooldownSeconds: 3600',
         '  poolLabel: pool',
@@ -601,6 +625,7 @@ async function main(): Promise<void> {
       guardian: {
         intervalSeconds: Number(o.interval),
         windowSeconds: Number(o.window),
+        recordedNodeUsage: o.recordedNodeUsage ? { ruleIntervalSeconds: ruleInterval } : false,
         nodeOptions: imageNodeOptions(),
         nodeFlags: imageNodeFlags(),
       },
@@ -645,7 +670,7 @@ async function main(): Promise<void> {
       .join(', ');
     console.log(
       [
-        `bench:guardian — ${nodes} nodes (${pools} pools), ${pods} pods on kwok; guardian tick ${o.interval} s, window ${o.window} s; node ${[...imageNodeFlags(), `NODE_OPTIONS=${imageNodeOptions()}`].join(' ')}`,
+        `bench:guardian — ${nodes} nodes (${pools} pools), ${pods} pods on kwok; guardian tick ${o.interval} s, window ${o.window} s${o.recordedNodeUsage ? `, node usage from the recording rules (every ${ruleInterval} s)` : ''}; node ${[...imageNodeFlags(), `NODE_OPTIONS=${imageNodeOptions()}`].join(' ')}`,
         `  seeded in ${result.seedSeconds} s, kwok ready ${result.kwokReadySeconds} s later; the guardian led after ${result.guardianSyncSeconds} s`,
         ...(runTaint
           ? [

@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
+import pRetry from 'p-retry';
 
 export interface KrrRun {
   wallSeconds: number;
@@ -118,7 +119,12 @@ export function krrValue(
 
 /** Prometheus' own request counters, per API handler (from its /metrics). */
 export async function prometheusRequests(url: string): Promise<Record<string, number>> {
-  const text = await (await fetch(`${url}/metrics`)).text();
+  // Retried: after a minutes-long plan run, the pooled keep-alive socket Prometheus has closed
+  // fails the first write (EPIPE) — a transport hiccup, not a bench result.
+  const text = await pRetry(async () => (await fetch(`${url}/metrics`)).text(), {
+    retries: 3,
+    minTimeout: 200,
+  });
   const out: Record<string, number> = {};
   for (const m of text.matchAll(/^prometheus_http_requests_total\{([^}]*)\} (\S+)$/gm)) {
     const handler = /handler="([^"]*)"/.exec(m[1]!)?.[1] ?? '';

@@ -13,7 +13,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { Command } from 'commander';
 import {
-  backfill,
+  backfillAsync,
   backfillRules,
   prometheusAvailable,
   RECORDED_CPU_RATE,
@@ -177,21 +177,28 @@ async function main(): Promise<void> {
     let samples = 0;
     let genMs = 0;
     let fillMs = 0;
+    // Day N is packed by promtool while day N+1 is written: at most two day files on disk.
+    let packing: Promise<void> = Promise.resolve();
+    const t1 = performance.now();
     for (let day = Math.floor(start / 86400) * 86400; day <= spec.end; day += 86400) {
-      const file = join(dir, 'day.om');
-      let t = performance.now();
+      const file = join(dir, `day-${day}.om`);
+      const t = performance.now();
       samples += await writeDay(pods, spec, day, counters, file, Math.max(day, start), {
         kubeStateMetrics: peerBed,
       });
       genMs += performance.now() - t;
-      t = performance.now();
-      backfill(file, join(dir, 'blocks'));
-      fillMs += performance.now() - t;
-      rmSync(file);
-      process.stderr.write(
-        `  day ${new Date(day * 1000).toISOString().slice(0, 10)}: ${samples} samples so far\n`,
-      );
+      await packing;
+      const so = samples;
+      const tf = performance.now();
+      packing = backfillAsync(file, join(dir, 'blocks')).then(() => {
+        fillMs += performance.now() - tf;
+        rmSync(file);
+        process.stderr.write(
+          `  day ${new Date(day * 1000).toISOString().slice(0, 10)}: ${so} samples so far (${((performance.now() - t1) / 1000).toFixed(0)} s)\n`,
+        );
+      });
     }
+    await packing;
     generated = { seconds: genMs / 1000, samples, backfillSeconds: fillMs / 1000 };
     writeFileSync(join(dir, 'generated.json'), JSON.stringify(generated));
     writeFileSync(join(dir, 'ready'), '');

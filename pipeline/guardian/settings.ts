@@ -63,6 +63,8 @@ export interface GuardianSettings {
   minCpuShare: number;
   /** Node label naming the pool (for the pool-share brake). */
   poolLabel: string;
+  /** Node usage from deploy/guardian/prometheus-rules' recorded series (large clusters). */
+  recordedNodeUsage: boolean;
   dryRun: boolean;
 }
 
@@ -137,6 +139,7 @@ export const GUARDIAN_DEFAULTS: GuardianSettings = {
   evictCaps: { perNodePerHour: 3, perNamespacePerMinute: 2 },
   minCpuShare: 0.1,
   poolLabel: 'node-pool',
+  recordedNodeUsage: false,
   dryRun: false,
 };
 

@@ -5,10 +5,16 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
 import { startPrometheus, type PrometheusServer } from '../testing/prometheus.js';
 import { describeWithPrometheus } from '../testing/prometheus-tier.js';
 import { createPrometheusClient } from '../collect/prometheus/client.js';
-import { prometheusNodeUsage } from './usage.js';
+import { prometheusNodeUsage, type NodeUsageSource } from './usage.js';
+import { nodeUsageRuleGroups } from './node-usage-rules.js';
+import type { PrometheusClient } from '../collect/prometheus/client.js';
 import { UsageWindow } from './signals.js';
 import { GUARDIAN_DEFAULTS } from './settings.js';
 import { trimNode } from './kube/objects.js';
@@ -34,6 +40,10 @@ const CONTAINERS: [string, string, number, number, number, number][] = [
 
 describeWithPrometheus()('guardian usage from a real Prometheus', () => {
   let prom: PrometheusServer;
+  /** The same scrape, with deploy/guardian/prometheus-rules' rules loaded (evaluated every second). */
+  let promRules: PrometheusServer;
+  /** Working sets raised by a test ("namespace/pod" → bytes). */
+  const raised = new Map<string, number>();
   let exporter: Server;
   const started = Date.now() / 1000;
   /** Cores each node's one container burns, and whether node-b is still exported. */
@@ -66,7 +76,7 @@ describeWithPrometheus()('guardian usage from a real Prometheus', () => {
       for (const [ns, pod, ws, limit, cores, throttled] of CONTAINERS) {
         const labels = `namespace="${ns}",pod="${pod}",container="app",node="node-c"`;
         lines.push(
-          `container_memory_working_set_bytes{${labels}} ${ws}`,
+          `container_memory_working_set_bytes{${labels}} ${raised.get(`${ns}/${pod}`) ?? ws}`,
           `container_spec_memory_limit_bytes{${labels}} ${limit}`,
           `container_cpu_usage_seconds_total{${labels}} ${(cores * t).toFixed(3)}`,
           `container_cpu_cfs_periods_total{${labels}} ${(10 * t).toFixed(3)}`,
@@ -78,13 +88,18 @@ describeWithPrometheus()('guardian usage from a real Prometheus', () => {
     });
     await new Promise<void>((r) => exporter.listen(0, '127.0.0.1', r));
     const port = (exporter.address() as AddressInfo).port;
-    prom = await startPrometheus({
-      config: `global: { scrape_interval: 1s }\nscrape_configs:\n  - job_name: cadvisor\n    static_configs: [{ targets: ['127.0.0.1:${port}'] }]\n`,
+    const scrape = `scrape_configs:\n  - job_name: cadvisor\n    static_configs: [{ targets: ['127.0.0.1:${port}'] }]\n`;
+    prom = await startPrometheus({ config: `global: { scrape_interval: 1s }\n${scrape}` });
+    const rules = join(mkdtempSync(join(tmpdir(), 'guardian-rules-')), 'rules.yml');
+    writeFileSync(rules, stringify({ groups: nodeUsageRuleGroups({ intervalSeconds: 1 }) }));
+    promRules = await startPrometheus({
+      config: `global: { scrape_interval: 1s }\nrule_files: ['${rules}']\n${scrape}`,
     });
   });
 
   afterAll(async () => {
     await prom?.stop();
+    await promRules?.stop();
     exporter?.close();
   });
 
@@ -150,5 +165,78 @@ describeWithPrometheus()('guardian usage from a real Prometheus', () => {
       new Map([['shop/web-node-a/web', expect.objectContaining({ throttled: 0 })]]),
     );
     await client.close();
+  });
+
+  it('between refreshes of the near-limit query a tick reads only the containers it found; a refresh runs off the tick and finds new ones', async () => {
+    const client = createPrometheusClient({ url: prom.url, timeout: '5s' });
+    const asked: string[] = [];
+    const counting: PrometheusClient = Object.assign(Object.create(client) as PrometheusClient, {
+      queryInstant: (q: string, time?: number, signal?: AbortSignal) => {
+        asked.push(q);
+        return client.queryInstant(q, time, signal);
+      },
+    });
+    let clock = 1_000_000;
+    const source: NodeUsageSource = prometheusNodeUsage(counting, '', '30s', {
+      candidateRefreshSeconds: 10,
+      now: () => clock,
+    });
+    const topks = () => asked.filter((q) => q.startsWith('topk(')).length;
+    const first = await source.containerMemory(0.8, 10, []);
+    expect([...first.keys()].sort()).toEqual(['other/web-b/app', 'shop/web-a/app', 'shop/web-near/app']);
+    expect(topks()).toBe(1);
+
+    raised.set('shop/web-b', 1000 * Mi); // 98 % of its limit from now on
+    await new Promise((r) => setTimeout(r, 2500));
+    clock += 5_000; // within the refresh period: no topk, the old candidates read afresh
+    const second = await source.containerMemory(0.8, 10, []);
+    expect(topks()).toBe(1);
+    expect(second.has('shop/web-b/app')).toBe(false);
+    expect(second.get('shop/web-a/app')!.workingSet).toBe(950 * Mi);
+
+    clock += 5_000; // the period is over: a refresh starts in the background, this tick reads the old set
+    const third = await source.containerMemory(0.8, 10, []);
+    expect(topks()).toBe(2);
+    expect(third.has('shop/web-b/app')).toBe(false);
+    await new Promise((r) => setTimeout(r, 1000));
+    const fourth = await source.containerMemory(0.8, 10, []);
+    expect(topks()).toBe(2);
+    expect(fourth.get('shop/web-b/app')!.workingSet).toBe(1000 * Mi);
+    // Another floor or k is another question: asked at once.
+    await source.containerMemory(0.9, 10, []);
+    expect(topks()).toBe(3);
+    raised.clear();
+    await client.close();
+  });
+
+  it('recorded node usage (deploy/guardian/prometheus-rules) reads what the raw queries read; without the rules it says so', async () => {
+    const raw = createPrometheusClient({ url: promRules.url, timeout: '5s' });
+    // rate()[1m] (the rules' window) needs a minute of scrapes to read the full rate
+    const deadline = Date.now() + 90_000;
+    while (Date.now() < deadline) {
+      const n = await raw.queryInstant(
+        'count_over_time(container_memory_working_set_bytes{pod="web-node-a"}[1m])',
+      );
+      if (n.length && Number(n[0]!.value[1]) >= 58) break;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    const nodes = [node('node-a'), node('node-c')];
+    const recorded = await prometheusNodeUsage(raw, '', '1m', { recorded: true }).sample(nodes);
+    const direct = await prometheusNodeUsage(raw, '', '1m').sample(nodes);
+    expect([...recorded.keys()].sort()).toEqual(['node-a', 'node-c']);
+    for (const n of ['node-a', 'node-c']) {
+      expect(recorded.get(n)!.memory).toBeCloseTo(direct.get(n)!.memory, 6);
+      expect(recorded.get(n)!.cpu).toBeCloseTo(direct.get(n)!.cpu, 1);
+      expect(Math.abs(recorded.get(n)!.t - direct.get(n)!.t)).toBeLessThanOrEqual(2);
+    }
+    expect(recorded.get('node-a')!.memory).toBeCloseTo(0.5, 3); // 8 GiB of 16
+    expect(recorded.get('node-a')!.cpu).toBeCloseTo(3.4 / 4, 1);
+
+    const without = createPrometheusClient({ url: prom.url, timeout: '5s' });
+    await expect(prometheusNodeUsage(without, '', '1m', { recorded: true }).sample(nodes)).rejects.toThrow(
+      /tidemark_node:container_memory_working_set_bytes:newest_timestamp has no series: are deploy\/guardian\/prometheus-rules' recording rules loaded/,
+    );
+    await raw.close();
+    await without.close();
   });
 });

@@ -33,6 +33,40 @@ export interface NodeUsageSource {
 }
 
 /**
+ * The recording rules of deploy/guardian/prometheus-rules.yaml, by what they hold: the node
+ * queries below evaluated by Prometheus on its own schedule, so a tick reads one series per node
+ * instead of every container's (at 150,000 container series one such query costs Prometheus
+ * seconds, and a tick asks three).
+ */
+export const NODE_USAGE_RULES = {
+  cpu: 'tidemark_node:container_cpu_usage_seconds_total:sum_rate1m',
+  memory: 'tidemark_node:container_memory_working_set_bytes:sum',
+  newest: 'tidemark_node:container_memory_working_set_bytes:newest_timestamp',
+} as const;
+
+export interface NodeUsageOptions {
+  /** Read node usage from NODE_USAGE_RULES (`guardian.recordedNodeUsage`) instead of the raw series. */
+  recorded?: boolean;
+  /**
+   * Seconds between two runs of the near-limit query (a topk over every container's series):
+   * between them a tick reads only the containers it found. 0: every call (the default here).
+   */
+  candidateRefreshSeconds?: number;
+  /** Milliseconds since the epoch (tests). */
+  now?: () => number;
+}
+
+/**
+ * How often the near-limit candidates are looked for again: a container qualifies only after the
+ * p20 of its window is at or above the trigger, so it was above the (lower) candidate floor in
+ * most of the window's samples; refreshing every 0.4 × the window gives at least two looks while
+ * that is so. At least one tick, at most a minute.
+ */
+export function candidateRefreshSeconds(windowSeconds: number, intervalSeconds: number): number {
+  return Math.min(60, Math.max(intervalSeconds, 0.4 * windowSeconds));
+}
+
+/**
  * `rateWindow` must hold a few scrapes (Prometheus' rate() extrapolates over the whole range, so
  * a range with two samples reads low): 1m suits 15–30 s scrapes.
  */
@@ -40,25 +74,66 @@ export function prometheusNodeUsage(
   client: PrometheusClient,
   selector = '',
   rateWindow = '1m',
+  opts: NodeUsageOptions = {},
 ): NodeUsageSource {
   const sel = `container!="",container!="POD"${selector ? `,${selector}` : ''}`;
-  const queries = [
-    `sum by (node) (rate(container_cpu_usage_seconds_total{${sel}}[${rateWindow}]))`,
-    `sum by (node) (container_memory_working_set_bytes{${sel}})`,
-    `max by (node) (timestamp(container_memory_working_set_bytes{${sel}}))`,
-  ];
+  const recordedSel = selector ? `{${selector}}` : '';
+  const queries = opts.recorded
+    ? [
+        `${NODE_USAGE_RULES.cpu}${recordedSel}`,
+        `${NODE_USAGE_RULES.memory}${recordedSel}`,
+        `${NODE_USAGE_RULES.newest}${recordedSel}`,
+      ]
+    : nodeUsageQueries(selector, rateWindow);
   const escape = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
   const keyOf = (s: { metric: Record<string, string> }) =>
     `${s.metric.namespace}/${s.metric.pod}/${s.metric.container}`;
   const byContainer = 'namespace, pod, container';
+  const now = opts.now ?? Date.now;
+  const refreshSeconds = opts.candidateRefreshSeconds ?? 0;
+  /** The last near-limit answer: for which floor and k, when it was asked, and the pods it named. */
+  let near: { key: string; at: number; pods: string[] } | undefined;
+  let refreshing: Promise<void> | undefined;
+  let refreshError: Error | undefined;
+  const refresh = (floor: number, max: number): Promise<void> => {
+    const asked = now();
+    const key = `${floor}/${max}`;
+    const run = client
+      .queryInstant(
+        `topk(${max}, max by (${byContainer}) (container_memory_working_set_bytes{${sel}}) / on (${byContainer}) max by (${byContainer}) (container_spec_memory_limit_bytes{${sel}} > 0) >= ${floor})`,
+      )
+      .then(
+        (v) => {
+          near = { key, at: asked, pods: v.map((s) => `${s.metric.namespace}/${s.metric.pod}`) };
+          refreshError = undefined;
+        },
+        (err: Error) => {
+          refreshError = err;
+        },
+      )
+      .finally(() => {
+        if (refreshing === run) refreshing = undefined;
+      });
+    refreshing = run;
+    return run;
+  };
   return {
     queries,
     async containerMemory(floor, max, pods) {
-      const near = await client.queryInstant(
-        `topk(${max}, max by (${byContainer}) (container_memory_working_set_bytes{${sel}}) / on (${byContainer}) max by (${byContainer}) (container_spec_memory_limit_bytes{${sel}} > 0) >= ${floor})`,
-      );
+      const key = `${floor}/${max}`;
+      if (!near || near.key !== key || refreshSeconds <= 0) {
+        await refresh(floor, max);
+        if (refreshError || !near || near.key !== key)
+          throw refreshError ?? new Error('near-limit query failed');
+      } else {
+        const age = (now() - near.at) / 1000;
+        // Off the tick's path: the tick reads the containers found last time meanwhile.
+        if (age >= refreshSeconds && !refreshing) void refresh(floor, max);
+        // Candidates this old no longer cover the window (the query keeps failing): say so.
+        if (refreshError && age > 3 * refreshSeconds) throw refreshError;
+      }
       const wanted = new Set(pods);
-      for (const s of near) wanted.add(`${s.metric.namespace}/${s.metric.pod}`);
+      for (const p of near.pods) wanted.add(p);
       const out = new Map<string, ContainerSample>();
       if (!wanted.size) return out;
       // Pod names are DNS labels: a regex alternation of them needs only its dots escaped. One
@@ -111,6 +186,10 @@ export function prometheusNodeUsage(
     },
     async sample(nodes) {
       const [cpu, mem, last] = await Promise.all(queries.map((q) => client.queryInstant(q)));
+      if (opts.recorded && !last!.length)
+        throw new Error(
+          `${queries[2]} has no series: are deploy/guardian/prometheus-rules' recording rules loaded, keeping the labels of the metrics selector?`,
+        );
       const byNode = (v: typeof cpu) => new Map(v!.map((s) => [s.metric.node ?? '', Number(s.value[1])]));
       const c = byNode(cpu);
       const m = byNode(mem);
@@ -129,4 +208,14 @@ export function prometheusNodeUsage(
       return out;
     },
   };
+}
+
+/** The three node queries on the raw cAdvisor series, as the recording rules evaluate them too. */
+export function nodeUsageQueries(selector = '', rateWindow = '1m'): string[] {
+  const sel = `container!="",container!="POD"${selector ? `,${selector}` : ''}`;
+  return [
+    `sum by (node) (rate(container_cpu_usage_seconds_total{${sel}}[${rateWindow}]))`,
+    `sum by (node) (container_memory_working_set_bytes{${sel}})`,
+    `max by (node) (timestamp(container_memory_working_set_bytes{${sel}}))`,
+  ];
 }

@@ -76,6 +76,31 @@ export function backfill(openMetricsFile: string, outDir: string): string {
   return outDir;
 }
 
+/**
+ * `backfill` in a child process the caller can overlap with writing the next file (a multi-GB
+ * bench bed: generating day N+1 while promtool packs day N uses both cores).
+ */
+export function backfillAsync(openMetricsFile: string, outDir: string): Promise<string> {
+  mkdirSync(outDir, { recursive: true });
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      'promtool',
+      ['tsdb', 'create-blocks-from', 'openmetrics', '--max-block-duration=24h', openMetricsFile, outDir],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => {
+      stderr = (stderr + d.toString()).slice(-4000);
+    });
+    child.on('error', reject);
+    child.on('close', (code) =>
+      code === 0
+        ? resolve(outDir)
+        : reject(new Error(`promtool backfill of ${openMetricsFile} exited ${code}: ${stderr.trim()}`)),
+    );
+  });
+}
+
 /** kube-prometheus' recorded per-container CPU rate (an irate of cAdvisor's counter). */
 export const RECORDED_CPU_RATE = 'node_namespace_pod_container:container_cpu_usage_seconds_total:sum_irate';
 

@@ -10,7 +10,7 @@ import { createPrometheusClient } from '../../collect/prometheus/client.js';
 import { createKubeApi } from '../../guardian/kube/api.js';
 import { Guardian } from '../../guardian/controller.js';
 import { GUARDIAN_DEFAULTS, type GuardianSettings } from '../../guardian/settings.js';
-import { prometheusNodeUsage } from '../../guardian/usage.js';
+import { candidateRefreshSeconds, prometheusNodeUsage } from '../../guardian/usage.js';
 import { prometheusForecast } from '../../guardian/forecast.js';
 import type { CliContext } from '../context.js';
 import type { PipelineConfig, ClusterConfig } from '../../config/types.js';
@@ -76,7 +76,10 @@ export function registerGuardianCommand(program: Command, ctx: CliContext): void
       const prom = cluster.metrics.prometheus;
       const guardian = new Guardian({
         api: createKubeApi(await connect(cluster.kubernetes)),
-        usage: prometheusNodeUsage(createPrometheusClient(prom), prom.selector),
+        usage: prometheusNodeUsage(createPrometheusClient(prom), prom.selector, '1m', {
+          recorded: settings.recordedNodeUsage,
+          candidateRefreshSeconds: candidateRefreshSeconds(settings.windowSeconds, settings.intervalSeconds),
+        }),
         ...(settings.actions.forecastTaint
           ? { forecast: prometheusForecast(createPrometheusClient(prom), settings, prom.selector) }
           : {}),
