@@ -182,6 +182,11 @@ describeWithPrometheus()('guardian usage from a real Prometheus', () => {
       now: () => clock,
     });
     const topks = () => asked.filter((q) => q.startsWith('topk(')).length;
+    // The first call starts the near-limit query and does not wait: only the pods asked for.
+    const zeroth = await source.containerMemory(0.8, 10, ['shop/web-b']);
+    expect([...zeroth.keys()]).toEqual(['shop/web-b/app']);
+    expect(topks()).toBe(1);
+    await new Promise((r) => setTimeout(r, 1000));
     const first = await source.containerMemory(0.8, 10, []);
     expect([...first.keys()].sort()).toEqual(['other/web-b/app', 'shop/web-a/app', 'shop/web-near/app']);
     expect(topks()).toBe(1);
@@ -202,10 +207,52 @@ describeWithPrometheus()('guardian usage from a real Prometheus', () => {
     const fourth = await source.containerMemory(0.8, 10, []);
     expect(topks()).toBe(2);
     expect(fourth.get('shop/web-b/app')!.workingSet).toBe(1000 * Mi);
-    // Another floor or k is another question: asked at once.
-    await source.containerMemory(0.9, 10, []);
+    // Another floor or k is another question: asked at once, its answer used once it is in.
+    expect((await source.containerMemory(0.9, 10, [])).size).toBe(0);
     expect(topks()).toBe(3);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect([...(await source.containerMemory(0.9, 10, [])).keys()].sort()).toEqual([
+      'other/web-b/app',
+      'shop/web-a/app',
+      'shop/web-b/app',
+    ]);
     raised.clear();
+    await client.close();
+  });
+
+  it('a near-limit query that keeps failing is reported once the candidates no longer cover the window', async () => {
+    const client = createPrometheusClient({ url: prom.url, timeout: '5s' });
+    let fail = false;
+    const flaky: PrometheusClient = Object.assign(Object.create(client) as PrometheusClient, {
+      queryInstant: (q: string, time?: number, signal?: AbortSignal) =>
+        fail && q.startsWith('topk(')
+          ? Promise.reject(new Error('boom'))
+          : client.queryInstant(q, time, signal),
+    });
+    const scraped = Date.now() + 30_000;
+    while (
+      (await prometheusNodeUsage(client).containerMemory(0.8, 10, [])).size !== 3 &&
+      Date.now() < scraped
+    )
+      await new Promise((r) => setTimeout(r, 500));
+    let clock = 0;
+    const source = prometheusNodeUsage(client, '', '30s', {
+      candidateRefreshSeconds: 10,
+      candidateClient: flaky,
+      now: () => clock,
+    });
+    await source.containerMemory(0.8, 10, []);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect((await source.containerMemory(0.8, 10, [])).size).toBe(3);
+    fail = true;
+    clock += 10_000; // the refresh fails in the background: the last candidates still stand …
+    await source.containerMemory(0.8, 10, []);
+    await new Promise((r) => setTimeout(r, 200));
+    clock += 20_000;
+    expect((await source.containerMemory(0.8, 10, [])).size).toBe(3);
+    await new Promise((r) => setTimeout(r, 200));
+    clock += 1_000; // … until they are more than three periods old
+    await expect(source.containerMemory(0.8, 10, [])).rejects.toThrow('boom');
     await client.close();
   });
 

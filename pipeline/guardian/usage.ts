@@ -48,10 +48,16 @@ export interface NodeUsageOptions {
   /** Read node usage from NODE_USAGE_RULES (`guardian.recordedNodeUsage`) instead of the raw series. */
   recorded?: boolean;
   /**
-   * Seconds between two runs of the near-limit query (a topk over every container's series):
-   * between them a tick reads only the containers it found. 0: every call (the default here).
+   * Seconds between two runs of the near-limit query (a topk over every container's series), in
+   * the background: a tick reads only the containers the last run found (none before the first
+   * answer). 0: the query runs on every call, which waits for it (the default here).
    */
   candidateRefreshSeconds?: number;
+  /**
+   * The client for that query: at 150,000 containers it takes Prometheus seconds, more than a
+   * tick's timeout allows (default: `client`).
+   */
+  candidateClient?: PrometheusClient;
   /** Milliseconds since the epoch (tests). */
   now?: () => number;
 }
@@ -98,7 +104,7 @@ export function prometheusNodeUsage(
   const refresh = (floor: number, max: number): Promise<void> => {
     const asked = now();
     const key = `${floor}/${max}`;
-    const run = client
+    const run = (opts.candidateClient ?? client)
       .queryInstant(
         `topk(${max}, max by (${byContainer}) (container_memory_working_set_bytes{${sel}}) / on (${byContainer}) max by (${byContainer}) (container_spec_memory_limit_bytes{${sel}} > 0) >= ${floor})`,
       )
@@ -121,19 +127,19 @@ export function prometheusNodeUsage(
     queries,
     async containerMemory(floor, max, pods) {
       const key = `${floor}/${max}`;
-      if (!near || near.key !== key || refreshSeconds <= 0) {
+      if (refreshSeconds <= 0) {
         await refresh(floor, max);
-        if (refreshError || !near || near.key !== key)
-          throw refreshError ?? new Error('near-limit query failed');
+        if (refreshError) throw refreshError;
       } else {
-        const age = (now() - near.at) / 1000;
+        const current = near?.key === key ? near : undefined;
+        const age = current ? (now() - current.at) / 1000 : Infinity;
         // Off the tick's path: the tick reads the containers found last time meanwhile.
         if (age >= refreshSeconds && !refreshing) void refresh(floor, max);
-        // Candidates this old no longer cover the window (the query keeps failing): say so.
+        // No answer yet, or candidates so old they no longer cover the window: say why.
         if (refreshError && age > 3 * refreshSeconds) throw refreshError;
       }
       const wanted = new Set(pods);
-      for (const p of near.pods) wanted.add(p);
+      if (near?.key === key) for (const p of near.pods) wanted.add(p);
       const out = new Map<string, ContainerSample>();
       if (!wanted.size) return out;
       // Pod names are DNS labels: a regex alternation of them needs only its dots escaped. One

@@ -11,6 +11,7 @@ import { createKubeApi } from '../../guardian/kube/api.js';
 import { Guardian } from '../../guardian/controller.js';
 import { GUARDIAN_DEFAULTS, type GuardianSettings } from '../../guardian/settings.js';
 import { candidateRefreshSeconds, prometheusNodeUsage } from '../../guardian/usage.js';
+import { parseDuration } from '../../core/duration.js';
 import { prometheusForecast } from '../../guardian/forecast.js';
 import type { CliContext } from '../context.js';
 import type { PipelineConfig, ClusterConfig } from '../../config/types.js';
@@ -74,11 +75,17 @@ export function registerGuardianCommand(program: Command, ctx: CliContext): void
         dryRun: opts.dryRun ?? given.dryRun ?? false,
       };
       const prom = cluster.metrics.prometheus;
+      // The near-limit query reads every container's series: it has until the next one is due.
+      const refresh = candidateRefreshSeconds(settings.windowSeconds, settings.intervalSeconds);
       const guardian = new Guardian({
         api: createKubeApi(await connect(cluster.kubernetes)),
         usage: prometheusNodeUsage(createPrometheusClient(prom), prom.selector, '1m', {
           recorded: settings.recordedNodeUsage,
-          candidateRefreshSeconds: candidateRefreshSeconds(settings.windowSeconds, settings.intervalSeconds),
+          candidateRefreshSeconds: refresh,
+          candidateClient: createPrometheusClient({
+            ...prom,
+            timeout: `${Math.max(refresh, prom.timeout ? parseDuration(prom.timeout) : 0)}s`,
+          }),
         }),
         ...(settings.actions.forecastTaint
           ? { forecast: prometheusForecast(createPrometheusClient(prom), settings, prom.selector) }
