@@ -538,6 +538,18 @@ async function main(): Promise<void> {
     clearInterval(sampler);
     clearInterval(memorySampler);
     const metrics = await fetch(`http://127.0.0.1:${port}/metrics`).then((x) => x.text());
+    // What Prometheus spent for the guardian: the recording rules (when on) and every query.
+    const promMetrics = await fetch(`${prom.url}/metrics`).then((x) => x.text());
+    const promValue = (re: RegExp) => Number(re.exec(promMetrics)?.[1] ?? NaN);
+    const prometheusCost = {
+      ruleGroupLastSeconds: o.recordedNodeUsage
+        ? promValue(/^prometheus_rule_group_last_duration_seconds\{[^}]*\} (\S+)$/m)
+        : undefined,
+      ruleIterationsMissed: o.recordedNodeUsage
+        ? promValue(/^prometheus_rule_group_iterations_missed_total\{[^}]*\} (\S+)$/m)
+        : undefined,
+      cpuSeconds: promValue(/^process_cpu_seconds_total (\S+)$/m),
+    };
     // A watch is audited when it ends: let the guardian close its streams before counting.
     stopping = true;
     const exited = new Promise((r) => guardian.once('exit', r));
@@ -644,6 +656,7 @@ async function main(): Promise<void> {
         unmatched: resizeMissing,
         latencySeconds: stat(resizeLatencies),
         scrapeLagSeconds: stat(resizeLags),
+        prometheus: prometheusCost,
       },
       rssMiB: {
         afterSync: settled.rssMiB,
@@ -657,7 +670,7 @@ async function main(): Promise<void> {
       requests,
       watchRestarts: metric('tidemark_guardian_watch_restarts'),
     };
-    const file = join(root, 'bench', 'results', `guardian-${nodes}-${pods}.json`);
+    const file = join(root, 'bench', 'results', `guardian-${nodes}-${pods}${o.scenario === 'both' ? '' : `-${o.scenario}`}.json`);
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
     const lists = Object.entries(requests)
@@ -681,7 +694,7 @@ async function main(): Promise<void> {
         ...(runMemory
           ? [
               `  ${resizeLatencies.length} memory raises (${pods * 3} containers' working set and limit scraped every ${o.containerScrape}, the hot ones every second): qualifying sample queryable → pods/resize PATCH ${fmtStat(result.memoryPressure.latencySeconds)}${resizeMissing.length ? ` (${resizeMissing.length} unmatched)` : ''}`,
-              `    Prometheus scrape lag: ${fmtStat(result.memoryPressure.scrapeLagSeconds)}`,
+              `    Prometheus scrape lag: ${fmtStat(result.memoryPressure.scrapeLagSeconds)}; Prometheus CPU ${prometheusCost.cpuSeconds.toFixed(0)} s since its start${prometheusCost.ruleGroupLastSeconds !== undefined ? `, the node-usage rules took ${prometheusCost.ruleGroupLastSeconds.toFixed(2)} s at their last evaluation (${prometheusCost.ruleIterationsMissed} missed)` : ''}`,
             ]
           : []),
         `  guardian RSS: ${settled.rssMiB} MiB after sync, ${end.rssMiB} MiB at the end; peak ${end.peakMiB} MiB (${rssPeak.sync} MiB while listing and settling, ${rssPeak.rounds} MiB during the taint rounds, ${rssPeak.memory} MiB during the memory rounds)`,
@@ -695,6 +708,7 @@ async function main(): Promise<void> {
     for (const c of children) c.kill('SIGKILL');
     await prom?.stop();
     exporter.server.close();
+    containers.server.close();
     await cp.stop();
   }
 }
@@ -703,9 +717,13 @@ function fmtStat(x: { p50: number; p99: number; max: number } | undefined): stri
   return x ? `p50 ${x.p50} s, p99 ${x.p99} s, max ${x.max} s` : 'none';
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  // main's finally has stopped every child by now; a failed round leaves its samplers' timers
-  // running, which would keep the process alive for ever.
-  process.exit(1);
-});
+// Exits when done: a keep-alive socket or a sampler left behind must not hold a finished run open.
+main().then(
+  () => process.exit(process.exitCode ?? 0),
+  (err: unknown) => {
+    console.error(err);
+    // main's finally has stopped every child by now; a failed round leaves its samplers' timers
+    // running, which would keep the process alive for ever.
+    process.exit(1);
+  },
+);
