@@ -26,6 +26,7 @@ export function variants(): Recommender[] {
   return [
     krr,
     tidemarkRecommender({ name: 'hold7 (default)' }),
+    tidemarkRecommender({ name: 'keepShare 0.25', args: { keepShare: 0.25 } }),
     tidemarkRecommender({ name: 'hold10', args: { peakHoldDays: 10 } }),
     tidemarkRecommender({ name: 'hold14', args: { peakHoldDays: 14 } }),
     tidemarkRecommender({ name: 'coarse 1h after 3d', coarsen: { afterDays: 3, step: 3600 } }),

@@ -38,7 +38,7 @@ interface Case {
     current: string;
     proposed: string;
   }[];
-  evidence?: { days?: number; samples?: number; ooms?: number };
+  evidence?: { days?: number; samples?: number; ooms?: number; cpuSaturatedAt?: string };
   history?: { daysAgo: number; field: string; from?: string; to: string }[];
   objects?: KubeObject[];
   expect: {
@@ -142,6 +142,17 @@ describe('policy suites', () => {
             window: { start: NOW - days * 86400, end: NOW },
             samples: c.evidence?.samples ?? 4000,
             ooms: c.evidence?.ooms ?? 0,
+            ...(c.evidence?.cpuSaturatedAt
+              ? {
+                  cpu: {
+                    saturation: {
+                      quantile: 0.9,
+                      usage: parseCpu(c.evidence.cpuSaturatedAt),
+                      request: parseCpu(c.fields.find((f) => f.resource === 'cpu')!.current),
+                    },
+                  },
+                }
+              : {}),
             confidence: { days, level: 'high' },
             why: 'suite case',
           },

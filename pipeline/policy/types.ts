@@ -57,7 +57,15 @@ export interface PolicySelector {
 export interface PolicyRules {
   minHistory?: { duration?: string; samples?: number; toLower?: string };
   /** One fraction for both directions, or separate ones (a cut may need more than a raise). */
-  minChange?: number | { increase?: number; decrease?: number; holdDecreases?: string };
+  minChange?:
+    | number
+    | {
+        increase?: number;
+        decrease?: number;
+        holdDecreases?: string;
+        /** A cut smaller than this (CPU, memory quantity) waits, whatever its share. */
+        decreaseAtLeast?: { cpu?: string | number; memory?: string | number };
+      };
   maxDecrease?: { fraction?: number; per?: string };
   /** At most this many times the live value per change; memory after an OOM kill is exempt. */
   maxIncrease?: { factor?: number };

@@ -101,10 +101,14 @@ describe('analyze/rightsize', () => {
     const m = withUsage(modelOf(web()), w, [series(w, ref, { cpu: () => 0.2, mem: grow })]);
     const rec = analyzeRightsize(m, RIGHTSIZE_DEFAULTS, ctx).recommendations[0]!;
     const mem = rec.fields.find((x) => x.path.join('.').endsWith('requests.memory'))!;
-    const growth = (rec.evidence.memory as { growth: { perDay: number; projected: number } }).growth;
-    // last peak ≈ 480 MiB; 3 days × 20 MiB ahead = 540 MiB, which the proposal covers
+    const growth = (
+      rec.evidence.memory as { growth: { perDay: number; projected: number; capped?: boolean } }
+    ).growth;
+    // last peak 200 + 13.9965 × 20 = 479.93 MiB; 3 days × 20 MiB ahead = 539.93 MiB, counted at most
+    // 10 % over the last peak: 527.93 MiB, which the proposal covers
     expect(growth.perDay / MiB).toBeCloseTo(20, 1);
-    expect(growth.projected / MiB).toBeCloseTo(540, 0);
+    expect(growth.projected / MiB).toBeCloseTo(527.93, 1);
+    expect(growth.capped).toBe(true);
     expect(mem.quantity!.proposed).toBeGreaterThan(growth.projected);
   });
 
@@ -152,6 +156,30 @@ describe('analyze/rightsize', () => {
 });
 
 describe('analyze/rightsize evidence', () => {
+  it('marks CPU saturated when the P90 of its 5-minute CPU reaches the request, and says so (hand-computed)', () => {
+    // 0.2 core in every interval: P90 = 200m (capped at the highest value seen) ≥ the 50m request.
+    const busy = withUsage(modelOf(web({ cpu: '50m' })), w, [
+      series(w, ref, { cpu: () => 0.2, mem: () => 500 * MiB }),
+    ]);
+    const e = analyzeRightsize(busy, RIGHTSIZE_DEFAULTS, ctx).recommendations[0]!.evidence;
+    expect((e.cpu as { saturation?: unknown }).saturation).toEqual({
+      quantile: 0.9,
+      usage: 200,
+      request: 50,
+    });
+    expect((e.cpu as { detail: string }).detail).toBe(
+      'P90 of 5-minute CPU is 200m; saturated: P90 of its 5-minute CPU is 200m, at or above its 50m request',
+    );
+    // 5 % of intervals at 2 cores, the rest at 0.1: the P90 (the 0.1-core baseline's bucket, ≤ 105m)
+    // stays below a 150m request however high the bursts go.
+    const bursty = (t: number): number => ((t / 300) % 20 === 0 ? 2 : 0.1);
+    const idle = withUsage(modelOf(web({ cpu: '150m' })), w, [
+      series(w, ref, { cpu: bursty, mem: () => 500 * MiB }),
+    ]);
+    const e2 = analyzeRightsize(idle, RIGHTSIZE_DEFAULTS, ctx).recommendations[0]!.evidence;
+    expect((e2.cpu as { saturation?: unknown }).saturation).toBeUndefined();
+  });
+
   it("gives the headline statistic, percentile, peak and band of one resource: memory's when memory changes", () => {
     // Steady 0.2 core with 0.3-core scrape peaks, memory 500 MiB.
     const f = { cpu: () => 0.2, cpuMax: () => 0.3, mem: () => 500 * MiB };

@@ -254,6 +254,7 @@ function recommend(
         statistic: est.cpu.statistic,
         driver: est.cpu.driver,
         detail: est.cpu.detail,
+        ...(est.cpuSaturation ? { saturation: est.cpuSaturation } : {}),
       },
       memory: {
         target: est.memory.target,

@@ -45,8 +45,10 @@ export interface RightsizeArgs {
   keepShare: number;
   /** A memory request at most this fraction above its target stays: a small cut is not worth the next peak. */
   memoryKeepAbove: number;
-  /** A growing memory series gets headroom for this many days of growth. */
+  /** A growing memory series gets headroom for this many days of growth ... */
   growthHorizonDays: number;
+  /** ... counted at most this fraction over the last peak (a one-off step reads as steep growth). */
+  growthCapFraction: number;
   /** 'keep-ratio' scales an existing CPU limit with the request; 'none' leaves limits as they are. */
   limits: 'keep-ratio' | 'unchanged';
 }
@@ -66,8 +68,9 @@ export const RIGHTSIZE_DEFAULTS: RightsizeArgs = {
   memoryHeadroomFraction: 0.1,
   memoryHeadroomSqrtGiB: 1,
   warmupDays: 14,
-  keepShare: 0.25,
+  keepShare: 0.1,
   memoryKeepAbove: 0.3,
   growthHorizonDays: 3,
+  growthCapFraction: 0.1,
   limits: 'keep-ratio',
 };

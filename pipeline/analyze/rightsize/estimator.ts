@@ -28,8 +28,25 @@ export interface ResourceEstimate {
   detail: string;
 }
 
+/**
+ * A container whose time-weighted P90 of 5-minute CPU means is at or above its CPU request: it
+ * ran over its request in at least a tenth of the window (decay-weighted), so a large raise is
+ * demand, not a bad sample. Policy's max-increase reads it (its ×4 step does not apply).
+ */
+export interface CpuSaturation {
+  /** The quantile read (0.9) and its value in millicores. */
+  quantile: number;
+  usage: number;
+  /** The request in force, millicores. */
+  request: number;
+}
+
+/** Of the time-weighted 5-minute CPU means, the quantile that marks a saturated container. */
+export const SATURATION_QUANTILE = 0.9;
+
 export interface ContainerEstimate {
   cpu: ResourceEstimate;
+  cpuSaturation?: CpuSaturation;
   memory: ResourceEstimate;
   /** The peak the memory target covers, its headroom and why, and any OOM floor. */
   memoryBasis: MemoryBasis;
@@ -116,7 +133,8 @@ export function estimateContainer(input: EstimateInput): ContainerEstimate {
     driver: cpuDriver,
     detail: '',
   };
-  cpuEstimate.detail = `${cpuStat} is ${fmtM(cpuBase)}${cpuDriver === 'pod-floor' ? `; the per-pod floor (${fmtM(cpuFloor)}) applies` : ''}${keep ? `; the current ${fmtM(currentCpu)} still leaves ${Math.round(((currentCpu - cpuBase) / Math.max(1e-9, cpuBase)) * 100)}% over it, so it stays` : ''}`;
+  const saturation = cpuSaturationOf(d, currentCpu);
+  cpuEstimate.detail = `${cpuStat} is ${fmtM(cpuBase)}${cpuDriver === 'pod-floor' ? `; the per-pod floor (${fmtM(cpuFloor)}) applies` : ''}${keep ? `; the current ${fmtM(currentCpu)} still leaves ${Math.round(((currentCpu - cpuBase) / Math.max(1e-9, cpuBase)) * 100)}% over it, so it stays` : ''}${saturation ? `; saturated: ${saturationText(saturation)}` : ''}`;
 
   // Memory (bytes): from peaks, with headroom, growth and OOM floors (memory.ts).
   const mem = estimateMemory({
@@ -145,12 +163,29 @@ export function estimateContainer(input: EstimateInput): ContainerEstimate {
   };
   return {
     cpu: cpuEstimate,
+    ...(saturation ? { cpuSaturation: saturation } : {}),
     memory: memEstimate,
     memoryBasis: mem.basis,
     confidence,
     usage: usageSummary(d),
     growthPerDay: mem.growthPerDay,
   };
+}
+
+/** Saturated when the P90 of the 5-minute CPU means (time-weighted) reaches the request in force. */
+export function cpuSaturationOf(
+  d: Pick<ContainerUsageDigest, 'cpuTime'>,
+  request: number | undefined,
+): CpuSaturation | undefined {
+  if (request === undefined || request <= 0) return undefined;
+  // To 0.1 m, as plan.json gives CPU usage (0.2 core is 200.000003m in Float32).
+  const usage = Math.round(d.cpuTime.percentile(SATURATION_QUANTILE) * 10_000) / 10;
+  return usage >= request ? { quantile: SATURATION_QUANTILE, usage, request } : undefined;
+}
+
+/** "P90 of its 5-minute CPU is 1.20 cores, at or above its 300m request" (the PR and policy say it). */
+export function saturationText(s: CpuSaturation): string {
+  return `P${Math.round(s.quantile * 100)} of its 5-minute CPU is ${fmtM(s.usage)}, at or above its ${fmtM(s.request)} request`;
 }
 
 function roundUp(v: number, step: number): number {

@@ -128,6 +128,13 @@ describe('analyze/rightsize/memory', () => {
     expect(memoryOf(m).proposed).toBe(738 * MiB);
   });
 
+  it('by default keeps a request that still leaves a tenth of the headroom over the peak', () => {
+    // Target 675 MiB over a 500 MiB peak (175 MiB headroom): 518 MiB keeps 18 ≥ 17.5 MiB and stays;
+    // 517 MiB keeps 17 < 17.5 MiB and is raised to the whole target.
+    expect(memoryOf(model('518Mi', () => 500 * MiB)).proposed).toBeUndefined();
+    expect(memoryOf(model('517Mi', () => 500 * MiB)).proposed).toBe(675 * MiB);
+  });
+
   it('keeps a request that still leaves half the headroom, and raises one that does not', () => {
     // Target 675 MiB over a 500 MiB peak (175 MiB headroom): 600 MiB keeps 100 ≥ 87.5 MiB.
     expect(
@@ -146,12 +153,40 @@ describe('analyze/rightsize/memory', () => {
 
   it('projects a growing series: 1 GiB/day from 3 GiB reaches 23 GiB in 7 days', () => {
     const grow = (t: number): number => 2 * GiB + ((t - w.start) / DAY) * GiB;
-    const { proposed, basis } = memoryOf(model('16Gi', grow), { growthHorizonDays: 7 });
+    const { proposed, basis } = memoryOf(model('16Gi', grow), { growthHorizonDays: 7, growthCapFraction: 1 });
     // (The default horizon is 3 days: 18.9965 × 1.1 = 20.9 GiB, below the peak rule.) Daily peaks 2.9965 + k GiB, slope 1 GiB/day; the last 15.9965 GiB + 7 = 22.9965 GiB × 1.1
     // = 25.2962 GiB = 25903.3 MiB → 25904 MiB, above the peak rule's 15.9965 × 1.1 + √15.9965
     // = 21.596 GiB.
     expect(basis!.growth!.perDay / GiB).toBeCloseTo(1, 3);
     expect(proposed! / MiB).toBeCloseTo(25904, -1);
+  });
+
+  it('counts a projection at most 10 % over the last peak: the peak rule then drives (hand-computed)', () => {
+    const grow = (t: number): number => 2 * GiB + ((t - w.start) / DAY) * GiB;
+    const { proposed, basis, rec } = memoryOf(model('16Gi', grow), { growthHorizonDays: 7 });
+    // The last peak 15.9965 GiB + 7 GiB = 22.9965 GiB, counted at 15.9965 × 1.1 = 17.5962 GiB;
+    // × 1.1 = 19.356 GiB is below the peak rule's 15.9965 × 1.1 + √15.9965 = 21.596 GiB.
+    expect(basis!.growth!.projected / GiB).toBeCloseTo(17.5962, 3);
+    expect(basis!.growth!.capped).toBe(true);
+    expect(proposed! / GiB).toBeCloseTo(21.596, 2);
+    expect(rec!.evidence.why).not.toMatch(/grows/);
+  });
+
+  it('cuts the square-root term for a workload whose highest peak is within 5 % of its 5th-highest day', () => {
+    // Daily peaks 1,000 MiB on five days, 500 MiB on the rest: they move 50 % (the range rule gives
+    // the whole term), but the top is a level reached again and again: (1000 − 1000)/1000 = 0 → ¼.
+    // held 1,000 MiB; ¼ × min(1000, √(1000/1024) GiB = 1011.9 MiB) = 250 MiB; + 100 MiB → 1350 MiB.
+    const day = (t: number): number => Math.floor((t - w.start) / DAY);
+    const ceiling = (t: number): number => ([1, 4, 7, 10, 12].includes(day(t)) ? 1000 : 500) * MiB;
+    const { proposed, basis } = memoryOf(model('4Gi', ceiling));
+    expect(proposed).toBe(1350 * MiB);
+    expect(basis!.headroom!.why).toBe(
+      '10% + 250Mi for a 1000Mi peak, cut to 25% as its highest peak is only 0.0% above its 5th-highest day',
+    );
+    // One of the five at 900 MiB: (1000 − 900)/1000 = 10 % ≥ 5 %, the whole term: 1000 + 100 + 1000
+    // (capped at the peak) = 2100 MiB.
+    const once = (t: number): number => (day(t) === 12 ? 900 * MiB : ceiling(t));
+    expect(memoryOf(model('4Gi', once)).proposed).toBe(2100 * MiB);
   });
 
   it('keeps a request less than 30 % above its target, and cuts one further above', () => {

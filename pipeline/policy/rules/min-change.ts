@@ -9,8 +9,11 @@
  * is judged by the cut the analyzer wants, not by this week's step. With `holdDecreases` (the
  * bundled defaults: 5 days), a cut within that long of our last change to the same request waits:
  * a request following load that falls for days is then cut once, not run by run; raises never wait.
+ * With `decreaseAtLeast` (the bundled defaults: `{ cpu: 50m }`), a cut smaller than that absolute
+ * amount waits whatever its share: on the real set small containers flipped 80m ↔ 95m and 25m ↔
+ * 40m run after run, each flip a rollout that saved a few millicores (bench/quality/NOTES.md).
  */
-import { parseQuantity } from '../../core/quantity.js';
+import { parseQuantity, parseCpu, parseMemory, formatCpu, formatMemory } from '../../core/quantity.js';
 import { parseDuration } from '../../core/duration.js';
 import { dropField, quantityFields, BUILTIN, type Rule } from './context.js';
 
@@ -25,6 +28,11 @@ export const minChangeRule: Rule = (ctx) => {
   };
   const policy = ctx.rules.minChange?.policy ?? BUILTIN;
   const hold = typeof v === 'object' && v?.holdDecreases ? parseDuration(v.holdDecreases) : 0;
+  const atLeast = typeof v === 'object' ? v.decreaseAtLeast : undefined;
+  const smallestCut = {
+    cpu: atLeast?.cpu !== undefined ? parseCpu(atLeast.cpu) : 0,
+    memory: atLeast?.memory !== undefined ? parseMemory(atLeast.memory) : 0,
+  };
   for (const f of quantityFields(ctx, 'request')) {
     const q = f.quantity!;
     if (q.current === undefined || q.current === 0) continue; // setting a missing request always matters
@@ -78,7 +86,22 @@ export const minChangeRule: Rule = (ctx) => {
       paced && !up && q.proposed < q.current && wanted && wanted.proposed < q.proposed
         ? (q.current - wanted.proposed) / q.current
         : rel;
-    if (Math.max(rel, wantedRel) >= threshold) continue;
+    // A cut is judged by the amount the analyzer wants when max-decrease paced it.
+    const cut = up ? 0 : q.current - (paced && wanted ? Math.min(wanted.proposed, q.proposed) : q.proposed);
+    const tooSmall = !up && cut < smallestCut[q.resource];
+    if (Math.max(rel, wantedRel) >= threshold && !tooSmall) continue;
+    if (tooSmall && Math.max(rel, wantedRel) >= threshold) {
+      const fmt = q.resource === 'cpu' ? formatCpu : formatMemory;
+      dropField(
+        ctx,
+        f,
+        policy,
+        'min-change',
+        `a ${fmt(cut)} cut is below the ${fmt(smallestCut[q.resource])} worth a PR`,
+      );
+      dropLimits(ctx, q.container, q.resource, policy);
+      continue;
+    }
     dropField(
       ctx,
       f,
