@@ -328,7 +328,7 @@ describe('e2e/plan-on-demo', () => {
     expect(cart.outcomes).toContainEqual(
       expect.objectContaining({
         rule: 'min-change',
-        reason: expect.stringMatching(/a cut waits 5 days after a change$/),
+        reason: expect.stringMatching(/a cut waits 5d after a change$/),
       }),
     );
     await git.checkout('main');

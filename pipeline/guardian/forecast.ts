@@ -15,6 +15,7 @@ import {
 import { HOTSPOT_DEFAULTS } from '../analyze/overcommit/args.js';
 import type { NodeObject } from './kube/objects.js';
 import type { GuardianSettings } from './settings.js';
+import { containerSelector } from './usage.js';
 
 export interface ForecastWatch {
   /** Re-reads the history when the last read is older than an hour (or never was). */
@@ -32,7 +33,7 @@ export function prometheusForecast(
   g: GuardianSettings,
   selector = '',
 ): ForecastWatch {
-  const sel = `container!="",container!="POD"${selector ? `,${selector}` : ''}`;
+  const sel = containerSelector(selector);
   const query = `sum by (node) (rate(container_cpu_usage_seconds_total{${sel}}[1h]))`;
   // Windows are computed and checked in one zone, so UTC is as good as any (and has no DST jump).
   const o = { ...HOTSPOT_DEFAULTS, threshold: g.cpuThreshold, timezone: 'UTC' };

@@ -38,6 +38,21 @@ const CONTAINERS: [string, string, number, number, number, number][] = [
   ['shop', 'web.c', 2000 * Mi, 0, 0.1, 0], // no limit
 ];
 
+/** Waits until `countQuery` (a count_over_time) reaches `atLeast`: the range a rate() reads is covered. */
+async function scrapes(
+  client: PrometheusClient,
+  countQuery: string,
+  atLeast: number,
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const n = await client.queryInstant(countQuery);
+    if (n.length && Number(n[0]!.value[1]) >= atLeast) return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
 describeWithPrometheus()('guardian usage from a real Prometheus', () => {
   let prom: PrometheusServer;
   /** The same scrape, with deploy/guardian/prometheus-rules' rules loaded (evaluated every second). */
@@ -108,12 +123,7 @@ describeWithPrometheus()('guardian usage from a real Prometheus', () => {
     const source = prometheusNodeUsage(client, '', '30s');
     const nodes = [node('node-a'), node('node-b')];
     // rate() needs its range mostly covered by scrapes
-    const deadline = Date.now() + 60_000;
-    while (Date.now() < deadline) {
-      const n = await client.queryInstant('count_over_time(container_memory_working_set_bytes[30s])');
-      if (n.length && Number(n[0]!.value[1]) >= 29) break;
-      await new Promise((r) => setTimeout(r, 500));
-    }
+    await scrapes(client, 'count_over_time(container_memory_working_set_bytes[30s])', 29, 60_000);
     const first = await source.sample(nodes);
     expect(first.get('node-a')!.cpu).toBeCloseTo(3.4 / 4, 1);
     expect(first.get('node-a')!.memory).toBeCloseTo(0.5, 3);
@@ -135,14 +145,7 @@ describeWithPrometheus()('guardian usage from a real Prometheus', () => {
   it('in-place resize: containers near their limit (nearest first, at most k) plus the pods asked for, and CPU with throttling per container on a node', async () => {
     const client = createPrometheusClient({ url: prom.url, timeout: '5s' });
     const source = prometheusNodeUsage(client, '', '30s');
-    const deadline = Date.now() + 60_000;
-    while (Date.now() < deadline) {
-      const n = await client.queryInstant(
-        'count_over_time(container_cpu_cfs_periods_total{pod="web-a"}[30s])',
-      );
-      if (n.length && Number(n[0]!.value[1]) >= 29) break;
-      await new Promise((r) => setTimeout(r, 500));
-    }
+    await scrapes(client, 'count_over_time(container_cpu_cfs_periods_total{pod="web-a"}[30s])', 29, 60_000);
     const near = await source.containerMemory(0.8, 10, []);
     expect([...near.keys()].sort()).toEqual(['other/web-b/app', 'shop/web-a/app', 'shop/web-near/app']);
     expect(near.get('shop/web-a/app')!.workingSet).toBe(950 * Mi);
@@ -259,14 +262,12 @@ describeWithPrometheus()('guardian usage from a real Prometheus', () => {
   it('recorded node usage (deploy/guardian/prometheus-rules) reads what the raw queries read; without the rules it says so', async () => {
     const raw = createPrometheusClient({ url: promRules.url, timeout: '5s' });
     // rate()[1m] (the rules' window) needs a minute of scrapes to read the full rate
-    const deadline = Date.now() + 90_000;
-    while (Date.now() < deadline) {
-      const n = await raw.queryInstant(
-        'count_over_time(container_memory_working_set_bytes{pod="web-node-a"}[1m])',
-      );
-      if (n.length && Number(n[0]!.value[1]) >= 58) break;
-      await new Promise((r) => setTimeout(r, 1000));
-    }
+    await scrapes(
+      raw,
+      'count_over_time(container_memory_working_set_bytes{pod="web-node-a"}[1m])',
+      58,
+      90_000,
+    );
     const nodes = [node('node-a'), node('node-c')];
     const recorded = await prometheusNodeUsage(raw, '', '1m', { recorded: true }).sample(nodes);
     const direct = await prometheusNodeUsage(raw, '', '1m').sample(nodes);

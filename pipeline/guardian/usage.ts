@@ -82,7 +82,7 @@ export function prometheusNodeUsage(
   rateWindow = '1m',
   opts: NodeUsageOptions = {},
 ): NodeUsageSource {
-  const sel = `container!="",container!="POD"${selector ? `,${selector}` : ''}`;
+  const sel = containerSelector(selector);
   const recordedSel = selector ? `{${selector}}` : '';
   const queries = opts.recorded
     ? [
@@ -218,10 +218,15 @@ export function prometheusNodeUsage(
 
 /** The three node queries on the raw cAdvisor series, as the recording rules evaluate them too. */
 export function nodeUsageQueries(selector = '', rateWindow = '1m'): string[] {
-  const sel = `container!="",container!="POD"${selector ? `,${selector}` : ''}`;
+  const sel = containerSelector(selector);
   return [
     `sum by (node) (rate(container_cpu_usage_seconds_total{${sel}}[${rateWindow}]))`,
     `sum by (node) (container_memory_working_set_bytes{${sel}})`,
     `max by (node) (timestamp(container_memory_working_set_bytes{${sel}}))`,
   ];
+}
+
+/** cAdvisor's container series, the pause container and pod-level cgroups left out, plus the user's selector. */
+export function containerSelector(selector = ''): string {
+  return `container!="",container!="POD"${selector ? `,${selector}` : ''}`;
 }

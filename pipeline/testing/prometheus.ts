@@ -68,12 +68,15 @@ export function prometheusAvailable(): { ok: true } | { ok: false; reason: strin
 /** Backfills an OpenMetrics file into `outDir` (24 h blocks); returns outDir. */
 export function backfill(openMetricsFile: string, outDir: string): string {
   mkdirSync(outDir, { recursive: true });
-  execFileSync(
-    'promtool',
-    ['tsdb', 'create-blocks-from', 'openmetrics', '--max-block-duration=24h', openMetricsFile, outDir],
-    { stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 64 * 2 ** 20 },
-  );
+  execFileSync('promtool', backfillArgs(openMetricsFile, outDir), {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    maxBuffer: 64 * 2 ** 20,
+  });
   return outDir;
+}
+
+function backfillArgs(openMetricsFile: string, outDir: string): string[] {
+  return ['tsdb', 'create-blocks-from', 'openmetrics', '--max-block-duration=24h', openMetricsFile, outDir];
 }
 
 /**
@@ -83,11 +86,9 @@ export function backfill(openMetricsFile: string, outDir: string): string {
 export function backfillAsync(openMetricsFile: string, outDir: string): Promise<string> {
   mkdirSync(outDir, { recursive: true });
   return new Promise((resolve, reject) => {
-    const child = spawn(
-      'promtool',
-      ['tsdb', 'create-blocks-from', 'openmetrics', '--max-block-duration=24h', openMetricsFile, outDir],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
+    const child = spawn('promtool', backfillArgs(openMetricsFile, outDir), {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => {
       stderr = (stderr + d.toString()).slice(-4000);

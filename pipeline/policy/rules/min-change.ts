@@ -14,7 +14,7 @@
  * 40m run after run, each flip a rollout that saved a few millicores (bench/quality/NOTES.md).
  */
 import { parseQuantity, parseCpu, parseMemory, formatCpu, formatMemory } from '../../core/quantity.js';
-import { parseDuration } from '../../core/duration.js';
+import { formatDuration, parseDuration } from '../../core/duration.js';
 import { dropField, quantityFields, BUILTIN, type Rule } from './context.js';
 
 export const REVERSAL_WINDOW_SECONDS = 7 * 86400;
@@ -59,7 +59,7 @@ export const minChangeRule: Rule = (ctx) => {
         f,
         policy,
         'min-change',
-        `Tidemark changed this request on ${recent.date}; a cut waits ${fmtDays(hold)} after a change`,
+        `Tidemark changed this request on ${recent.date}; a cut waits ${formatDuration(hold)} after a change`,
       );
       dropLimits(ctx, q.container, q.resource, policy);
       continue;
@@ -87,10 +87,9 @@ export const minChangeRule: Rule = (ctx) => {
         ? (q.current - wanted.proposed) / q.current
         : rel;
     // A cut is judged by the amount the analyzer wants when max-decrease paced it.
-    const cut = up ? 0 : q.current - (paced && wanted ? Math.min(wanted.proposed, q.proposed) : q.proposed);
-    const tooSmall = !up && cut < smallestCut[q.resource];
-    if (Math.max(rel, wantedRel) >= threshold && !tooSmall) continue;
-    if (tooSmall && Math.max(rel, wantedRel) >= threshold) {
+    const cut = q.current - (paced && wanted ? Math.min(wanted.proposed, q.proposed) : q.proposed);
+    if (Math.max(rel, wantedRel) >= threshold) {
+      if (up || cut >= smallestCut[q.resource]) continue;
       const fmt = q.resource === 'cpu' ? formatCpu : formatMemory;
       dropField(
         ctx,
@@ -122,11 +121,6 @@ function dropLimits(ctx: Parameters<Rule>[0], container: string, resource: strin
   )) {
     dropField(ctx, l, policy, 'min-change', 'its request does not change');
   }
-}
-
-function fmtDays(seconds: number): string {
-  const d = seconds / 86400;
-  return Number.isInteger(d) ? `${d} day${d === 1 ? '' : 's'}` : `${Math.round(seconds / 3600)} h`;
 }
 
 /** Our latest change to this request within the window: its date and whether it went up. */
