@@ -670,7 +670,12 @@ async function main(): Promise<void> {
       requests,
       watchRestarts: metric('tidemark_guardian_watch_restarts'),
     };
-    const file = join(root, 'bench', 'results', `guardian-${nodes}-${pods}${o.scenario === 'both' ? '' : `-${o.scenario}`}.json`);
+    const file = join(
+      root,
+      'bench',
+      'results',
+      `guardian-${nodes}-${pods}${o.scenario === 'both' ? '' : `-${o.scenario}`}.json`,
+    );
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
     const lists = Object.entries(requests)
