@@ -5,7 +5,16 @@
  * as a separate process. Prints and writes bench/results/scale-<N>-<scrape>s.json: wall time per
  * stage, Tidemark's peak RSS, queries, bytes, and the samples Prometheus read.
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { homedir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +29,7 @@ import {
   startPrometheus,
   writeCpuRateRule,
 } from '../../pipeline/testing/prometheus.js';
+import { FORMAT_VERSION } from '../../pipeline/model/usage/checkpoint/checkpoint-file.js';
 import { layout, writeClusterAndRepo, writeDay, type ScaleSpec } from './generate.js';
 import { startControlPlane } from '../../pipeline/testing/control-plane/index.js';
 import { seedFromSnapshot } from '../../pipeline/testing/control-plane/seed.js';
@@ -114,6 +124,10 @@ async function main(): Promise<void> {
       'incremental history: a cold run with state.path the day before the bed ends, then the warm daily run; both measured',
     )
     .option(
+      '--reuse-cold',
+      'with --warm: start the warm run from the checkpoint a previous cold run of this bed saved (same checkpoint format and query form), instead of running cold again',
+    )
+    .option(
       '--peer-bed',
       "with --warm: the bed --peer krr builds (KRR's, history ending in the last 12 hours)",
     )
@@ -140,6 +154,7 @@ async function main(): Promise<void> {
       peer?: string;
       warm?: boolean;
       peerBed?: boolean;
+      reuseCold?: boolean;
       krrVersion: string;
       krrCommand?: string;
       krrWorkers: string;
@@ -228,7 +243,11 @@ async function main(): Promise<void> {
     const planOnce = (at: number | undefined, state: string | undefined) =>
       runPlanProcess(dir, prom, promLine, at, state, o.profile);
     if (o.warm) {
-      await warmBench(spec, pods.length, generated.samples, dir, planOnce);
+      const form = `${o.recordedCpu ? 'recorded' : 'counter'}-${o.cpuPeaks}${o.coarse ? `-coarse-${o.coarse.replace(':', '-')}` : ''}`;
+      await warmBench(spec, pods.length, generated.samples, dir, planOnce, {
+        form,
+        reuseCold: !!o.reuseCold,
+      });
       return;
     }
     // With a peer, both tools read the window ending now.
@@ -406,9 +425,13 @@ async function warmBench(
   tsdbSamples: number,
   dir: string,
   planOnce: (at: number | undefined, state: string | undefined) => Promise<PlanMeasure>,
+  opts: { form: string; reuseCold: boolean },
 ): Promise<void> {
   const state = join(dir, 'state');
   rmSync(state, { recursive: true, force: true });
+  // The cold checkpoint is kept per query form and checkpoint format, so the warm run can be
+  // measured again (after a change to the warm path) without paying the cold read each time.
+  const saved = join(dir, `cold-state-${opts.form}-f${FORMAT_VERSION}`);
   const summary = (m: PlanMeasure) => {
     const c = m.doc.clusters[0]!;
     const h = c.history!;
@@ -430,7 +453,17 @@ async function warmBench(
       checkpoint: h.checkpoint,
     };
   };
-  const cold = summary(await planOnce(spec.end - 86400, state));
+  let cold: ReturnType<typeof summary> & { reused?: boolean };
+  if (opts.reuseCold && existsSync(join(saved, 'cold.json'))) {
+    cpSync(join(saved, 'state'), state, { recursive: true });
+    cold = { ...(JSON.parse(readFileSync(join(saved, 'cold.json'), 'utf8')) as typeof cold), reused: true };
+    process.stderr.write(`  cold run reused from ${saved}\n`);
+  } else {
+    cold = summary(await planOnce(spec.end - 86400, state));
+    rmSync(saved, { recursive: true, force: true });
+    cpSync(state, join(saved, 'state'), { recursive: true });
+    writeFileSync(join(saved, 'cold.json'), JSON.stringify(cold));
+  }
   const warm = summary(await planOnce(spec.end, state));
   if (cold.mode !== 'cold' || warm.mode !== 'warm')
     throw new Error(`expected a cold then a warm run, got ${cold.mode} then ${warm.mode}`);
@@ -443,11 +476,13 @@ async function warmBench(
     days: spec.days,
     scrapeSeconds: spec.scrape,
     tsdbSamples,
+    form: opts.form,
     cold,
     warm,
     checkpointBytesPerContainer: perContainer,
   };
-  const file = join(root, 'bench', 'results', `scale-${spec.containers}-${spec.scrape}s-warm.json`);
+  const variant = opts.form === 'counter-scrape' ? '' : `-${opts.form}`;
+  const file = join(root, 'bench', 'results', `scale-${spec.containers}-${spec.scrape}s-warm${variant}.json`);
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
   const line = (name: string, r: typeof cold): string =>
@@ -455,7 +490,10 @@ async function warmBench(
   console.log(
     [
       `bench:scale --warm — ${spec.containers} containers (${pods} pods), ${spec.days} days at ${spec.scrape} s`,
-      line('cold (the day before, no checkpoint)', cold),
+      line(
+        `cold (the day before, no checkpoint${cold.reused ? '; measured earlier, its checkpoint reused' : ''})`,
+        cold,
+      ),
       line('warm (the daily run)', warm),
       `  checkpoint: ${ck.bytes} bytes for ${ck.containers} containers in ${ck.workloads} workloads = ${perContainer?.toFixed(0)} bytes per container`,
       `wrote ${file}`,

@@ -2,12 +2,12 @@
 import { quantileSorted } from 'simple-statistics';
 
 /** Interpolated percentile (0…1) of unsorted values; 0 for none. */
-export function percentile(values: number[], p: number): number {
+export function percentile(values: readonly number[], p: number): number {
   if (!values.length) return 0;
-  return quantileSorted(
-    [...values].sort((a, b) => a - b),
-    p,
-  );
+  // A typed array sorts numerically without a comparator call per pair: at 20,000 containers the
+  // inventory's and the HPA sizing's percentiles were a tenth of a warm run's CPU.
+  // quantileSorted only reads length and indices, which a Float64Array has.
+  return quantileSorted(Float64Array.from(values).sort() as unknown as number[], p);
 }
 
 /** Ceil that ignores float32 noise: demand stored as 6.0000002 still needs 6 replicas, not 7. */

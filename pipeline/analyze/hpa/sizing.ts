@@ -12,8 +12,9 @@ import type { DemandView } from '../../model/usage/demand-view.js';
  */
 export function fluctuation(v: DemandView): number {
   const byHour: number[][] = Array.from({ length: 24 }, () => []);
+  // Unix time has no leap seconds, so the UTC hour is plain arithmetic (no Date per point).
   for (let i = 0; i < v.times.length; i++)
-    byHour[new Date(v.times[i]! * 1000).getUTCHours()]!.push(v.cpu[i]!);
+    byHour[((Math.floor(v.times[i]! / 3600) % 24) + 24) % 24]!.push(v.cpu[i]!);
   const medians = byHour.filter((h) => h.length > 0).map((h) => percentile(h, 0.5));
   if (medians.length < 2) return 1;
   const max = Math.max(...medians);
