@@ -1,44 +1,20 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import {
   CHECKPOINT_FILE,
   encodeCheckpoint,
   loadCheckpoint,
   LOCK_FILE,
   writeCheckpoint,
-  type CheckpointHeader,
   type Expected,
 } from './checkpoint-file.js';
-import type { HistoryState } from './history-folder.js';
-import type { NodeHistoryState } from './node-days.js';
+import { expected, header, nodes, state, window } from '../../../testing/checkpoint-fixture.js';
 
 const DAY = 86400;
-const window = { start: 20_000 * DAY, end: 20_014 * DAY + 3600, step: 300 };
-const expected: Expected = { cluster: 'prod', windowSeconds: 14 * DAY, window, digest: 'sig' };
-const header: CheckpointHeader = {
-  cluster: 'prod',
-  windowSeconds: 14 * DAY,
-  step: 300,
-  demandStep: 900,
-  start: window.start,
-  end: window.end - DAY,
-  digest: 'sig',
-  workloads: 1,
-  containers: 1,
-  nodes: 1,
-  tierLabel: null,
-  writtenAt: '2024-10-01T00:00:00Z',
-  tidemarkVersion: 'test',
-};
-const state: HistoryState = {
-  end: header.end,
-  workloads: new Map([['Deployment/shop/web', new Map([[20_005, Uint8Array.from([1, 2, 3])]])]]),
-};
-const nodes: NodeHistoryState = {
-  nodes: new Map([['node-a', new Map([[20_006, Uint8Array.from([4, 5])]])]]),
-  reported: new Map([['0123456789abcdef', 20_007]]),
-};
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
 
 describe('model/usage/checkpoint/checkpoint-file', () => {
   let dir: string;
@@ -169,5 +145,47 @@ describe('model/usage/checkpoint/checkpoint-file', () => {
     });
     expect(readFileSync(join(dir, LOCK_FILE), 'utf8')).toBe('12345\n');
     expect(loadCheckpoint(dir, expected).warm).toBe(false);
+  });
+
+  it('of four processes writing at the same moment, one writes and the others are refused; the file is whole', async () => {
+    write();
+    const go = join(dir, 'go');
+    const runs = ['p1', 'p2', 'p3', 'p4'].map((id) => {
+      const child = spawn(join(root, 'node_modules', '.bin', 'tsx'), [
+        join(root, 'pipeline', 'testing', 'checkpoint-write-race.ts'),
+        dir,
+        go,
+        id,
+      ]);
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+      child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+      const loaded = new Promise<void>((resolve) => {
+        const check = (): void => void (out.includes('loaded') && resolve());
+        child.stdout.on('data', check);
+      });
+      const done = new Promise<string>((resolve, reject) =>
+        child.on('close', (code) =>
+          code === 0 ? resolve(out) : reject(new Error(`${id}: exit ${code}: ${err}`)),
+        ),
+      );
+      return { loaded, done };
+    });
+    await Promise.all(runs.map((r) => r.loaded));
+    writeFileSync(go, '');
+    const outs = await Promise.all(runs.map((r) => r.done));
+    expect(outs.every((o) => o.startsWith('loaded warm\n'))).toBe(true);
+    const results = outs.map(
+      (o) => JSON.parse(o.trim().split('\n').pop()!) as { id: string; written: boolean; reason?: string },
+    );
+    const winners = results.filter((r) => r.written);
+    expect(winners).toHaveLength(1);
+    for (const r of results.filter((x) => !x.written)) expect(['locked', 'changed']).toContain(r.reason);
+    const back = loadCheckpoint(dir, expected);
+    expect(back.warm).toBe(true);
+    if (back.warm) expect(back.header.writtenAt).toBe(winners[0]!.id);
+    // No lock and no temporary file left behind.
+    expect(readdirSync(dir).sort()).toEqual(['go', CHECKPOINT_FILE]);
   });
 });
