@@ -117,7 +117,7 @@ async function main(): Promise<void> {
     )
     .option(
       '--peer <tool>',
-      'krr: also run `krr simple` on the same kube-apiserver and Prometheus, and print both side by side',
+      'krr: also run `krr simple` on the same kube-apiserver and Prometheus, and print both side by side (with --warm: beside the cold and the warm daily run)',
     )
     .option(
       '--warm',
@@ -160,7 +160,6 @@ async function main(): Promise<void> {
       krrWorkers: string;
     }>();
   if (o.peer !== undefined && o.peer !== 'krr') throw new Error(`--peer: only krr, not ${o.peer}`);
-  if (o.warm && o.peer) throw new Error('--warm and --peer: one at a time');
   const peer = o.peer === 'krr';
   // --warm --peer-bed reuses the bed --peer krr built (history ending within the last 12 hours).
   const peerBed = peer || !!o.peerBed;
@@ -244,10 +243,23 @@ async function main(): Promise<void> {
       runPlanProcess(dir, prom, promLine, at, state, o.profile);
     if (o.warm) {
       const form = `${o.recordedCpu ? 'recorded' : 'counter'}-${o.cpuPeaks}${o.coarse ? `-coarse-${o.coarse.replace(':', '-')}` : ''}`;
-      await warmBench(spec, pods.length, generated.samples, dir, planOnce, {
+      const w = await warmBench(spec, pods.length, generated.samples, dir, planOnce, {
         form,
         reuseCold: !!o.reuseCold,
       });
+      if (cp) {
+        // The daily run beside KRR's: KRR has no checkpoint, so each of its runs is a full read.
+        const krr = await runPeer(o, cp.kubeconfig, prom, dir);
+        writeFileSync(w.file, JSON.stringify({ ...w.result, peer: krr.summary }, null, 2) + '\n');
+        printSideBySide(
+          [
+            { label: 'tidemark cold', ...w.result.cold },
+            { label: 'tidemark warm', ...w.result.warm },
+          ],
+          krr,
+          join(dir, 'out', 'plan.json'),
+        );
+      }
       return;
     }
     // With a peer, both tools read the window ending now.
@@ -295,7 +307,7 @@ async function main(): Promise<void> {
     if (cp) {
       const krr = await runPeer(o, cp.kubeconfig, prom, dir);
       (result as Record<string, unknown>).peer = krr.summary;
-      printSideBySide(result.plan, krr, join(out, 'plan.json'));
+      printSideBySide([{ label: 'tidemark plan', ...result.plan }], krr, join(out, 'plan.json'));
     }
     const variant = `${peer ? '-peer-krr' : ''}${o.recordedCpu ? '-recorded' : ''}${o.cpuPeaks === 'interval' ? '-interval' : ''}${o.coarse ? `-coarse-${o.coarse.replace(':', '-')}` : ''}`;
     const file = join(root, 'bench', 'results', `scale-${spec.containers}-${spec.scrape}s${variant}.json`);
@@ -426,7 +438,7 @@ async function warmBench(
   dir: string,
   planOnce: (at: number | undefined, state: string | undefined) => Promise<PlanMeasure>,
   opts: { form: string; reuseCold: boolean },
-): Promise<void> {
+): Promise<{ result: WarmResult; file: string }> {
   const state = join(dir, 'state');
   rmSync(state, { recursive: true, force: true });
   // The cold checkpoint is kept per query form and checkpoint format, so the warm run can be
@@ -499,6 +511,19 @@ async function warmBench(
       `wrote ${file}`,
     ].join('\n'),
   );
+  return { result, file };
+}
+
+interface RunSummary {
+  wallSeconds: number;
+  peakRssMiB: number;
+  prometheusCpuSeconds: number;
+  prometheusRequests: Record<string, number>;
+}
+interface WarmResult {
+  cold: RunSummary;
+  warm: RunSummary;
+  [k: string]: unknown;
 }
 
 /** The newest peer bed built in the last 12 hours for these parameters, else this hour. */
@@ -553,49 +578,46 @@ async function runPeer(
 
 /** Both tools in one table, the ratios, and a few containers' recommendations from each. */
 function printSideBySide(
-  ours: {
-    wallSeconds: number;
-    peakRssMiB: number;
-    prometheusCpuSeconds: number;
-    prometheusRequests: Record<string, number>;
-  },
+  ours: (RunSummary & { label: string })[],
   krr: { run: KrrRun; summary: Record<string, unknown> },
   planFile: string,
 ): void {
-  const k = krr.summary as {
-    wallSeconds: number;
-    peakRssMiB: number;
-    prometheusCpuSeconds: number;
-    prometheusRequests: Record<string, number>;
-  };
+  const k = krr.summary as unknown as RunSummary;
   const count = (r: Record<string, number>): number => Object.values(r).reduce((a, b) => a + b, 0);
-  const row = (name: string, a: string, b: string, ratio: string): string =>
-    `  ${name.padEnd(26)} ${a.padStart(14)} ${b.padStart(14)} ${ratio.padStart(10)}`;
+  const row = (name: string, cells: string[]): string =>
+    `  ${name.padEnd(26)} ${cells.map((c) => c.padStart(15)).join(' ')}`;
   const x = (a: number, b: number): string => (a > 0 ? `${(b / a).toFixed(1)}×` : '—');
+  const line = (name: string, of: (r: RunSummary) => number, unit: (v: number) => string): string =>
+    row(name, [...ours.map((r) => unit(of(r))), unit(of(k)), ...ours.map((r) => x(of(r), of(k)))]);
   console.log(
     [
-      'side by side (cold run: no checkpoints yet)',
-      row('', 'tidemark plan', 'krr simple', 'krr ÷ us'),
-      row(
+      'side by side',
+      row('', [
+        ...ours.map((r) => r.label),
+        'krr simple',
+        ...ours.map((r) => `krr ÷ ${r.label.split(' ').pop()}`),
+      ]),
+      line(
         'wall time',
-        `${ours.wallSeconds.toFixed(1)} s`,
-        `${k.wallSeconds.toFixed(1)} s`,
-        x(ours.wallSeconds, k.wallSeconds),
+        (r) => r.wallSeconds,
+        (v) => `${v.toFixed(1)} s`,
       ),
-      row('peak RSS', `${ours.peakRssMiB} MiB`, `${k.peakRssMiB} MiB`, x(ours.peakRssMiB, k.peakRssMiB)),
-      row(
+      line(
+        'peak RSS',
+        (r) => r.peakRssMiB,
+        (v) => `${v} MiB`,
+      ),
+      line(
         'Prometheus CPU',
-        `${ours.prometheusCpuSeconds.toFixed(1)} s`,
-        `${k.prometheusCpuSeconds.toFixed(1)} s`,
-        x(ours.prometheusCpuSeconds, k.prometheusCpuSeconds),
+        (r) => r.prometheusCpuSeconds,
+        (v) => `${v.toFixed(1)} s`,
       ),
-      row(
+      line(
         'Prometheus API requests',
-        String(count(ours.prometheusRequests)),
-        String(count(k.prometheusRequests)),
-        x(count(ours.prometheusRequests), count(k.prometheusRequests)),
+        (r) => count(r.prometheusRequests),
+        (v) => String(v),
       ),
-      `  requests by handler — tidemark: ${JSON.stringify(ours.prometheusRequests)}; krr: ${JSON.stringify(k.prometheusRequests)}`,
+      `  requests by handler — ${ours.map((r) => `${r.label}: ${JSON.stringify(r.prometheusRequests)}`).join('; ')}; krr: ${JSON.stringify(k.prometheusRequests)}`,
       '',
       'a sample of recommendations (requests; ours before policy clamps, as the analyzer proposed)',
       ...sampleRecommendations(planFile, krr.run),
