@@ -8,6 +8,8 @@ export interface Seen {
   /** The request body as text (form bodies), and as bytes (protobuf). */
   body: string;
   raw: Buffer;
+  /** The Authorization header, for gateways a test plays. */
+  authorization?: string;
 }
 
 /**
@@ -28,7 +30,13 @@ export async function proxy(
     req.on('data', (d: Buffer) => parts.push(d));
     req.on('end', () => {
       const raw = Buffer.concat(parts);
-      seen.push({ method: req.method!, url: req.url!, body: raw.toString(), raw });
+      seen.push({
+        method: req.method!,
+        url: req.url!,
+        body: raw.toString(),
+        raw,
+        authorization: req.headers.authorization,
+      });
       const forward = (): void => {
         const up = httpRequest(
           { host: t.hostname, port: t.port, method: req.method, path: req.url, headers: req.headers },

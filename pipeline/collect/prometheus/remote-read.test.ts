@@ -4,7 +4,7 @@
  * start or end inside the window, jittered scrape times and duplicate series, at a 60 s and a
  * 300 s scrape; and a server that does not stream remote read falls back to PromQL.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -250,6 +250,44 @@ describeWithPrometheus()('collect/prometheus remote read (real Prometheus)', () 
       } finally {
         closeProxy(p.server);
       }
+    }
+  });
+
+  it("sends the client's bearer token to /api/v1/read; a gateway forbidding remote read means PromQL", async () => {
+    const token = 'tok-READ-789';
+    const tokenFile = join(dir, 'read.token');
+    writeFileSync(tokenFile, `${token}\n`);
+    let forbidRead = false;
+    const p = await proxy(prom.url, (_n, res, forward) => {
+      const last = p.seen.at(-1)!;
+      if (last.authorization !== `Bearer ${token}` || (forbidRead && last.url === '/api/v1/read')) {
+        res.writeHead(last.authorization === `Bearer ${token}` ? 403 : 401, { 'content-type': 'text/plain' });
+        res.end('no');
+      } else forward();
+    });
+    try {
+      const logger = createMemoryLogger('debug');
+      const on = createPrometheusSource(
+        { ...cfg(60, { read: 'remote-read', bearerTokenFile: tokenFile }), url: p.url },
+        fast,
+      );
+      const a = await readAll(on, request(60), logger);
+      expect(on.stats().read!.mode).toBe('remote-read');
+      expect(a.series).toHaveLength(7);
+      forbidRead = true;
+      const off = createPrometheusSource(
+        { ...cfg(60, { read: 'remote-read', bearerTokenFile: tokenFile }), url: p.url },
+        fast,
+      );
+      const b = await readAll(off, request(60), logger);
+      expect(off.stats().read).toEqual({
+        mode: 'promql',
+        fallback: 'HTTP 403 (remote read forbidden for these credentials)',
+      });
+      expect(b.series).toHaveLength(7);
+      expect(logger.lines.join('\n')).not.toContain(token);
+    } finally {
+      closeProxy(p.server);
     }
   });
 

@@ -7,7 +7,7 @@
  */
 import { SourceError } from '../../../core/errors.js';
 import type { UsageWindow } from '../../types.js';
-import type { PrometheusClient } from '../client.js';
+import { QueryFailure, type PrometheusClient } from '../client.js';
 import { addMatrix, type BatchAccumulator } from '../decode.js';
 import {
   CPU_METRIC,
@@ -243,6 +243,10 @@ export async function probeRemoteRead(
     return undefined;
   } catch (err) {
     if (err instanceof RemoteReadRefused) return err.reason;
+    // The preflight's PromQL passed with these credentials: a 403 here forbids remote read only
+    // (a gateway that allows queries), so PromQL can still read.
+    if (err instanceof QueryFailure && err.status === 403)
+      return 'HTTP 403 (remote read forbidden for these credentials)';
     throw err;
   }
 }
