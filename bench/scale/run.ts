@@ -29,6 +29,7 @@ import {
   startPrometheus,
   writeCpuRateRule,
 } from '../../pipeline/testing/prometheus.js';
+import type { UsageReadStats } from '../../pipeline/collect/types.js';
 import { FORMAT_VERSION } from '../../pipeline/model/usage/checkpoint/checkpoint-file.js';
 import { layout, writeClusterAndRepo, writeDay, type ScaleSpec } from './generate.js';
 import { startControlPlane } from '../../pipeline/testing/control-plane/index.js';
@@ -112,6 +113,10 @@ async function main(): Promise<void> {
       "read CPU from kube-prometheus' recorded irate (backfilled by promtool once, into the cached TSDB)",
     )
     .option(
+      '--remote-read',
+      "read cAdvisor's usage series by remote read (metrics.prometheus.read: remote-read): the stored chunks, reduced by Tidemark",
+    )
+    .option(
       '--query-stats',
       'ask Prometheus for the samples it read (costs it ~15 %; off by default, as in the product)',
     )
@@ -150,6 +155,7 @@ async function main(): Promise<void> {
       profile?: string;
       coarse?: string;
       queryStats?: boolean;
+      remoteRead?: boolean;
       recordedCpu?: boolean;
       peer?: string;
       warm?: boolean;
@@ -238,13 +244,16 @@ async function main(): Promise<void> {
       await seedFromSnapshot(cp, join(dir, 'cluster'));
       process.stderr.write(`  control plane seeded in ${((performance.now() - t) / 1000).toFixed(0)} s\n`);
     }
-    const promLine = `    metrics: { prometheus: { url: "${prom.url}", concurrency: ${Number(o.concurrency)}, scrapeInterval: ${spec.scrape}s, cpuPeaks: ${o.cpuPeaks}, timeout: 120s${o.recordedCpu ? `, recordedCpuRate: "${RECORDED_CPU_RATE}"` : ''}${o.queryStats ? ', queryStats: true' : ''}${o.coarse ? `, coarse: { after: ${o.coarse.split(':')[0]}, step: ${o.coarse.split(':')[1]} }` : ''} } }`;
+    const promLine = `    metrics: { prometheus: { url: "${prom.url}", concurrency: ${Number(o.concurrency)}, scrapeInterval: ${spec.scrape}s, cpuPeaks: ${o.cpuPeaks}, timeout: 120s${o.recordedCpu ? `, recordedCpuRate: "${RECORDED_CPU_RATE}"` : ''}${o.queryStats ? ', queryStats: true' : ''}${o.remoteRead ? ', read: remote-read' : ''}${o.coarse ? `, coarse: { after: ${o.coarse.split(':')[0]}, step: ${o.coarse.split(':')[1]} }` : ''} } }`;
     const planOnce = (at: number | undefined, state: string | undefined) =>
       runPlanProcess(dir, prom, promLine, at, state, o.profile);
     if (o.warm) {
       const form = `${o.recordedCpu ? 'recorded' : 'counter'}-${o.cpuPeaks}${o.coarse ? `-coarse-${o.coarse.replace(':', '-')}` : ''}`;
       const w = await warmBench(spec, pods.length, generated.samples, dir, planOnce, {
-        form,
+        // Remote read gives the PromQL path's points (remote-read.test.ts), so the cold
+        // checkpoint of the same query form serves both.
+        form: `${form}${o.remoteRead ? '-remote-read' : ''}`,
+        coldForm: form,
         reuseCold: !!o.reuseCold,
       });
       if (cp) {
@@ -277,6 +286,7 @@ async function main(): Promise<void> {
       cpuPeaks: o.cpuPeaks,
       recordedCpuRate: o.recordedCpu ? RECORDED_CPU_RATE : undefined,
       coarse: o.coarse ?? 'off',
+      read: m.read ?? { mode: 'promql' },
       stepSeconds: 300,
       tsdbSamples: generated.samples,
       prepare: {
@@ -309,7 +319,7 @@ async function main(): Promise<void> {
       (result as Record<string, unknown>).peer = krr.summary;
       printSideBySide([{ label: 'tidemark plan', ...result.plan }], krr, join(out, 'plan.json'));
     }
-    const variant = `${peer ? '-peer-krr' : ''}${o.recordedCpu ? '-recorded' : ''}${o.cpuPeaks === 'interval' ? '-interval' : ''}${o.coarse ? `-coarse-${o.coarse.replace(':', '-')}` : ''}`;
+    const variant = `${peer ? '-peer-krr' : ''}${o.recordedCpu ? '-recorded' : ''}${o.cpuPeaks === 'interval' ? '-interval' : ''}${o.coarse ? `-coarse-${o.coarse.replace(':', '-')}` : ''}${o.remoteRead ? '-remote-read' : ''}`;
     const file = join(root, 'bench', 'results', `scale-${spec.containers}-${spec.scrape}s${variant}.json`);
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
@@ -346,7 +356,7 @@ interface PlanMeasure {
   out: string;
   doc: {
     clusters: {
-      sources: { metrics: Record<string, number> };
+      sources: { metrics: Record<string, number> & { read?: UsageReadStats } };
       summary: Record<string, unknown>;
       history?: {
         mode: string;
@@ -437,13 +447,13 @@ async function warmBench(
   tsdbSamples: number,
   dir: string,
   planOnce: (at: number | undefined, state: string | undefined) => Promise<PlanMeasure>,
-  opts: { form: string; reuseCold: boolean },
+  opts: { form: string; coldForm: string; reuseCold: boolean },
 ): Promise<{ result: WarmResult; file: string }> {
   const state = join(dir, 'state');
   rmSync(state, { recursive: true, force: true });
   // The cold checkpoint is kept per query form and checkpoint format, so the warm run can be
   // measured again (after a change to the warm path) without paying the cold read each time.
-  const saved = join(dir, `cold-state-${opts.form}-f${FORMAT_VERSION}`);
+  const saved = join(dir, `cold-state-${opts.coldForm}-f${FORMAT_VERSION}`);
   const summary = (m: PlanMeasure) => {
     const c = m.doc.clusters[0]!;
     const h = c.history!;
@@ -459,6 +469,7 @@ async function warmBench(
       queries: c.sources.metrics.queries,
       bytesRead: c.sources.metrics.bytes,
       pointsReturned: c.sources.metrics.samples,
+      usageRead: c.sources.metrics.read ?? { mode: 'promql' as const },
       prometheusCpuSeconds: m.after.cpuSeconds - m.before.cpuSeconds,
       prometheusRequests: m.ourRequests,
       recommendations: c.summary.recommendations,
@@ -498,7 +509,7 @@ async function warmBench(
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
   const line = (name: string, r: typeof cold): string =>
-    `  ${name}: wall ${r.wallSeconds.toFixed(1)} s (collect.metrics ${r.collectMetricsSeconds.toFixed(1)} s), Tidemark CPU ${r.tidemarkCpuSeconds.toFixed(1)} s, peak RSS ${r.peakRssMiB} MiB, Prometheus CPU ${r.prometheusCpuSeconds.toFixed(1)} s, ${r.queries} queries, ${((r.bytesRead ?? 0) / 2 ** 20).toFixed(0)} MiB read, read ${r.read.start} – ${r.read.end}`;
+    `  ${name}: wall ${r.wallSeconds.toFixed(1)} s (collect.metrics ${r.collectMetricsSeconds.toFixed(1)} s), Tidemark CPU ${r.tidemarkCpuSeconds.toFixed(1)} s, peak RSS ${r.peakRssMiB} MiB, Prometheus CPU ${r.prometheusCpuSeconds.toFixed(1)} s, ${r.queries} queries, ${((r.bytesRead ?? 0) / 2 ** 20).toFixed(0)} MiB read, read ${r.read.start} – ${r.read.end}${r.usageRead?.mode === 'remote-read' ? `, by remote read (${r.usageRead.requests} requests, ${((r.usageRead.rawSamples ?? 0) / 1e6).toFixed(1)} M raw samples)` : r.usageRead?.fallback ? `, by PromQL (remote read refused: ${r.usageRead.fallback})` : ''}`;
   console.log(
     [
       `bench:scale --warm — ${spec.containers} containers (${pods} pods), ${spec.days} days at ${spec.scrape} s`,

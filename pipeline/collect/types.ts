@@ -176,6 +176,20 @@ export interface MetricsStats {
    * counted by the plan from `UsageBatch.unrequested`; absent when the source cannot see them.
    */
   unmatchedSeries?: number;
+  /** How usage series were read from Prometheus, when the config asks for remote read. */
+  read?: UsageReadStats;
+}
+
+export interface UsageReadStats {
+  /** What was used: PromQL range queries, or remote read of the stored chunks. */
+  mode: 'promql' | 'remote-read';
+  /** Remote read was asked for but the server refused it (the reason); PromQL was used. */
+  fallback?: string;
+  /** Remote read requests, frames, raw samples decoded and staleness markers met. */
+  requests?: number;
+  frames?: number;
+  rawSamples?: number;
+  staleMarkers?: number;
 }
 
 export interface InvalidSamples {

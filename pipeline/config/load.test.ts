@@ -5,7 +5,7 @@ import { ConfigError } from '../core/errors.js';
 import { tempRepo } from '../testing/temp-repo.js';
 
 /** A config beside a snapshot folder and a repository folder, with these cluster settings. */
-function configWith(settings: string): string {
+function configWith(settings: string, metrics = '{ openmetrics: metrics.om }'): string {
   const dir = tempRepo({ 'gitops/README.md': 'repo\n', 'metrics.om': '# EOF\n' }, 'tidemark-config-');
   mkdirSync(join(dir, 'cluster'));
   const file = join(dir, 'tidemark.yaml');
@@ -17,7 +17,7 @@ function configWith(settings: string): string {
       'clusters:',
       '  - name: demo',
       '    kubernetes: { snapshot: cluster/ }',
-      '    metrics: { openmetrics: metrics.om }',
+      `    metrics: ${metrics}`,
       '    repo: { path: gitops/ }',
       `    settings: ${settings}`,
       '',
@@ -99,5 +99,20 @@ describe('config: analyzer arguments', () => {
     const typo = errorOf(withAnalyzers('{ overcommit: { raiseSteps: 0.2 } }'));
     expect(typo.message).toMatch(/not a known field/);
     expect(typo.context).toMatchObject({ field: 'analyzers.overcommit.raiseSteps' });
+  });
+});
+
+describe('config: metrics.prometheus.read', () => {
+  const prom = (read: string): string => `{ prometheus: { url: "http://127.0.0.1:9090", read: ${read} } }`;
+  it('accepts promql and remote-read', () => {
+    for (const read of ['promql', 'remote-read']) {
+      const c = loadConfig(configWith('{}', prom(read)));
+      expect(c.clusters[0]!.metrics).toEqual({ prometheus: { url: 'http://127.0.0.1:9090', read } });
+    }
+  });
+  it('refuses another way of reading, naming the field', () => {
+    const e = errorOf(configWith('{}', prom('grpc')));
+    expect(e).toBeInstanceOf(ConfigError);
+    expect(e.message).toMatch(/metrics\.prometheus\.read|metrics\/prometheus\/read/);
   });
 });

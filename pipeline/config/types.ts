@@ -20,6 +20,11 @@ export interface PrometheusConfig {
   nodeUsage?: 'auto' | 'node-exporter' | 'cadvisor' | 'off';
   retries?: number;
   queryStats?: boolean;
+  /**
+   * How cAdvisor's usage series are read: PromQL range queries (default), or remote read of the
+   * stored chunks, reduced by Tidemark (falls back to PromQL when the server does not stream them).
+   */
+  read?: 'promql' | 'remote-read';
 }
 
 export type KubernetesSourceConfig =

@@ -22,6 +22,11 @@ export interface SyntheticContainer {
   duplicate?: number;
   /** OOM kills at these times (the KSM gauge turns 1, restarts count up). */
   ooms?: number[];
+  /**
+   * Seconds (to the millisecond) each cAdvisor sample's timestamp lands off its nominal scrape
+   * time, as real scrapes drift: the values still follow the nominal times.
+   */
+  jitter?: (t: number) => number;
 }
 
 export interface SyntheticHistory {
@@ -33,6 +38,11 @@ export interface SyntheticHistory {
 
 function inGap(c: SyntheticContainer, t: number): boolean {
   return (c.gaps ?? []).some(([a, b]) => t >= a && t < b);
+}
+
+/** The sample's timestamp as written: nominal, or jittered to the millisecond. */
+function stamp(c: SyntheticContainer, t: number): string {
+  return c.jitter ? (t + Math.round(c.jitter(t) * 1000) / 1000).toFixed(3) : String(t);
 }
 
 function labels(c: SyntheticContainer, extra = ''): string {
@@ -77,7 +87,7 @@ export async function writeSyntheticOpenMetrics(
         }
         if (inGap(c, t)) continue;
         await emit(
-          `container_cpu_usage_seconds_total{${labels(c, `,job="${job}"`)}} ${counter.toFixed(6)} ${t}`,
+          `container_cpu_usage_seconds_total{${labels(c, `,job="${job}"`)}} ${counter.toFixed(6)} ${stamp(c, t)}`,
         );
         samples++;
       }
@@ -88,7 +98,7 @@ export async function writeSyntheticOpenMetrics(
     for (const t of times) {
       if (inGap(c, t)) continue;
       await emit(
-        `container_memory_working_set_bytes{${labels(c, ',job="cadvisor"')}} ${Math.round(c.mem(t))} ${t}`,
+        `container_memory_working_set_bytes{${labels(c, ',job="cadvisor"')}} ${Math.round(c.mem(t))} ${stamp(c, t)}`,
       );
       samples++;
     }

@@ -66,8 +66,23 @@ export interface VectorSample {
   value: [number, string];
 }
 
+/** A remote read answer whose status says it can be read (not 5xx, 429, 401 or 403). */
+export interface RemoteReadResponse {
+  status: number;
+  contentType: string;
+  /** The body as it arrives; its bytes count in the client's stats. */
+  body: AsyncIterable<Uint8Array>;
+  /** The start of a body that is not a stream (an error message), sanitized. */
+  text(): Promise<string>;
+}
+
 export interface PrometheusClient {
   queryRange(q: RangeQuery, signal?: AbortSignal): Promise<RangeResult>;
+  /**
+   * POST /api/v1/read with a snappy-compressed ReadRequest, with the client's auth and TLS.
+   * `what` names the request in errors (never a header). Transient failures are retried.
+   */
+  remoteRead(body: Uint8Array, what: string, signal?: AbortSignal): Promise<RemoteReadResponse>;
   /** `/api/v1/query` at `time` (default: the server's now), same failure handling. */
   queryInstant(query: string, time?: number, signal?: AbortSignal): Promise<VectorSample[]>;
   readonly stats: ClientStats;
@@ -265,6 +280,58 @@ export function createPrometheusClient(cfg: PrometheusConfig, opts: ClientOption
     );
   }
 
+  async function read(body: Uint8Array, what: string, signal?: AbortSignal): Promise<RemoteReadResponse> {
+    stats.requests++;
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await request(`${base}/api/v1/read`, {
+        method: 'POST',
+        headers: {
+          ...headers,
+          'content-type': 'application/x-protobuf',
+          'content-encoding': 'snappy',
+          accept: 'application/x-streamed-protobuf; proto=prometheus.ChunkedReadResponse',
+          'x-prometheus-remote-read-version': '0.1.0',
+        },
+        body,
+        dispatcher,
+        signal,
+      });
+    } catch (err) {
+      const e = err as Error & { code?: string };
+      if (e.name === 'AbortError') throw new AbortError(e);
+      const timedOut = e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.code === 'UND_ERR_BODY_TIMEOUT';
+      throw new QueryFailure(
+        timedOut ? 'timeout' : 'unavailable',
+        `Prometheus remote read at ${base}/api/v1/read ${timedOut ? `did not answer within ${timeoutMs / 1000}s` : `is unreachable: ${sanitizeText(e.message)}`}`,
+        what,
+      );
+    }
+    const status = res.statusCode;
+    const text = async (): Promise<string> => {
+      const raw = Buffer.from(await res.body.arrayBuffer());
+      stats.bytes += raw.length;
+      return sanitizeText(raw.toString('utf8', 0, Math.min(raw.length, 300)).trim());
+    };
+    if (status === 401 || status === 403 || status >= 500 || status === 429) {
+      const msg = await text().catch(() => '');
+      throw new QueryFailure(
+        status === 401 || status === 403 ? 'auth' : 'unavailable',
+        `Prometheus remote read at ${base}/api/v1/read answered HTTP ${status}${msg ? `: ${msg}` : ''}`,
+        what,
+        status,
+      );
+    }
+    const contentType = String(res.headers['content-type'] ?? '');
+    async function* counted(): AsyncIterable<Uint8Array> {
+      for await (const chunk of res.body as AsyncIterable<Buffer>) {
+        stats.bytes += chunk.length;
+        yield chunk;
+      }
+    }
+    return { status, contentType, body: counted(), text };
+  }
+
   const retrying = <T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> =>
     pRetry(fn, {
       retries: cfg.retries ?? 4,
@@ -285,6 +352,7 @@ export function createPrometheusClient(cfg: PrometheusConfig, opts: ClientOption
     baseUrl: base,
     queryInstant: (query, time, signal) => retrying(() => instant(query, time, signal), signal),
     queryRange: (q, signal) => retrying(() => once(q, signal), signal),
+    remoteRead: (body, what, signal) => retrying(() => read(body, what, signal), signal),
     close: () => dispatcher.close(),
   };
 }

@@ -6,10 +6,9 @@
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer, request as httpRequest, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createPrometheusSource } from './index.js';
 import { createOpenMetricsSource } from '../openmetrics/index.js';
+import { request as httpRequest } from 'node:http';
 import type { MetricsSource, UsageBatch, UsageRequest, UsageSeries } from '../types.js';
 import { createMemoryLogger, silentLogger } from '../../core/logger.js';
 import { SourceError } from '../../core/errors.js';
@@ -26,6 +25,7 @@ import { writeSyntheticOpenMetrics, type SyntheticContainer } from '../../testin
 import { prng } from '../../core/prng.js';
 import { makeTestPki } from '../../testing/tls.js';
 import { SLOW_TEST_MS } from '../../testing/slow.js';
+import { closeProxy as close, proxy } from '../../testing/http-proxy.js';
 
 const STEP = 300;
 const END = 1_800_000_000 - (1_800_000_000 % 86400); // a day boundary, aligned to every step
@@ -86,49 +86,6 @@ const key = (s: { namespace: string; pod: string; container: string }): string =
 function at(s: UsageSeries, field: 'cpuMean' | 'cpuMax' | 'memMax', i: number): number {
   const j = i - s.offset;
   return j >= 0 && j < s[field].length ? s[field][j]! : NaN;
-}
-
-/** A tiny HTTP proxy in front of Prometheus, for faults Prometheus cannot be asked to make. */
-interface Seen {
-  method: string;
-  url: string;
-  body: string;
-}
-async function proxy(
-  target: string,
-  handle: (n: number, res: ServerResponse, forward: () => void) => void,
-): Promise<{ url: string; server: Server; seen: Seen[] }> {
-  let n = 0;
-  const seen: Seen[] = [];
-  const t = new URL(target);
-  const server = createServer((req, res) => {
-    res.on('error', () => {});
-    const i = ++n;
-    let body = '';
-    req.on('data', (d: Buffer) => (body += d.toString()));
-    req.on('end', () => {
-      seen.push({ method: req.method!, url: req.url!, body });
-      const forward = (): void => {
-        const up = httpRequest(
-          { host: t.hostname, port: t.port, method: req.method, path: req.url, headers: req.headers },
-          (r) => {
-            res.writeHead(r.statusCode ?? 502, r.headers);
-            r.pipe(res);
-          },
-        );
-        up.on('error', () => req.socket.destroy());
-        up.end(body);
-      };
-      handle(i, res, forward);
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server, seen };
-}
-
-function close(server: Server): void {
-  server.closeAllConnections();
-  server.close();
 }
 
 /** Interval indexes whose 5-minute window touches a gap's edge (Prometheus extrapolates there). */

@@ -44,6 +44,13 @@ import {
   type UsageQueryKind,
 } from './queries.js';
 import { createProgress } from './progress.js';
+import {
+  newRemoteReadCounters,
+  probeRemoteRead,
+  readBatchRemote,
+  type RemoteReadCounters,
+} from './remote-read/read.js';
+import { parseSelector } from './remote-read/matchers.js';
 import { readPrometheusNodeUsage } from '../node-usage/prometheus.js';
 import {
   addInvalid,
@@ -86,6 +93,11 @@ export function createPrometheusSource(
     invalidSamples: newInvalidSamples(),
   };
   let client: PrometheusClient | undefined;
+  // Remote read when asked for and the server streams it (decided once per read, by a probe).
+  const remote = cfg.read === 'remote-read' ? newRemoteReadCounters() : undefined;
+  // Remote read sends the selector as parsed matchers: a selector it cannot parse fails now.
+  if (remote) parseSelector(cfg.selector);
+  let fallback: string | undefined;
   const nodeStats = { queries: 0, bytes: 0, retries: 0, splits: 0 };
   const shape: QueryShape = {
     scrape: parseDuration(cfg.scrapeInterval ?? PROMETHEUS_DEFAULTS.scrapeInterval),
@@ -110,6 +122,13 @@ export function createPrometheusSource(
         bytes: stats.bytes + nodeStats.bytes,
         retries: stats.retries + nodeStats.retries,
         splits: stats.splits + nodeStats.splits,
+        ...(remote
+          ? {
+              read: fallback
+                ? { mode: 'promql' as const, fallback }
+                : { mode: 'remote-read' as const, ...remote },
+            }
+          : {}),
       };
     },
     async readNodeUsage(request, ctx) {
@@ -159,6 +178,16 @@ export function createPrometheusSource(
         const concurrency = cfg.concurrency ?? PROMETHEUS_DEFAULTS.concurrency;
         const kinds = QUERY_KINDS.filter((k) => k !== 'cpuMax' || cfg.cpuPeaks !== 'interval');
         const coarse = coarseTier(cfg, w);
+        let useRemote = false;
+        if (remote && batches.length) {
+          fallback = await probeRemoteRead(c, batches[0]!, w.end * 1000, ctx.signal);
+          useRemote = fallback === undefined;
+          if (fallback)
+            ctx.logger.warn('remote read refused; reading usage with PromQL', {
+              url: c.baseUrl,
+              reason: fallback,
+            });
+        }
         // A sliding window of batches in flight, yielded in order: bounded concurrency and
         // bounded memory (finished batches wait at most `concurrency` deep).
         const inFlight: Promise<UsageBatch>[] = [];
@@ -166,7 +195,9 @@ export function createPrometheusSource(
         const start = (): void => {
           const sel = batches[next++]!;
           inFlight.push(
-            runBatch(c, sel, w, read.start, shape, kinds, coarse, stats, ceilings, invalid, ctx.signal),
+            runBatch(c, sel, w, read.start, shape, kinds, coarse, stats, ceilings, invalid, ctx.signal, {
+              remote: useRemote ? remote : undefined,
+            }),
           );
         };
         while (next < batches.length && inFlight.length < concurrency) start();
@@ -316,9 +347,25 @@ async function runBatch(
   ceilings: CeilingIndex,
   invalid: InvalidSamples,
   signal?: AbortSignal,
+  o: { remote?: RemoteReadCounters } = {},
 ): Promise<UsageBatch> {
   const acc = newBatchAccumulator(ceilings);
+  // Remote read brings the cAdvisor series; kube-state-metrics' events (a few series, one point
+  // per interval) and a recorded CPU rate stay on PromQL.
+  const remoteKinds = o.remote
+    ? kinds.filter((k) => k === 'memMax' || ((k === 'cpuMean' || k === 'cpuMax') && !shape.recordedCpuRate))
+    : [];
+  if (o.remote && remoteKinds.length) {
+    await readBatchRemote(
+      c,
+      { sel, w, grids: tiers(w, coarse, from), shape, kinds: remoteKinds },
+      acc,
+      o.remote,
+      signal,
+    );
+  }
   for (const kind of kinds) {
+    if (remoteKinds.includes(kind)) continue;
     const events = kind === 'oom' || kind === 'restarts';
     for (const tier of events ? [{ from: from + w.step, to: w.end, step: w.step }] : tiers(w, coarse, from))
       await runSplitting(c, kind, sel, w, tier.from, tier.to, tier.step, shape, acc, stats, signal);
