@@ -174,6 +174,7 @@ export async function runPlan(opts: {
     );
 
     let unmatchedSeries: number | undefined;
+    let committed: Promise<unknown> | undefined;
     await timed('collect.metrics', async () => {
       const folder = history?.folder ?? createUsageFolder(window);
       // A warm run's node fold starts from the checkpoint's node days, as the usage fold does.
@@ -218,7 +219,9 @@ export async function runPlan(opts: {
         ...nodeFolder.finish(),
         ...(nodes?.queries.length ? { queries: nodes.queries } : {}),
       };
-      history?.commit(log, nodeFolder.history()!);
+      committed = history?.commit(log, nodeFolder.history()!);
+      // Awaited before the plan is built; a failure meanwhile must not go unhandled.
+      committed?.catch(() => undefined);
       unmatchedSeries = match.unmatched();
       log.info('metrics read', {
         source: metrics.description,
@@ -271,6 +274,7 @@ export async function runPlan(opts: {
         logger: log,
       }),
     );
+    await committed;
     const skipped = [
       ...[...analyzerResults.values()].flatMap((r) => r.skipped),
       ...policySkipped,

@@ -6,9 +6,15 @@ const utf8 = new TextEncoder();
 const fromUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 export class ByteWriter {
-  private buf = new Uint8Array(1 << 12);
-  private view = new DataView(this.buf.buffer);
+  private buf: Uint8Array;
+  private view: DataView;
   length = 0;
+
+  /** `expected`: the size the caller knows it will write, so a large ring is never regrown. */
+  constructor(expected = 1 << 12) {
+    this.buf = new Uint8Array(Math.max(16, expected));
+    this.view = new DataView(this.buf.buffer);
+  }
 
   private room(n: number): void {
     if (this.length + n <= this.buf.length) return;
@@ -68,6 +74,11 @@ export class ByteWriter {
     if (b.length > 0xffff) throw new RangeError(`string of ${b.length} bytes is too long for the checkpoint`);
     this.u16(b.length);
     this.bytes(b);
+  }
+
+  /** What was written, without a copy (for a writer sized up front and not written again). */
+  written(): Uint8Array {
+    return this.buf.subarray(0, this.length);
   }
 
   /** A copy of what was written. */

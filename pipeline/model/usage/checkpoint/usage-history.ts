@@ -12,7 +12,7 @@ import { DEFAULT_DIGEST_OPTIONS, type DigestOptions } from '../container-digest.
 import { digestSignature } from './day-codec.js';
 import {
   CHECKPOINT_FILE,
-  encodeCheckpoint,
+  encodeCheckpointAsync,
   loadCheckpoint,
   writeCheckpoint,
   type ColdReason,
@@ -62,7 +62,11 @@ export interface UsageHistory {
   /** The node fold's start: the checkpoint's node days and where new slots begin. */
   nodes: NodeFoldHistory;
   /** Writes the checkpoint (after both folds' finish()) and returns the record for plan.json. */
-  commit(logger: Logger, nodes: NodeHistoryState): HistoryRecord;
+  /**
+   * Writes the checkpoint. The ring is taken at once; deflating and writing finish in the
+   * background, so the run's analysis goes on meanwhile: await it before reading `record()`.
+   */
+  commit(logger: Logger, nodes: NodeHistoryState): Promise<HistoryRecord>;
   record(): HistoryRecord;
 }
 
@@ -133,14 +137,14 @@ export function openUsageHistory(opts: {
     folder,
     nodes: warm ? { from, state: warm.nodes } : {},
     record: () => record,
-    commit(logger, nodes) {
+    async commit(logger, nodes) {
       if (!loaded) {
         record.checkpoint.refused = unsupported;
         return record;
       }
       const state = folder.state();
       const containers = folder.containerCount();
-      const bytes = encodeCheckpoint(
+      const bytes = await encodeCheckpointAsync(
         {
           cluster: opts.cluster,
           windowSeconds: opts.windowSeconds,
