@@ -344,6 +344,29 @@ describeWithPrometheus()('collect/prometheus (real Prometheus)', () => {
     );
   });
 
+  it("a warm read's preflight looks only inside what it reads (a range query loads every block it spans)", async () => {
+    const from = END - 6 * 3600;
+    const { url, server, seen } = await proxy(prom.url, (_, __, forward) => forward());
+    try {
+      const got = await readAll(createPrometheusSource({ url }, fast), { ...request, from });
+      expect(got.series.length).toBe(request.containers.length);
+      const looks = seen
+        .filter((r) => decodeURIComponent(r.body).includes('count('))
+        .map((r) => new URLSearchParams(r.body));
+      expect(looks).toHaveLength(2);
+      for (const l of looks) {
+        // Six hours in four looks of 5,400 s: the first at from + 5,400 s, the last at the end.
+        expect([l.get('start'), l.get('end'), l.get('step')]).toEqual([
+          String(from + 5400),
+          String(END),
+          '5400',
+        ]);
+      }
+    } finally {
+      close(server);
+    }
+  });
+
   it('does not fail fast on a history that only the whole-window count sees', async () => {
     // The window's last four days hold no data; its first hour does. The four preflight instants
     // (a day apart from the end) see nothing, the whole-window count sees the hour.
