@@ -226,7 +226,15 @@ export async function encodeCheckpointAsync(
 ): Promise<Buffer> {
   // The ring is taken now, so what is written is the state as it was when the run committed.
   const ring = encodeRing(state, nodes);
-  return frame(header, await deflateRawAsync(ring, { level: DEFLATE_LEVEL }));
+  // zlib hands each output chunk back to the main thread before it goes on; with its 16 KB default
+  // the pool stalls whenever the run is busy, so the chunk holds the whole output at once.
+  return frame(
+    header,
+    await deflateRawAsync(ring, {
+      level: DEFLATE_LEVEL,
+      chunkSize: Math.max(1 << 16, ring.length + (1 << 16)),
+    }),
+  );
 }
 
 const DEFLATE_LEVEL = 6;
@@ -256,18 +264,21 @@ function encodeRing(state: HistoryState, nodes: NodeHistoryState): Uint8Array {
 }
 
 function frame(header: CheckpointHeader, payload: Uint8Array): Buffer {
-  const body = new ByteWriter(payload.length + (1 << 12));
+  // One copy of the payload (the checkpoint can be 100+ MB): the pieces are hashed as they are
+  // and joined once.
   const head = Buffer.from(JSON.stringify(header), 'utf8');
-  body.u32(head.length);
-  body.bytes(head);
-  body.u32(payload.length);
-  body.bytes(payload);
-  const b = body.written();
+  const headLen = Buffer.alloc(4);
+  headLen.writeUInt32LE(head.length, 0);
+  const payloadLen = Buffer.alloc(4);
+  payloadLen.writeUInt32LE(payload.length, 0);
+  const pieces = [headLen, head, payloadLen, payload];
+  const hash = createHash('sha256');
+  for (const p of pieces) hash.update(p);
   const prefix = Buffer.alloc(PREFIX);
   prefix.write(MAGIC, 0, 'latin1');
   prefix.writeUInt16LE(FORMAT_VERSION, 4);
-  Buffer.from(sha(b), 'hex').copy(prefix, 8);
-  return Buffer.concat([prefix, b]);
+  hash.digest().copy(prefix, 8);
+  return Buffer.concat([prefix, ...pieces]);
 }
 
 function decodeRing(r: ByteReader): Map<string, WorkloadDays> {

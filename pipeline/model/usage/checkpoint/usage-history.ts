@@ -144,7 +144,8 @@ export function openUsageHistory(opts: {
       }
       const state = folder.state();
       const containers = folder.containerCount();
-      const bytes = await encodeCheckpointAsync(
+      const workloads = state.workloads.size;
+      const encoding = encodeCheckpointAsync(
         {
           cluster: opts.cluster,
           windowSeconds: opts.windowSeconds,
@@ -153,7 +154,7 @@ export function openUsageHistory(opts: {
           start: window.start,
           end: window.end,
           digest,
-          workloads: state.workloads.size,
+          workloads,
           containers,
           nodes: nodes.nodes.size,
           tierLabel: opts.tierLabel ?? null,
@@ -163,12 +164,15 @@ export function openUsageHistory(opts: {
         state,
         nodes,
       );
+      // The ring was encoded before encodeCheckpointAsync first waited: its day records can go.
+      folder.release();
+      const bytes = await encoding;
       const res = writeCheckpoint(opts.dir, bytes, loaded);
       record.checkpoint = {
         file,
         written: res.written,
         ...(res.written ? { bytes: res.bytes } : { refused: res.message }),
-        workloads: state.workloads.size,
+        workloads,
         containers,
         nodes: nodes.nodes.size,
       };
@@ -176,7 +180,7 @@ export function openUsageHistory(opts: {
         logger.info('checkpoint written', {
           file,
           bytes: res.bytes,
-          workloads: state.workloads.size,
+          workloads,
           containers,
           nodes: nodes.nodes.size,
         });
