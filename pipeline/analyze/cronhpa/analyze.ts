@@ -15,6 +15,7 @@ import { ceilSafe, percentile } from '../../core/stats.js';
 import { CRONHPA_DEFAULTS, type AutoscalingSettings, type CronHpaArgs } from './args.js';
 import { DETECT_DEFAULTS, detectCycles, toHourly, type CycleDetection } from './periodicity.js';
 import { buildSchedule, clock, type Schedule } from './schedule.js';
+import { upstreamFor } from '../upstream.js';
 import {
   aliyunForm,
   craneForm,
@@ -81,7 +82,7 @@ function analyzeWorkload(
         detail: `HPA ${live.name} is owned by ${live.ownedBy.kind} ${live.ownedBy.name}; its schedule is set there`,
       },
     };
-  const upstream = ctx.upstream?.get('hpa')?.recommendations.find((r) => r.workload === w.key);
+  const upstream = upstreamFor(ctx, 'hpa', w.key)[0];
   const found = hpaBasis(model, w, live, upstream, ctx);
   const basis = found && 'hpa' in found ? found : undefined;
   const form = settings.cronForm;

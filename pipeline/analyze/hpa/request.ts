@@ -6,6 +6,7 @@
 import type { ClusterModel, ContainerModel, WorkloadModel } from '../../model/types.js';
 import type { AnalyzeContext } from '../types.js';
 import { liveContainers } from '../../model/live-containers.js';
+import { upstreamFor } from '../upstream.js';
 
 export interface HpaRequest {
   /** Cores the utilization is measured against (the pod, or the one container). */
@@ -25,8 +26,7 @@ export interface HpaRequest {
 /** CPU requests right-sizing proposes for this workload in the same run (millicores by container). */
 export function proposedCpuRequests(w: WorkloadModel, ctx: AnalyzeContext): Map<string, number> {
   const proposed = new Map<string, number>();
-  for (const rec of ctx.upstream?.get('rightsize')?.recommendations ?? []) {
-    if (rec.workload !== w.key) continue;
+  for (const rec of upstreamFor(ctx, 'rightsize', w.key)) {
     for (const f of rec.fields)
       if (f.quantity?.resource === 'cpu' && f.quantity.role === 'request')
         proposed.set(f.quantity.container, f.quantity.proposed);
