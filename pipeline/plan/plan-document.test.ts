@@ -33,7 +33,11 @@ function request(resource: 'cpu' | 'memory', current: string, proposed: string):
   };
 }
 
-/** The demo's etl: CPU 1 → 925m (7.5 %, under the 10 % a PR is worth), memory 3Gi → 2554Mi. */
+/**
+ * The demo's etl: CPU 1 → 925m, memory 3Gi → 2554Mi. Tidemark raised its CPU 850m → 1 three days
+ * ago, so the 7.5 % cut would reverse that within 7 days (it needs 20 %) and is dropped: a
+ * reversal never rides along with the memory change.
+ */
 function planOf(fields: FieldProposal[]): ReturnType<typeof buildPlanDocument> {
   const { run, config } = runOf(fields);
   return buildPlanDocument(run, config, '0.0.0', new Date(NOW * 1000));
@@ -49,6 +53,16 @@ function runOf(fields: FieldProposal[]): { run: PlanRun; config: PipelineConfig 
     ],
     NOW,
   );
+  model.history = [
+    {
+      time: NOW - 3 * 86400,
+      commit: 'c0ffee',
+      workload: WORKLOAD,
+      field: 'container/etl/requests/cpu',
+      from: '850m',
+      to: '1',
+    },
+  ];
   const result: AnalyzerResult = {
     recommendations: [
       {

@@ -65,6 +65,8 @@ export interface PolicyRules {
         holdDecreases?: string;
         /** A cut smaller than this (CPU, memory quantity) waits, whatever its share. */
         decreaseAtLeast?: { cpu?: string | number; memory?: string | number };
+        /** A CPU raise smaller than this waits (memory raises never do). */
+        increaseAtLeast?: { cpu?: string | number };
       };
   maxDecrease?: { fraction?: number; per?: string };
   /** At most this many times the live value per change; memory after an OOM kill is exempt. */

@@ -6,6 +6,7 @@ import { runRealSet } from './run-real.js';
 import { TRACE_FILE, realSet } from './set.js';
 import { loadTrace } from './trace.js';
 import { VARIANTS } from './recommenders.js';
+import { formatTable, summarize } from '../replay.js';
 
 const [a, bJson] = process.argv.slice(2);
 const b = JSON.parse(bJson ?? '{}') as Record<string, unknown>;
@@ -67,3 +68,4 @@ console.log(
 );
 const sum = (k: 'memA' | 'memB'): number => rows.reduce((s, r) => s + r[k], 0);
 console.log('Σ', sum('memA').toFixed(1), sum('memB').toFixed(1));
+console.log(formatTable('rows', [summarize(ra!), summarize(rb!)]));

@@ -7,7 +7,7 @@
  * the change history taken from the trailers the real commit message would carry. `--path real`
  * is what the published table uses; `bench/quality/NOTES.md` records that both agree.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../../pipeline/config/load.js';
@@ -176,6 +176,36 @@ export function tidemarkFast(
               fields: d.fields.map((f) => [f.path.slice(-2).join('.'), f.proposed]),
               why: d.evidence.why,
             }),
+          );
+        // Tuning aid: TIDEMARK_BENCH_DUMP=<file> appends every plan's right-sizing decision as a
+        // JSON line (bench/quality/real/diagnose.ts reads it).
+        if (process.env.TIDEMARK_BENCH_DUMP)
+          appendFileSync(
+            process.env.TIDEMARK_BENCH_DUMP,
+            JSON.stringify({
+              day,
+              workload: d.workload,
+              decision: d.decision,
+              outcomes: d.outcomes.map((o) => ({ rule: o.rule, decision: o.decision, field: o.field })),
+              proposed: d.proposedFields.flatMap((f) =>
+                f.quantity?.role === 'request'
+                  ? [
+                      {
+                        resource: f.quantity.resource,
+                        current: f.quantity.current,
+                        proposed: f.quantity.proposed,
+                      },
+                    ]
+                  : [],
+              ),
+              kept: d.fields.flatMap((f) =>
+                f.quantity?.role === 'request'
+                  ? [{ resource: f.quantity.resource, proposed: f.quantity.proposed }]
+                  : [],
+              ),
+              cpu: d.evidence.cpu,
+              memory: d.evidence.memory,
+            }) + '\n',
           );
         s[d.decision]++;
         for (const o of d.outcomes) s.rules[o.rule] = (s.rules[o.rule] ?? 0) + 1;

@@ -57,18 +57,35 @@ describe('analyze/rightsize/memory', () => {
     const mem = (t: number): number => (t === spikeAt ? GiB : 400 * MiB);
     const { proposed, basis } = memoryOf(model('4Gi', mem));
     // recent 400 MiB < 80 % × 1 GiB = 819.2 MiB → held 819.2 MiB. Spread (1024 − 400)/1024 > 20 %:
-    // the whole term, min(819.2, √0.8 GiB = 915.9) = 819.2 MiB; + 81.92 MiB = 1720.32 → 1721 MiB.
-    expect(proposed).toBe(1721 * MiB);
+    // the whole term, on the second-highest day (400 MiB): min(400, √(400/1024) GiB = 640 MiB)
+    // = 400 MiB; + 81.92 MiB = 1301.12 → 1302 MiB.
+    expect(proposed).toBe(1302 * MiB);
     expect(basis!.peak).toEqual({ bytes: GiB, at: spikeAt, weight: 0.8, days: 14 });
+    expect(basis!.headroom!.sqrtOf).toBe(400 * MiB);
+    expect(basis!.headroom!.why).toBe(
+      '10% + 400Mi for a 819Mi peak (the √ term on its 2nd-highest day, 400Mi)',
+    );
   });
 
-  it('gives a large container relatively less headroom: 20 GiB peak → +32 %', () => {
+  it('gives a large container relatively less headroom: a 20 GiB peak over 16 GiB days → +30 %', () => {
     const peakAt = END - 2 * DAY;
     const mem = (t: number): number => (t === peakAt ? 20 * GiB : 16 * GiB);
-    const { proposed } = memoryOf(model('48Gi', mem));
-    // held 20 GiB; spread (20 − 16)/20 = 20 %: the whole term, √20 = 4.4721 GiB; + 2 GiB
-    // = 26.4721 GiB = 27107.4 MiB → 27108 MiB.
+    const { proposed, basis } = memoryOf(model('48Gi', mem));
+    // held 20 GiB; spread (20 − 16)/20 = 20 %: the whole term, on the second-highest day:
+    // √16 = 4 GiB; + 2 GiB = 26 GiB = 26624 MiB.
+    expect(proposed).toBe(26624 * MiB);
+    expect(basis!.headroom!.sqrtOf).toBe(16 * GiB);
+  });
+
+  it('sizes the square-root term on the highest peak when it is reached on two days', () => {
+    const day = (t: number): number => Math.floor((t - w.start) / DAY);
+    const mem = (t: number): number => ([5, 11].includes(day(t)) ? 20 * GiB : 16 * GiB);
+    const { proposed, basis } = memoryOf(model('48Gi', mem));
+    // held 20 GiB, second-highest day 20 GiB: √20 = 4.4721 GiB; + 2 GiB = 26.4721 GiB
+    // = 27107.4 MiB → 27108 MiB; the why names no second day.
     expect(proposed).toBe(27108 * MiB);
+    expect(basis!.headroom!.sqrtOf).toBe(20 * GiB);
+    expect(basis!.headroom!.why).toBe('10% + 4.47Gi for a 20.00Gi peak');
   });
 
   it('adds headroom while history is short: 3.5 of 14 days → ×1.75', () => {
@@ -155,8 +172,8 @@ describe('analyze/rightsize/memory', () => {
     const grow = (t: number): number => 2 * GiB + ((t - w.start) / DAY) * GiB;
     const { proposed, basis } = memoryOf(model('16Gi', grow), { growthHorizonDays: 7, growthCapFraction: 1 });
     // (The default horizon is 3 days: 18.9965 × 1.1 = 20.9 GiB, below the peak rule.) Daily peaks 2.9965 + k GiB, slope 1 GiB/day; the last 15.9965 GiB + 7 = 22.9965 GiB × 1.1
-    // = 25.2962 GiB = 25903.3 MiB → 25904 MiB, above the peak rule's 15.9965 × 1.1 + √15.9965
-    // = 21.596 GiB.
+    // = 25.2962 GiB = 25903.3 MiB → 25904 MiB, above the peak rule's 15.9965 × 1.1 + √14.9965
+    // (the second-highest day) = 21.469 GiB.
     expect(basis!.growth!.perDay / GiB).toBeCloseTo(1, 3);
     expect(proposed! / MiB).toBeCloseTo(25904, -1);
   });
@@ -165,10 +182,11 @@ describe('analyze/rightsize/memory', () => {
     const grow = (t: number): number => 2 * GiB + ((t - w.start) / DAY) * GiB;
     const { proposed, basis, rec } = memoryOf(model('16Gi', grow), { growthHorizonDays: 7 });
     // The last peak 15.9965 GiB + 7 GiB = 22.9965 GiB, counted at 15.9965 × 1.1 = 17.5962 GiB;
-    // × 1.1 = 19.356 GiB is below the peak rule's 15.9965 × 1.1 + √15.9965 = 21.596 GiB.
+    // × 1.1 = 19.356 GiB is below the peak rule's 15.9965 × 1.1 + √14.9965 (the second-highest
+    // day) = 17.5962 + 3.8725 = 21.4687 GiB.
     expect(basis!.growth!.projected / GiB).toBeCloseTo(17.5962, 3);
     expect(basis!.growth!.capped).toBe(true);
-    expect(proposed! / GiB).toBeCloseTo(21.596, 2);
+    expect(proposed! / GiB).toBeCloseTo(21.4687, 3);
     expect(rec!.evidence.why).not.toMatch(/grows/);
   });
 

@@ -12,10 +12,17 @@
  * With `decreaseAtLeast` (the bundled defaults: `{ cpu: 50m }`), a cut smaller than that absolute
  * amount waits whatever its share: on the real set small containers flipped 80m ↔ 95m and 25m ↔
  * 40m run after run, each flip a rollout that saved a few millicores (bench/quality/NOTES.md).
+ * With `increaseAtLeast` (the bundled defaults: `{ cpu: 50m }`), a CPU raise smaller than that
+ * waits too, unless it at least doubles the request (memory raises never wait). A change held
+ * back only for its size (below the minimum share, `decreaseAtLeast` or `increaseAtLeast`; not a
+ * reversal, not a held cut) still goes out when another request of the same container changes in
+ * this plan: the rollout happens anyway, and carrying it now saves the change it would otherwise
+ * need on its own later (bench/quality/NOTES.md, choice 16).
  */
 import { parseQuantity, parseCpu, parseMemory, formatCpu, formatMemory } from '../../core/quantity.js';
 import { formatDuration, parseDuration } from '../../core/duration.js';
 import { dropField, quantityFields, BUILTIN, type Rule } from './context.js';
+import type { FieldProposal } from '../../analyze/types.js';
 
 export const REVERSAL_WINDOW_SECONDS = 7 * 86400;
 export const REVERSAL_FACTOR = 2;
@@ -33,6 +40,12 @@ export const minChangeRule: Rule = (ctx) => {
     cpu: atLeast?.cpu !== undefined ? parseCpu(atLeast.cpu) : 0,
     memory: atLeast?.memory !== undefined ? parseMemory(atLeast.memory) : 0,
   };
+  const smallestRaise = {
+    cpu: typeof v === 'object' && v.increaseAtLeast?.cpu !== undefined ? parseCpu(v.increaseAtLeast.cpu) : 0,
+  };
+  // Changes held back only for their size wait for a change of the same container that passes.
+  const small: { f: FieldProposal; reason: string }[] = [];
+  const carriers: FieldProposal[] = [];
   for (const f of quantityFields(ctx, 'request')) {
     const q = f.quantity!;
     if (q.current === undefined || q.current === 0) continue; // setting a missing request always matters
@@ -48,6 +61,7 @@ export const minChangeRule: Rule = (ctx) => {
           reason: `a ${(rel * 100).toFixed(1)}% memory raise goes out below the ${(base * 100).toFixed(0)}% minimum: the container was OOM-killed in the window`,
           field: `${q.container} memory request`,
         });
+      carriers.push(f);
       continue;
     }
     // A cut within `holdDecreases` of our last change to this request waits: load that is
@@ -89,27 +103,52 @@ export const minChangeRule: Rule = (ctx) => {
     // A cut is judged by the amount the analyzer wants when max-decrease paced it.
     const cut = q.current - (paced && wanted ? Math.min(wanted.proposed, q.proposed) : q.proposed);
     if (Math.max(rel, wantedRel) >= threshold) {
-      if (up || cut >= smallestCut[q.resource]) continue;
-      const fmt = q.resource === 'cpu' ? formatCpu : formatMemory;
+      const raise = q.proposed - q.current;
+      // A raise that at least doubles the request is not small, whatever its millicores.
+      if (up && q.resource === 'cpu' && raise < smallestRaise.cpu && rel < 1)
+        small.push({
+          f,
+          reason: `a ${formatCpu(raise)} CPU raise is below the ${formatCpu(smallestRaise.cpu)} worth a PR`,
+        });
+      else if (!up && cut < smallestCut[q.resource]) {
+        const fmt = q.resource === 'cpu' ? formatCpu : formatMemory;
+        small.push({
+          f,
+          reason: `a ${fmt(cut)} cut is below the ${fmt(smallestCut[q.resource])} worth a PR`,
+        });
+      } else carriers.push(f);
+      continue;
+    }
+    if (reversal) {
       dropField(
         ctx,
         f,
         policy,
         'min-change',
-        `a ${fmt(cut)} cut is below the ${fmt(smallestCut[q.resource])} worth a PR`,
+        `a ${(rel * 100).toFixed(1)}% change would reverse Tidemark's change on ${reversal.date}; reversing within 7 days needs ${(threshold * 100).toFixed(0)}%`,
       );
       dropLimits(ctx, q.container, q.resource, policy);
       continue;
     }
-    dropField(
-      ctx,
+    small.push({
       f,
-      policy,
-      'min-change',
-      reversal
-        ? `a ${(rel * 100).toFixed(1)}% change would reverse Tidemark's change on ${reversal.date}; reversing within 7 days needs ${(threshold * 100).toFixed(0)}%`
-        : `a ${(rel * 100).toFixed(1)}% change is below the ${(threshold * 100).toFixed(0)}% worth a PR`,
-    );
+      reason: `a ${(rel * 100).toFixed(1)}% change is below the ${(threshold * 100).toFixed(0)}% worth a PR`,
+    });
+  }
+  for (const { f, reason } of small) {
+    const q = f.quantity!;
+    const carrier = carriers.find((c) => c.quantity!.container === q.container);
+    if (carrier) {
+      ctx.outcomes.push({
+        policy,
+        rule: 'min-change',
+        decision: 'accepted',
+        reason: `${reason} on its own; it goes out with the ${carrier.quantity!.resource} change (one rollout)`,
+        field: `${q.container} ${q.resource} request`,
+      });
+      continue;
+    }
+    dropField(ctx, f, policy, 'min-change', reason);
     dropLimits(ctx, q.container, q.resource, policy);
   }
 };
