@@ -10,7 +10,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { InputError } from '../../core/errors.js';
 import type { MetricsStats, UsageWindow } from '../types.js';
-import { lineBatches } from '../openmetrics/lines.js';
+import { lineBatches, ownString } from '../openmetrics/lines.js';
 import { parseSeries, splitSampleLine } from '../openmetrics/parse-line.js';
 import { addCpuSample, cpuMeans, newCpuAccumulator, type CpuAccumulator } from '../openmetrics/accumulate.js';
 import { NO_CEILING } from '../sample-check.js';
@@ -88,7 +88,9 @@ export async function readOpenMetricsNodeUsage(
       let known = byText.get(s.series);
       if (known === undefined) {
         known = null;
-        const id = parseSeries(s.series);
+        // Parsed from a copy: every label value kept below is a slice of it, not of the chunk.
+        const text = ownString(s.series);
+        const id = parseSeries(text);
         if (id === 'invalid')
           throw new InputError(`malformed OpenMetrics sample: ${line.slice(0, 120)}`, {
             file,
@@ -113,7 +115,7 @@ export async function readOpenMetricsNodeUsage(
           known = { family: 'cpu', group: g, acc };
         } else if (node && id.labels.id === '/' && id.name === CADVISOR_MEM)
           known = { family: 'working-set', group: group('cadvisor', node, key) };
-        byText.set(s.series, known);
+        byText.set(text, known);
       }
       if (!known) continue;
       if (stats) stats.samples++;

@@ -23,7 +23,7 @@ import type {
   UsageWindow,
 } from '../types.js';
 import { parseSeries, splitSampleLine } from './parse-line.js';
-import { lineBatches } from './lines.js';
+import { lineBatches, ownString } from './lines.js';
 import { readOpenMetricsNodeUsage } from '../node-usage/openmetrics.js';
 import { maxInto, trimSeries } from '../usage-series.js';
 import {
@@ -172,10 +172,12 @@ async function readFile(
       if (s === 'invalid') throw malformed();
       let known = byText.get(s.series);
       if (known === undefined) {
-        const id = parseSeries(s.series);
+        // Parsed from a copy: every label value kept below is a slice of it, not of the chunk.
+        const text = ownString(s.series);
+        const id = parseSeries(text);
         if (id === 'invalid') throw malformed();
         known = wantedSeries(id.name, id.labels, wanted, series, ceilings) ?? stranger(id, strangers);
-        byText.set(s.series, known);
+        byText.set(text, known);
       }
       if (known === null) continue;
       if ('inWindow' in known) {
