@@ -212,7 +212,9 @@ describeWithPrometheus()('XOR chunks Prometheus wrote (real Prometheus)', () => 
       const wait = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
       await wait(12_000);
       phase = 'a-only';
-      await wait(8_000);
+      // Gone for 12 s, so at least one whole 5 s interval (below) lies in the gap whatever the
+      // scrapes' phase: with 8 s the gap sometimes straddled two intervals and none was empty.
+      await wait(12_000);
       phase = 'back';
       await wait(12_000);
       const nowMs = Date.now();
