@@ -208,14 +208,7 @@ export function createPrometheusClient(cfg: PrometheusConfig, opts: ClientOption
         signal,
       });
     } catch (err) {
-      const e = err as Error & { code?: string };
-      if (e.name === 'AbortError') throw new AbortError(e);
-      const timedOut = e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.code === 'UND_ERR_BODY_TIMEOUT';
-      throw new QueryFailure(
-        timedOut ? 'timeout' : 'unavailable',
-        `Prometheus at ${base} ${timedOut ? `did not answer within ${timeoutMs / 1000}s` : `is unreachable: ${sanitizeText(e.message)}`}`,
-        q.query,
-      );
+      throw transportFailure(err, `Prometheus at ${base}`, timeoutMs, q.query);
     }
     const raw = Buffer.from(await res.body.arrayBuffer());
     stats.bytes += raw.length;
@@ -298,14 +291,7 @@ export function createPrometheusClient(cfg: PrometheusConfig, opts: ClientOption
         signal,
       });
     } catch (err) {
-      const e = err as Error & { code?: string };
-      if (e.name === 'AbortError') throw new AbortError(e);
-      const timedOut = e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.code === 'UND_ERR_BODY_TIMEOUT';
-      throw new QueryFailure(
-        timedOut ? 'timeout' : 'unavailable',
-        `Prometheus remote read at ${base}/api/v1/read ${timedOut ? `did not answer within ${timeoutMs / 1000}s` : `is unreachable: ${sanitizeText(e.message)}`}`,
-        what,
-      );
+      throw transportFailure(err, `Prometheus remote read at ${base}/api/v1/read`, timeoutMs, what);
     }
     const status = res.statusCode;
     const text = async (): Promise<string> => {
@@ -355,4 +341,16 @@ export function createPrometheusClient(cfg: PrometheusConfig, opts: ClientOption
     remoteRead: (body, what, signal) => retrying(() => read(body, what, signal), signal),
     close: () => dispatcher.close(),
   };
+}
+
+/** A request that got no answer: aborted by the caller, timed out, or the server unreachable. */
+function transportFailure(err: unknown, endpoint: string, timeoutMs: number, what: string): Error {
+  const e = err as Error & { code?: string };
+  if (e.name === 'AbortError') return new AbortError(e);
+  const timedOut = e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.code === 'UND_ERR_BODY_TIMEOUT';
+  return new QueryFailure(
+    timedOut ? 'timeout' : 'unavailable',
+    `${endpoint} ${timedOut ? `did not answer within ${timeoutMs / 1000}s` : `is unreachable: ${sanitizeText(e.message)}`}`,
+    what,
+  );
 }

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { createPrometheusSource } from './index.js';
 import { createOpenMetricsSource } from '../openmetrics/index.js';
 import { request as httpRequest } from 'node:http';
-import type { MetricsSource, UsageBatch, UsageRequest, UsageSeries } from '../types.js';
-import { createMemoryLogger, silentLogger } from '../../core/logger.js';
+import type { UsageRequest, UsageSeries } from '../types.js';
+import { createMemoryLogger } from '../../core/logger.js';
 import { SourceError } from '../../core/errors.js';
 import {
   backfill,
@@ -25,6 +25,7 @@ import { writeSyntheticOpenMetrics, type SyntheticContainer } from '../../testin
 import { prng } from '../../core/prng.js';
 import { makeTestPki } from '../../testing/tls.js';
 import { SLOW_TEST_MS } from '../../testing/slow.js';
+import { readAllUsage as readAll, seriesKey as key, valueAt as at } from '../../testing/usage-read.js';
 import { closeProxy as close, proxy } from '../../testing/http-proxy.js';
 
 const STEP = 300;
@@ -61,31 +62,6 @@ function containers(): SyntheticContainer[] {
   // A sidecar in one pod, so pods with several containers are batched together.
   out.push({ ...out[0]!, container: 'istio-proxy', cpu: () => 0.01, mem: () => 40 * MiB, resets: undefined });
   return out;
-}
-
-async function readAll(src: MetricsSource, r: UsageRequest): Promise<UsageBatch & { batches: number }> {
-  const out = {
-    series: [] as UsageSeries[],
-    ooms: [] as UsageBatch['ooms'],
-    restarts: [] as NonNullable<UsageBatch['restarts']>,
-    batches: 0,
-  };
-  for await (const b of src.readUsage(r, { logger: silentLogger })) {
-    out.batches++;
-    out.series.push(...b.series);
-    out.ooms.push(...b.ooms);
-    out.restarts.push(...(b.restarts ?? []));
-  }
-  return out;
-}
-
-const key = (s: { namespace: string; pod: string; container: string }): string =>
-  `${s.namespace}/${s.pod}/${s.container}`;
-
-/** Value at window slot i (NaN outside the trimmed series). */
-function at(s: UsageSeries, field: 'cpuMean' | 'cpuMax' | 'memMax', i: number): number {
-  const j = i - s.offset;
-  return j >= 0 && j < s[field].length ? s[field][j]! : NaN;
 }
 
 /** Interval indexes whose 5-minute window touches a gap's edge (Prometheus extrapolates there). */

@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPrometheusSource } from './index.js';
 import type { PrometheusConfig } from '../../config/types.js';
-import type { MetricsSource, UsageBatch, UsageRequest, UsageSeries } from '../types.js';
-import { createMemoryLogger, silentLogger, type Logger } from '../../core/logger.js';
+import type { UsageBatch, UsageRequest } from '../types.js';
+import { createMemoryLogger } from '../../core/logger.js';
 import { SourceError } from '../../core/errors.js';
 import { backfill, startPrometheus, type PrometheusServer } from '../../testing/prometheus.js';
 import { describeWithPrometheus } from '../../testing/prometheus-tier.js';
@@ -19,6 +19,7 @@ import { writeSyntheticOpenMetrics, type SyntheticContainer } from '../../testin
 import { closeProxy, proxy } from '../../testing/http-proxy.js';
 import { prng } from '../../core/prng.js';
 import { SLOW_TEST_MS } from '../../testing/slow.js';
+import { readAllUsage as readAll, seriesKey as key, valueAt as at } from '../../testing/usage-read.js';
 
 const STEP = 300;
 const END = 1_800_000_000 - (1_800_000_000 % 86400);
@@ -60,32 +61,6 @@ function containers(scrape: number): SyntheticContainer[] {
     });
   }
   return out;
-}
-
-async function readAll(
-  src: MetricsSource,
-  r: UsageRequest,
-  logger: Logger = silentLogger,
-): Promise<UsageBatch> {
-  const out = {
-    series: [] as UsageSeries[],
-    ooms: [] as UsageBatch['ooms'],
-    restarts: [] as NonNullable<UsageBatch['restarts']>,
-  };
-  for await (const b of src.readUsage(r, { logger })) {
-    out.series.push(...b.series);
-    out.ooms.push(...b.ooms);
-    out.restarts.push(...(b.restarts ?? []));
-  }
-  return out;
-}
-
-const key = (s: { namespace: string; pod: string; container: string }): string =>
-  `${s.namespace}/${s.pod}/${s.container}`;
-
-function at(s: UsageSeries, field: 'cpuMean' | 'cpuMax' | 'memMax', i: number): number {
-  const j = i - s.offset;
-  return j >= 0 && j < s[field].length ? s[field][j]! : NaN;
 }
 
 interface Parity {
