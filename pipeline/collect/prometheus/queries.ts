@@ -37,9 +37,9 @@ export interface BatchSelector {
 
 const BY = 'namespace, pod, container';
 
-/** RE2 escape for a literal pod name inside =~"…" (and then for the PromQL string). */
-function reEscape(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\\\$&');
+/** RE2 escape of a literal (the raw expression; a PromQL string escapes it again). */
+export function reEscape(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 function strEscape(s: string): string {
@@ -49,7 +49,7 @@ function strEscape(s: string): string {
 export function matchers(sel: BatchSelector, cadvisor: boolean): string {
   const parts = [`namespace="${strEscape(sel.namespace)}"`];
   if (sel.pods.length === 1) parts.push(`pod="${strEscape(sel.pods[0]!)}"`);
-  else if (sel.pods.length > 1) parts.push(`pod=~"${sel.pods.map(reEscape).join('|')}"`);
+  else if (sel.pods.length > 1) parts.push(`pod=~"${strEscape(sel.pods.map(reEscape).join('|'))}"`);
   if (cadvisor) parts.push('container!=""', 'container!="POD"');
   if (sel.extra?.trim()) parts.push(sel.extra.trim());
   return parts.join(', ');

@@ -3,13 +3,8 @@
  * selects in PromQL. Regular expressions are anchored by the server, as in PromQL.
  */
 import { ConfigError } from '../../../core/errors.js';
-import type { BatchSelector } from '../queries.js';
+import { reEscape, type BatchSelector } from '../queries.js';
 import { MATCH, type LabelMatcher, type MatchType } from './messages.js';
-
-/** RE2 escape of a literal (the raw regular expression; PromQL's string escaping does not apply). */
-function reEscape(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
 
 export function batchMatchers(metric: string, sel: BatchSelector): LabelMatcher[] {
   const out: LabelMatcher[] = [
