@@ -64,6 +64,42 @@ describe('model/usage/checkpoint/day-codec', () => {
     ]);
   });
 
+  it('decodes the same day into reused digests as into fresh ones, whatever the previous day held', () => {
+    const codec = createDayCodec(300, 900, o);
+    const busy = filledDay();
+    // A second day: other histogram buckets (the first day's must not linger), no demand at all.
+    const quiet = filledDay();
+    const q = quiet.containers.get('app') as unknown as Record<string, unknown>;
+    for (const f of digestLayout(o).filter((x) => x.kind === 'histogram')) {
+      const h = createDigest(dayWindow(day, 300), o) as unknown as Record<
+        string,
+        { add(v: number, w: number, t: number): void }
+      >;
+      h[f.name]!.add(7, 1, day * DAY + 900);
+      q[f.name] = h[f.name];
+    }
+    for (const a of [quiet.demand.cpu, quiet.demand.cpuMax, quiet.demand.memory, quiet.demand.pods])
+      a.fill(0);
+    const plain = (u: WorkloadUsage): unknown =>
+      JSON.parse(
+        JSON.stringify(u, (_, v: unknown) =>
+          v instanceof Map ? [...v] : ArrayBuffer.isView(v) ? [...(v as Float64Array)] : v,
+        ),
+      );
+    const busyBytes = codec.encode(busy);
+    const quietBytes = codec.encode(quiet);
+    const fresh = [
+      plain(codec.decode(busy.workload, day, busyBytes)),
+      plain(codec.decode(busy.workload, day, quietBytes)),
+    ];
+    const reused = [
+      plain(codec.decodeTransient(busy.workload, day, busyBytes)),
+      plain(codec.decodeTransient(busy.workload, day, quietBytes)),
+    ];
+    expect(reused).toEqual(fresh);
+    expect(fresh[0]).not.toEqual(fresh[1]);
+  });
+
   it("puts every per-day field at its day's index of the window", () => {
     const window = { start: 20_000 * DAY, end: 20_005 * DAY, step: 300 };
     const m = createWindowMerger('Deployment/shop/web', window, 900, o);

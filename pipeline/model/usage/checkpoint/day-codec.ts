@@ -66,11 +66,20 @@ export function digestSignature(options: DigestOptions): string {
 export interface DayCodec {
   encode(u: WorkloadUsage): Uint8Array;
   decode(workload: WorkloadKey, day: number, bytes: Uint8Array): WorkloadUsage;
+  /**
+   * The same day, decoded into digests and demand arrays reused from the previous call of this
+   * method: valid only until the next call, for a caller that copies it out at once (the window
+   * merge). A warm run merges 14 days of every container; a fresh digest per day was its largest
+   * allocation (four histograms each).
+   */
+  decodeTransient(workload: WorkloadKey, day: number, bytes: Uint8Array): WorkloadUsage;
 }
 
 export function createDayCodec(step: number, demandStep: number, options: DigestOptions): DayCodec {
   const layout = digestLayout(options);
+  const histograms = layout.filter((f) => f.kind === 'histogram');
   const slots = DAY / demandStep;
+  const scratch: Scratch = { digests: new Map() };
   return {
     encode(u) {
       const w = new ByteWriter();
@@ -102,56 +111,70 @@ export function createDayCodec(step: number, demandStep: number, options: Digest
       }
       return w.finish();
     },
-    decode(workload, day, bytes) {
-      const win = dayWindow(day, step);
-      const namespace = workload.split('/')[1] ?? '';
-      const r = new ByteReader(bytes);
-      const instances = r.u32();
-      const containers = new Map<string, ContainerUsageDigest>();
-      for (let n = r.u16(); n > 0; n--) {
-        const container = r.str();
-        const d = { container, ...createDigest(win, options) } as ContainerUsageDigest;
-        const rec = d as unknown as Record<string, unknown>;
-        for (const f of layout) readField(r, f, rec);
-        containers.set(container, d);
-      }
-      const demand = {
-        start: win.start,
-        step: demandStep,
-        cpu: new Float32Array(slots),
-        cpuMax: new Float32Array(slots),
-        memory: new Float32Array(slots),
-        pods: new Float32Array(slots),
-      };
-      if (r.u8())
-        for (const a of [demand.cpu, demand.cpuMax, demand.memory, demand.pods])
-          for (let i = 0; i < slots; i++) a[i] = r.f32();
-      const ooms: OomEvent[] = [];
-      for (let n = r.u16(); n > 0; n--) {
-        const container = r.str();
-        const time = r.f64();
-        const limit = r.f64();
-        const source = r.u8() === 1 ? 'snapshot' : 'metrics';
-        ooms.push({
-          namespace,
-          pod: '',
-          container,
-          time,
-          ...(limit >= 0 ? { limitBytes: limit } : {}),
-          source,
-        });
-      }
-      const restarts: RestartEvent[] = [];
-      for (let n = r.u16(); n > 0; n--) {
-        const container = r.str();
-        const time = r.f64();
-        restarts.push({ namespace, pod: '', container, time, count: r.f64() });
-      }
-      if (!r.done)
-        throw new Error(`day record of ${workload} has ${bytes.length - r.pos} bytes past its end`);
-      return { workload, window: win, containers, demand, ooms, restarts, instances };
-    },
+    decode: (workload, day, bytes) => decode(workload, day, bytes),
+    decodeTransient: (workload, day, bytes) => decode(workload, day, bytes, scratch),
   };
+
+  function decode(workload: WorkloadKey, day: number, bytes: Uint8Array, reuse?: Scratch): WorkloadUsage {
+    const win = dayWindow(day, step);
+    const namespace = workload.split('/')[1] ?? '';
+    const r = new ByteReader(bytes);
+    const instances = r.u32();
+    const containers = new Map<string, ContainerUsageDigest>();
+    for (let n = r.u16(); n > 0; n--) {
+      const container = r.str();
+      let d = reuse?.digests.get(container);
+      if (d) {
+        // Every field is read below; a histogram's buckets only where non-empty.
+        for (const f of histograms)
+          (d as unknown as Record<string, DecayingHistogram>)[f.name]!.weights.fill(0);
+        d.windowStart = win.start;
+      } else {
+        d = { container, ...createDigest(win, options) } as ContainerUsageDigest;
+        // Bounded: container names repeat across workloads (app, sidecars), but need not.
+        if (reuse && reuse.digests.size >= 256) reuse.digests.clear();
+        reuse?.digests.set(container, d);
+      }
+      const rec = d as unknown as Record<string, unknown>;
+      for (const f of layout) readField(r, f, rec);
+      containers.set(container, d);
+    }
+    const arrays = reuse
+      ? (reuse.demand ??= [0, 1, 2, 3].map(() => new Float32Array(slots)))
+      : [0, 1, 2, 3].map(() => new Float32Array(slots));
+    const [cpu, cpuMax, memory, pods] = arrays as [Float32Array, Float32Array, Float32Array, Float32Array];
+    const demand = { start: win.start, step: demandStep, cpu, cpuMax, memory, pods };
+    if (r.u8()) for (const a of arrays) for (let i = 0; i < slots; i++) a[i] = r.f32();
+    else if (reuse) for (const a of arrays) a.fill(0);
+    const ooms: OomEvent[] = [];
+    for (let n = r.u16(); n > 0; n--) {
+      const container = r.str();
+      const time = r.f64();
+      const limit = r.f64();
+      const source = r.u8() === 1 ? 'snapshot' : 'metrics';
+      ooms.push({
+        namespace,
+        pod: '',
+        container,
+        time,
+        ...(limit >= 0 ? { limitBytes: limit } : {}),
+        source,
+      });
+    }
+    const restarts: RestartEvent[] = [];
+    for (let n = r.u16(); n > 0; n--) {
+      const container = r.str();
+      const time = r.f64();
+      restarts.push({ namespace, pod: '', container, time, count: r.f64() });
+    }
+    if (!r.done) throw new Error(`day record of ${workload} has ${bytes.length - r.pos} bytes past its end`);
+    return { workload, window: win, containers, demand, ooms, restarts, instances };
+  }
+}
+
+interface Scratch {
+  digests: Map<string, ContainerUsageDigest>;
+  demand?: Float32Array[];
 }
 
 function writeField(w: ByteWriter, f: DigestField, v: unknown): void {

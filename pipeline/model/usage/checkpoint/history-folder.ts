@@ -180,7 +180,7 @@ export function createHistoryFolder(opts: {
         }
         const merger = createWindowMerger(wl, window, demandStep, options);
         for (const day of [...days.keys()].sort((a, b) => a - b))
-          merger.add(codec.decode(wl, day, days.get(day)!));
+          merger.add(codec.decodeTransient(wl, day, days.get(day)!));
         const u = merger.finish();
         if (u) out.set(wl, u);
         containers += u?.containers.size ?? 0;
