@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import {
   CHECKPOINT_FILE,
   encodeCheckpoint,
+  encodeCheckpointAsync,
   loadCheckpoint,
   LOCK_FILE,
   writeCheckpoint,
@@ -44,6 +45,16 @@ describe('model/usage/checkpoint/checkpoint-file', () => {
     expect([...back.state.workloads.get('Deployment/shop/web')!.get(20_005)!]).toEqual([1, 2, 3]);
     expect([...back.nodes.nodes.get('node-a')!.get(20_006)!]).toEqual([4, 5]);
     expect([...back.nodes.reported]).toEqual([['0123456789abcdef', 20_007]]);
+  });
+
+  it('writes the background encoding as pieces: the same file, byte for byte, and its length', async () => {
+    const pieces = await encodeCheckpointAsync(header, state, nodes);
+    const joined = encodeCheckpoint(header, state, nodes);
+    expect(pieces.length).toBeGreaterThan(1);
+    const res = writeCheckpoint(dir, pieces, loadCheckpoint(dir, expected));
+    expect(res).toEqual({ written: true, bytes: joined.length });
+    expect(readFileSync(file).equals(joined)).toBe(true);
+    expect(loadCheckpoint(dir, expected).warm).toBe(true);
   });
 
   it('a format-1 checkpoint (no node slots) makes the run cold, and is replaced', () => {

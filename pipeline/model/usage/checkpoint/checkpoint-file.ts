@@ -11,6 +11,7 @@ import {
   fsyncSync,
   openSync,
   readFileSync,
+  readSync,
   renameSync,
   statSync,
   unlinkSync,
@@ -102,6 +103,19 @@ export interface Expected {
 const deflateRawAsync = promisify(deflateRaw);
 
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
+
+/** sha() of a file read a few MB at a time: the file on disk is the size of the one being written. */
+function shaOfFile(file: string): string {
+  const hash = createHash('sha256');
+  const buf = Buffer.allocUnsafe(4 << 20);
+  const fd = openSync(file, 'r');
+  try {
+    for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0;) hash.update(buf.subarray(0, n));
+  } finally {
+    closeSync(fd);
+  }
+  return hash.digest('hex');
+}
 
 export function loadCheckpoint(dir: string, expect: Expected): Loaded {
   const file = join(dir, CHECKPOINT_FILE);
@@ -219,16 +233,20 @@ export function encodeCheckpoint(
   return frame(header, deflateRawSync(encodeRing(state, nodes), { level: DEFLATE_LEVEL }));
 }
 
+/**
+ * The same bytes as pieces, written one after another: joined, the deflated ring would be copied
+ * once more (117 MB at 20,000 containers) while the run's peak memory is reached.
+ */
 export async function encodeCheckpointAsync(
   header: CheckpointHeader,
   state: HistoryState,
   nodes: NodeHistoryState,
-): Promise<Buffer> {
+): Promise<Uint8Array[]> {
   // The ring is taken now, so what is written is the state as it was when the run committed.
   const ring = encodeRing(state, nodes);
   // zlib hands each output chunk back to the main thread before it goes on; with its 16 KB default
   // the pool stalls whenever the run is busy, so the chunk holds the whole output at once.
-  return frame(
+  return framePieces(
     header,
     await deflateRawAsync(ring, {
       level: DEFLATE_LEVEL,
@@ -264,8 +282,11 @@ function encodeRing(state: HistoryState, nodes: NodeHistoryState): Uint8Array {
 }
 
 function frame(header: CheckpointHeader, payload: Uint8Array): Buffer {
-  // One copy of the payload (the checkpoint can be 100+ MB): the pieces are hashed as they are
-  // and joined once.
+  return Buffer.concat(framePieces(header, payload));
+}
+
+/** The file's pieces, the payload not copied: the prefix (magic, version, SHA-256), then the rest. */
+function framePieces(header: CheckpointHeader, payload: Uint8Array): Uint8Array[] {
   const head = Buffer.from(JSON.stringify(header), 'utf8');
   const headLen = Buffer.alloc(4);
   headLen.writeUInt32LE(head.length, 0);
@@ -278,7 +299,7 @@ function frame(header: CheckpointHeader, payload: Uint8Array): Buffer {
   prefix.write(MAGIC, 0, 'latin1');
   prefix.writeUInt16LE(FORMAT_VERSION, 4);
   hash.digest().copy(prefix, 8);
-  return Buffer.concat([prefix, ...pieces]);
+  return [prefix, ...pieces];
 }
 
 function decodeRing(r: ByteReader): Map<string, WorkloadDays> {
@@ -303,7 +324,12 @@ export type WriteResult =
  * Writes the checkpoint if the file on disk is still `readFingerprint` (what this run loaded), under
  * an exclusive lock file; the new bytes go to a temporary file that is synced and renamed over.
  */
-export function writeCheckpoint(dir: string, bytes: Buffer, loaded: Loaded): WriteResult {
+export function writeCheckpoint(
+  dir: string,
+  bytes: Uint8Array | readonly Uint8Array[],
+  loaded: Loaded,
+): WriteResult {
+  const pieces = bytes instanceof Uint8Array ? [bytes] : bytes;
   const file = join(dir, CHECKPOINT_FILE);
   if (!loaded.warm && !loaded.replaceable)
     return {
@@ -327,7 +353,7 @@ export function writeCheckpoint(dir: string, bytes: Buffer, loaded: Loaded): Wri
   try {
     let now = '';
     try {
-      now = sha(readFileSync(file));
+      now = shaOfFile(file);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
@@ -339,8 +365,12 @@ export function writeCheckpoint(dir: string, bytes: Buffer, loaded: Loaded): Wri
       };
     const tmp = join(dir, `.${CHECKPOINT_FILE}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
     const out = openSync(tmp, 'wx', 0o600);
+    let length = 0;
     try {
-      writeSync(out, bytes);
+      for (const p of pieces) {
+        for (let at = 0; at < p.length;) at += writeSync(out, p, at, p.length - at);
+        length += p.length;
+      }
       fsyncSync(out);
     } finally {
       closeSync(out);
@@ -352,7 +382,7 @@ export function writeCheckpoint(dir: string, bytes: Buffer, loaded: Loaded): Wri
     } finally {
       closeSync(d);
     }
-    return { written: true, bytes: bytes.length };
+    return { written: true, bytes: length };
   } finally {
     closeSync(fd);
     unlinkSync(lock);

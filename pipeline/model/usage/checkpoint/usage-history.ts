@@ -113,6 +113,9 @@ export function openUsageHistory(opts: {
     keep: opts.keep,
     options,
   });
+  // The folder copied the days it keeps: held here too, every old day (170 MB at 20,000
+  // containers) would live to the end of the run.
+  warm?.state.workloads.clear();
   const record: HistoryRecord = {
     mode: warm ? 'warm' : 'cold',
     ...(warm
