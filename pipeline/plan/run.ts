@@ -151,7 +151,8 @@ export async function runPlan(opts: {
     // With a state folder, usage is kept per day between runs and only the new interval is read.
     // Per node and tier, for overcommit and the hotspot forecast (tiers by overcommit's tierLabel).
     const tierLabel = tierLabelOf(cluster, analyzerArgs.get('overcommit'));
-    const history = stateDir
+    // Loading is hashing and inflating on libuv's pool: the model is built meanwhile.
+    const opening = stateDir
       ? openUsageHistory({
           dir: stateDir,
           cluster: cluster.name,
@@ -163,15 +164,18 @@ export async function runPlan(opts: {
           now: clock.now(),
         })
       : undefined;
-    // A checkpoint moves the window's start to a midnight, never its end.
-    const window: UsageWindow = history?.window ?? configured;
+    // Awaited below; should the model fail first, the load's own failure must not go unhandled.
+    opening?.catch(() => undefined);
     const end = configured.end;
 
     const model = await timed('model', () => deps.buildModel(inventory, { cluster: cluster.name, at: end }));
-    model.usageWindow = window;
     model.history = await timed('collect.history', () =>
       deps.readHistory(cluster.repo.path, { since: end - 30 * 86400 }),
     );
+    const history = await opening;
+    // A checkpoint moves the window's start to a midnight, never its end.
+    const window: UsageWindow = history?.window ?? configured;
+    model.usageWindow = window;
 
     let unmatchedSeries: number | undefined;
     let committed: Promise<unknown> | undefined;

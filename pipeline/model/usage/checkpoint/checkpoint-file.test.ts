@@ -1,4 +1,5 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { spawn } from 'node:child_process';
@@ -8,6 +9,7 @@ import {
   encodeCheckpoint,
   encodeCheckpointAsync,
   loadCheckpoint,
+  loadCheckpointAsync,
   LOCK_FILE,
   writeCheckpoint,
   type Expected,
@@ -55,6 +57,38 @@ describe('model/usage/checkpoint/checkpoint-file', () => {
     expect(res).toEqual({ written: true, bytes: joined.length });
     expect(readFileSync(file).equals(joined)).toBe(true);
     expect(loadCheckpoint(dir, expected).warm).toBe(true);
+  });
+
+  it('loads on the pool exactly as it loads inline, whatever the file holds', async () => {
+    // Each case is named where it is called, for the reader.
+    const same = async (_case: string, e: Expected = expected): Promise<void> => {
+      await expect(loadCheckpointAsync(dir, e)).resolves.toEqual(loadCheckpoint(dir, e));
+    };
+    await same('missing');
+    write();
+    await same('good');
+    await same('other cluster', { ...expected, cluster: 'staging' });
+    const good = readFileSync(file);
+    const mutate = (f: (b: Buffer) => Buffer): void => writeFileSync(file, f(Buffer.from(good)));
+    mutate((b) => ((b[b.length - 3]! ^= 0xff), b));
+    expect(loadCheckpoint(dir, expected)).toMatchObject({ reason: 'checksum' });
+    await same('checksum');
+    mutate((b) => (b.writeUInt16LE(3, 4), b));
+    await same('future version');
+    mutate((b) => b.subarray(0, 20));
+    await same('truncated');
+    writeFileSync(file, 'not a checkpoint at all, some other program wrote this');
+    await same('foreign');
+    // A payload that is not deflate, under a checksum that matches it: read, but not decodable.
+    mutate((b) => {
+      const head = b.readUInt32LE(40);
+      const at = 40 + 4 + head + 4;
+      b.fill(0xff, at, at + 16);
+      createHash('sha256').update(b.subarray(40)).digest().copy(b, 8);
+      return b;
+    });
+    expect(loadCheckpoint(dir, expected)).toMatchObject({ warm: false, reason: 'unreadable' });
+    await same('undecodable');
   });
 
   it('a format-1 checkpoint (no node slots) makes the run cold, and is replaced', () => {

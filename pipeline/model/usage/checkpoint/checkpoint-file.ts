@@ -5,7 +5,7 @@
  * file renamed over the old one, under a lock, and only when the checkpoint on disk is still the
  * one this run read, so of two runs at once one writes and the other is refused.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, webcrypto } from 'node:crypto';
 import {
   closeSync,
   fsyncSync,
@@ -20,7 +20,7 @@ import {
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { deflateRaw, deflateRawSync, inflateRawSync } from 'node:zlib';
+import { deflateRaw, deflateRawSync, inflateRaw, inflateRawSync } from 'node:zlib';
 import type { UsageWindow } from '../../../collect/types.js';
 import { ByteReader, ByteWriter } from './bytes.js';
 import type { HistoryState, WorkloadDays } from './history-folder.js';
@@ -101,6 +101,10 @@ export interface Expected {
 }
 
 const deflateRawAsync = promisify(deflateRaw);
+const inflateRawAsync = promisify(inflateRaw);
+
+const shaAsync = async (b: Uint8Array): Promise<string> =>
+  Buffer.from(await webcrypto.subtle.digest('SHA-256', b)).toString('hex');
 
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
@@ -118,16 +122,78 @@ function shaOfFile(file: string): string {
 }
 
 export function loadCheckpoint(dir: string, expect: Expected): Loaded {
+  const raw = readRaw(dir);
+  if (!Buffer.isBuffer(raw)) return raw;
+  const fingerprint = sha(raw);
+  const framed = unframe(raw, dir, fingerprint);
+  if ('warm' in framed) return framed;
+  if (sha(framed.body) !== framed.stored) return checksumFailed(dir, fingerprint);
+  return interpret(raw.length, framed, () => inflateRawSync(framed.payload), dir, expect, fingerprint);
+}
+
+/**
+ * loadCheckpoint with the hashing and inflating on libuv's pool (a second each at 20,000
+ * containers), so the run builds its model meanwhile.
+ */
+export async function loadCheckpointAsync(dir: string, expect: Expected): Promise<Loaded> {
+  const raw = readRaw(dir);
+  if (!Buffer.isBuffer(raw)) return raw;
+  const whole = shaAsync(raw);
+  // The payload is inflated while it is hashed; a checksum failure discards it unread.
+  const body = raw.length >= PREFIX ? raw.subarray(PREFIX) : raw;
+  const inflated = inflateRawAsync(payloadOf(body)).then(
+    (bytes) => ({ bytes }),
+    (err: unknown) => ({ err }),
+  );
+  const [fingerprint, bodySha] = await Promise.all([whole, shaAsync(body)]);
+  const framed = unframe(raw, dir, fingerprint);
+  if ('warm' in framed) return framed;
+  if (bodySha !== framed.stored) return checksumFailed(dir, fingerprint);
+  const payload = await inflated;
+  return interpret(
+    raw.length,
+    framed,
+    () => {
+      if ('err' in payload) throw payload.err;
+      return payload.bytes;
+    },
+    dir,
+    expect,
+    fingerprint,
+  );
+}
+
+function readRaw(dir: string): Buffer | Loaded {
   const file = join(dir, CHECKPOINT_FILE);
-  let raw: Buffer;
   try {
-    raw = readFileSync(file);
+    return readFileSync(file);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT')
       return cold('no-checkpoint', `no checkpoint in ${dir}`, '', true);
     return cold('unreadable', `${file} cannot be read (${(err as NodeJS.ErrnoException).code})`, '?', false);
   }
-  const fingerprint = sha(raw);
+}
+
+/** The compressed payload inside the checksummed body (header length, header, payload length, payload). */
+function payloadOf(body: Uint8Array): Uint8Array {
+  try {
+    const r = new ByteReader(body);
+    r.bytes(r.u32());
+    return r.bytes(r.u32());
+  } catch {
+    return new Uint8Array(0);
+  }
+}
+
+interface Framed {
+  body: Buffer;
+  stored: string;
+  payload: Uint8Array;
+}
+
+/** Magic and version, before anything is trusted; a cold result says why the file is not read. */
+function unframe(raw: Buffer, dir: string, fingerprint: string): Framed | Loaded {
+  const file = join(dir, CHECKPOINT_FILE);
   if (raw.length < PREFIX + 4 || raw.subarray(0, 4).toString('latin1') !== MAGIC)
     return cold(
       'not-a-checkpoint',
@@ -157,16 +223,32 @@ export function loadCheckpoint(dir: string, expect: Expected): Loaded {
       fingerprint,
       true,
     );
-  const stored = raw.subarray(8, PREFIX).toString('hex');
-  if (sha(raw.subarray(PREFIX)) !== stored)
-    return cold('checksum', `${file} fails its checksum (truncated or altered)`, fingerprint, true);
+  const body = raw.subarray(PREFIX);
+  return { body, stored: raw.subarray(8, PREFIX).toString('hex'), payload: payloadOf(body) };
+}
+
+function checksumFailed(dir: string, fingerprint: string): Loaded {
+  const file = join(dir, CHECKPOINT_FILE);
+  return cold('checksum', `${file} fails its checksum (truncated or altered)`, fingerprint, true);
+}
+
+/** The checksummed body decoded and judged against what this run expects. */
+function interpret(
+  size: number,
+  framed: Framed,
+  inflate: () => Uint8Array,
+  dir: string,
+  expect: Expected,
+  fingerprint: string,
+): Loaded {
+  const file = join(dir, CHECKPOINT_FILE);
   let header: CheckpointHeader;
   let state: HistoryState;
   let nodes: NodeHistoryState;
   try {
-    const r = new ByteReader(raw.subarray(PREFIX));
+    const r = new ByteReader(framed.body);
     header = JSON.parse(Buffer.from(r.bytes(r.u32())).toString('utf8')) as CheckpointHeader;
-    const payload = new ByteReader(inflateRawSync(r.bytes(r.u32())));
+    const payload = new ByteReader(inflate());
     state = { end: header.end, workloads: decodeRing(payload) };
     nodes = readNodeSection(payload);
     if (!payload.done) throw new Error(`${payload.remaining} bytes past the node section`);
@@ -212,7 +294,7 @@ export function loadCheckpoint(dir: string, expect: Expected): Loaded {
     return undefined;
   })();
   if (why) return cold(why[0], why[1], fingerprint, true);
-  return { warm: true, header, state, nodes, bytes: raw.length, fingerprint };
+  return { warm: true, header, state, nodes, bytes: size, fingerprint };
 }
 
 function cold(reason: ColdReason, message: string, fingerprint: string, replaceable: boolean): Loaded {

@@ -13,7 +13,7 @@ import { digestSignature } from './day-codec.js';
 import {
   CHECKPOINT_FILE,
   encodeCheckpointAsync,
-  loadCheckpoint,
+  loadCheckpointAsync,
   writeCheckpoint,
   type ColdReason,
   type Loaded,
@@ -70,7 +70,7 @@ export interface UsageHistory {
   record(): HistoryRecord;
 }
 
-export function openUsageHistory(opts: {
+export async function openUsageHistory(opts: {
   dir: string;
   cluster: string;
   windowSeconds: number;
@@ -83,7 +83,7 @@ export function openUsageHistory(opts: {
   /** Unix milliseconds, for the header's writtenAt. */
   now: number;
   options?: DigestOptions;
-}): UsageHistory {
+}): Promise<UsageHistory> {
   const options = opts.options ?? DEFAULT_DIGEST_OPTIONS;
   const unsupported = historyUnsupported(opts.window);
   const window = unsupported ? opts.window : historyWindow(opts.window);
@@ -91,7 +91,7 @@ export function openUsageHistory(opts: {
   const digest = digestSignature(options);
   const loaded: Loaded | undefined = unsupported
     ? undefined
-    : loadCheckpoint(opts.dir, {
+    : await loadCheckpointAsync(opts.dir, {
         cluster: opts.cluster,
         windowSeconds: opts.windowSeconds,
         window,
