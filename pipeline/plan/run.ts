@@ -27,6 +27,7 @@ import { createUsageFolder, sortByPod } from '../model/usage/fold.js';
 import { createNodeFolder } from '../model/node-usage/fold.js';
 import { nodeUsageRequest } from '../collect/node-usage/types.js';
 import { openUsageHistory, type HistoryRecord } from '../model/usage/checkpoint/usage-history.js';
+import { openIndexCache } from '../render/locate/index-cache.js';
 import { stateDirOf } from '../fleet/state.js';
 import type { Analyzer, AnalyzerId, AnalyzerResult, Skipped } from '../analyze/types.js';
 import type { DecidedRecommendation } from '../policy/types.js';
@@ -268,6 +269,7 @@ export async function runPlan(opts: {
       deps.policies.evaluate(policySet, model, analyzerResults, { now: end }),
     );
     const changes = await timed('merge', () => mergeChanges(cluster.name, decided, analyzers));
+    const indexCache = stateDir ? openIndexCache(stateDir, log) : undefined;
     const render = await timed('render', () =>
       deps.render({
         repoDir: cluster.repo.path,
@@ -276,8 +278,10 @@ export async function runPlan(opts: {
         model,
         changes,
         logger: log,
+        ...(indexCache ? { indexCache } : {}),
       }),
     );
+    indexCache?.save();
     await committed;
     const skipped = [
       ...[...analyzerResults.values()].flatMap((r) => r.skipped),

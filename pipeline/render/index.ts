@@ -13,6 +13,7 @@ import type { WorkloadChange } from '../plan/types.js';
 import { formatFieldPath } from '../plan/field-path.js';
 import type { FileEdit, RenderResult, SourceLocation } from './types.js';
 import { RepoIndex, normalize } from './locate/repo-index.js';
+import type { IndexCache } from './locate/index-cache.js';
 import { Locator, type Location } from './locate/locate.js';
 import { YamlEditError } from './edit/errors.js';
 import { applyEdits, applyEditsToDocuments, type YamlEdit } from './edit/yaml-editor.js';
@@ -39,10 +40,12 @@ export interface RenderInput {
   model: ClusterModel;
   changes: WorkloadChange[];
   logger: Logger;
+  /** Documents known by file content from earlier runs (the cluster's state folder). */
+  indexCache?: IndexCache;
 }
 
 export async function renderChanges(input: RenderInput): Promise<RenderResult> {
-  const index = new RepoIndex(input.repoDir);
+  const index = new RepoIndex(input.repoDir, input.indexCache);
   const live = liveEngineObjects(input.model);
   const engines = new GitOpsEngines(index, {
     argocdDir: input.repo.argocd?.applications,
@@ -250,6 +253,9 @@ export async function renderChanges(input: RenderInput): Promise<RenderResult> {
       units.length === 1
     ) {
       if (edits.length) {
+        // Workloads come in order, so a file's are mostly together: its edits go in as the next
+        // file starts, while the file's parse (read for its Git values) is still cached.
+        if (!pending.has(loc.file)) flushPending();
         const list = pending.get(loc.file) ?? [];
         pending.set(loc.file, list);
         list.push({ workload: w.key, docIndex: loc.docIndex, edits, where: locationText(loc) });
@@ -312,7 +318,17 @@ export async function renderChanges(input: RenderInput): Promise<RenderResult> {
     }
   }
 
-  for (const [file, groups] of pending) {
+  flushPending();
+
+  function flushPending(): void {
+    for (const [file, groups] of pending) applyPending(file, groups);
+    pending.clear();
+  }
+
+  function applyPending(
+    file: string,
+    groups: { workload: string; docIndex: number; edits: YamlEdit[]; where: string }[],
+  ): void {
     try {
       index.write(file, applyEditsToDocuments(index.read(file), groups));
       for (const g of groups) rendered.set(g.workload, [file]);

@@ -5,6 +5,7 @@
 import { readFileSync, readdirSync, statSync, existsSync } from 'node:fs';
 import { join, relative, posix, sep } from 'node:path';
 import { parseDocuments, documentData, firstErrorAt } from '../edit/parse-cache.js';
+import { contentSha, type IndexCache } from './index-cache.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -37,7 +38,11 @@ export class RepoIndex {
   private readonly parsed = new Map<string, DocRef[] | FileProblem>();
   private readonly overlay = new Map<string, string>();
 
-  constructor(readonly root: string) {}
+  /** `cache`: documents known from earlier runs by file content (index-cache.ts). */
+  constructor(
+    readonly root: string,
+    private readonly cache?: IndexCache,
+  ) {}
 
   /** Content as edited so far in this render (several workloads may edit one file). */
   read(rel: string): string {
@@ -96,6 +101,18 @@ export class RepoIndex {
     const text = this.read(rel);
     let out: DocRef[] | FileProblem;
     const template = /\{\{[\s\S]*?\}\}/.exec(text);
+    const sha = this.cache && !template ? contentSha(text) : '';
+    const known = sha ? this.cache!.get(rel, sha) : undefined;
+    if (known) {
+      out = known.map(([index, apiVersion, kind, name, namespace]) =>
+        lazyDocRef(
+          { file: rel, index, apiVersion, kind, name, ...(namespace !== null ? { namespace } : {}) },
+          () => documentData(parseDocuments(text)[index]!),
+        ),
+      );
+      this.parsed.set(rel, out);
+      return out;
+    }
     const list = parseDocuments(text);
     const bad = firstErrorAt(list, text);
     // ApplicationSets hold `{{…}}` parameters inside ordinary YAML strings; any other file with
@@ -137,6 +154,12 @@ export class RepoIndex {
             data,
           });
         });
+        if (sha)
+          this.cache!.set(
+            rel,
+            sha,
+            out.map((d) => [d.index, d.apiVersion, d.kind, d.name, d.namespace ?? null]),
+          );
       }
     }
     this.parsed.set(rel, out);
@@ -168,6 +191,29 @@ export class RepoIndex {
   rel(abs: string): string {
     return relative(this.root, abs).split(sep).join('/');
   }
+}
+
+/**
+ * A document known from the cache: its data is parsed when first read (an own, enumerable
+ * property, so a spread copies the value like a plain DocRef's).
+ */
+function lazyDocRef(id: Omit<DocRef, 'data'>, load: () => unknown): DocRef {
+  const ref = { ...id } as DocRef;
+  Object.defineProperty(ref, 'data', {
+    enumerable: true,
+    configurable: true,
+    get() {
+      const data = load();
+      Object.defineProperty(ref, 'data', {
+        value: data,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+      return data;
+    },
+  });
+  return ref;
 }
 
 export function normalize(rel: string): string {
