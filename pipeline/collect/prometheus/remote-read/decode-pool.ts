@@ -60,6 +60,12 @@ interface TsxPackage {
   exports: { './esm/api': { import: { default: string } } };
 }
 
+/** Decode workers running in this process, all pools together (tests check none outlives a read). */
+let live = 0;
+export function liveDecodeWorkers(): number {
+  return live;
+}
+
 interface Pending {
   resolve(r: DecodedBatch): void;
   reject(e: Error): void;
@@ -111,6 +117,7 @@ export function createDecodePool(
       ...(entry.eval ? { execArgv: [] } : {}),
     });
     const slot: Slot = { worker, pending: new Map(), dead: false };
+    live++;
     worker.unref();
     worker.on('message', (m: WorkerReply) => {
       const p = slot.pending.get(m.id);
@@ -121,7 +128,10 @@ export function createDecodePool(
       else p.resolve(m.result);
     });
     worker.on('error', (err) => fail(slot, `failed: ${err.message}`));
-    worker.on('exit', (code) => fail(slot, closed ? 'was stopped' : `exited (code ${code})`));
+    worker.on('exit', (code) => {
+      live--;
+      fail(slot, closed ? 'was stopped' : `exited (code ${code})`);
+    });
     slots.push(slot);
     return slot;
   };
