@@ -140,13 +140,20 @@ export async function decodeBatch(
   const samplesPerPoint = Math.max(1, Math.round(w.step / task.scrape));
   const cpuMean = kinds.includes('cpuMean');
   const cpuMax = kinds.includes('cpuMax');
+  // A final batch's arrays start at the first interval its points cover: a warm read fills a
+  // day of a 14-day window, and whole-window arrays were 14 times the memory to allocate, fill
+  // and trim away.
+  const base = task.final
+    ? Math.max(0, Math.min(...grids.map((g) => Math.round((g.from - g.step - w.start) / w.step))))
+    : 0;
+  const into = base ? { start: w.start + base * w.step, end: w.end, step: w.step } : w;
   const add = (kind: UsageQueryKind, labels: Record<string, string>, g: PointGrid, p: Points): void => {
     if (p.times.length)
       addMatrix(
         acc,
         kind,
         [{ metric: labels, times: p.times, values: p.values }],
-        w,
+        into,
         samplesPerPoint,
         g.step,
       );
@@ -169,7 +176,12 @@ export async function decodeBatch(
   const all = [...acc.series.values()];
   return {
     ...counts,
-    series: task.final ? all.map(trimSeries).filter((s) => s.cpuMean.length > 0) : all,
+    series: task.final
+      ? all
+          .map(trimSeries)
+          .filter((s) => s.cpuMean.length > 0)
+          .map((s) => (base ? { ...s, offset: s.offset + base } : s))
+      : all,
     points: acc.points,
     invalid: acc.invalid,
   };
