@@ -73,11 +73,12 @@ export async function walkSeries(
       }
       for (const chunk of s.chunks) {
         if (chunk.maxTimeMs < startMs || chunk.minTimeMs > endMs) continue;
-        const series = `{${s.labels.map((l) => `${l.name}="${l.value}"`).join(', ')}}`;
+        // Built only for an error, not for every chunk.
+        const series = (): string => `{${s.labels.map((l) => `${l.name}="${l.value}"`).join(', ')}}`;
         if (chunk.type !== XOR_ENCODING)
           throw remoteReadError(
             url,
-            `${series} has a chunk of encoding ${chunk.type}, not XOR (a native histogram where a float series was expected)`,
+            `${series()} has a chunk of encoding ${chunk.type}, not XOR (a native histogram where a float series was expected)`,
           );
         try {
           decodeXorChunk(chunk.data, samples, startMs, endMs);
@@ -85,7 +86,7 @@ export async function walkSeries(
           if (!(err instanceof ChunkDecodeError)) throw err;
           throw remoteReadError(
             url,
-            `${series}'s chunk ${new Date(chunk.minTimeMs).toISOString()}–${new Date(chunk.maxTimeMs).toISOString()} cannot be decoded: ${err.message}`,
+            `${series()}'s chunk ${new Date(chunk.minTimeMs).toISOString()}–${new Date(chunk.maxTimeMs).toISOString()} cannot be decoded: ${err.message}`,
           );
         }
       }
