@@ -451,6 +451,17 @@ describeWithPrometheus()('collect/prometheus (real Prometheus)', () => {
             expect(Math.abs(peaksR / peaksC - 1)).toBeLessThan(0.01);
           }
           expect(compared).toBeGreaterThan(13 * 560);
+          // With remote read, the working set comes decoded (whole-window arrays, as PromQL's
+          // CPU is added to them on the main thread) and the batch is the same, interval by interval.
+          const remote = await readAll(
+            createPrometheusSource({ url, recordedCpuRate: rate, read: 'remote-read' }, fast),
+            request,
+          );
+          const norm = (b: typeof recorded): unknown =>
+            b.series
+              .map((x) => ({ ...x, cpuMean: [...x.cpuMean], cpuMax: [...x.cpuMax], memMax: [...x.memMax] }))
+              .sort((x, y) => key(x).localeCompare(key(y)));
+          expect(norm(remote)).toEqual(norm(recorded));
           // A rule name that is not there fails fast and names the setting.
           const missing = await readAll(
             createPrometheusSource({ url, recordedCpuRate: 'no_such:rate' }, fast),

@@ -18,6 +18,7 @@ import type {
   SourceContext,
   UsageBatch,
   UsageRequest,
+  UsageSeries,
   UsageSurvey,
   UsageWindow,
 } from '../types.js';
@@ -51,6 +52,7 @@ import {
   type RemoteReadCounters,
 } from './remote-read/read.js';
 import { parseSelector } from './remote-read/matchers.js';
+import { createDecodePool, decodeWorkerCount, type DecodePool } from './remote-read/decode-pool.js';
 import { readPrometheusNodeUsage } from '../node-usage/prometheus.js';
 import {
   addInvalid,
@@ -64,6 +66,11 @@ export interface PrometheusSourceOptions {
   client?: ClientOptions;
   /** Force the progress display on or off (default: a bar on a terminal, log lines elsewhere). */
   progress?: 'bar' | 'log' | 'none';
+  /**
+   * Remote read's decode workers (default: one per core, at most `concurrency`); 0 decodes on
+   * the main thread.
+   */
+  decodeWorkers?: number;
 }
 
 /** The contract's stats, with every counter this source keeps present. */
@@ -162,6 +169,7 @@ export function createPrometheusSource(
       const w = request.window;
       const ceilings = ceilingIndex(request);
       const invalid = newInvalidSamples();
+      let pool: DecodePool | undefined;
       try {
         // A warm run reads only what its checkpoint lacks: fewer points, so larger batches too.
         const read = readRange(w, request.from);
@@ -178,15 +186,14 @@ export function createPrometheusSource(
         const concurrency = cfg.concurrency ?? PROMETHEUS_DEFAULTS.concurrency;
         const kinds = QUERY_KINDS.filter((k) => k !== 'cpuMax' || cfg.cpuPeaks !== 'interval');
         const coarse = coarseTier(cfg, w);
-        let useRemote = false;
         if (remote && batches.length) {
           fallback = await probeRemoteRead(c, batches[0]!, w.end * 1000, ctx.signal);
-          useRemote = fallback === undefined;
           if (fallback)
             ctx.logger.warn('remote read refused; reading usage with PromQL', {
               url: c.baseUrl,
               reason: fallback,
             });
+          else pool = createDecodePool(decodeWorkerCount(concurrency, opts.decodeWorkers), request, ceilings);
         }
         // A sliding window of batches in flight, yielded in order: bounded concurrency and
         // bounded memory (finished batches wait at most `concurrency` deep).
@@ -196,7 +203,7 @@ export function createPrometheusSource(
           const sel = batches[next++]!;
           inFlight.push(
             runBatch(c, sel, w, read.start, shape, kinds, coarse, stats, ceilings, invalid, ctx.signal, {
-              remote: useRemote ? remote : undefined,
+              remote: pool && remote ? { counters: remote, pool } : undefined,
             }),
           );
         };
@@ -218,6 +225,7 @@ export function createPrometheusSource(
         warnInvalid(ctx.logger, description, invalid);
       } finally {
         sync();
+        await pool?.close();
         await c.close();
         client = undefined;
       }
@@ -356,7 +364,7 @@ async function runBatch(
   ceilings: CeilingIndex,
   invalid: InvalidSamples,
   signal?: AbortSignal,
-  o: { remote?: RemoteReadCounters } = {},
+  o: { remote?: { counters: RemoteReadCounters; pool: DecodePool } } = {},
 ): Promise<UsageBatch> {
   const acc = newBatchAccumulator(ceilings);
   // Remote read brings the cAdvisor series; kube-state-metrics' events (a few series, one point
@@ -364,13 +372,20 @@ async function runBatch(
   const remoteKinds = o.remote
     ? kinds.filter((k) => k === 'memMax' || ((k === 'cpuMean' || k === 'cpuMax') && !shape.recordedCpuRate))
     : [];
+  // Series the remote read finished (trimmed where they were decoded).
+  let read: UsageSeries[] = [];
   if (o.remote && remoteKinds.length) {
-    await readBatchRemote(
+    read = await readBatchRemote(
       c,
       { sel, w, grids: tiers(w, coarse, from), shape, kinds: remoteKinds },
       acc,
-      o.remote,
-      signal,
+      o.remote.counters,
+      o.remote.pool,
+      {
+        // Events never touch the series: only a PromQL usage kind (a recorded rate) adds to them.
+        final: kinds.every((k) => remoteKinds.includes(k) || k === 'oom' || k === 'restarts'),
+        signal,
+      },
     );
   }
   for (const kind of kinds) {
@@ -379,7 +394,7 @@ async function runBatch(
     for (const tier of events ? [{ from: from + w.step, to: w.end, step: w.step }] : tiers(w, coarse, from))
       await runSplitting(c, kind, sel, w, tier.from, tier.to, tier.step, shape, acc, stats, signal);
   }
-  const series = [...acc.series.values()].map(trimSeries).filter((s) => s.cpuMean.length > 0);
+  const series = [...read, ...[...acc.series.values()].map(trimSeries).filter((s) => s.cpuMean.length > 0)];
   addInvalid(invalid, acc.invalid);
   stats.series += series.length;
   stats.samples += acc.points;

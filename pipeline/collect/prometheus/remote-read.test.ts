@@ -6,7 +6,7 @@
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPrometheusSource } from './index.js';
 import type { PrometheusConfig } from '../../config/types.js';
@@ -20,6 +20,8 @@ import { closeProxy, proxy } from '../../testing/http-proxy.js';
 import { prng } from '../../core/prng.js';
 import { SLOW_TEST_MS } from '../../testing/slow.js';
 import { readAllUsage as readAll, seriesKey as key, valueAt as at } from '../../testing/usage-read.js';
+import { chunkedReadResponse, frame } from '../../testing/remote-read-answer.js';
+import { decodeWorkerCount, liveDecodeWorkers } from './remote-read/decode-pool.js';
 
 const STEP = 300;
 const END = 1_800_000_000 - (1_800_000_000 % 86400);
@@ -131,11 +133,18 @@ describeWithPrometheus()('collect/prometheus remote read (real Prometheus)', () 
     rmSync(dir, { recursive: true, force: true });
   });
 
-  for (const scrape of [60, 300]) {
-    it(`gives the PromQL path's series at a ${scrape} s scrape`, async () => {
+  // Decoded in worker threads (the default), and on the main thread where no worker can start.
+  for (const [scrape, decodeWorkers] of [
+    [60, undefined],
+    [300, undefined],
+    [60, 0],
+    [300, 0],
+  ] as const) {
+    const where = decodeWorkers === 0 ? 'decoded on the main thread' : 'decoded in workers';
+    it(`gives the PromQL path's series at a ${scrape} s scrape, ${where}`, async () => {
       const r = request(scrape);
       const promql = await readAll(createPrometheusSource(cfg(scrape), fast), r);
-      const src = createPrometheusSource(cfg(scrape, { read: 'remote-read' }), fast);
+      const src = createPrometheusSource(cfg(scrape, { read: 'remote-read' }), { ...fast, decodeWorkers });
       const remote = await readAll(src, r);
       const parity = compare(promql, remote, (END - START) / STEP);
       // Every interval of 7 pods (one of them duplicated) over two days, less the gaps.
@@ -153,13 +162,18 @@ describeWithPrometheus()('collect/prometheus remote read (real Prometheus)', () 
     });
   }
 
-  it("matches a warm read's intervals and a coarse tier", async () => {
+  it("matches a warm read's intervals and a coarse tier, in workers and on the main thread", async () => {
     const r = { ...request(60), from: END - 86400 + 3 * STEP };
     const coarse = { after: '12h', step: '1h' };
     const promql = await readAll(createPrometheusSource(cfg(60, { coarse }), fast), r);
-    const remote = await readAll(createPrometheusSource(cfg(60, { coarse, read: 'remote-read' }), fast), r);
-    const parity = compare(promql, remote, (END - START) / STEP);
-    expect(parity.points.cpuMean).toBeGreaterThan(6 * 12 * 12);
+    for (const decodeWorkers of [undefined, 0]) {
+      const remote = await readAll(
+        createPrometheusSource(cfg(60, { coarse, read: 'remote-read' }), { ...fast, decodeWorkers }),
+        r,
+      );
+      const parity = compare(promql, remote, (END - START) / STEP);
+      expect(parity.points.cpuMean).toBeGreaterThan(6 * 12 * 12);
+    }
   });
 
   it('sends one snappy-compressed protobuf POST per batch to /api/v1/read, with the selector', async () => {
@@ -285,17 +299,129 @@ describeWithPrometheus()('collect/prometheus remote read (real Prometheus)', () 
       });
     });
     try {
-      const src = createPrometheusSource({ ...cfg(60, { read: 'remote-read' }), url: p.url }, fast);
-      const err = await readAll(src, request(60)).catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(SourceError);
-      expect((err as SourceError).code).toBe('source-incomplete');
-      expect((err as Error).message).toMatch(
-        new RegExp(
-          `^Prometheus remote read at ${p.url.replace(/[.]/g, '\\.')}/api/v1/read: frame \\d+ is corrupt \\(CRC-32C 0x[0-9a-f]{8}, the frame says 0x[0-9a-f]{8}\\)`,
-        ),
-      );
+      for (const decodeWorkers of [undefined, 0]) {
+        reads = 0;
+        const src = createPrometheusSource(
+          { ...cfg(60, { read: 'remote-read' }), url: p.url },
+          { ...fast, decodeWorkers },
+        );
+        const err = await readAll(src, request(60)).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(SourceError);
+        expect((err as SourceError).code).toBe('source-incomplete');
+        expect((err as Error).message).toMatch(
+          new RegExp(
+            `^Prometheus remote read at ${p.url.replace(/[.]/g, '\\.')}/api/v1/read: frame \\d+ is corrupt \\(CRC-32C 0x[0-9a-f]{8}, the frame says 0x[0-9a-f]{8}\\)`,
+          ),
+        );
+        // The read is over: no decode worker outlives it.
+        expect(liveDecodeWorkers()).toBe(0);
+      }
     } finally {
       closeProxy(p.server);
     }
+  });
+
+  /** A proxy answering every batch's remote read (not the probe) with `frames`, streamed. */
+  async function answering(frames: () => Buffer[]): Promise<Awaited<ReturnType<typeof proxy>>> {
+    let reads = 0;
+    const p = await proxy(prom.url, (_n, res, forward) => {
+      if (p.seen.at(-1)?.url !== '/api/v1/read' || ++reads === 1) return forward();
+      res.writeHead(200, {
+        'content-type': 'application/x-streamed-protobuf; proto=prometheus.ChunkedReadResponse',
+      });
+      res.end(Buffer.concat(frames()));
+    });
+    return p;
+  }
+
+  it('brings an error raised in a decode worker back as the same typed error, naming the endpoint and the series', async () => {
+    // A float series answered with a native histogram chunk: the worker refuses it.
+    const labels = {
+      __name__: 'container_cpu_usage_seconds_total',
+      namespace: 'scrape-60',
+      pod: 'api-5c8d-0',
+      container: 'app',
+    };
+    const p = await answering(() => [
+      frame(
+        chunkedReadResponse(0, labels, [
+          { minTimeMs: START * 1000, maxTimeMs: END * 1000, type: 2, data: Buffer.from([0, 1]) },
+        ]),
+      ),
+    ]);
+    try {
+      const messages: string[] = [];
+      for (const decodeWorkers of [undefined, 2, 0]) {
+        const src = createPrometheusSource(
+          { ...cfg(60, { read: 'remote-read' }), url: p.url },
+          { ...fast, decodeWorkers },
+        );
+        const err = await readAll(src, request(60)).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(SourceError);
+        const e = err as SourceError;
+        expect(e.code).toBe('source-incomplete');
+        expect(e.context).toEqual({ object: `Prometheus remote read at ${p.url}/api/v1/read` });
+        expect(e.message).toBe(
+          `Prometheus remote read at ${p.url}/api/v1/read: {__name__="container_cpu_usage_seconds_total", namespace="scrape-60", pod="api-5c8d-0", container="app"} has a chunk of encoding 2, not XOR (a native histogram where a float series was expected)`,
+        );
+        messages.push(e.message);
+        expect(liveDecodeWorkers()).toBe(0);
+      }
+      // Workers or not, the same words.
+      expect(new Set(messages).size).toBe(1);
+    } finally {
+      closeProxy(p.server);
+    }
+  });
+
+  it('fails the read on a frame that is not a ChunkedReadResponse, with no worker left running', async () => {
+    // A checksum that holds around bytes that are not the message: field 1 says 5 bytes, has 1.
+    const p = await answering(() => [frame(Buffer.from([0x0a, 0x05, 0x01]))]);
+    try {
+      const src = createPrometheusSource(
+        { ...cfg(60, { read: 'remote-read' }), url: p.url },
+        { ...fast, decodeWorkers: 2 },
+      );
+      const err = await readAll(src, request(60)).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(SourceError);
+      expect((err as Error).message).toMatch(
+        new RegExp(
+          `^Prometheus remote read at ${p.url.replace(/[.]/g, '\\.')}/api/v1/read: frame 1 of remote read of scrape-60 \\(3 pods\\) is not a ChunkedReadResponse \\(.+\\)$`,
+        ),
+      );
+      expect(liveDecodeWorkers()).toBe(0);
+    } finally {
+      closeProxy(p.server);
+    }
+  });
+
+  it('runs as many decode workers as asked, one per core by default, none when asked for none', async () => {
+    // Batches of one container: 7 batches, up to 4 in flight (the default concurrency).
+    const src = (decodeWorkers?: number) =>
+      createPrometheusSource(cfg(60, { read: 'remote-read', maxSeriesPerQuery: 1 }), {
+        ...fast,
+        decodeWorkers,
+      });
+    const most = async (decodeWorkers?: number): Promise<number> => {
+      let high = 0;
+      for await (const b of src(decodeWorkers).readUsage(request(60), {
+        logger: createMemoryLogger('info'),
+      })) {
+        expect(b.series.length).toBeGreaterThan(0);
+        high = Math.max(high, liveDecodeWorkers());
+      }
+      expect(liveDecodeWorkers()).toBe(0);
+      return high;
+    };
+    expect(await most(0)).toBe(0);
+    expect(await most(1)).toBe(1);
+    const def = decodeWorkerCount(4);
+    expect(def).toBe(Math.min(4, availableParallelism()));
+    expect(await most()).toBeLessThanOrEqual(def);
+    expect(await most()).toBeGreaterThanOrEqual(1);
+    // Never more than the batches in flight, never none by default.
+    expect(decodeWorkerCount(1)).toBe(1);
+    expect(decodeWorkerCount(0)).toBe(1);
+    expect(decodeWorkerCount(4, 3)).toBe(3);
   });
 });

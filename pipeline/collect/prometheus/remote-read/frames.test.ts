@@ -2,22 +2,9 @@ import { crc32c } from './crc32c.js';
 import { readFrames } from './frames.js';
 import { snappyLiteralBlock } from './snappy.js';
 import { SourceError } from '../../../core/errors.js';
+import { frame } from '../../../testing/remote-read-answer.js';
 
 const URL = 'http://prom.example:9090/api/v1/read';
-
-/** A frame as Prometheus' ChunkedWriter writes it: uvarint length, big-endian CRC-32C, data. */
-function frame(data: Uint8Array, crc = crc32c(data)): Buffer {
-  const len: number[] = [];
-  let n = data.length;
-  while (n >= 0x80) {
-    len.push((n & 0x7f) | 0x80);
-    n >>>= 7;
-  }
-  len.push(n);
-  const c = Buffer.alloc(4);
-  c.writeUInt32BE(crc);
-  return Buffer.concat([Buffer.from(len), c, data]);
-}
 
 async function* pieces(b: Buffer, size: number): AsyncGenerator<Uint8Array> {
   for (let i = 0; i < b.length; i += size) yield b.subarray(i, i + size);

@@ -1,14 +1,16 @@
 /**
  * One batch's usage series by remote read: the batch's cAdvisor series come back as the stored
- * XOR chunks (Prometheus evaluates nothing and encodes nothing), streamed a frame at a time; each
- * series is decoded, reduced to the query points as PromQL would compute them (evaluate.ts) and
- * handed to the same accumulator the PromQL path fills, then dropped. Memory is one series'
- * samples plus the batch's output.
+ * XOR chunks (Prometheus evaluates nothing and encodes nothing), in frames. The request, its
+ * auth, retries and timeouts stay here, on the main thread; the answer's bytes go to a decode
+ * worker (decode-pool.ts), which decodes each series, reduces it to the query points as PromQL
+ * would compute them (evaluate.ts) into the same accumulator the PromQL path fills, and hands
+ * back the batch's series. Memory is the batch's answer plus its output, per batch in flight.
  */
 import { SourceError } from '../../../core/errors.js';
-import type { UsageWindow } from '../../types.js';
-import { QueryFailure, type PrometheusClient } from '../client.js';
-import { addMatrix, type BatchAccumulator } from '../decode.js';
+import type { UsageSeries, UsageWindow } from '../../types.js';
+import { addInvalid } from '../../sample-check.js';
+import { QueryFailure, type PrometheusClient, type RemoteReadResponse } from '../client.js';
+import type { BatchAccumulator } from '../decode.js';
 import {
   CPU_METRIC,
   MEM_METRIC,
@@ -16,23 +18,19 @@ import {
   type QueryShape,
   type UsageQueryKind,
 } from '../queries.js';
-import { maxPoints, peakRatePoints, ratePoints, type PointGrid, type Points } from './evaluate.js';
-import { readFrames, remoteReadError } from './frames.js';
+import { walkSeries, type WalkCounts } from './decode-batch.js';
+import type { DecodePool } from './decode-pool.js';
+import type { PointGrid } from './evaluate.js';
+import { remoteReadError } from './frames.js';
 import { batchMatchers } from './matchers.js';
-import { decodeChunkedReadResponse, encodeReadRequest, XOR_ENCODING, type ReadQuery } from './messages.js';
+import { encodeReadRequest, type ReadQuery } from './messages.js';
 import { snappyLiteralBlock } from './snappy.js';
-import { ChunkDecodeError, decodeXorChunk, SampleBuffer } from './xor.js';
 
 export const STREAMED_CONTENT_TYPE = 'application/x-streamed-protobuf; proto=prometheus.ChunkedReadResponse';
 
 /** What remote read adds to the source's stats. */
-export interface RemoteReadCounters {
+export interface RemoteReadCounters extends WalkCounts {
   requests: number;
-  frames: number;
-  /** Raw samples decoded inside the read range. */
-  rawSamples: number;
-  /** Staleness markers met (left out, as PromQL's range functions do). */
-  staleMarkers: number;
 }
 
 export function newRemoteReadCounters(): RemoteReadCounters {
@@ -62,140 +60,83 @@ export interface RemoteBatch {
   kinds: UsageQueryKind[];
 }
 
-/** Reads one batch into `acc`, as runSplitting's queries for these kinds would. */
+/**
+ * Reads one batch as runSplitting's queries for these kinds would: the request and its answer's
+ * bytes here, the decoding in `pool`. When `final` (no PromQL kind adds to the series), returns
+ * the batch's series trimmed; otherwise puts them, whole, into `acc` and returns none.
+ */
 export async function readBatchRemote(
   c: PrometheusClient,
   b: RemoteBatch,
   acc: BatchAccumulator,
   counters: RemoteReadCounters,
-  signal?: AbortSignal,
-): Promise<void> {
+  pool: DecodePool,
+  o: { final: boolean; signal?: AbortSignal },
+): Promise<UsageSeries[]> {
   const cpu = b.kinds.includes('cpuMean') || b.kinds.includes('cpuMax');
   const mem = b.kinds.includes('memMax');
-  if (!b.grids.length || (!cpu && !mem)) return;
+  if (!b.grids.length || (!cpu && !mem)) return [];
   // Samples reach back one step before the first point, and for the peak's irate its window more.
   const irateMs = Math.round(b.shape.scrape * 2.5) * 1000;
   const startMs = Math.min(...b.grids.map((g) => (g.from - g.step) * 1000)) - irateMs - 1;
   const endMs = Math.max(...b.grids.map((g) => g.to * 1000));
   const queries: ReadQuery[] = [];
-  const metricOf: string[] = [];
+  const metrics: string[] = [];
   for (const [want, metric] of [
     [cpu, CPU_METRIC],
     [mem, MEM_METRIC],
   ] as const) {
     if (!want) continue;
     queries.push({ startMs, endMs, matchers: batchMatchers(metric, b.sel) });
-    metricOf.push(metric);
+    metrics.push(metric);
   }
   const what = `remote read of ${b.sel.namespace} (${b.sel.pods.length || 'all'} pods)`;
-  const samplesPerPoint = Math.max(1, Math.round(b.w.step / b.shape.scrape));
-  const finish = (metric: string, labels: Record<string, string>, s: SampleBuffer): void => {
-    counters.rawSamples += s.n;
-    counters.staleMarkers += s.stale;
-    const add = (kind: UsageQueryKind, g: PointGrid, p: Points): void => {
-      if (p.times.length)
-        addMatrix(
-          acc,
-          kind,
-          [{ metric: labels, times: p.times, values: p.values }],
-          b.w,
-          samplesPerPoint,
-          g.step,
-        );
-    };
-    for (const g of b.grids) {
-      if (metric === MEM_METRIC) add('memMax', g, maxPoints(s, g));
-      else {
-        if (b.kinds.includes('cpuMean')) add('cpuMean', g, ratePoints(s, g));
-        if (b.kinds.includes('cpuMax')) add('cpuMax', g, peakRatePoints(s, g, b.shape.scrape));
-      }
-    }
-  };
-  await stream(c, queries, what, counters, signal, (queryIndex, labels, samples) => {
-    const metric = metricOf[queryIndex];
-    if (metric === undefined)
-      throw remoteReadError(
-        `${c.baseUrl}/api/v1/read`,
-        `a frame answers query ${queryIndex}, but ${what} sent ${queries.length}`,
-      );
-    finish(metric, labels, samples);
+  const res = await send(c, queries, what, counters, o.signal);
+  const body = await readBody(res.body);
+  const r = await pool.decode(body, {
+    url: `${c.baseUrl}/api/v1/read`,
+    what,
+    metrics,
+    startMs,
+    endMs,
+    w: b.w,
+    grids: b.grids,
+    scrape: b.shape.scrape,
+    kinds: b.kinds,
+    final: o.final,
   });
+  counters.frames += r.frames;
+  counters.rawSamples += r.rawSamples;
+  counters.staleMarkers += r.staleMarkers;
+  acc.points += r.points;
+  addInvalid(acc.invalid, r.invalid);
+  if (o.final) return r.series;
+  for (const s of r.series) acc.series.set(`${s.namespace}/${s.pod}/${s.container}`, s);
+  return [];
 }
 
-type OnSeries = (queryIndex: number, labels: Record<string, string>, samples: SampleBuffer) => void;
+/** The whole answer in one buffer (a few MB per batch; `concurrency` bounds how many are held). */
+async function readBody(body: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of body) chunks.push(chunk);
+  return Buffer.concat(chunks);
+}
 
-/**
- * Sends the queries and walks the answer series by series: a series may span several frames
- * (the server cuts frames at a size), so it is done when a frame of another series, or the end,
- * arrives.
- */
-async function stream(
+/** Sends the queries; an answer that is not a stream is refused here, with its reason. */
+async function send(
   c: PrometheusClient,
   queries: ReadQuery[],
   what: string,
   counters: RemoteReadCounters,
   signal: AbortSignal | undefined,
-  onSeries: OnSeries,
-): Promise<void> {
-  const url = `${c.baseUrl}/api/v1/read`;
+): Promise<RemoteReadResponse> {
   const res = await c.remoteRead(snappyLiteralBlock(encodeReadRequest(queries)), what, signal);
   counters.requests++;
   await refuseUnstreamed(c, res);
-  const samples = new SampleBuffer();
-  let current: { key: string; query: number; labels: Record<string, string> } | undefined;
-  const [startMs, endMs] = [
-    Math.min(...queries.map((q) => q.startMs)),
-    Math.max(...queries.map((q) => q.endMs)),
-  ];
-  for await (const frame of readFrames(res.body, url)) {
-    counters.frames++;
-    let decoded;
-    try {
-      decoded = decodeChunkedReadResponse(frame);
-    } catch (err) {
-      throw remoteReadError(
-        url,
-        `frame ${counters.frames} of ${what} is not a ChunkedReadResponse (${(err as Error).message})`,
-        'source-incomplete',
-        err,
-      );
-    }
-    for (const s of decoded.series) {
-      const key = `${decoded.queryIndex}\u0000${s.labels.map((l) => `${l.name}=${l.value}`).join('\u0000')}`;
-      if (current?.key !== key) {
-        if (current) onSeries(current.query, current.labels, samples);
-        const labels: Record<string, string> = {};
-        for (const l of s.labels) if (l.name !== '__name__') labels[l.name] = l.value;
-        current = { key, query: decoded.queryIndex, labels };
-        samples.reset();
-      }
-      for (const chunk of s.chunks) {
-        if (chunk.maxTimeMs < startMs || chunk.minTimeMs > endMs) continue;
-        const series = `{${s.labels.map((l) => `${l.name}="${l.value}"`).join(', ')}}`;
-        if (chunk.type !== XOR_ENCODING)
-          throw remoteReadError(
-            url,
-            `${series} has a chunk of encoding ${chunk.type}, not XOR (a native histogram where a float series was expected)`,
-          );
-        try {
-          decodeXorChunk(chunk.data, samples, startMs, endMs);
-        } catch (err) {
-          if (!(err instanceof ChunkDecodeError)) throw err;
-          throw remoteReadError(
-            url,
-            `${series}'s chunk ${new Date(chunk.minTimeMs).toISOString()}–${new Date(chunk.maxTimeMs).toISOString()} cannot be decoded: ${err.message}`,
-          );
-        }
-      }
-    }
-  }
-  if (current) onSeries(current.query, current.labels, samples);
+  return res;
 }
 
-async function refuseUnstreamed(
-  c: PrometheusClient,
-  res: Awaited<ReturnType<PrometheusClient['remoteRead']>>,
-): Promise<void> {
+async function refuseUnstreamed(c: PrometheusClient, res: RemoteReadResponse): Promise<void> {
   const type = res.contentType.replace(/\s+/g, ' ').trim();
   if (
     res.status >= 200 &&
@@ -232,14 +173,11 @@ export async function probeRemoteRead(
 ): Promise<string | undefined> {
   const one = { ...sel, pods: sel.pods.slice(0, 1) };
   try {
-    await stream(
-      c,
-      [{ startMs: endMs - 1, endMs, matchers: batchMatchers(CPU_METRIC, one) }],
-      `remote read probe of ${one.namespace}`,
-      newRemoteReadCounters(),
-      signal,
-      () => {},
-    );
+    const query = { startMs: endMs - 1, endMs, matchers: batchMatchers(CPU_METRIC, one) };
+    const what = `remote read probe of ${one.namespace}`;
+    const counters = newRemoteReadCounters();
+    const res = await send(c, [query], what, counters, signal);
+    await walkSeries(res.body, query, `${c.baseUrl}/api/v1/read`, what, counters, () => {});
     return undefined;
   } catch (err) {
     if (err instanceof RemoteReadRefused) return err.reason;
