@@ -27,6 +27,7 @@ import { createUsageFolder, sortByPod } from '../model/usage/fold.js';
 import { createNodeFolder } from '../model/node-usage/fold.js';
 import { nodeUsageRequest } from '../collect/node-usage/types.js';
 import { openUsageHistory, type HistoryRecord } from '../model/usage/checkpoint/usage-history.js';
+import { prefetchCheckpoint } from '../model/usage/checkpoint/checkpoint-file.js';
 import { openIndexCache } from '../render/locate/index-cache.js';
 import { stateDirOf } from '../fleet/state.js';
 import type { Analyzer, AnalyzerId, AnalyzerResult, Skipped } from '../analyze/types.js';
@@ -143,12 +144,15 @@ export async function runPlan(opts: {
     const log = logger.child({ cluster: cluster.name });
     const kube = deps.kubernetesSource(cluster, log);
     const metrics = deps.metricsSource(cluster, log);
+    const stateDir = stateDirOf(config, cluster.name);
+    // Read, hashed and inflated off the main thread while the cluster is read.
+    const prefetched = stateDir ? prefetchCheckpoint(stateDir) : undefined;
+    prefetched?.catch(() => undefined);
 
     const inventory = await timed('collect.kubernetes', () => kube.read({ logger: log }));
     log.info('cluster state read', { source: kube.description, objects: inventory.objects.length });
 
     const configured = await analysisWindow(config, metrics, clock, log);
-    const stateDir = stateDirOf(config, cluster.name);
     // With a state folder, usage is kept per day between runs and only the new interval is read.
     // Per node and tier, for overcommit and the hotspot forecast (tiers by overcommit's tierLabel).
     const tierLabel = tierLabelOf(cluster, analyzerArgs.get('overcommit'));
@@ -163,6 +167,7 @@ export async function runPlan(opts: {
           ...(tierLabel ? { tierLabel } : {}),
           logger: log,
           now: clock.now(),
+          ...(prefetched ? { prefetched } : {}),
         })
       : undefined;
     // Awaited below; should the model fail first, the load's own failure must not go unhandled.

@@ -8,6 +8,7 @@
 import { createHash, randomBytes, webcrypto } from 'node:crypto';
 import {
   closeSync,
+  fstatSync,
   fsyncSync,
   openSync,
   readFileSync,
@@ -18,6 +19,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { mkdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { deflateRaw, deflateRawSync, inflateRaw, inflateRawSync } from 'node:zlib';
@@ -108,59 +110,108 @@ const shaAsync = async (b: Uint8Array): Promise<string> =>
 
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
-/** sha() of a file read a few MB at a time: the file on disk is the size of the one being written. */
-function shaOfFile(file: string): string {
-  const hash = createHash('sha256');
-  const buf = Buffer.allocUnsafe(4 << 20);
+/** fingerprintOf() the file on disk; one that is not a checkpoint is hashed a few MB at a time. */
+function fingerprintOfFile(file: string): string {
   const fd = openSync(file, 'r');
   try {
-    for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0;) hash.update(buf.subarray(0, n));
+    const prefix = Buffer.alloc(PREFIX);
+    const got = readSync(fd, prefix, 0, PREFIX, 0);
+    return fingerprintOf(prefix.subarray(0, got), fstatSync(fd).size, () => {
+      const hash = createHash('sha256');
+      const buf = Buffer.allocUnsafe(4 << 20);
+      for (let at = 0, n; (n = readSync(fd, buf, 0, buf.length, at)) > 0; at += n)
+        hash.update(buf.subarray(0, n));
+      return hash.digest('hex');
+    });
   } finally {
     closeSync(fd);
   }
-  return hash.digest('hex');
+}
+
+/**
+ * What names the file on disk, to see before writing that no other run replaced it: a
+ * checkpoint's 40-byte prefix (magic, version, the SHA-256 of everything after it) and its size
+ * name its content, so it is not hashed whole again; any other file is hashed.
+ */
+function fingerprintOf(prefix: Uint8Array, size: number, hashWhole: () => string): string {
+  if (size < PREFIX + 4 || Buffer.from(prefix.subarray(0, 4)).toString('latin1') !== MAGIC)
+    return hashWhole();
+  return `${Buffer.from(prefix).toString('hex')}:${size}`;
 }
 
 export function loadCheckpoint(dir: string, expect: Expected): Loaded {
   const raw = readRaw(dir);
   if (!Buffer.isBuffer(raw)) return raw;
-  const fingerprint = sha(raw);
+  const fingerprint = fingerprintOf(raw.subarray(0, PREFIX), raw.length, () => sha(raw));
   const framed = unframe(raw, dir, fingerprint);
   if ('warm' in framed) return framed;
   if (sha(framed.body) !== framed.stored) return checksumFailed(dir, fingerprint);
   return interpret(raw.length, framed, () => inflateRawSync(framed.payload), dir, expect, fingerprint);
 }
 
+/** A checkpoint file read, hashed and inflated, not yet judged against a run's expectations. */
+export type PrefetchedCheckpoint =
+  | { loaded: Loaded }
+  | {
+      raw: Buffer;
+      fingerprint: string;
+      bodySha: string;
+      inflated: { bytes: Uint8Array } | { err: unknown };
+    };
+
 /**
- * loadCheckpoint with the hashing and inflating on libuv's pool (a second each at 20,000
- * containers), so the run builds its model meanwhile.
+ * The file's reading, hashing and inflating (a second or two at 20,000 containers), all off the
+ * main thread: started before the cluster is read, it needs nothing but the folder.
  */
-export async function loadCheckpointAsync(dir: string, expect: Expected): Promise<Loaded> {
-  const raw = readRaw(dir);
-  if (!Buffer.isBuffer(raw)) return raw;
-  const whole = shaAsync(raw);
-  // The payload is inflated while it is hashed; a checksum failure discards it unread.
+export async function prefetchCheckpoint(dir: string): Promise<PrefetchedCheckpoint> {
+  const raw = await readRawAsync(dir);
+  if (!Buffer.isBuffer(raw)) return { loaded: raw };
   const body = raw.length >= PREFIX ? raw.subarray(PREFIX) : raw;
-  const inflated = inflateRawAsync(payloadOf(body)).then(
-    (bytes) => ({ bytes }),
-    (err: unknown) => ({ err }),
-  );
-  const [fingerprint, bodySha] = await Promise.all([whole, shaAsync(body)]);
+  // Inflated while it is hashed; a checksum failure discards it unread.
+  const [bodySha, inflated] = await Promise.all([
+    shaAsync(body),
+    inflateRawAsync(payloadOf(body)).then(
+      (bytes) => ({ bytes }),
+      (err: unknown) => ({ err }),
+    ),
+  ]);
+  const fingerprint = fingerprintOf(raw.subarray(0, PREFIX), raw.length, () => sha(raw));
+  return { raw, fingerprint, bodySha, inflated };
+}
+
+/** loadCheckpoint's answer from a prefetched file: the same cold reasons, case by case. */
+export function judgeCheckpoint(p: PrefetchedCheckpoint, dir: string, expect: Expected): Loaded {
+  if ('loaded' in p) return p.loaded;
+  const { raw, fingerprint, inflated } = p;
   const framed = unframe(raw, dir, fingerprint);
   if ('warm' in framed) return framed;
-  if (bodySha !== framed.stored) return checksumFailed(dir, fingerprint);
-  const payload = await inflated;
+  if (p.bodySha !== framed.stored) return checksumFailed(dir, fingerprint);
   return interpret(
     raw.length,
     framed,
     () => {
-      if ('err' in payload) throw payload.err;
-      return payload.bytes;
+      if ('err' in inflated) throw inflated.err;
+      return inflated.bytes;
     },
     dir,
     expect,
     fingerprint,
   );
+}
+
+export async function loadCheckpointAsync(dir: string, expect: Expected): Promise<Loaded> {
+  return judgeCheckpoint(await prefetchCheckpoint(dir), dir, expect);
+}
+
+async function readRawAsync(dir: string): Promise<Buffer | Loaded> {
+  const file = join(dir, CHECKPOINT_FILE);
+  try {
+    return await readFile(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+      return cold('no-checkpoint', `no checkpoint in ${dir}`, '', true);
+    return cold('unreadable', `${file} cannot be read (${(err as NodeJS.ErrnoException).code})`, '?', false);
+  }
 }
 
 function readRaw(dir: string): Buffer | Loaded {
@@ -435,7 +486,7 @@ export function writeCheckpoint(
   try {
     let now = '';
     try {
-      now = shaOfFile(file);
+      now = fingerprintOfFile(file);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }

@@ -13,7 +13,9 @@ import { digestSignature } from './day-codec.js';
 import {
   CHECKPOINT_FILE,
   encodeCheckpointAsync,
-  loadCheckpointAsync,
+  judgeCheckpoint,
+  prefetchCheckpoint,
+  type PrefetchedCheckpoint,
   writeCheckpoint,
   type ColdReason,
   type Loaded,
@@ -82,6 +84,8 @@ export async function openUsageHistory(opts: {
   logger: Logger;
   /** Unix milliseconds, for the header's writtenAt. */
   now: number;
+  /** The checkpoint file, read since the run began (prefetchCheckpoint of `dir`). */
+  prefetched?: Promise<PrefetchedCheckpoint>;
   options?: DigestOptions;
 }): Promise<UsageHistory> {
   const options = opts.options ?? DEFAULT_DIGEST_OPTIONS;
@@ -91,7 +95,7 @@ export async function openUsageHistory(opts: {
   const digest = digestSignature(options);
   const loaded: Loaded | undefined = unsupported
     ? undefined
-    : await loadCheckpointAsync(opts.dir, {
+    : judgeCheckpoint(await (opts.prefetched ?? prefetchCheckpoint(opts.dir)), opts.dir, {
         cluster: opts.cluster,
         windowSeconds: opts.windowSeconds,
         window,
