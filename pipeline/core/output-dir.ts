@@ -110,10 +110,18 @@ export function writeOutputFiles(dir: string, files: Record<string, OutputConten
   // cannot be renamed, nor replaced from a sibling on another device), and a cwd stays valid.
   const staging = join(dir, `${STAGING_PREFIX}${process.pid}-${Date.now()}`);
   mkdirSync(staging);
+  // Thousands of PR previews share a few folders: each is made once, not once per file.
+  const made = new Set<string>();
+  const folder = (p: string): void => {
+    const d = dirname(p);
+    if (made.has(d)) return;
+    mkdirSync(d, { recursive: true });
+    made.add(d);
+  };
   try {
     for (const [name, content] of Object.entries(files)) {
       const p = join(staging, name);
-      mkdirSync(dirname(p), { recursive: true });
+      folder(p);
       if (typeof content === 'string') writeFileSync(p, content);
       else writePieces(p, content);
     }
@@ -123,10 +131,11 @@ export function writeOutputFiles(dir: string, files: Record<string, OutputConten
     // leaves a directory that is entirely ours.
     writeMarker(dir, command, [...new Set([...old, ...names])]);
     for (const name of names) {
-      mkdirSync(dirname(join(dir, name)), { recursive: true });
+      folder(join(dir, name));
       renameSync(join(staging, name), join(dir, name));
     }
-    for (const name of old.filter((n) => !names.includes(n))) removeOurFile(dir, name);
+    const kept = new Set(names);
+    for (const name of old.filter((n) => !kept.has(n))) removeOurFile(dir, name);
     writeMarker(dir, command, names);
   } catch (err) {
     rmSync(staging, { recursive: true, force: true });
