@@ -27,7 +27,7 @@ import { createUsageFolder, sortByPod } from '../model/usage/fold.js';
 import { createNodeFolder } from '../model/node-usage/fold.js';
 import { nodeUsageRequest } from '../collect/node-usage/types.js';
 import { openUsageHistory, type HistoryRecord } from '../model/usage/checkpoint/usage-history.js';
-import { prefetchCheckpoint } from '../model/usage/checkpoint/checkpoint-file.js';
+import { startCheckpointPrefetch } from '../model/usage/checkpoint/checkpoint-file.js';
 import { openIndexCache } from '../render/locate/index-cache.js';
 import { stateDirOf } from '../fleet/state.js';
 import type { Analyzer, AnalyzerId, AnalyzerResult, Skipped } from '../analyze/types.js';
@@ -146,8 +146,7 @@ export async function runPlan(opts: {
     const metrics = deps.metricsSource(cluster, log);
     const stateDir = stateDirOf(config, cluster.name);
     // Read, hashed and inflated off the main thread while the cluster is read.
-    const prefetched = stateDir ? prefetchCheckpoint(stateDir) : undefined;
-    prefetched?.catch(() => undefined);
+    const prefetched = stateDir ? startCheckpointPrefetch(stateDir) : undefined;
 
     const inventory = await timed('collect.kubernetes', () => kube.read({ logger: log }));
     log.info('cluster state read', { source: kube.description, objects: inventory.objects.length });

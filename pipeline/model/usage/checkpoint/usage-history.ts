@@ -15,7 +15,7 @@ import {
   encodeCheckpointAsync,
   judgeCheckpoint,
   prefetchCheckpoint,
-  type PrefetchedCheckpoint,
+  type CheckpointPrefetch,
   writeCheckpoint,
   type ColdReason,
   type Loaded,
@@ -84,8 +84,8 @@ export async function openUsageHistory(opts: {
   logger: Logger;
   /** Unix milliseconds, for the header's writtenAt. */
   now: number;
-  /** The checkpoint file, read since the run began (prefetchCheckpoint of `dir`). */
-  prefetched?: Promise<PrefetchedCheckpoint>;
+  /** The checkpoint file, read since the run began (startCheckpointPrefetch of `dir`). */
+  prefetched?: CheckpointPrefetch;
   options?: DigestOptions;
 }): Promise<UsageHistory> {
   const options = opts.options ?? DEFAULT_DIGEST_OPTIONS;
@@ -95,7 +95,7 @@ export async function openUsageHistory(opts: {
   const digest = digestSignature(options);
   const loaded: Loaded | undefined = unsupported
     ? undefined
-    : judgeCheckpoint(await (opts.prefetched ?? prefetchCheckpoint(opts.dir)), opts.dir, {
+    : judgeCheckpoint(await (opts.prefetched?.take() ?? prefetchCheckpoint(opts.dir)), opts.dir, {
         cluster: opts.cluster,
         windowSeconds: opts.windowSeconds,
         window,
