@@ -200,7 +200,8 @@ describeWithPrometheus()('collect/prometheus (real Prometheus)', () => {
       const src = createPrometheusSource({ url: p.url, selector: 'job="cadvisor"' }, fast);
       const r = await readAll(src, request);
       expect(r.series.length).toBe(13);
-      expect(seen.every((s) => s.method === 'POST' && s.url === '/api/v1/query_range')).toBe(true);
+      expect(seen.every((s) => s.method === 'POST' && /^\/api\/v1\/query(_range)?$/.test(s.url))).toBe(true);
+      expect(seen.filter((s) => s.url === '/api/v1/query_range').length).toBeGreaterThan(0);
       const queries = seen.map((s) => new URLSearchParams(s.body).get('query')!);
       expect(queries.every((q) => q.includes('job="cadvisor"'))).toBe(true);
       expect(queries.some((q) => q.includes('pod=~"'))).toBe(true);
@@ -326,8 +327,36 @@ describeWithPrometheus()('collect/prometheus (real Prometheus)', () => {
     try {
       const got = await readAll(createPrometheusSource({ url }, fast), { ...request, from });
       expect(got.series.length).toBe(request.containers.length);
-      const looks = seen
-        .filter((r) => decodeURIComponent(r.body).includes('count('))
+      // A metric scraped at the read's end is seen by one instant there, per metric.
+      const looks = seen.filter((r) => decodeURIComponent(r.body).includes('count('));
+      expect(looks.map((r) => [r.url.replace(/\?.*/, ''), new URLSearchParams(r.body).get('time')])).toEqual([
+        ['/api/v1/query', String(END)],
+        ['/api/v1/query', String(END)],
+      ]);
+    } finally {
+      close(server);
+    }
+    // Nothing at that instant: four looks inside the read, none before it.
+    const quiet = await proxy(prom.url, (_, res, forward) => {
+      const last = quiet.seen.at(-1)!;
+      if (
+        last.url.startsWith('/api/v1/query') &&
+        !last.url.startsWith('/api/v1/query_range') &&
+        decodeURIComponent(last.body).includes('count(container')
+      ) {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [] } }));
+        return;
+      }
+      forward();
+    });
+    try {
+      const got = await readAll(createPrometheusSource({ url: quiet.url }, fast), { ...request, from });
+      expect(got.series.length).toBe(request.containers.length);
+      const looks = quiet.seen
+        .filter(
+          (r) => r.url.startsWith('/api/v1/query_range') && decodeURIComponent(r.body).includes('count('),
+        )
         .map((r) => new URLSearchParams(r.body));
       expect(looks).toHaveLength(2);
       for (const l of looks) {
@@ -339,7 +368,7 @@ describeWithPrometheus()('collect/prometheus (real Prometheus)', () => {
         ]);
       }
     } finally {
-      close(server);
+      close(quiet.server);
     }
   });
 
@@ -357,8 +386,10 @@ describeWithPrometheus()('collect/prometheus (real Prometheus)', () => {
       // The hour's twelve intervals, and the one starting at END that holds END's own scrape.
       expect(new Set(got.series.map((s) => `${s.offset}:${s.cpuMean.length}`))).toEqual(new Set(['0:13']));
       const looks = seen.filter((r) => decodeURIComponent(r.body).includes('count('));
-      // Per metric: the four instants, then the whole window (an instant query).
+      // Per metric: the instant at the end, the four instants, then the whole window.
       expect(looks.map((r) => r.url.replace(/\?.*/, '')).sort()).toEqual([
+        '/api/v1/query',
+        '/api/v1/query',
         '/api/v1/query',
         '/api/v1/query',
         '/api/v1/query_range',

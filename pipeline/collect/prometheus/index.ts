@@ -306,8 +306,12 @@ async function preflight(
   // The instants lie in what this run reads: a range query loads every block it spans, so four
   // instants over 14 days cost Prometheus 5–7 s at 20,000 containers where the warm run's one
   // day costs under one.
+  // First the one instant at the read's end: a metric scraped now answers in a seek per series
+  // (0.15 s at 20,000 containers, against 0.5–0.65 s for the four).
   const step = Math.max(w.step, Math.ceil((read.end - read.start) / 4 / w.step) * w.step);
   const seen = async (metric: string): Promise<boolean> => {
+    const now = await c.queryInstant(presenceQuery(metric, cfg.selector), read.end, signal);
+    if (now.some((s) => Number(s.value[1]) > 0)) return true;
     const r = await c.queryRange(
       {
         query: presenceQuery(metric, cfg.selector),
