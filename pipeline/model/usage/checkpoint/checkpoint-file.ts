@@ -432,7 +432,9 @@ export async function encodeCheckpointAsync(
   );
 }
 
-const DEFLATE_LEVEL = 6;
+// The ring is mostly floats: level 6 made it 1.4 % smaller than level 1 for 20 % more CPU (2.9 s
+// against 2.4 s at 20,000 containers), run on a core the analysis shares.
+const DEFLATE_LEVEL = 1;
 
 function encodeRing(state: HistoryState, nodes: NodeHistoryState): Uint8Array {
   const keys = [...state.workloads.keys()].sort();
