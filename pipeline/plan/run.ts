@@ -196,12 +196,6 @@ export async function runPlan(opts: {
         ...(history && history.readFrom > window.start ? { from: history.readFrom } : {}),
       };
       const match = seriesMatcher(model, deps);
-      // The node view is read beside the usage batches, not after them (56 range queries at a
-      // 14-day window): its own client, awaited once the usage is folded.
-      const nodesRead = metrics.readNodeUsage?.(nodeUsageRequest(window, model.nodes.values()), {
-        logger: log,
-      });
-      nodesRead?.catch(() => undefined);
       for await (const batch of metrics.readUsage(request, { logger: log })) {
         for (const series of sortByPod(batch.series)) {
           const wl = match.series(series);
@@ -226,7 +220,9 @@ export async function runPlan(opts: {
       }
       model.usage = folder.finish();
       model.podUsage = folder.podRecent();
-      const nodes = await nodesRead;
+      const nodes = await metrics.readNodeUsage?.(nodeUsageRequest(window, model.nodes.values()), {
+        logger: log,
+      });
       for (const s of nodes?.series ?? []) nodeFolder.addNode(s);
       model.nodeUsage = {
         ...nodeFolder.finish(),
