@@ -9,7 +9,8 @@ import {
   encodeCheckpoint,
   encodeCheckpointAsync,
   loadCheckpoint,
-  loadCheckpointAsync,
+  judgeCheckpoint,
+  prefetchCheckpoint,
   LOCK_FILE,
   writeCheckpoint,
   type Expected,
@@ -62,7 +63,7 @@ describe('model/usage/checkpoint/checkpoint-file', () => {
   it('loads on the pool exactly as it loads inline, whatever the file holds', async () => {
     // Each case is named where it is called, for the reader.
     const same = async (_case: string, e: Expected = expected): Promise<void> => {
-      await expect(loadCheckpointAsync(dir, e)).resolves.toEqual(loadCheckpoint(dir, e));
+      expect(judgeCheckpoint(await prefetchCheckpoint(dir), dir, e)).toEqual(loadCheckpoint(dir, e));
     };
     await same('missing');
     write();

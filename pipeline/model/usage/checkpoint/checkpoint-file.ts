@@ -199,10 +199,6 @@ export function judgeCheckpoint(p: PrefetchedCheckpoint, dir: string, expect: Ex
   );
 }
 
-export async function loadCheckpointAsync(dir: string, expect: Expected): Promise<Loaded> {
-  return judgeCheckpoint(await prefetchCheckpoint(dir), dir, expect);
-}
-
 /**
  * A prefetch handed over once: whoever takes it holds the only reference, so the file's bytes
  * (hundreds of MB at 20,000 containers) go as soon as they are decoded, not at the end of the run.
