@@ -22,7 +22,7 @@ import { mkdirSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { deflateRaw, deflateRawSync, inflateRaw, inflateRawSync } from 'node:zlib';
+import { createDeflateRaw, deflateRawSync, inflateRaw, inflateRawSync } from 'node:zlib';
 import type { UsageWindow } from '../../../collect/types.js';
 import { ByteReader, ByteWriter } from './bytes.js';
 import type { HistoryState, WorkloadDays } from './history-folder.js';
@@ -102,7 +102,6 @@ export interface Expected {
   tierLabel?: string;
 }
 
-const deflateRawAsync = promisify(deflateRaw);
 const inflateRawAsync = promisify(inflateRaw);
 
 const shaAsync = async (b: Uint8Array): Promise<string> =>
@@ -418,14 +417,21 @@ export async function encodeCheckpointAsync(
   // The ring is taken now, so what is written is the state as it was when the run committed.
   const ring = encodeRing(state, nodes);
   // zlib hands each output chunk back to the main thread before it goes on; with its 16 KB default
-  // the pool stalls whenever the run is busy, so the chunk holds the whole output at once.
-  return framePieces(
-    header,
-    await deflateRawAsync(ring, {
-      level: DEFLATE_LEVEL,
-      chunkSize: Math.max(1 << 16, ring.length + (1 << 16)),
-    }),
-  );
+  // the pool stalls whenever the run is busy, so the chunk holds the whole output at once. The
+  // chunks are kept as they come: the final block is a second one, and deflateRaw's callback joined
+  // the two (a 112 MB copy on the main thread at 20,000 containers).
+  const deflate = createDeflateRaw({
+    level: DEFLATE_LEVEL,
+    chunkSize: Math.max(1 << 16, ring.length + (1 << 16)),
+  });
+  const chunks: Buffer[] = [];
+  deflate.on('data', (c: Buffer) => chunks.push(c));
+  await new Promise<void>((resolve, reject) => {
+    deflate.once('end', resolve);
+    deflate.once('error', reject);
+    deflate.end(ring);
+  });
+  return framePieces(header, chunks);
 }
 
 // The ring is mostly floats: level 6 made it 1.4 % smaller than level 1 for 20 % more CPU (2.9 s
@@ -461,13 +467,17 @@ function frame(header: CheckpointHeader, payload: Uint8Array): Buffer {
 }
 
 /** The file's pieces, the payload not copied: the prefix (magic, version, SHA-256), then the rest. */
-function framePieces(header: CheckpointHeader, payload: Uint8Array): Uint8Array[] {
+function framePieces(header: CheckpointHeader, payload: Uint8Array | Uint8Array[]): Uint8Array[] {
+  const parts = Array.isArray(payload) ? payload : [payload];
   const head = Buffer.from(JSON.stringify(header), 'utf8');
   const headLen = Buffer.alloc(4);
   headLen.writeUInt32LE(head.length, 0);
   const payloadLen = Buffer.alloc(4);
-  payloadLen.writeUInt32LE(payload.length, 0);
-  const pieces = [headLen, head, payloadLen, payload];
+  payloadLen.writeUInt32LE(
+    parts.reduce((n, p) => n + p.length, 0),
+    0,
+  );
+  const pieces = [headLen, head, payloadLen, ...parts];
   const hash = createHash('sha256');
   for (const p of pieces) hash.update(p);
   const prefix = Buffer.alloc(PREFIX);
