@@ -13,8 +13,8 @@ import {
 import { expected, header, nodes, state } from './checkpoint-fixture.js';
 
 const [dir, go, id] = process.argv.slice(2) as [string, string, string];
-const loaded = loadCheckpoint(dir, expected);
-const bytes = encodeCheckpoint({ ...header, writtenAt: id }, state, nodes);
+const loaded = await loadCheckpoint(dir, expected);
+const bytes = await encodeCheckpoint({ ...header, writtenAt: id }, state, nodes);
 process.stdout.write(`loaded ${loaded.warm ? 'warm' : 'cold'}\n`);
 while (!existsSync(go)) {
   // A busy wait of at most a few seconds: a timer's granularity would spread the writers apart.

@@ -7,10 +7,7 @@ import { fileURLToPath } from 'node:url';
 import {
   CHECKPOINT_FILE,
   encodeCheckpoint,
-  encodeCheckpointAsync,
   loadCheckpoint,
-  judgeCheckpoint,
-  prefetchCheckpoint,
   LOCK_FILE,
   writeCheckpoint,
   type Expected,
@@ -29,18 +26,18 @@ describe('model/usage/checkpoint/checkpoint-file', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  const write = (): void => {
+  const write = async (): Promise<void> => {
     expect(
-      writeCheckpoint(dir, encodeCheckpoint(header, state, nodes), loadCheckpoint(dir, expected)),
+      writeCheckpoint(dir, await encodeCheckpoint(header, state, nodes), await loadCheckpoint(dir, expected)),
     ).toEqual({
       written: true,
       bytes: expect.any(Number),
     });
   };
 
-  it('reads back what it wrote', () => {
-    write();
-    const back = loadCheckpoint(dir, expected);
+  it('reads back what it wrote', async () => {
+    await write();
+    const back = await loadCheckpoint(dir, expected);
     expect(back.warm).toBe(true);
     if (!back.warm) return;
     expect(back.header).toEqual(header);
@@ -50,36 +47,35 @@ describe('model/usage/checkpoint/checkpoint-file', () => {
     expect([...back.nodes.reported]).toEqual([['0123456789abcdef', 20_007]]);
   });
 
-  it('writes the background encoding as pieces: the same file, byte for byte, and its length', async () => {
-    const pieces = await encodeCheckpointAsync(header, state, nodes);
-    const joined = encodeCheckpoint(header, state, nodes);
+  it('writes the encoding as pieces, one after another, and says how many bytes', async () => {
+    const pieces = await encodeCheckpoint(header, state, nodes);
     expect(pieces.length).toBeGreaterThan(1);
-    const res = writeCheckpoint(dir, pieces, loadCheckpoint(dir, expected));
+    const res = writeCheckpoint(dir, pieces, await loadCheckpoint(dir, expected));
+    const joined = Buffer.concat(pieces);
     expect(res).toEqual({ written: true, bytes: joined.length });
     expect(readFileSync(file).equals(joined)).toBe(true);
-    expect(loadCheckpoint(dir, expected).warm).toBe(true);
+    expect((await loadCheckpoint(dir, expected)).warm).toBe(true);
   });
 
-  it('loads on the pool exactly as it loads inline, whatever the file holds', async () => {
-    // Each case is named where it is called, for the reader.
-    const same = async (_case: string, e: Expected = expected): Promise<void> => {
-      expect(judgeCheckpoint(await prefetchCheckpoint(dir), dir, e)).toEqual(loadCheckpoint(dir, e));
+  it('says why it cannot use a file, whatever the file holds, from one read off the main thread', async () => {
+    const reason = async (e: Expected = expected): Promise<string> => {
+      const r = await loadCheckpoint(dir, e);
+      return r.warm ? 'warm' : r.reason;
     };
-    await same('missing');
-    write();
-    await same('good');
-    await same('other cluster', { ...expected, cluster: 'staging' });
+    expect(await reason()).toBe('no-checkpoint');
+    await write();
+    expect(await reason()).toBe('warm');
+    expect(await reason({ ...expected, cluster: 'staging' })).toBe('other-cluster');
     const good = readFileSync(file);
     const mutate = (f: (b: Buffer) => Buffer): void => writeFileSync(file, f(Buffer.from(good)));
     mutate((b) => ((b[b.length - 3]! ^= 0xff), b));
-    expect(loadCheckpoint(dir, expected)).toMatchObject({ reason: 'checksum' });
-    await same('checksum');
+    expect(await reason()).toBe('checksum');
     mutate((b) => (b.writeUInt16LE(3, 4), b));
-    await same('future version');
+    expect(await reason()).toBe('future-version');
     mutate((b) => b.subarray(0, 20));
-    await same('truncated');
+    expect(await reason()).toBe('not-a-checkpoint');
     writeFileSync(file, 'not a checkpoint at all, some other program wrote this');
-    await same('foreign');
+    expect(await reason()).toBe('not-a-checkpoint');
     // A payload that is not deflate, under a checksum that matches it: read, but not decodable.
     mutate((b) => {
       const head = b.readUInt32LE(40);
@@ -88,31 +84,34 @@ describe('model/usage/checkpoint/checkpoint-file', () => {
       createHash('sha256').update(b.subarray(40)).digest().copy(b, 8);
       return b;
     });
-    expect(loadCheckpoint(dir, expected)).toMatchObject({ warm: false, reason: 'unreadable' });
-    await same('undecodable');
+    const r = await loadCheckpoint(dir, expected);
+    expect(r).toMatchObject({ warm: false, reason: 'unreadable' });
+    expect(r.warm ? '' : r.message).toMatch(/passes its checksum but does not decode \(.+\)$/);
   });
 
-  it('a format-1 checkpoint (no node slots) makes the run cold, and is replaced', () => {
-    write();
+  it('a format-1 checkpoint (no node slots) makes the run cold, and is replaced', async () => {
+    await write();
     const b = readFileSync(file);
     b.writeUInt16LE(1, 4);
     writeFileSync(file, b);
-    const r = loadCheckpoint(dir, expected);
+    const r = await loadCheckpoint(dir, expected);
     expect(r).toMatchObject({ warm: false, reason: 'node-slots-missing', replaceable: true });
     expect(r.warm ? '' : r.message).toBe(
       `${file} is format 1, which holds no node slots (overcommit, hotspot forecast)`,
     );
-    expect(writeCheckpoint(dir, encodeCheckpoint(header, state, nodes), r)).toMatchObject({ written: true });
-    expect(loadCheckpoint(dir, expected).warm).toBe(true);
+    expect(writeCheckpoint(dir, await encodeCheckpoint(header, state, nodes), r)).toMatchObject({
+      written: true,
+    });
+    expect((await loadCheckpoint(dir, expected)).warm).toBe(true);
   });
 
-  it('says why it cannot use a checkpoint', () => {
-    expect(loadCheckpoint(dir, expected)).toMatchObject({
+  it('says why it cannot use a checkpoint', async () => {
+    expect(await loadCheckpoint(dir, expected)).toMatchObject({
       warm: false,
       reason: 'no-checkpoint',
       replaceable: true,
     });
-    write();
+    await write();
     const cases: [Partial<Expected>, string][] = [
       [{ windowSeconds: 7 * DAY }, 'window-changed'],
       [{ window: { ...window, step: 60 } }, 'step-changed'],
@@ -123,78 +122,82 @@ describe('model/usage/checkpoint/checkpoint-file', () => {
       [{ tierLabel: 'tier' }, 'tier-label-changed'],
     ];
     for (const [change, reason] of cases)
-      expect(loadCheckpoint(dir, { ...expected, ...change })).toMatchObject({
+      expect(await loadCheckpoint(dir, { ...expected, ...change })).toMatchObject({
         warm: false,
         reason,
         replaceable: true,
       });
   });
 
-  it('a flipped byte fails the checksum; the next run replaces the file', () => {
-    write();
+  it('a flipped byte fails the checksum; the next run replaces the file', async () => {
+    await write();
     const b = readFileSync(file);
     b[b.length - 3]! ^= 0xff;
     writeFileSync(file, b);
-    const r = loadCheckpoint(dir, expected);
+    const r = await loadCheckpoint(dir, expected);
     expect(r).toMatchObject({ warm: false, reason: 'checksum', replaceable: true });
     expect(r.warm ? '' : r.message).toBe(`${file} fails its checksum (truncated or altered)`);
-    expect(writeCheckpoint(dir, encodeCheckpoint(header, state, nodes), r)).toMatchObject({ written: true });
-    expect(loadCheckpoint(dir, expected).warm).toBe(true);
+    expect(writeCheckpoint(dir, await encodeCheckpoint(header, state, nodes), r)).toMatchObject({
+      written: true,
+    });
+    expect((await loadCheckpoint(dir, expected)).warm).toBe(true);
   });
 
-  it("refuses a newer Tidemark's checkpoint with a clear message, and leaves it as it is", () => {
-    write();
+  it("refuses a newer Tidemark's checkpoint with a clear message, and leaves it as it is", async () => {
+    await write();
     const b = readFileSync(file);
     b.writeUInt16LE(3, 4);
     writeFileSync(file, b);
-    const r = loadCheckpoint(dir, expected);
+    const r = await loadCheckpoint(dir, expected);
     expect(r).toMatchObject({ warm: false, reason: 'future-version', replaceable: false });
     expect(r.warm ? '' : r.message).toBe(
       `${file} is format 3, written by a newer Tidemark (this one reads format 2): left as it is`,
     );
-    expect(writeCheckpoint(dir, encodeCheckpoint(header, state, nodes), r)).toMatchObject({
+    expect(writeCheckpoint(dir, await encodeCheckpoint(header, state, nodes), r)).toMatchObject({
       written: false,
       reason: 'not-ours',
     });
     expect(readFileSync(file).equals(b)).toBe(true);
   });
 
-  it('never replaces a file it did not write', () => {
+  it('never replaces a file it did not write', async () => {
     writeFileSync(file, 'my notes\n');
-    const r = loadCheckpoint(dir, expected);
+    const r = await loadCheckpoint(dir, expected);
     expect(r).toMatchObject({ warm: false, reason: 'not-a-checkpoint', replaceable: false });
-    expect(writeCheckpoint(dir, encodeCheckpoint(header, state, nodes), r)).toMatchObject({ written: false });
+    expect(writeCheckpoint(dir, await encodeCheckpoint(header, state, nodes), r)).toMatchObject({
+      written: false,
+    });
     expect(readFileSync(file, 'utf8')).toBe('my notes\n');
   });
 
-  it('of two runs that read the same checkpoint, the second write is refused and the first kept', () => {
-    write();
-    const a = loadCheckpoint(dir, expected);
-    const b = loadCheckpoint(dir, expected);
-    const first = encodeCheckpoint({ ...header, writtenAt: 'a' }, state, nodes);
+  it('of two runs that read the same checkpoint, the second write is refused and the first kept', async () => {
+    await write();
+    const a = await loadCheckpoint(dir, expected);
+    const b = await loadCheckpoint(dir, expected);
+    const first = await encodeCheckpoint({ ...header, writtenAt: 'a' }, state, nodes);
     expect(writeCheckpoint(dir, first, a)).toMatchObject({ written: true });
     expect(
-      writeCheckpoint(dir, encodeCheckpoint({ ...header, writtenAt: 'b' }, state, nodes), b),
+      writeCheckpoint(dir, await encodeCheckpoint({ ...header, writtenAt: 'b' }, state, nodes), b),
     ).toMatchObject({
       written: false,
       reason: 'changed',
     });
-    expect(readFileSync(file).equals(first)).toBe(true);
+    expect(readFileSync(file).equals(Buffer.concat(first))).toBe(true);
   });
 
-  it('refuses to write while another run holds the lock, and removes only its own lock', () => {
-    const r = loadCheckpoint(dir, expected);
+  it('refuses to write while another run holds the lock, and removes only its own lock', async () => {
+    const r = await loadCheckpoint(dir, expected);
     writeFileSync(join(dir, LOCK_FILE), '12345\n');
-    expect(writeCheckpoint(dir, encodeCheckpoint(header, state, nodes), r)).toMatchObject({
+    expect(writeCheckpoint(dir, await encodeCheckpoint(header, state, nodes), r)).toMatchObject({
       written: false,
       reason: 'locked',
     });
     expect(readFileSync(join(dir, LOCK_FILE), 'utf8')).toBe('12345\n');
-    expect(loadCheckpoint(dir, expected).warm).toBe(false);
+    expect((await loadCheckpoint(dir, expected)).warm).toBe(false);
   });
 
   it('of four processes writing at the same moment, one writes and the others are refused; the file is whole', async () => {
-    write();
+    await write();
     const go = join(dir, 'go');
     const runs = ['p1', 'p2', 'p3', 'p4'].map((id) => {
       const child = spawn(join(root, 'node_modules', '.bin', 'tsx'), [
@@ -228,7 +231,7 @@ describe('model/usage/checkpoint/checkpoint-file', () => {
     const winners = results.filter((r) => r.written);
     expect(winners).toHaveLength(1);
     for (const r of results.filter((x) => !x.written)) expect(['locked', 'changed']).toContain(r.reason);
-    const back = loadCheckpoint(dir, expected);
+    const back = await loadCheckpoint(dir, expected);
     expect(back.warm).toBe(true);
     if (back.warm) expect(back.header.writtenAt).toBe(winners[0]!.id);
     // No lock and no temporary file left behind.

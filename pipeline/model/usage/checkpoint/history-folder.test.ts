@@ -116,7 +116,7 @@ function fold(
   return { usage: f.finish(), state: f.state(), folder: f };
 }
 
-function roundTrip(state: HistoryState, window: UsageWindow): HistoryState {
+async function roundTrip(state: HistoryState, window: UsageWindow): Promise<HistoryState> {
   const dir = mkdtempSync(join(tmpdir(), 'tm-ckpt-'));
   try {
     const digest = digestSignature(DEFAULT_DIGEST_OPTIONS);
@@ -135,12 +135,16 @@ function roundTrip(state: HistoryState, window: UsageWindow): HistoryState {
       writtenAt: '',
       tidemarkVersion: 'test',
     };
-    const first = loadCheckpoint(dir, { cluster: 'c', windowSeconds: 4 * DAY, window, digest });
+    const first = await loadCheckpoint(dir, { cluster: 'c', windowSeconds: 4 * DAY, window, digest });
     expect(
-      writeCheckpoint(dir, encodeCheckpoint(header, state, { nodes: new Map(), reported: new Map() }), first),
+      writeCheckpoint(
+        dir,
+        await encodeCheckpoint(header, state, { nodes: new Map(), reported: new Map() }),
+        first,
+      ),
     ).toMatchObject({ written: true });
     const later = { start: S, end: S + 4 * DAY, step: STEP };
-    const back = loadCheckpoint(dir, { cluster: 'c', windowSeconds: 4 * DAY, window: later, digest });
+    const back = await loadCheckpoint(dir, { cluster: 'c', windowSeconds: 4 * DAY, window: later, digest });
     if (!back.warm) throw new Error(back.message);
     return back.state;
   } finally {
@@ -178,7 +182,7 @@ function expectSameUsage(a: WorkloadUsage, b: WorkloadUsage, exact: boolean): vo
 describe('model/usage/checkpoint/history-folder', () => {
   const window = { start: S, end: S + 4 * DAY, step: STEP };
 
-  it('folds days that add up to the plain fold over the window', () => {
+  it('folds days that add up to the plain fold over the window', async () => {
     const cold = fold(window, stream(4 * PER_DAY)).usage;
     const plain = createUsageFolder(window);
     for (const { wl, s } of stream(4 * PER_DAY)) plain.add(wl, s);
@@ -187,11 +191,11 @@ describe('model/usage/checkpoint/history-folder', () => {
     for (const [wl, u] of p) expectSameUsage(u, cold.get(wl)!, false);
   });
 
-  it('a warm run (checkpoint at 2.5 days, then the rest) equals a cold one over the same window', () => {
+  it('a warm run (checkpoint at 2.5 days, then the rest) equals a cold one over the same window', async () => {
     // Noon of day 2: after web's rollout, inside api's gap.
     const cutIdx = 2 * PER_DAY + 144;
     const first = fold({ ...window, end: S + cutIdx * STEP }, stream(cutIdx));
-    const state = roundTrip(first.state, { ...window, end: S + cutIdx * STEP });
+    const state = await roundTrip(first.state, { ...window, end: S + cutIdx * STEP });
     expect(state.end).toBe(S + cutIdx * STEP);
     // The source may return intervals before `from` (a file, or the last hour re-read): ignored.
     const warm = fold(window, stream(4 * PER_DAY), state, state.end).usage;
@@ -209,9 +213,9 @@ describe('model/usage/checkpoint/history-folder', () => {
     expect(warm.get('Deployment/shop/api')!.ooms[0]!.pod).toBe('');
   });
 
-  it('drops the oldest day whole and ages out what stopped reporting', () => {
+  it('drops the oldest day whole and ages out what stopped reporting', async () => {
     const full = fold(window, stream(4 * PER_DAY));
-    const state = roundTrip(full.state, window);
+    const state = await roundTrip(full.state, window);
     // One day later: day 0 leaves the window; web's first pod (days 0–2) keeps days 1–2 only.
     const next = { start: S + DAY, end: S + 5 * DAY, step: STEP };
     const f = createHistoryFolder({

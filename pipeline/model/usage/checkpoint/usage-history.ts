@@ -12,7 +12,7 @@ import { DEFAULT_DIGEST_OPTIONS, type DigestOptions } from '../container-digest.
 import { digestSignature } from './day-codec.js';
 import {
   CHECKPOINT_FILE,
-  encodeCheckpointAsync,
+  encodeCheckpoint,
   judgeCheckpoint,
   prefetchCheckpoint,
   type CheckpointPrefetch,
@@ -152,7 +152,7 @@ export async function openUsageHistory(opts: {
       const state = folder.state();
       const containers = folder.containerCount();
       const workloads = state.workloads.size;
-      const encoding = encodeCheckpointAsync(
+      const encoding = encodeCheckpoint(
         {
           cluster: opts.cluster,
           windowSeconds: opts.windowSeconds,
@@ -171,7 +171,7 @@ export async function openUsageHistory(opts: {
         state,
         nodes,
       );
-      // The ring was encoded before encodeCheckpointAsync first waited: its day records can go.
+      // The ring was encoded before encodeCheckpoint first waited: its day records can go.
       folder.release();
       const bytes = await encoding;
       const res = writeCheckpoint(opts.dir, bytes, loaded);
